@@ -1,0 +1,349 @@
+"""The `cqtt` command line: parse options, call one job from `engine.jobs`, print the outcome.
+
+Errors raised by the engine (`CqttError`) become a one-line `click.ClickException` (exit code 1);
+bad options are click's usage errors (exit code 2). Everything printed is Vietnamese.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine import catalog, jobs
+from engine.errors import CqttError, RuleFileError
+from engine.evidence import EvidenceError
+from engine.flags import FLAG_LABELS
+from scorers.base import fmt
+
+PROGRESS_FROM = 500
+SHOWN_PROBLEMS = 20
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%".replace(".", ",")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Print every detail of a project error to stderr, then fail with its one-line reason."""
+    try:
+        yield
+    except RuleFileError as exc:
+        for issue in exc.issues:
+            click.echo(issue.format(), err=True)
+        n = len(exc.errors)
+        raise click.ClickException(f"tệp tiêu chí {exc.file} có {n} lỗi") from None
+    except EvidenceError as exc:
+        for issue in exc.issues:
+            click.echo(issue.format(), err=True)
+        raise click.ClickException(f"minh chứng có {len(exc.issues)} lỗi không thể bỏ qua") from None
+    except CqttError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+class _Group(click.Group):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.epilog:
+            formatter.write_paragraph()
+            for line in self.epilog.splitlines():
+                formatter.write_text(line) if line else formatter.write_paragraph()
+
+
+@click.group(
+    cls=_Group,
+    epilog="Ví dụ:\n  cqtt score samples/bac-giang-2024.xlsx "
+    "--criteria bac-giang@2024 -o ket-qua.xlsx --json ket-qua.json",
+)
+@click.version_option(package_name="cqtt", message="%(prog)s %(version)s")
+def main() -> None:
+    """Chấm điểm “Chính quyền thân thiện” cấp xã theo bộ tiêu chí YAML có phiên bản.
+
+    Scores commune-level units for the friendly-government certification.
+    """
+
+
+@main.group(
+    cls=_Group, epilog="Ví dụ:\n  cqtt criteria validate criteria/\n  cqtt criteria show bac-giang@2024"
+)
+def criteria() -> None:
+    """Kiểm tra, xem và so sánh các bộ tiêu chí (tệp YAML)."""
+
+
+@criteria.command("list", epilog="Ví dụ:\n  cqtt criteria list")
+def criteria_list() -> None:
+    """Liệt kê các bộ tiêu chí có sẵn và phiên bản của chúng."""
+    for entry in catalog.entries():
+        period = f"{entry.effective_from or '?'} – {entry.effective_to or '…'}"
+        click.echo(f"{entry.set_id}@{entry.version:<8} hiệu lực {period:<26} {entry.path}")
+
+
+@criteria.command(
+    "validate",
+    epilog="Ví dụ:\n  cqtt criteria validate criteria/\n"
+    "  cqtt criteria validate criteria/bac-giang/2024.yaml",
+)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def criteria_validate(paths: tuple[Path, ...]) -> None:
+    """Kiểm tra tệp tiêu chí: cấu trúc, tổng điểm, các bậc, mã trường, điều kiện công nhận.
+
+    Không ghi PATHS thì kiểm tra các bộ tiêu chí có sẵn. Liệt kê mọi lỗi tìm thấy.
+    """
+    targets = list(paths) or [catalog.bundled_root()]
+    with _errors():
+        report = jobs.validate(targets)
+    for issue in report.warnings:
+        click.echo(issue.format(), err=True)
+    for issue in report.errors:
+        click.echo(issue.format(), err=True)
+    if not report.ok:
+        raise click.ClickException(f"{len(report.errors)} lỗi trong {len(report.files)} tệp tiêu chí")
+    for loaded in report.valid:
+        click.echo(f"hợp lệ: {loaded.path} ({loaded.model.ref})")
+    click.echo(f"{len(report.valid)} tệp tiêu chí hợp lệ, {len(report.warnings)} cảnh báo")
+
+
+@criteria.command(
+    "test", epilog="Ví dụ:\n  cqtt criteria test\n  cqtt criteria test criteria/bac-giang/2024.yaml"
+)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def criteria_test(paths: tuple[Path, ...]) -> None:
+    """Chạy các ca kiểm thử (<phiên bản>.tests.yaml) đặt cạnh mỗi tệp tiêu chí."""
+    targets = list(paths) or [catalog.bundled_root()]
+    with _errors():
+        reports = jobs.rule_tests(targets)
+    passed = failed = 0
+    for report in reports:
+        click.echo(f"{report.rule_file}:")
+        if report.error:
+            failed += 1
+            click.echo(f"  LỖI  {report.error}")
+            continue
+        for case in report.cases:
+            if case.passed:
+                passed += 1
+                click.echo(f"  ĐẠT  {case.name}")
+            else:
+                failed += 1
+                click.echo(f"  SAI  {case.name} ({report.tests_file}:{case.line})")
+                for diff in case.differences:
+                    click.echo(f"         {diff}")
+    if not reports:
+        raise click.ClickException("không tìm thấy tệp tiêu chí nào")
+    click.echo(f"{passed} ca đạt, {failed} ca sai")
+    if failed:
+        raise click.ClickException(f"{failed} ca kiểm thử sai")
+
+
+@criteria.command(
+    "show",
+    epilog="Ví dụ:\n  cqtt criteria show bac-giang@2024\n"
+    "  cqtt criteria show bac-giang --year 2023 --xlsx huong-dan.xlsx",
+)
+@click.argument("ref")
+@click.option("--year", type=int, help="Năm đánh giá, để chọn phiên bản đang hiệu lực.")
+@click.option(
+    "--xlsx", "xlsx", type=click.Path(path_type=Path), help="Ghi hướng dẫn chấm ra tệp Excel để in."
+)
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã có.")
+def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) -> None:
+    """In bộ tiêu chí thành bảng: nhóm, tiêu chí, điểm, cách chấm.
+
+    REF là đường dẫn tệp YAML hoặc mã bộ tiêu chí (bac-giang@2024, bac-giang).
+    """
+    from engine.guide import text_table, write_guide
+    from engine.output import check_target, write_atomic
+
+    with _errors():
+        loaded = jobs.load_ref(ref, year)
+        if xlsx is not None:
+            check_target(xlsx, force)
+            write_atomic(xlsx, lambda h: write_guide(h, loaded.model, loaded.sha256))
+    click.echo(text_table(loaded.model))
+    if xlsx is not None:
+        click.echo(f"\nĐã ghi hướng dẫn chấm: {xlsx}")
+
+
+@criteria.command(
+    "diff",
+    epilog="Ví dụ:\n  cqtt criteria diff bac-giang@2023 bac-giang@2024\n"
+    "  cqtt criteria diff bac-giang@2023 bac-giang@2024 "
+    "--evidence samples/bac-giang-2024.xlsx",
+)
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--evidence",
+    "evidence",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Chấm minh chứng này theo cả hai phiên bản và liệt kê đơn vị thay đổi.",
+)
+def criteria_diff(old: str, new: str, evidence: tuple[Path, ...]) -> None:
+    """So sánh hai phiên bản bộ tiêu chí: nhóm, tiêu chí, điểm, bậc, điều kiện công nhận."""
+    with _errors():
+        outcome = jobs.diff(old, new, list(evidence) or None)
+    d = outcome.diff
+    click.echo(f"So sánh {d.old} → {d.new}: {len(d.changes)} thay đổi")
+    for change in d.changes:
+        click.echo(f"  {change.format()}")
+    if outcome.units is not None:
+        status = [u for u in outcome.units if u.status_changed]
+        click.echo(
+            f"\nĐơn vị thay đổi kết quả ({len(outcome.units)}/{outcome.scored}; "
+            f"{len(status)} đổi trạng thái công nhận):"
+        )
+        for u in outcome.units:
+
+            def st(v: bool | None) -> str:
+                return "-" if v is None else ("đạt" if v else "chưa đạt")
+
+            def tot(v: float | None) -> str:
+                return "-" if v is None else fmt(v)
+
+            click.echo(
+                f"  {u.code:<8} {u.name:<28} {tot(u.old_total):>6} → {tot(u.new_total):<6} "
+                f"{st(u.old_recognised)} → {st(u.new_recognised)}"
+            )
+
+
+def _progress_factory(holder: dict[str, Any]) -> Callable[[int], Callable[[int], None] | None]:
+    def start(total: int) -> Callable[[int], None] | None:
+        if total < PROGRESS_FROM:
+            return None
+        bar = click.progressbar(length=total, label="Đang chấm", file=sys.stderr)
+        bar.__enter__()
+        holder["bar"] = bar
+        return bar.update
+
+    return start
+
+
+@main.command(
+    "score",
+    epilog="Ví dụ:\n  cqtt score samples/bac-giang-2024.xlsx "
+    "--criteria bac-giang@2024 -o ket-qua.xlsx --json ket-qua.json",
+)
+@click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--criteria",
+    "ref",
+    required=True,
+    help="Bộ tiêu chí: đường dẫn tệp YAML hoặc mã (bac-giang@2024, bac-giang).",
+)
+@click.option("--year", type=int, help="Năm đánh giá, để chọn phiên bản khi REF không ghi phiên bản.")
+@click.option(
+    "-o",
+    "--output",
+    "xlsx",
+    type=click.Path(path_type=Path),
+    help="Tệp Excel kết quả (xếp hạng, cảnh báo, giải thích).",
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Tệp JSON kết quả.")
+@click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+def score(
+    evidence: tuple[Path, ...],
+    ref: str,
+    year: int | None,
+    xlsx: Path | None,
+    json_path: Path | None,
+    force: bool,
+) -> None:
+    """Chấm điểm mọi đơn vị trong các tệp minh chứng (.xlsx, .csv, .yaml, .json).
+
+    In tóm tắt và ghi kết quả ra Excel và/hoặc JSON.
+    """
+    if xlsx is None and json_path is None:
+        raise click.UsageError("cần ít nhất một tệp kết quả: -o KET-QUA.xlsx hoặc --json KET-QUA.json")
+    holder: dict[str, Any] = {}
+    try:
+        with _errors():
+            outcome = jobs.score(
+                list(evidence), ref, year, xlsx, json_path, force, progress=_progress_factory(holder)
+            )
+    finally:
+        if "bar" in holder:
+            holder["bar"].__exit__(None, None, None)
+    for warning in outcome.warnings:
+        click.echo(f"cảnh báo: {warning}", err=True)
+    problems = outcome.evidence.issues
+    for issue in problems[:SHOWN_PROBLEMS]:
+        click.echo(issue.format(), err=True)
+    if len(problems) > SHOWN_PROBLEMS:
+        click.echo(
+            f"... và {len(problems) - SHOWN_PROBLEMS} lỗi minh chứng khác (xem sheet "
+            "“Thông tin” hoặc mục evidence_problems trong JSON)",
+            err=True,
+        )
+    _print_summary(outcome)
+    written = [str(p) for p in (xlsx, json_path) if p is not None]
+    click.echo(f"Đã ghi: {', '.join(written)}")
+
+
+def _print_summary(outcome: jobs.ScoreOutcome) -> None:
+    s, c = outcome.run.summary, outcome.run.criteria
+    click.echo(f"Đã chấm {s.units} đơn vị theo {c.id}@{c.version} (sha256 {c.sha256[:12]}…)")
+    target = ""
+    if s.target_share is not None:
+        target = f"; chỉ tiêu {_pct(s.target_share)}: {'đạt' if s.meets_target else 'chưa đạt'}"
+    rows = [
+        ("Đề nghị công nhận", str(s.proposed)),
+        ("Đủ điều kiện công nhận", f"{s.recognisable} ({_pct(s.recognised_share)}{target})"),
+        ("Đề nghị nhưng chưa đạt chuẩn", str(s.proposed_not_recognisable)),
+        ("Sát ngưỡng công nhận", str(s.borderline)),
+        (
+            "Đơn vị thiếu hoặc sai minh chứng",
+            f"{s.units_with_evidence_issues} ({s.evidence_issues} lỗi khi đọc)",
+        ),
+    ]
+    for label, value in rows:
+        click.echo(f"  {label + ':':<34}{value}")
+    if s.flags_by_code:
+        click.echo("Cảnh báo theo loại:")
+        for code, (_, label) in FLAG_LABELS.items():
+            if code in s.flags_by_code:
+                click.echo(f"  {label + ':':<42}{s.flags_by_code[code]}")
+
+
+@main.command(
+    "template",
+    epilog="Ví dụ:\n  cqtt template --criteria bac-giang@2024 "
+    "--units samples/units/bac-giang.csv -o mau-nhap.xlsx",
+)
+@click.option("--criteria", "ref", required=True, help="Bộ tiêu chí: đường dẫn hoặc mã.")
+@click.option(
+    "--units",
+    "units_path",
+    type=click.Path(path_type=Path),
+    help="Danh sách đơn vị (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh) để điền sẵn.",
+)
+@click.option("--year", type=int, help="Năm đánh giá (điền sẵn và chọn phiên bản).")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Tệp Excel mẫu nhập cần ghi.",
+)
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã có.")
+def template(ref: str, units_path: Path | None, year: int | None, out: Path, force: bool) -> None:
+    """Tạo mẫu Excel nhập minh chứng từ bộ tiêu chí (có danh sách chọn và kiểm tra giá trị)."""
+    from engine.output import check_target, write_atomic
+    from engine.template import read_units, write_template
+
+    with _errors():
+        check_target(out, force, [units_path] if units_path else None)
+        loaded = jobs.load_ref(ref, year)
+        units = read_units(units_path) if units_path else []
+        write_atomic(out, lambda h: write_template(h, loaded, units, year))
+    what = f"{len(units)} đơn vị điền sẵn" if units else "chưa có đơn vị"
+    click.echo(f"Đã ghi mẫu nhập {out} cho {loaded.model.ref} ({what})")
+
+
+if __name__ == "__main__":
+    main()

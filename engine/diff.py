@@ -1,0 +1,222 @@
+"""What changed between two versions of a criteria set, as lines a policy officer can read.
+
+Criteria and groups are matched by id; an id that disappears while another appears with the same
+title is reported as renamed. With evidence, both versions score the same units and the units whose
+total or recognition changes are listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scorers.base import fmt
+
+from .conditions import describe
+from .model import CriteriaSet, Criterion
+from .results import RunResult
+
+
+@dataclass
+class Change:
+    kind: str  # "added", "removed", "renamed", "changed"
+    what: str
+    detail: str
+
+    def format(self) -> str:
+        mark = {"added": "+", "removed": "-", "renamed": "~", "changed": "*"}[self.kind]
+        return f"{mark} {self.what}: {self.detail}"
+
+
+@dataclass
+class SetDiff:
+    old: str
+    new: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def _val(x: Any) -> str:
+    if x is None:
+        return "(không có)"
+    if isinstance(x, float):
+        return fmt(x)
+    return str(x)
+
+
+def _method(c: Criterion) -> str:
+    return c.scorer.describe(c.method)
+
+
+def _applies(c: Criterion) -> str:
+    if c.applies_when is None:
+        return "luôn áp dụng"
+    return f"áp dụng khi {describe(c.applies_when)}; nếu không: {c.not_applicable}"
+
+
+def diff_sets(old: CriteriaSet, new: CriteriaSet) -> SetDiff:
+    out = SetDiff(old.ref, new.ref)
+    add = out.changes.append
+    for key in ("title", "status", "scale", "supersedes"):
+        a, b = getattr(old, key), getattr(new, key)
+        if a != b:
+            add(Change("changed", key, f"{_val(a)} → {_val(b)}"))
+    if old.effective != new.effective:
+        add(
+            Change(
+                "changed",
+                "effective",
+                f"{old.effective.from_}–{old.effective.to or '…'} → "
+                f"{new.effective.from_}–{new.effective.to or '…'}",
+            )
+        )
+    _diff_groups(old, new, add)
+    _diff_criteria(old, new, add)
+    _diff_named(
+        "evidence",
+        {e.id: e for e in old.evidence},
+        {e.id: e for e in new.evidence},
+        lambda e: f"{e.label} ({e.type})",
+        add,
+    )
+    _diff_named(
+        "disqualifiers",
+        {d.id: d for d in old.disqualifiers},
+        {d.id: d for d in new.disqualifiers},
+        lambda d: f"{d.title}: {describe(d.when)}",
+        add,
+    )
+    _diff_named(
+        "recognition.requirements",
+        {r.id: r for r in old.recognition.requirements},
+        {r.id: r for r in new.recognition.requirements},
+        lambda r: f"{r.title}: {describe(r.when)}",
+        add,
+    )
+    for key in (
+        "min_total",
+        "min_group_share",
+        "require_mandatory",
+        "require_no_disqualifier",
+        "require_complete_evidence",
+    ):
+        a, b = getattr(old.recognition, key), getattr(new.recognition, key)
+        if a != b:
+            add(Change("changed", f"recognition.{key}", f"{_val(a)} → {_val(b)}"))
+    for key in type(old.flags).model_fields:
+        a, b = getattr(old.flags, key), getattr(new.flags, key)
+        if a != b:
+            add(Change("changed", f"flags.{key}", f"{_val(a)} → {_val(b)}"))
+    return out
+
+
+def _diff_named(section: str, old: dict[str, Any], new: dict[str, Any], show: Any, add: Any) -> None:
+    for key in old.keys() - new.keys():
+        add(Change("removed", f"{section}.{key}", show(old[key])))
+    for key in new.keys() - old.keys():
+        add(Change("added", f"{section}.{key}", show(new[key])))
+    for key in sorted(old.keys() & new.keys()):
+        if old[key] != new[key] and show(old[key]) != show(new[key]):
+            add(Change("changed", f"{section}.{key}", f"{show(old[key])} → {show(new[key])}"))
+
+
+def _diff_groups(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
+    a = {g.id: g for g in old.groups}
+    b = {g.id: g for g in new.groups}
+    renamed = _renames(
+        {k: v.title for k, v in a.items() if k not in b}, {k: v.title for k, v in b.items() if k not in a}
+    )
+    for old_id, new_id in renamed.items():
+        add(Change("renamed", f"nhóm {old_id}", f"đổi mã thành {new_id}"))
+    for gid in sorted(a.keys() - b.keys() - renamed.keys()):
+        add(Change("removed", f"nhóm {gid}", f"{a[gid].title} ({fmt(a[gid].points)} điểm)"))
+    for gid in sorted(b.keys() - a.keys() - set(renamed.values())):
+        add(Change("added", f"nhóm {gid}", f"{b[gid].title} ({fmt(b[gid].points)} điểm)"))
+    for gid in [g for g in a if g in b]:
+        if a[gid].title != b[gid].title:
+            add(Change("renamed", f"nhóm {gid}", f"“{a[gid].title}” → “{b[gid].title}”"))
+        if a[gid].points != b[gid].points:
+            add(Change("changed", f"nhóm {gid}.points", f"{fmt(a[gid].points)} → {fmt(b[gid].points)}"))
+
+
+def _renames(gone: dict[str, str], came: dict[str, str]) -> dict[str, str]:
+    by_title = {title: key for key, title in came.items()}
+    return {key: by_title[title] for key, title in gone.items() if title in by_title}
+
+
+def _diff_criteria(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
+    a = {c.id: (g.id, c) for g, c in old.criteria()}
+    b = {c.id: (g.id, c) for g, c in new.criteria()}
+    renamed = _renames(
+        {k: v[1].title for k, v in a.items() if k not in b},
+        {k: v[1].title for k, v in b.items() if k not in a},
+    )
+    for old_id, new_id in renamed.items():
+        add(Change("renamed", f"tiêu chí {old_id}", f"đổi mã thành {new_id}"))
+    for cid in sorted(a.keys() - b.keys() - renamed.keys()):
+        g, c = a[cid]
+        add(Change("removed", f"tiêu chí {cid}", f"{c.title} (nhóm {g}, {fmt(c.points)} điểm)"))
+    for cid in sorted(b.keys() - a.keys() - set(renamed.values())):
+        g, c = b[cid]
+        add(Change("added", f"tiêu chí {cid}", f"{c.title} (nhóm {g}, {fmt(c.points)} điểm; {_method(c)})"))
+    pairs = [(cid, cid) for cid in a if cid in b] + list(renamed.items())
+    for old_id, new_id in pairs:
+        (ga, ca), (gb, cb) = a[old_id], b[new_id]
+        name = f"tiêu chí {new_id}"
+        if ca.title != cb.title:
+            add(Change("renamed", name, f"“{ca.title}” → “{cb.title}”"))
+        if ga != gb:
+            add(Change("changed", f"{name}.group", f"{ga} → {gb}"))
+        if ca.points != cb.points:
+            add(Change("changed", f"{name}.points", f"{fmt(ca.points)} → {fmt(cb.points)}"))
+        if ca.method != cb.method:
+            add(Change("changed", f"{name}.method", f"{_method(ca)} → {_method(cb)}"))
+        if (ca.applies_when, ca.not_applicable) != (cb.applies_when, cb.not_applicable):
+            add(Change("changed", f"{name}.applies_when", f"{_applies(ca)} → {_applies(cb)}"))
+        if ca.mandatory != cb.mandatory:
+            add(
+                Change(
+                    "changed",
+                    f"{name}.mandatory",
+                    f"{'bắt buộc' if ca.is_mandatory else 'không bắt buộc'} → "
+                    f"{'bắt buộc' if cb.is_mandatory else 'không bắt buộc'}",
+                )
+            )
+
+
+@dataclass
+class UnitChange:
+    code: str
+    name: str
+    group: str
+    old_total: float | None
+    new_total: float | None
+    old_recognised: bool | None
+    new_recognised: bool | None
+
+    @property
+    def status_changed(self) -> bool:
+        return self.old_recognised != self.new_recognised
+
+
+def unit_changes(old: RunResult, new: RunResult) -> list[UnitChange]:
+    """Units whose total or recognition differs between two runs on the same evidence."""
+    a = {u.code: u for u in old.units}
+    b = {u.code: u for u in new.units}
+    changes = []
+    for code in sorted(a.keys() | b.keys()):
+        ua, ub = a.get(code), b.get(code)
+        either = ub or ua
+        assert either is not None
+        change = UnitChange(
+            code,
+            either.name,
+            either.group,
+            ua.total if ua else None,
+            ub.total if ub else None,
+            ua.recognised if ua else None,
+            ub.recognised if ub else None,
+        )
+        if change.old_total != change.new_total or change.status_changed:
+            changes.append(change)
+    changes.sort(key=lambda c: (not c.status_changed, c.code))
+    return changes

@@ -1,0 +1,465 @@
+"""Read the evidence of every unit from .xlsx, .csv, .yaml or .json into typed applications.
+
+One row (or document) per unit. Columns are found by evidence id, Vietnamese label or "label
+(unit)", so both hand-made sheets and generated templates work. Every problem is reported in one
+pass with file, sheet, row, column and value; a unit with a bad cell is still read (that field is
+left out and the unit is flagged later). Only problems that make the whole run meaningless stop it:
+an unreadable file, no unit-code column, duplicate unit codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .cells import CellError, clean_text, hint_for, is_blank, parse_cell, parse_number, parse_yes_no
+from .declarations import EvidenceDecl
+from .errors import CqttError, EvidenceFileError, EvidenceIssue
+from .model import CriteriaSet
+from .suggest import ascii_fold, did_you_mean
+
+# Columns every evidence sheet has besides the declared evidence fields.
+FIXED_COLUMNS: dict[str, list[str]] = {
+    "ma_don_vi": ["Mã đơn vị", "Mã ĐVHC", "Mã xã", "code"],
+    "ten_don_vi": ["Tên đơn vị", "Tên xã", "Đơn vị", "name"],
+    "nhom_tham_dinh": ["Nhóm thẩm định", "Tổ thẩm định", "Huyện", "Cụm", "group"],
+    "nam": ["Năm", "year"],
+    "de_nghi": ["Đề nghị công nhận", "Đề nghị", "proposed"],
+    "tu_cham": ["Tự chấm (tổng)", "Tự chấm", "Điểm tự chấm", "self_score"],
+    "ghi_chu": ["Ghi chú", "comment"],
+}
+FIXED_LABELS = {key: names[0] for key, names in FIXED_COLUMNS.items()}
+SELF_SCORE_PREFIX = "tu_cham__"
+
+
+def self_score_column(group_id: str) -> str:
+    return f"{SELF_SCORE_PREFIX}{group_id}"
+
+
+@dataclass
+class Application:
+    """One unit's application: identity, proposal, self-score and typed evidence values."""
+
+    code: str
+    name: str
+    group: str
+    year: int | None
+    proposed: bool
+    self_score: float | None
+    group_self_scores: dict[str, float]
+    values: dict[str, Any]
+    invalid: dict[str, str]
+    source: str
+    comment: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EvidenceSet:
+    """Everything read from the evidence files of one run."""
+
+    applications: list[Application]
+    issues: list[EvidenceIssue]
+    files: list[Path]
+
+    def units_with_issues(self) -> int:
+        return len({i.unit for i in self.issues if i.unit})
+
+
+class EvidenceError(CqttError):
+    """Problems that stop a run (duplicate codes...), every one listed."""
+
+    def __init__(self, issues: list[EvidenceIssue]) -> None:
+        self.issues = issues
+        first = issues[0].format()
+        more = f" (và {len(issues) - 1} lỗi khác)" if len(issues) > 1 else ""
+        super().__init__(first + more)
+
+
+def _norm(text: Any) -> str:
+    return re.sub(r"\s+", " ", ascii_fold(clean_text(text)).casefold())
+
+
+class ColumnMap:
+    """Which header means which field, for one criteria set."""
+
+    def __init__(self, cs: CriteriaSet) -> None:
+        self.decls = cs.evidence_by_id()
+        self.names: dict[str, str] = {}
+        for key, aliases in FIXED_COLUMNS.items():
+            for alias in [key, *aliases]:
+                self.names.setdefault(_norm(alias), key)
+        for index, group in enumerate(cs.groups, start=1):
+            key = self_score_column(group.id)
+            for alias in (key, f"Tự chấm nhóm {index}", f"Tự chấm: {group.title}"):
+                self.names.setdefault(_norm(alias), key)
+        for decl in cs.evidence:
+            for alias in (decl.id, decl.label, decl.heading()):
+                self.names.setdefault(_norm(alias), decl.id)
+        self.group_ids = [g.id for g in cs.groups]
+
+    def resolve(self, header: Any) -> str | None:
+        if is_blank(header):
+            return None
+        text = clean_text(header)
+        bracket = re.search(r"\[([a-z0-9_]+)\]\s*$", text)
+        if bracket and (bracket.group(1) in self.decls or _norm(bracket.group(1)) in self.names):
+            return self.names.get(_norm(bracket.group(1)), bracket.group(1))
+        return self.names.get(_norm(text))
+
+    def known(self) -> list[str]:
+        return [*FIXED_LABELS.values(), *(d.label for d in self.decls.values())]
+
+
+@dataclass
+class _Row:
+    number: int | None  # 1-based row in the sheet, or document index
+    cells: dict[str, tuple[Any, str, bool]]  # field -> (raw, column shown, percent format)
+
+
+@dataclass
+class _Table:
+    file: str
+    sheet: str | None
+    rows: list[_Row]
+    issues: list[EvidenceIssue]
+
+
+def _header_row(rows: list[list[Any]], cmap: ColumnMap) -> int | None:
+    """The last of the first ten rows naming the unit-code column (templates carry a row of
+    Vietnamese labels and, below it, a row of field ids; the ids are the surer match)."""
+    found = None
+    for index, row in enumerate(rows[:10]):
+        if any(cmap.resolve(cell) == "ma_don_vi" for cell in row):
+            found = index
+    return found
+
+
+def _table_from_grid(
+    file: str, sheet: str | None, grid: Iterable[tuple[list[Any], list[bool]]], cmap: ColumnMap, letters: bool
+) -> _Table | None:
+    """A table from rows of (values, percent-format flags); None if no header row is found."""
+    buffered: list[tuple[list[Any], list[bool]]] = []
+    iterator = iter(grid)
+    for item in iterator:
+        buffered.append(item)
+        if len(buffered) >= 10:
+            break
+    head_index = _header_row([r for r, _ in buffered], cmap)
+    if head_index is None:
+        return None
+    header = buffered[head_index][0]
+    issues: list[EvidenceIssue] = []
+    columns: dict[int, tuple[str, str]] = {}
+    for col, cell in enumerate(header):
+        key = cmap.resolve(cell)
+        where = _letter(col) if letters else str(col + 1)
+        label = cmap.decls[key].label if key in cmap.decls else clean_text(cell)
+        shown = f"{where} — {label}" if not is_blank(cell) else where
+        if key is None:
+            if not is_blank(cell):
+                hint = did_you_mean(clean_text(cell), cmap.known())
+                issues.append(
+                    EvidenceIssue(
+                        file,
+                        sheet,
+                        head_index + 1,
+                        shown,
+                        None,
+                        "cột không thuộc bộ tiêu chí, bị bỏ qua"
+                        + (f" ({hint})" if hint and "muốn" in hint else ""),
+                    )
+                )
+            continue
+        if key in {k for k, _ in columns.values()}:
+            issues.append(
+                EvidenceIssue(
+                    file, sheet, head_index + 1, shown, None, "cột bị lặp lại; chỉ dùng cột đầu tiên"
+                )
+            )
+            continue
+        columns[col] = (key, shown)
+    present = {k for k, _ in columns.values()}
+    for decl in cmap.decls.values():
+        if decl.id not in present:
+            issues.append(
+                EvidenceIssue(
+                    file,
+                    sheet,
+                    head_index + 1,
+                    decl.heading(),
+                    None,
+                    "thiếu cột minh chứng này" + (" (bắt buộc)" if decl.required else ""),
+                )
+            )
+    rows: list[_Row] = []
+
+    def all_rows() -> Iterator[tuple[int, tuple[list[Any], list[bool]]]]:
+        for offset, item in enumerate(buffered[head_index + 1 :], start=head_index + 2):
+            yield offset, item
+        for offset, item in enumerate(iterator, start=len(buffered) + 1):
+            yield offset, item
+
+    for number, (values, percent_flags) in all_rows():
+        if all(is_blank(v) for v in values):
+            continue
+        cells = {}
+        for col, (key, shown) in columns.items():
+            raw = values[col] if col < len(values) else None
+            pct = percent_flags[col] if col < len(percent_flags) else False
+            cells[key] = (raw, shown, pct)
+        rows.append(_Row(number, cells))
+    return _Table(file, sheet, rows, issues)
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col + 1)
+
+
+def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise EvidenceFileError(str(path), f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
+    try:
+        tables = []
+        for sheet in book.worksheets:
+            if getattr(sheet, "sheet_state", "visible") != "visible":
+                continue
+            grid = (
+                ([c.value for c in row], ["%" in (c.number_format or "") for c in row])
+                for row in sheet.iter_rows()
+            )
+            table = _table_from_grid(str(path), sheet.title, grid, cmap, letters=True)
+            if table is not None:
+                tables.append(table)
+        return tables
+    finally:
+        book.close()
+
+
+def _read_csv(path: Path, cmap: ColumnMap) -> list[_Table]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise EvidenceFileError(str(path), "tệp CSV không phải UTF-8; hãy lưu lại dạng “CSV UTF-8”") from None
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = max([",", ";", "\t"], key=first.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    grid = ((row, [False] * len(row)) for row in reader)
+    table = _table_from_grid(str(path), None, grid, cmap, letters=False)
+    return [table] if table else []
+
+
+def _read_documents(path: Path, cmap: ColumnMap) -> list[_Table]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".json":
+            docs: list[Any] = [json.loads(text)]
+        else:
+            docs = list(yaml.safe_load_all(text))
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise EvidenceFileError(str(path), f"không đọc được nội dung: {exc}") from None
+    units: list[Any] = []
+    for doc in docs:
+        if isinstance(doc, dict) and isinstance(doc.get("units"), list):
+            units.extend(doc["units"])
+        elif isinstance(doc, list):
+            units.extend(doc)
+        elif doc is not None:
+            units.append(doc)
+    return [_table_from_mappings(str(path), units, cmap)]
+
+
+def _table_from_mappings(file: str, units: list[Any], cmap: ColumnMap) -> _Table:
+    rows: list[_Row] = []
+    issues: list[EvidenceIssue] = []
+    for number, unit in enumerate(units, start=1):
+        if not isinstance(unit, dict):
+            issues.append(
+                EvidenceIssue(file, None, number, None, unit, "mỗi đơn vị phải là một bảng khóa: giá trị")
+            )
+            continue
+        cells = {}
+        for key, raw in unit.items():
+            resolved = cmap.resolve(key)
+            if resolved is None:
+                issues.append(
+                    EvidenceIssue(
+                        file, None, number, str(key), None, "khóa không thuộc bộ tiêu chí, bị bỏ qua"
+                    )
+                )
+                continue
+            cells[resolved] = (raw, str(key), False)
+        rows.append(_Row(number, cells))
+    return _Table(file, None, rows, issues)
+
+
+def read_mappings(units: list[dict[str, Any]], cs: CriteriaSet, file: str) -> EvidenceSet:
+    """Applications from in-memory mappings (rule tests, API use), with the same checks as files."""
+    cmap = ColumnMap(cs)
+    table = _table_from_mappings(file, units, cmap)
+    issues = list(table.issues)
+    apps = [a for a in (_application(table, row, cmap, issues) for row in table.rows) if a]
+    return EvidenceSet(apps, issues, [])
+
+
+READERS = {
+    ".xlsx": _read_xlsx,
+    ".xlsm": _read_xlsx,
+    ".csv": _read_csv,
+    ".yaml": _read_documents,
+    ".yml": _read_documents,
+    ".json": _read_documents,
+}
+
+
+def _application(
+    table: _Table, row: _Row, cmap: ColumnMap, issues: list[EvidenceIssue]
+) -> Application | None:
+    def issue(shown: str | None, raw: Any, message: str, unit: str | None) -> None:
+        issues.append(EvidenceIssue(table.file, table.sheet, row.number, shown, raw, message, unit))
+
+    raw_code, code_col, _ = row.cells.get("ma_don_vi", (None, "Mã đơn vị", False))
+    if is_blank(raw_code):
+        issue(code_col, None, "thiếu mã đơn vị; dòng bị bỏ qua", None)
+        return None
+    code = (
+        str(int(raw_code)) if isinstance(raw_code, float) and raw_code.is_integer() else clean_text(raw_code)
+    )
+
+    def text(key: str) -> str:
+        raw = row.cells.get(key, (None, "", False))[0]
+        return "" if is_blank(raw) else clean_text(raw)
+
+    proposed = False
+    raw, shown, _ = row.cells.get("de_nghi", (None, "", False))
+    if not is_blank(raw):
+        try:
+            proposed = parse_yes_no(raw)
+        except CellError as exc:
+            issue(shown, raw, f"{exc}; coi như không đề nghị", code)
+
+    def number(key: str) -> float | None:
+        raw, shown, _ = row.cells.get(key, (None, "", False))
+        if is_blank(raw):
+            return None
+        try:
+            return parse_number(raw)
+        except CellError as exc:
+            issue(shown, raw, f"{exc}; bỏ qua điểm tự chấm", code)
+            return None
+
+    year: int | None = None
+    raw, shown, _ = row.cells.get("nam", (None, "", False))
+    if not is_blank(raw):
+        try:
+            value = parse_number(raw, integer=True)
+            if not value.is_integer() or not 1990 <= value <= 2100:
+                raise CellError("năm không hợp lệ")
+            year = int(value)
+        except CellError as exc:
+            issue(shown, raw, str(exc), code)
+    group_scores = {}
+    for gid in cmap.group_ids:
+        score = number(self_score_column(gid))
+        if score is not None:
+            group_scores[gid] = score
+    values: dict[str, Any] = {}
+    invalid: dict[str, str] = {}
+    for decl in cmap.decls.values():
+        cell = row.cells.get(decl.id)
+        if cell is None or is_blank(cell[0]):
+            if decl.required and cell is not None:
+                invalid[decl.id] = "thiếu giá trị"
+                issue(cell[1], None, f"thiếu giá trị bắt buộc ({hint_for(decl)})", code)
+            elif decl.required:
+                invalid[decl.id] = "thiếu cột"
+            continue
+        raw, shown, pct = cell
+        try:
+            values[decl.id] = parse_cell(raw, decl, pct)
+        except CellError as exc:
+            invalid[decl.id] = str(exc)
+            issue(shown, raw, f"{exc} ({hint_for(decl)})", code)
+    where = (
+        f"{Path(table.file).name}"
+        + (f", sheet “{table.sheet}”" if table.sheet else "")
+        + (f", dòng {row.number}" if row.number is not None else "")
+    )
+    return Application(
+        code=code,
+        name=text("ten_don_vi") or code,
+        group=text("nhom_tham_dinh") or "(chưa phân nhóm)",
+        year=year,
+        proposed=proposed,
+        self_score=number("tu_cham"),
+        group_self_scores=group_scores,
+        values=values,
+        invalid=invalid,
+        source=where,
+        comment=text("ghi_chu") or None,
+        raw={k: v[0] for k, v in row.cells.items()},
+    )
+
+
+def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
+    """Read and merge evidence files; raise `EvidenceError` on duplicate codes or no units."""
+    cmap = ColumnMap(cs)
+    issues: list[EvidenceIssue] = []
+    applications: list[Application] = []
+    first_seen: dict[str, str] = {}
+    fatal: list[EvidenceIssue] = []
+    for path in paths:
+        reader = READERS.get(path.suffix.lower())
+        if reader is None:
+            raise EvidenceFileError(str(path), "định dạng không hỗ trợ; dùng .xlsx, .csv, .yaml hoặc .json")
+        if not path.is_file():
+            raise EvidenceFileError(str(path), "không tìm thấy tệp")
+        tables = reader(path, cmap)
+        if not tables:
+            raise EvidenceFileError(
+                str(path), "không tìm thấy bảng có cột “Mã đơn vị” (ma_don_vi) trong 10 dòng đầu"
+            )
+        for table in tables:
+            issues.extend(table.issues)
+            for row in table.rows:
+                app = _application(table, row, cmap, issues)
+                if app is None:
+                    continue
+                if app.code in first_seen:
+                    fatal.append(
+                        EvidenceIssue(
+                            table.file,
+                            table.sheet,
+                            row.number,
+                            FIXED_LABELS["ma_don_vi"],
+                            app.code,
+                            f"mã đơn vị bị trùng (đã có ở {first_seen[app.code]})",
+                            app.code,
+                        )
+                    )
+                    continue
+                first_seen[app.code] = app.source
+                applications.append(app)
+    if fatal:
+        raise EvidenceError(fatal)
+    if not applications:
+        raise EvidenceFileError(", ".join(map(str, paths)), "không có đơn vị nào để chấm")
+    return EvidenceSet(applications, issues, paths)
+
+
+def required_missing(app: Application, decls: dict[str, EvidenceDecl]) -> list[str]:
+    return [f for f in app.invalid if f in decls]

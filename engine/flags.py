@@ -1,0 +1,132 @@
+"""Flags on a scored unit: what an appraisal team or reviewer must look at, most severe first.
+
+Codes are stable identifiers (used in the JSON, tests and filters); messages are Vietnamese.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scorers.base import fmt
+
+from .results import Flag, UnitResult
+
+if TYPE_CHECKING:
+    from .evidence import Application
+    from .model import CriteriaSet
+
+FLAG_LABELS: dict[str, tuple[int, str]] = {
+    "proposed_not_recognisable": (1, "Đề nghị công nhận nhưng chưa đạt chuẩn"),
+    "disqualified": (1, "Vi phạm điểm liệt"),
+    "mandatory_failed": (2, "Tiêu chí bắt buộc không đạt"),
+    "self_score_inflated": (2, "Tự chấm cao hơn điểm thẩm định"),
+    "requirement_unmet": (2, "Chưa đáp ứng yêu cầu hồ sơ"),
+    "evidence_problem": (2, "Thiếu hoặc sai minh chứng"),
+    "group_self_score_inflated": (3, "Tự chấm nhóm cao hơn điểm thẩm định"),
+    "borderline": (3, "Sát ngưỡng công nhận"),
+}
+
+
+def _flag(code: str, message: str, **facts: object) -> Flag:
+    return Flag(code=code, severity=FLAG_LABELS[code][0], message=message, facts=dict(facts))
+
+
+def unit_flags(cs: CriteriaSet, app: Application, unit: UnitResult) -> list[Flag]:
+    settings, rec = cs.flags, cs.recognition
+    flags: list[Flag] = []
+    if app.proposed and not unit.recognised:
+        flags.append(
+            _flag(
+                "proposed_not_recognisable",
+                "Được đề nghị công nhận nhưng chưa đạt chuẩn: " + "; ".join(unit.blocking),
+                reasons=list(unit.blocking),
+                total=unit.total,
+            )
+        )
+    for gate in unit.gates:
+        if gate.kind == "disqualifier" and not gate.ok and gate.explanation == "Có":
+            flags.append(_flag("disqualified", f"Điểm liệt: {gate.title}", disqualifier=gate.id))
+    for gate in unit.gates:
+        if gate.kind == "mandatory" and not gate.ok:
+            hidden = unit.total >= rec.min_total
+            note = f" dù tổng điểm {fmt(unit.total)} đạt ngưỡng" if hidden else ""
+            flags.append(
+                _flag(
+                    "mandatory_failed",
+                    f"Tiêu chí bắt buộc “{gate.title}” không đạt{note}",
+                    criterion=gate.id,
+                    total=unit.total,
+                    hidden_by_total=hidden,
+                )
+            )
+    for gate in unit.gates:
+        if gate.kind == "requirement" and not gate.ok:
+            flags.append(
+                _flag(
+                    "requirement_unmet",
+                    f"Chưa đáp ứng: {gate.title}",
+                    requirement=gate.id,
+                    detail=gate.explanation,
+                )
+            )
+    if app.self_score is not None and app.self_score - unit.total > settings.self_score_tolerance:
+        gap = round(app.self_score - unit.total, 2)
+        flags.append(
+            _flag(
+                "self_score_inflated",
+                f"Tự chấm {fmt(app.self_score)} điểm, cao hơn điểm thẩm định "
+                f"{fmt(unit.total)} là {fmt(gap)} điểm (cho phép "
+                f"{fmt(settings.self_score_tolerance)})",
+                self_score=app.self_score,
+                total=unit.total,
+                difference=gap,
+            )
+        )
+    if settings.group_self_score_tolerance is not None:
+        for g in unit.groups:
+            if g.self_score is not None and g.self_score - g.points > settings.group_self_score_tolerance:
+                gap = round(g.self_score - g.points, 2)
+                flags.append(
+                    _flag(
+                        "group_self_score_inflated",
+                        f"Nhóm “{g.title}”: tự chấm {fmt(g.self_score)}, thẩm định "
+                        f"{fmt(g.points)} (chênh {fmt(gap)})",
+                        group=g.id,
+                        self_score=g.self_score,
+                        points=g.points,
+                        difference=gap,
+                    )
+                )
+    problems = sorted(
+        set(app.invalid)
+        | {
+            u.id
+            for c in unit.criteria
+            if c.status == "missing_evidence"
+            for u in c.evidence
+            if u.id not in app.values
+        }
+    )
+    if problems:
+        labels = [cs.evidence_by_id()[p].label for p in problems if p in cs.evidence_by_id()]
+        flags.append(
+            _flag(
+                "evidence_problem",
+                f"Thiếu hoặc sai {len(labels)} minh chứng: " + "; ".join(labels),
+                fields=problems,
+                reasons={p: app.invalid.get(p, "thiếu giá trị") for p in problems},
+            )
+        )
+    if settings.borderline_margin > 0 and abs(unit.total - rec.min_total) <= settings.borderline_margin:
+        side = "trên" if unit.total >= rec.min_total else "dưới"
+        flags.append(
+            _flag(
+                "borderline",
+                f"Tổng điểm {fmt(unit.total)} sát ngưỡng {fmt(rec.min_total)} "
+                f"({side} ngưỡng {fmt(abs(round(unit.total - rec.min_total, 2)))} điểm)",
+                total=unit.total,
+                threshold=rec.min_total,
+            )
+        )
+    flags.sort(key=lambda f: f.severity)
+    return flags

@@ -1,0 +1,139 @@
+"""A criteria set as people read it: a text table for the terminal, a printable scoring guide."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from openpyxl import Workbook
+
+from scorers.base import fmt
+
+from .conditions import describe
+from .declarations import TYPE_LABELS
+from .model import CriteriaSet, Criterion
+from .xlsxstyle import BOLD, TITLE_FONT, WRAP, cell, header_row, print_setup, set_widths
+
+
+def _notes(c: Criterion) -> str:
+    parts = []
+    if c.is_mandatory:
+        need = c.mandatory_min_points
+        parts.append("bắt buộc" + (f" (tối thiểu {fmt(need)} điểm)" if need else ""))
+    if c.applies_when is not None:
+        what = "tính đủ điểm" if c.not_applicable == "full" else "quy đổi điểm nhóm"
+        parts.append(f"áp dụng khi {describe(c.applies_when)}; không áp dụng: {what}")
+    return "; ".join(parts)
+
+
+def recognition_lines(cs: CriteriaSet) -> list[str]:
+    rec = cs.recognition
+    lines = [f"Tổng điểm từ {fmt(rec.min_total)}/{fmt(cs.scale)} trở lên"]
+    if rec.min_group_share:
+        lines.append(f"Mỗi nhóm đạt từ {fmt(rec.min_group_share * 100)}% số điểm của nhóm")
+    if rec.require_mandatory:
+        lines.append("Đạt mọi tiêu chí bắt buộc")
+    if rec.require_no_disqualifier and cs.disqualifiers:
+        lines.append("Không vi phạm điểm liệt: " + "; ".join(d.title for d in cs.disqualifiers))
+    lines += [f"{r.title}" for r in rec.requirements]
+    if rec.require_complete_evidence:
+        lines.append("Minh chứng đầy đủ, hợp lệ")
+    return lines
+
+
+def text_table(cs: CriteriaSet) -> str:
+    out = [
+        f"{cs.title}",
+        f"{cs.ref} — {'bản mẫu' if cs.status == 'model' else 'chính thức'}, "
+        f"hiệu lực từ {cs.effective.from_:%d/%m/%Y}"
+        + (f" đến {cs.effective.to:%d/%m/%Y}" if cs.effective.to else "")
+        + f", thang điểm {fmt(cs.scale)}",
+    ]
+    if cs.note:
+        out.append(f"Ghi chú: {cs.note}")
+    width = max(len(c.id) for _, c in cs.criteria())
+    for index, group in enumerate(cs.groups, start=1):
+        out += ["", f"Nhóm {index}. {group.title} — {fmt(group.points)} điểm [{group.id}]"]
+        for c in group.criteria:
+            out.append(f"  {c.id:<{width}}  {fmt(c.points):>4}  {c.title}")
+            out.append(f"  {'':<{width}}        cách chấm: {c.scorer.describe(c.method)}")
+            notes = _notes(c)
+            if notes:
+                out.append(f"  {'':<{width}}        {notes}")
+    out += ["", "Điều kiện công nhận:"] + [f"  - {line}" for line in recognition_lines(cs)]
+    return "\n".join(out)
+
+
+def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
+    """A scoring guide workbook teams can print: criteria, evidence fields, recognition rule."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Hướng dẫn chấm")
+    set_widths(ws, [9, 24, 44, 8, 60, 40, 30])
+    print_setup(ws, "3:3")
+    ws.freeze_panes = "A4"
+    ws.append([cell(ws, cs.title, font=TITLE_FONT, border=False)])
+    status = "bản mẫu, cần đối chiếu quyết định chính thức" if cs.status == "model" else "chính thức"
+    ws.append([cell(ws, f"{cs.ref} — {status} — thang điểm {fmt(cs.scale)}", border=False)])
+    ws.append(header_row(ws, ["Nhóm", "Mã tiêu chí", "Tiêu chí", "Điểm", "Cách chấm", "Ghi chú", "Căn cứ"]))
+    for index, group in enumerate(cs.groups, start=1):
+        ws.append(
+            [
+                cell(ws, index, font=BOLD),
+                cell(ws, group.id, font=BOLD),
+                cell(ws, group.title, font=BOLD, alignment=WRAP),
+                cell(ws, group.points, font=BOLD, number_format="0.0"),
+                cell(ws, ""),
+                cell(ws, ""),
+                cell(ws, ""),
+            ]
+        )
+        for c in group.criteria:
+            ws.append(
+                [
+                    cell(ws, index),
+                    cell(ws, c.id),
+                    cell(ws, c.title, alignment=WRAP),
+                    cell(ws, c.points, number_format="0.0"),
+                    cell(ws, c.scorer.describe(c.method), alignment=WRAP),
+                    cell(ws, _notes(c), alignment=WRAP),
+                    cell(ws, c.source.cite() if c.source else "", alignment=WRAP),
+                ]
+            )
+    ws2 = wb.create_sheet("Trường minh chứng")
+    set_widths(ws2, [30, 60, 18, 12, 14, 10, 50])
+    print_setup(ws2)
+    ws2.append(
+        header_row(
+            ws2,
+            [
+                "Mã trường",
+                "Nội dung",
+                "Kiểu",
+                "Đơn vị",
+                "Khoảng cho phép",
+                "Bắt buộc",
+                "Lựa chọn / hướng dẫn",
+            ],
+        )
+    )
+    for d in cs.evidence:
+        span = d.range_text()
+        extra = "; ".join(c.label for c in d.choices or []) or (d.help or "")
+        ws2.append(
+            [
+                cell(ws2, d.id),
+                cell(ws2, d.label, alignment=WRAP),
+                cell(ws2, TYPE_LABELS[d.type]),
+                cell(ws2, d.unit or ""),
+                cell(ws2, span),
+                cell(ws2, "Có" if d.required else "Không"),
+                cell(ws2, extra, alignment=WRAP),
+            ]
+        )
+    ws3 = wb.create_sheet("Điều kiện công nhận")
+    set_widths(ws3, [100])
+    print_setup(ws3)
+    ws3.append(header_row(ws3, ["Đơn vị được công nhận đạt chuẩn khi:"]))
+    for line in recognition_lines(cs):
+        ws3.append([cell(ws3, line, alignment=WRAP)])
+    ws3.append([cell(ws3, f"SHA-256 tệp tiêu chí: {sha256}", border=False)])
+    wb.save(handle)

@@ -1,0 +1,190 @@
+"""The jobs behind each command, free of click: the CLI parses options, calls one of these, prints.
+
+Each job returns plain data (or raises a `CqttError`); nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalog
+from .checks import check_versions_together
+from .diff import SetDiff, UnitChange, diff_sets, unit_changes
+from .errors import RuleFileError, RuleIssue
+from .evidence import EvidenceSet, read_evidence
+from .loader import LoadedCriteria, load_criteria
+from .output import check_target, write_atomic, write_text_atomic
+from .results import RunResult
+from .ruletests import CaseResult, run_tests_file
+from .scoring import Engine
+
+
+def load_ref(ref: str, year: int | None = None) -> LoadedCriteria:
+    return load_criteria(catalog.resolve(ref, year))
+
+
+@dataclass
+class ValidationReport:
+    files: list[Path]
+    errors: list[RuleIssue] = field(default_factory=list)
+    warnings: list[RuleIssue] = field(default_factory=list)
+    valid: list[LoadedCriteria] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(paths: list[Path]) -> ValidationReport:
+    """Check every rule file under `paths`, collecting all problems of all files."""
+    files = catalog.rule_files(paths)
+    report = ValidationReport(files)
+    if not files:
+        report.errors.append(
+            RuleIssue(", ".join(map(str, paths)), None, "(tệp)", "không tìm thấy tệp tiêu chí .yaml nào")
+        )
+    for path in files:
+        try:
+            loaded = load_criteria(path)
+        except RuleFileError as exc:
+            report.errors += exc.errors
+            report.warnings += [i for i in exc.issues if i.severity != "error"]
+            continue
+        report.valid.append(loaded)
+        report.warnings += loaded.warnings
+    together = check_versions_together([(str(v.path), v.model) for v in report.valid])
+    report.errors += together
+    return report
+
+
+@dataclass
+class TestReport:
+    rule_file: Path
+    tests_file: Path | None
+    cases: list[CaseResult]
+    error: str | None = None
+
+
+def rule_tests(paths: list[Path]) -> list[TestReport]:
+    """Run the tests file beside each rule file; a rule file without one is reported."""
+    reports = []
+    for path in catalog.rule_files(paths):
+        tests = catalog.tests_file_for(path)
+        try:
+            loaded = load_criteria(path)
+            if not tests.exists():
+                reports.append(TestReport(path, None, [], f"không có tệp kiểm thử {tests.name} bên cạnh"))
+                continue
+            reports.append(TestReport(path, tests, run_tests_file(loaded, tests)))
+        except RuleFileError as exc:
+            reports.append(TestReport(path, tests, [], "\n".join(i.format() for i in exc.errors)))
+    return reports
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class ScoreOutcome:
+    run: RunResult
+    evidence: EvidenceSet
+    loaded: LoadedCriteria
+    warnings: list[str] = field(default_factory=list)
+
+
+def score(
+    evidence_paths: list[Path],
+    ref: str,
+    year: int | None,
+    xlsx: Path | None,
+    json_path: Path | None,
+    force: bool = False,
+    progress: Callable[[int], Callable[[int], None]] | None = None,
+) -> ScoreOutcome:
+    """Score evidence files and write the requested outputs (checked before any work)."""
+    for target in (xlsx, json_path):
+        if target is not None:
+            check_target(target, force, evidence_paths)
+    loaded = load_ref(ref, year)
+    evidence = read_evidence(evidence_paths, loaded.model)
+    warnings = _year_warnings(loaded, evidence)
+    warnings += _template_warnings(loaded, evidence_paths)
+    engine = Engine(loaded)
+    step = progress(len(evidence.applications)) if progress else None
+    run = engine.run(evidence, step)
+    run.inputs = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]
+    generated = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+    if json_path is not None:
+        payload = json.loads(run.model_dump_json())
+        payload["generated_at"] = generated
+        write_text_atomic(json_path, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    if xlsx is not None:
+        from .workbook import write_results
+
+        options = {"criteria": ref, "year": str(year or ""), "evidence": ", ".join(map(str, evidence_paths))}
+        write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options))
+    return ScoreOutcome(run, evidence, loaded, warnings)
+
+
+def _year_warnings(loaded: LoadedCriteria, evidence: EvidenceSet) -> list[str]:
+    years = sorted({a.year for a in evidence.applications if a.year is not None})
+    eff = loaded.model.effective
+    outside = [y for y in years if not eff.covers(y)]
+    if outside:
+        return [
+            f"năm {', '.join(map(str, outside))} trong minh chứng nằm ngoài thời gian hiệu "
+            f"lực của {loaded.model.ref}; kiểm tra lại --criteria"
+        ]
+    return []
+
+
+def _template_warnings(loaded: LoadedCriteria, paths: list[Path]) -> list[str]:
+    from .template import template_binding
+
+    found = []
+    for path in paths:
+        binding = template_binding(path)
+        if binding is None:
+            continue
+        if (
+            binding.get("criteria") != loaded.model.id
+            or binding.get("version") != loaded.model.version
+            or binding.get("sha256") != loaded.sha256
+        ):
+            found.append(
+                f"{path.name} là mẫu nhập của {binding.get('criteria')}@"
+                f"{binding.get('version')} (sha256 {str(binding.get('sha256'))[:12]}…) "
+                f"nhưng đang chấm theo {loaded.model.ref} (sha256 "
+                f"{loaded.sha256[:12]}…): kiểm tra các cột và thang điểm"
+            )
+    return found
+
+
+@dataclass
+class DiffOutcome:
+    diff: SetDiff
+    units: list[UnitChange] | None = None
+    scored: int = 0
+
+
+def diff(old_ref: str, new_ref: str, evidence_paths: list[Path] | None = None) -> DiffOutcome:
+    old, new = load_ref(old_ref), load_ref(new_ref)
+    outcome = DiffOutcome(diff_sets(old.model, new.model))
+    if evidence_paths:
+        runs = []
+        for loaded in (old, new):
+            ev = read_evidence(evidence_paths, loaded.model)
+            runs.append(Engine(loaded).run(ev))
+        outcome.units = unit_changes(runs[0], runs[1])
+        outcome.scored = len(runs[1].units)
+    return outcome

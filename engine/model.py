@@ -1,0 +1,171 @@
+"""The criteria set as a strict pydantic model: what a rule file may contain, and nothing else.
+
+The scoring-method types come from the `scorers` registry, so adding a method module adds it to
+the schema. Semantic checks that need the whole file (points adding up, tiers without gaps,
+references) live in `engine.checks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+import scorers
+from scorers.base import Scorer
+
+from .conditions import Condition, fields_read
+from .declarations import EvidenceDecl, Ident, Source, Strict
+
+SetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,40}$")]
+Version = Annotated[str, StringConstraints(pattern=r"^(19|20)\d\d(\.\d+){0,2}$")]
+
+# Every registered scoring method's settings model, told apart by its `type` key.
+Method = Annotated[
+    functools.reduce(operator.or_, scorers.REGISTRY.models()),  # type: ignore[valid-type]
+    Field(discriminator="type"),
+]
+
+
+class Mandatory(Strict):
+    """A mandatory criterion: failing it blocks recognition whatever the total."""
+
+    min_points: float | None = Field(default=None, gt=0)
+    label: str | None = None
+
+
+class Criterion(Strict):
+    id: Ident
+    title: str
+    points: float = Field(gt=0)
+    method: Method
+    applies_when: Condition | None = None
+    not_applicable: Literal["full", "rescale"] | None = None
+    mandatory: bool | Mandatory = False
+    source: Source | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _applicability(self) -> Criterion:
+        if self.applies_when is not None and self.not_applicable is None:
+            raise ValueError(
+                "có `applies_when` thì phải ghi `not_applicable: full` (tính đủ điểm) hoặc "
+                "`not_applicable: rescale` (quy đổi điểm nhóm) cho trường hợp không áp dụng"
+            )
+        if self.applies_when is None and self.not_applicable is not None:
+            raise ValueError("`not_applicable` chỉ dùng khi có `applies_when`")
+        return self
+
+    @property
+    def scorer(self) -> Scorer:
+        return scorers.REGISTRY.get(self.method.type)
+
+    @property
+    def is_mandatory(self) -> bool:
+        return self.mandatory is not False
+
+    @property
+    def mandatory_min_points(self) -> float | None:
+        """Points needed to meet a mandatory criterion; None means "more than zero"."""
+        if isinstance(self.mandatory, Mandatory):
+            return self.mandatory.min_points
+        return None
+
+    def evidence_read(self) -> set[str]:
+        found = set(self.scorer.evidence_ids(self.method))
+        if self.applies_when is not None:
+            found |= fields_read(self.applies_when)
+        return found
+
+
+class Group(Strict):
+    id: Ident
+    title: str
+    points: float = Field(gt=0)
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class Disqualifier(Strict):
+    """A condition that alone makes a unit not recognisable (điểm liệt)."""
+
+    id: Ident
+    title: str
+    when: Condition
+    source: Source | None = None
+
+
+class Requirement(Strict):
+    """A condition every recognised unit must meet besides points (e.g. a complete file)."""
+
+    id: Ident
+    title: str
+    when: Condition
+
+
+class Recognition(Strict):
+    min_total: float = Field(gt=0)
+    min_group_share: float = Field(default=0, ge=0, le=1)
+    require_mandatory: bool = True
+    require_no_disqualifier: bool = True
+    require_complete_evidence: bool = True
+    requirements: list[Requirement] = Field(default_factory=list)
+
+
+class FlagSettings(Strict):
+    self_score_tolerance: float = Field(default=5, ge=0)
+    group_self_score_tolerance: float | None = Field(default=2, ge=0)
+    borderline_margin: float = Field(default=3, ge=0)
+    target_share: float | None = Field(default=None, gt=0, le=1)
+
+
+class Effective(Strict):
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+
+    def covers(self, year: int) -> bool:
+        start = self.from_.year
+        end = self.to.year if self.to else 9999
+        return start <= year <= end
+
+
+class CriteriaSet(Strict):
+    id: SetId
+    title: str
+    version: Version
+    status: Literal["model", "official"]
+    note: str | None = None
+    effective: Effective
+    supersedes: Version | None = None
+    sources: list[Source] = Field(default_factory=list)
+    scale: float = Field(gt=0)
+    evidence: list[EvidenceDecl] = Field(min_length=1)
+    groups: list[Group] = Field(min_length=1)
+    disqualifiers: list[Disqualifier] = Field(default_factory=list)
+    recognition: Recognition
+    flags: FlagSettings = Field(default_factory=FlagSettings)
+
+    def evidence_by_id(self) -> dict[str, EvidenceDecl]:
+        return {e.id: e for e in self.evidence}
+
+    def criteria(self) -> list[tuple[Group, Criterion]]:
+        return [(g, c) for g in self.groups for c in g.criteria]
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for _, c in self.criteria():
+            if c.id == criterion_id:
+                return c
+        raise KeyError(criterion_id)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def model_fields_at(loc: tuple[Any, ...]) -> list[str] | None:
+    """Allowed keys of the model a pydantic `loc` points into, for "did you mean" hints."""
+    from .modelpath import fields_at
+
+    return fields_at(CriteriaSet, loc)

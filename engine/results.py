@@ -1,0 +1,149 @@
+"""Results of a scoring run as pydantic models: what the JSON output and the workbook are made of.
+
+Every number can be traced: a criterion result holds the evidence used, the rule that matched and a
+Vietnamese explanation; a unit result holds every mandatory criterion, disqualifier and requirement
+with its outcome and every reason that blocks recognition; the run holds the criteria file's hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["scored", "not_applicable", "missing_evidence"]
+
+
+class EvidenceUsed(BaseModel):
+    id: str
+    label: str
+    value: Any = None
+    shown: str
+
+
+class CriterionResult(BaseModel):
+    id: str
+    title: str
+    group: str
+    points: float
+    max_points: float
+    applicable: bool
+    status: Status
+    rule: str
+    explanation: str
+    evidence: list[EvidenceUsed] = Field(default_factory=list)
+    mandatory: bool = False
+    source: str | None = None
+
+
+class GroupResult(BaseModel):
+    id: str
+    title: str
+    points: float
+    max_points: float
+    share: float
+    rescaled: bool = False
+    self_score: float | None = None
+
+
+class GateResult(BaseModel):
+    """A mandatory criterion, disqualifier or requirement and its outcome for one unit."""
+
+    id: str
+    title: str
+    kind: Literal["mandatory", "disqualifier", "requirement"]
+    ok: bool
+    explanation: str
+
+
+class Flag(BaseModel):
+    code: str
+    severity: int  # 1 most severe
+    message: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class UnitResult(BaseModel):
+    code: str
+    name: str
+    group: str
+    year: int | None = None
+    proposed: bool
+    self_score: float | None = None
+    total: float
+    max_total: float
+    recognised: bool
+    blocking: list[str] = Field(default_factory=list)
+    rank: int = 0
+    group_rank: int = 0
+    criteria: list[CriterionResult]
+    groups: list[GroupResult]
+    gates: list[GateResult] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    source: str = ""
+    comment: str | None = None
+    evidence: dict[str, str] = Field(default_factory=dict)
+    evidence_invalid: dict[str, str] = Field(default_factory=dict)
+
+
+class CriteriaInfo(BaseModel):
+    id: str
+    version: str
+    title: str
+    status: str
+    sha256: str
+    file: str
+
+
+class GroupSummary(BaseModel):
+    group: str
+    units: int
+    proposed: int
+    recognisable: int
+    proposed_not_recognisable: int
+    recognised_share: float
+    flags: int
+
+
+class CriterionSummary(BaseModel):
+    id: str
+    title: str
+    applicable_units: int
+    full_points_units: int
+    full_points_share: float | None
+
+
+class Summary(BaseModel):
+    units: int
+    proposed: int
+    recognisable: int
+    proposed_recognisable: int
+    proposed_not_recognisable: int
+    recognised_share: float
+    target_share: float | None = None
+    meets_target: bool | None = None
+    borderline: int
+    units_with_evidence_issues: int
+    evidence_issues: int
+    flags_by_code: dict[str, int]
+    groups: list[GroupSummary]
+    criteria: list[CriterionSummary]
+
+
+class EvidenceProblem(BaseModel):
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+    unit: str | None = None
+    message: str
+
+
+class RunResult(BaseModel):
+    tool: str
+    criteria: CriteriaInfo
+    units: list[UnitResult]
+    summary: Summary
+    evidence_problems: list[EvidenceProblem] = Field(default_factory=list)
+    inputs: list[dict[str, str]] = Field(default_factory=list)

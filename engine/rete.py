@@ -1,0 +1,92 @@
+"""The only module that imports durable_rules.
+
+durable_rules keeps one process-wide host and registers rulesets by name, forever. This module
+owns that host, registers each compiled ruleset once (names carry the criteria file's hash, so two
+versions live side by side), and runs one fact per ruleset per unit in a fresh session that is
+deleted straight after, because sessions left behind exhaust memory after a few thousand units.
+
+Actions are deliberately trivial (append the rule name to a list) so that the per-unit cost stays
+small; an exception inside an action is swallowed by durable_rules and reported in the returned
+state, so every assert checks that state and raises `EngineError`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from durable.engine import Host, MessageNotHandledException, MessageObservedException
+
+from .compiler import CompiledSet, RulesetPlan
+from .errors import EngineError
+
+
+class _Host(Host):
+    """A durable_rules host whose actions record the name of the rule that fired."""
+
+    def __init__(self) -> None:
+        self.sink: list[str] = []
+        super().__init__()
+
+    def get_action(self, action_name: str) -> Callable[[Any], None]:
+        def record(_closure: Any) -> None:
+            self.sink.append(action_name)
+
+        return record
+
+
+_lock = threading.Lock()
+_host: _Host | None = None
+_registered: set[str] = set()
+_sessions = itertools.count(1)
+
+
+def _get_host() -> _Host:
+    global _host
+    if _host is None:
+        _host = _Host()
+    return _host
+
+
+def register(compiled: CompiledSet) -> None:
+    """Register every ruleset of a compiled set, once per process."""
+    with _lock:
+        host = _get_host()
+        fresh = {r.name: r.definition() for r in compiled.all if r.name not in _registered}
+        if not fresh:
+            return
+        try:
+            host.set_rulesets(fresh)
+        except Exception as exc:  # the C core raises bare Exception subclasses
+            raise EngineError(f"bộ máy luật không nhận bộ luật đã biên dịch: {exc}") from exc
+        _registered.update(fresh)
+
+
+def run(plan: RulesetPlan, fact: Mapping[str, Any]) -> set[str]:
+    """Assert one fact to one ruleset in a new session; return the names of the rules that fired."""
+    host = _get_host()
+    payload = {key: fact[key] for key in plan.keys if key in fact}
+    if not payload:
+        return set()
+    sid = f"s{next(_sessions)}"
+    payload["sid"] = sid
+    with _lock:
+        host.sink = fired = []
+        try:
+            state = host.assert_fact(plan.name, payload)
+        except MessageNotHandledException:
+            state = None  # no rule matched this fact
+        except MessageObservedException as exc:
+            raise EngineError(f"sự kiện bị gửi hai lần vào “{plan.name}”") from exc
+        except Exception as exc:
+            raise EngineError(f"bộ máy luật lỗi ở “{plan.name}”: {exc}") from exc
+        finally:
+            try:
+                host.delete_state(plan.name, sid)
+            except Exception:  # noqa: S110 - no state was created when nothing matched
+                pass
+    if isinstance(state, dict) and state.get("exception"):
+        raise EngineError(f"một hành động của luật trong “{plan.name}” bị lỗi: {state['exception']}")
+    return set(fired)

@@ -1,0 +1,357 @@
+"""Score applications: typed evidence -> durable_rules decisions -> scorer points -> recognition.
+
+For each unit: build one fact from its typed evidence (list fields expanded to one boolean per
+declared item, survey shares derived by their scorers); assert to each evidence ruleset the part of
+the fact it reads; give each criterion's scorer the decisions that fired; add up groups (rescaling
+where a criterion does not apply and the rule file says so); then assert the computed results to the
+recognition rulesets. The engine never special-cases a criterion id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from scorers.base import fmt, round_points, show_value
+
+from . import rete
+from .compiler import CompiledSet, compile_set, group_key, item_key, mandatory_key
+from .conditions import fields_read
+from .declarations import Tally
+from .evidence import Application, EvidenceSet
+from .flags import unit_flags
+from .loader import LoadedCriteria
+from .model import CriteriaSet, Criterion
+from .ranking import assign_ranks
+from .results import (
+    CriteriaInfo,
+    CriterionResult,
+    EvidenceProblem,
+    EvidenceUsed,
+    GateResult,
+    GroupResult,
+    RunResult,
+    UnitResult,
+)
+from .summary import summarise
+
+
+def tool_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"cqtt {version('cqtt')}"
+    except PackageNotFoundError:
+        return "cqtt (chưa cài đặt)"
+
+
+class Engine:
+    """A compiled criteria version, ready to score any number of applications."""
+
+    def __init__(self, loaded: LoadedCriteria) -> None:
+        self.loaded = loaded
+        self.cs: CriteriaSet = loaded.model
+        self.evidence = self.cs.evidence_by_id()
+        self.compiled: CompiledSet = compile_set(self.cs, loaded.sha256)
+        rete.register(self.compiled)
+        self._criteria = self.cs.criteria()
+
+    # -- facts -------------------------------------------------------------------------------
+    def fact(self, values: dict[str, Any]) -> dict[str, Any]:
+        fact: dict[str, Any] = {}
+        for key, value in values.items():
+            decl = self.evidence.get(key)
+            if decl is None:
+                continue
+            if decl.type == "items":
+                for choice in decl.choice_ids():
+                    fact[item_key(key, choice)] = choice in value
+            elif isinstance(value, Tally):
+                continue
+            else:
+                fact[key] = value
+        for _, criterion in self._criteria:
+            fact.update(criterion.scorer.derived(criterion.method, criterion.id, values))
+        return fact
+
+    def fired(self, values: dict[str, Any]) -> set[str]:
+        fact = self.fact(values)
+        found: set[str] = set()
+        for plan in self.compiled.evidence:
+            found |= rete.run(plan, fact)
+        return found
+
+    # -- one unit ----------------------------------------------------------------------------
+    def _used(self, ids: Iterable[str], values: dict[str, Any]) -> list[EvidenceUsed]:
+        used = []
+        for eid in sorted(set(ids)):
+            decl = self.evidence.get(eid)
+            value = values.get(eid)
+            plain: Any = value
+            if isinstance(value, frozenset):
+                plain = sorted(value)
+            elif isinstance(value, Tally):
+                plain = {"satisfied": value.satisfied, "total": value.total}
+            used.append(
+                EvidenceUsed(
+                    id=eid, label=decl.label if decl else eid, value=plain, shown=show_value(decl, value)
+                )
+            )
+        return used
+
+    def _criterion(
+        self, group_id: str, c: Criterion, values: dict[str, Any], fired: set[str]
+    ) -> CriterionResult:
+        reads = c.evidence_read()
+        base = dict(
+            id=c.id,
+            title=c.title,
+            group=group_id,
+            max_points=c.points,
+            mandatory=c.is_mandatory,
+            evidence=self._used(reads, values),
+            source=c.source.cite() if c.source else None,
+        )
+        gate_fields = fields_read(c.applies_when) if c.applies_when is not None else set()
+        missing_gate = sorted(f for f in gate_fields if f not in values)
+        if missing_gate:
+            return CriterionResult(
+                **base,
+                points=0.0,
+                applicable=True,
+                status="missing_evidence",
+                rule="thiếu minh chứng",
+                explanation=self._missing_text(missing_gate, "xác định áp dụng"),
+            )
+        if c.applies_when is not None and f"a.{c.id}" not in fired:
+            if c.not_applicable == "full":
+                return CriterionResult(
+                    **base,
+                    points=round_points(c.points),
+                    applicable=False,
+                    status="not_applicable",
+                    rule="không áp dụng: tính đủ điểm",
+                    explanation="Không áp dụng cho đơn vị này: được tính đủ "
+                    f"{fmt(c.points)} điểm theo bộ tiêu chí",
+                )
+            return CriterionResult(
+                **base,
+                points=0.0,
+                applicable=False,
+                status="not_applicable",
+                rule="không áp dụng: quy đổi điểm nhóm",
+                explanation="Không áp dụng cho đơn vị này: không tính vào điểm "
+                "tối đa, điểm nhóm được quy đổi theo tỷ lệ",
+            )
+        method_fields = set(reads) - gate_fields
+        missing = sorted(f for f in method_fields if f not in values)
+        if missing:
+            return CriterionResult(
+                **base,
+                points=0.0,
+                applicable=True,
+                status="missing_evidence",
+                rule="thiếu minh chứng",
+                explanation=self._missing_text(missing, "chấm điểm"),
+            )
+        prefix = f"c.{c.id}."
+        local = {name[len(prefix) :] for name in fired if name.startswith(prefix)}
+        award = c.scorer.score(c.method, c.points, local, values, self.evidence)
+        return CriterionResult(
+            **base,
+            points=award.points,
+            applicable=True,
+            status="scored",
+            rule=award.rule,
+            explanation=award.explanation,
+        )
+
+    def _missing_text(self, fields: list[str], purpose: str) -> str:
+        labels = "; ".join(self.evidence[f].label if f in self.evidence else f for f in fields)
+        return f"Thiếu hoặc sai minh chứng để {purpose} ({labels}) → 0 điểm"
+
+    def _groups(self, results: list[CriterionResult]) -> list[GroupResult]:
+        groups = []
+        for group in self.cs.groups:
+            mine = [r for r in results if r.group == group.id]
+            excluded = [
+                r
+                for r in mine
+                if r.status == "not_applicable"
+                and r.points == 0
+                and self.cs.criterion(r.id).not_applicable == "rescale"
+            ]
+            counted = [r for r in mine if r not in excluded]
+            earned = sum(r.points for r in counted)
+            possible = sum(r.max_points for r in counted)
+            if not excluded:
+                points = earned
+            elif possible == 0:
+                points = group.points
+            else:
+                points = earned * group.points / possible
+            points = round_points(points)
+            groups.append(
+                GroupResult(
+                    id=group.id,
+                    title=group.title,
+                    points=points,
+                    max_points=group.points,
+                    share=round(points / group.points, 6),
+                    rescaled=bool(excluded),
+                )
+            )
+        return groups
+
+    def score(self, app: Application) -> UnitResult:
+        values = app.values
+        fired = self.fired(values)
+        criteria = [self._criterion(g.id, c, values, fired) for g, c in self._criteria]
+        groups = self._groups(criteria)
+        for g in groups:
+            g.self_score = app.group_self_scores.get(g.id)
+        total = round_points(sum(g.points for g in groups))
+        gates, blocking = self._recognition(app, criteria, groups, total, fired)
+        unit = UnitResult(
+            code=app.code,
+            name=app.name,
+            group=app.group,
+            year=app.year,
+            proposed=app.proposed,
+            self_score=app.self_score,
+            total=total,
+            max_total=self.cs.scale,
+            recognised=not blocking,
+            blocking=blocking,
+            criteria=criteria,
+            groups=groups,
+            gates=gates,
+            source=app.source,
+            comment=app.comment,
+            evidence={k: show_value(self.evidence[k], v) for k, v in values.items() if k in self.evidence},
+            evidence_invalid={k: v for k, v in app.invalid.items() if k in self.evidence},
+        )
+        unit.flags = unit_flags(self.cs, app, unit)
+        return unit
+
+    def _recognition(
+        self,
+        app: Application,
+        criteria: list[CriterionResult],
+        groups: list[GroupResult],
+        total: float,
+        fired: set[str],
+    ) -> tuple[list[GateResult], list[str]]:
+        rec = self.cs.recognition
+        by_id = {r.id: r for r in criteria}
+        fact: dict[str, Any] = {"total": total}
+        fact.update({group_key(g.id): g.share for g in groups})
+        for _, c in self._criteria:
+            if c.is_mandatory:
+                r = by_id[c.id]
+                fact[mandatory_key(c.id)] = r.max_points if not r.applicable else r.points
+        passed: set[str] = set()
+        for plan in self.compiled.recognition:
+            passed |= rete.run(plan, fact)
+        blocking: list[str] = []
+        gates: list[GateResult] = []
+        if "rec.total" not in passed:
+            blocking.append(f"Tổng điểm {fmt(total)} thấp hơn ngưỡng {fmt(rec.min_total)}")
+        if rec.min_group_share > 0:
+            for g in groups:
+                if f"rec.group.{g.id}" not in passed:
+                    blocking.append(
+                        f"Nhóm “{g.title}” đạt {fmt(g.points)}/{fmt(g.max_points)} "
+                        f"điểm, dưới {fmt(rec.min_group_share * 100)}% số điểm"
+                    )
+        for _, c in self._criteria:
+            if not c.is_mandatory:
+                continue
+            ok = f"rec.mandatory.{c.id}" in passed
+            r = by_id[c.id]
+            gates.append(
+                GateResult(id=c.id, title=c.title, kind="mandatory", ok=ok, explanation=r.explanation)
+            )
+            if not ok and rec.require_mandatory:
+                blocking.append(f"Tiêu chí bắt buộc không đạt: {c.title}")
+        for d in self.cs.disqualifiers:
+            missing = sorted(f for f in fields_read(d.when) if f not in app.values)
+            hit = f"d.{d.id}" in fired
+            text = "Không xác định được (thiếu minh chứng)" if missing else "Có" if hit else "Không"
+            gates.append(
+                GateResult(
+                    id=d.id, title=d.title, kind="disqualifier", ok=not hit and not missing, explanation=text
+                )
+            )
+            if hit and rec.require_no_disqualifier:
+                blocking.append(f"Điểm liệt: {d.title}")
+        for q in rec.requirements:
+            met = f"r.{q.id}" in fired
+            shown = "; ".join(u.shown for u in self._used(fields_read(q.when), app.values))
+            gates.append(
+                GateResult(
+                    id=q.id,
+                    title=q.title,
+                    kind="requirement",
+                    ok=met,
+                    explanation=("Đạt" if met else "Chưa đạt") + f" ({shown})",
+                )
+            )
+            if not met:
+                blocking.append(f"Chưa đáp ứng yêu cầu: {q.title}")
+        problems = self.evidence_problems(app, criteria)
+        if problems and rec.require_complete_evidence:
+            blocking.append("Thiếu hoặc sai minh chứng: " + "; ".join(problems))
+        return gates, blocking
+
+    def evidence_problems(self, app: Application, criteria: list[CriterionResult]) -> list[str]:
+        """Labels of evidence that is invalid, or missing where a rule needed it."""
+        needed: set[str] = set()
+        for r in criteria:
+            if r.status == "missing_evidence":
+                needed |= {u.id for u in r.evidence if u.id not in app.values}
+        for d in self.cs.disqualifiers:
+            needed |= {f for f in fields_read(d.when) if f not in app.values}
+        bad = needed | {f for f in app.invalid if f in self.evidence}
+        return [self.evidence[f].label for f in sorted(bad) if f in self.evidence]
+
+    # -- a run -------------------------------------------------------------------------------
+    def run(self, evidence: EvidenceSet, progress: Callable[[int], None] | None = None) -> RunResult:
+        units = []
+        for app in evidence.applications:
+            units.append(self.score(app))
+            if progress:
+                progress(1)
+        assign_ranks(units)
+        problems = [
+            EvidenceProblem(
+                file=i.file,
+                sheet=i.sheet,
+                row=i.row,
+                column=i.column,
+                value=_plain(i.value),
+                unit=i.unit,
+                message=i.message,
+            )
+            for i in evidence.issues
+        ]
+        return RunResult(
+            tool=tool_version(),
+            criteria=CriteriaInfo(
+                id=self.cs.id,
+                version=self.cs.version,
+                title=self.cs.title,
+                status=self.cs.status,
+                sha256=self.loaded.sha256,
+                file=str(self.loaded.path),
+            ),
+            units=units,
+            summary=summarise(self.cs, units, evidence),
+            evidence_problems=problems,
+        )
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

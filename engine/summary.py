@@ -1,0 +1,69 @@
+"""The closing summary of a run: counts, the recognised share against the target, flags by kind,
+per appraisal group, and per criterion the share of units at full points (a province-wide share
+per target for checklist-style sets)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from .results import CriterionSummary, GroupSummary, Summary, UnitResult
+
+if TYPE_CHECKING:
+    from .evidence import EvidenceSet
+    from .model import CriteriaSet
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 6) if whole else 0.0
+
+
+def summarise(cs: CriteriaSet, units: list[UnitResult], evidence: EvidenceSet) -> Summary:
+    flags = Counter(f.code for u in units for f in u.flags)
+    groups: list[GroupSummary] = []
+    for name in sorted({u.group for u in units}):
+        mine = [u for u in units if u.group == name]
+        groups.append(
+            GroupSummary(
+                group=name,
+                units=len(mine),
+                proposed=sum(u.proposed for u in mine),
+                recognisable=sum(u.recognised for u in mine),
+                proposed_not_recognisable=sum(u.proposed and not u.recognised for u in mine),
+                recognised_share=_share(sum(u.recognised for u in mine), len(mine)),
+                flags=sum(len(u.flags) for u in mine),
+            )
+        )
+    criteria: list[CriterionSummary] = []
+    for _, c in cs.criteria():
+        results = [r for u in units for r in u.criteria if r.id == c.id]
+        applicable = [r for r in results if r.applicable]
+        full = [r for r in applicable if r.points >= r.max_points]
+        criteria.append(
+            CriterionSummary(
+                id=c.id,
+                title=c.title,
+                applicable_units=len(applicable),
+                full_points_units=len(full),
+                full_points_share=_share(len(full), len(applicable)) if applicable else None,
+            )
+        )
+    recognisable = sum(u.recognised for u in units)
+    share = _share(recognisable, len(units))
+    target = cs.flags.target_share
+    return Summary(
+        units=len(units),
+        proposed=sum(u.proposed for u in units),
+        recognisable=recognisable,
+        proposed_recognisable=sum(u.proposed and u.recognised for u in units),
+        proposed_not_recognisable=sum(u.proposed and not u.recognised for u in units),
+        recognised_share=share,
+        target_share=target,
+        meets_target=None if target is None else share >= target,
+        borderline=flags.get("borderline", 0),
+        units_with_evidence_issues=sum(any(f.code == "evidence_problem" for f in u.flags) for u in units),
+        evidence_issues=len(evidence.issues),
+        flags_by_code=dict(sorted(flags.items())),
+        groups=groups,
+        criteria=criteria,
+    )

@@ -1,0 +1,345 @@
+"""The evidence template a commune or appraisal team fills in, generated from the rule file.
+
+Sheets: "Hướng dẫn" (instructions and the list of fields), "Nhập liệu" (one row per unit, one column
+per evidence field grouped under its criterion group, with dropdowns, ranges and Vietnamese input
+and error messages; header rows frozen and locked), and a hidden sheet "_cqtt" that binds the file
+to its criteria set, version and file hash so that scoring it against another version warns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from scorers.base import fmt
+
+from .cells import clean_text, is_blank
+from .declarations import TYPE_LABELS, EvidenceDecl
+from .errors import EvidenceFileError
+from .evidence import FIXED_COLUMNS, FIXED_LABELS, ColumnMap, self_score_column
+from .loader import LoadedCriteria
+from .xlsxstyle import BOLD, CENTER, HEADER_FILL, HEADER_FONT, TITLE_FONT, WRAP, cell, set_widths
+
+BINDING_SHEET = "_cqtt"
+ENTRY_SHEET = "Nhập liệu"
+BLANK_ROWS = 300
+GROUP_FILLS = ["DDEBF7", "E2EFDA", "FFF2CC", "FCE4D6", "EDE2F6", "D9E1F2", "FFE699", "C6E0B4"]
+UNLOCKED = Protection(locked=False)
+ID_FONT = Font(size=8, color="808080")
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    group: str
+
+
+def read_units(path: Path) -> list[UnitRow]:
+    """The units list (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh) used to pre-fill a template."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise EvidenceFileError(str(path), "không tìm thấy tệp danh sách đơn vị") from None
+    except UnicodeDecodeError:
+        raise EvidenceFileError(str(path), "tệp không phải UTF-8") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise EvidenceFileError(str(path), "tệp danh sách đơn vị rỗng")
+    names = {}
+    for key, aliases in FIXED_COLUMNS.items():
+        for alias in (key, *aliases):
+            names[clean_text(alias).casefold()] = key
+    header = [names.get(clean_text(h).casefold()) for h in rows[0]]
+    if "ma_don_vi" not in header:
+        raise EvidenceFileError(str(path), "dòng đầu phải có cột “ma_don_vi” (Mã đơn vị)")
+    units, seen = [], set()
+    for number, row in enumerate(rows[1:], start=2):
+        values = {k: row[i] for i, k in enumerate(header) if k and i < len(row)}
+        code = clean_text(values.get("ma_don_vi", ""))
+        if is_blank(code):
+            if any(not is_blank(v) for v in row):
+                raise EvidenceFileError(str(path), f"dòng {number}: thiếu mã đơn vị")
+            continue
+        if code in seen:
+            raise EvidenceFileError(str(path), f"dòng {number}: mã đơn vị “{code}” bị trùng")
+        seen.add(code)
+        units.append(
+            UnitRow(
+                code, clean_text(values.get("ten_don_vi", "")), clean_text(values.get("nhom_tham_dinh", ""))
+            )
+        )
+    return units
+
+
+def _validation(decl: EvidenceDecl) -> DataValidation:
+    """Excel data validation for one evidence column, with Vietnamese messages."""
+    title = decl.label[:32]
+    if decl.type == "yes_no":
+        dv = DataValidation(type="list", formula1='"Có,Không"', allow_blank=True)
+        prompt, error = "Chọn Có hoặc Không.", "Chỉ nhận “Có” hoặc “Không”."
+    elif decl.type == "choice":
+        labels = ",".join(c.label.replace(",", " ") for c in decl.choices or [])
+        dv = DataValidation(type="list", formula1=f'"{labels[:250]}"', allow_blank=True)
+        prompt, error = "Chọn một mục trong danh sách.", "Giá trị không có trong danh sách."
+    elif decl.type == "percent":
+        low, high = (decl.low or 0) / 100, (decl.high if decl.high is not None else 100) / 100
+        dv = DataValidation(
+            type="decimal", operator="between", formula1=str(low), formula2=str(high), allow_blank=True
+        )
+        prompt = f"Tỷ lệ %, ví dụ 95%. Từ {fmt(low * 100)}% đến {fmt(high * 100)}%."
+        error = f"Tỷ lệ phải từ {fmt(low * 100)}% đến {fmt(high * 100)}%."
+    elif decl.type in ("number", "count"):
+        kind = "whole" if decl.type == "count" else "decimal"
+        low = decl.low if decl.low is not None else -1e12
+        high = decl.high if decl.high is not None else 1e12
+        dv = DataValidation(
+            type=kind, operator="between", formula1=str(low), formula2=str(high), allow_blank=True
+        )
+        word = "Số nguyên" if kind == "whole" else "Số"
+        unit = f" ({decl.unit})" if decl.unit else ""
+        span = f" từ {fmt(low)} đến {fmt(high)}" if decl.low is not None or decl.high is not None else ""
+        prompt, error = f"{word}{unit}{span}.", f"{word} không hợp lệ: cần{span or ' một số'}."
+    elif decl.type == "items":
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", allow_blank=True)
+        choices = "; ".join(c.label for c in decl.choices or [])
+        prompt = f"Ghi các mục có, cách nhau bằng dấu “;”: {choices}"[:255]
+        error = "Nội dung quá dài."
+    else:  # survey
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="30", allow_blank=True)
+        prompt, error = (
+            "Số phiếu hài lòng/tổng số phiếu, ví dụ 452/500.",
+            "Ghi dạng số phiếu hài lòng/tổng số phiếu.",
+        )
+    dv.promptTitle, dv.prompt = title, prompt[:255]
+    dv.errorTitle, dv.error = "Giá trị không hợp lệ", error[:225]
+    dv.showInputMessage = dv.showErrorMessage = True
+    dv.errorStyle = "stop"
+    return dv
+
+
+def _columns(loaded: LoadedCriteria) -> list[tuple[str, str, str, int | None, Any]]:
+    """(id, heading, group band title, group index or None, decl or kind) for every column."""
+    cs = loaded.model
+    fixed = [
+        ("ma_don_vi", FIXED_LABELS["ma_don_vi"]),
+        ("ten_don_vi", FIXED_LABELS["ten_don_vi"]),
+        ("nhom_tham_dinh", FIXED_LABELS["nhom_tham_dinh"]),
+        ("nam", FIXED_LABELS["nam"]),
+        ("de_nghi", FIXED_LABELS["de_nghi"]),
+        ("tu_cham", FIXED_LABELS["tu_cham"]),
+    ]
+    cols: list[tuple[str, str, str, int | None, Any]] = [
+        (key, label, "Thông tin đơn vị", None, key) for key, label in fixed
+    ]
+    for index, group in enumerate(cs.groups, start=1):
+        cols.append(
+            (
+                self_score_column(group.id),
+                f"Tự chấm nhóm {index}",
+                "Tự chấm theo nhóm",
+                None,
+                ("self", group.points),
+            )
+        )
+    placed: set[str] = set()
+    evidence = cs.evidence_by_id()
+    for index, group in enumerate(cs.groups, start=1):
+        for c in group.criteria:
+            for eid in sorted(c.evidence_read(), key=lambda e: list(evidence).index(e)):
+                if eid in placed:
+                    continue
+                placed.add(eid)
+                cols.append(
+                    (eid, evidence[eid].heading(), f"Nhóm {index}: {group.title}", index, evidence[eid])
+                )
+    rest = [d for d in cs.evidence if d.id not in placed]
+    for d in rest:
+        cols.append((d.id, d.heading(), "Hồ sơ và điều kiện khác", 0, d))
+    cols.append(("ghi_chu", FIXED_LABELS["ghi_chu"] + " (nơi lưu minh chứng)", "", None, "ghi_chu"))
+    return cols
+
+
+def write_template(handle: BinaryIO, loaded: LoadedCriteria, units: list[UnitRow], year: int | None) -> None:
+    cs = loaded.model
+    cols = _columns(loaded)
+    wb = Workbook(write_only=True)
+    _instructions(wb, loaded, cols)
+    ws = wb.create_sheet(ENTRY_SHEET)
+    widths = [11, 26, 22, 7, 11, 10] + [9] * len(cs.groups)
+    widths += [16 if isinstance(c[4], EvidenceDecl) else 30 for c in cols[len(widths) :]]
+    set_widths(ws, widths)
+    ws.freeze_panes = "C4"
+    band_row, label_row, id_row = [], [], []
+    for index, (cid, heading, band, gindex, _kind) in enumerate(cols):
+        color = GROUP_FILLS[(gindex - 1) % len(GROUP_FILLS)] if gindex else "D9D9D9"
+        fill = PatternFill("solid", fgColor=color)
+        show_band = index == 0 or cols[index - 1][2] != band
+        band_row.append(cell(ws, band if show_band else "", font=BOLD, fill=fill))
+        label_row.append(cell(ws, heading, font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER))
+        id_row.append(cell(ws, cid, font=ID_FONT, fill=fill))
+    ws.append(band_row)
+    ws.append(label_row)
+    ws.append(id_row)
+    ws.row_dimensions[2].height = 75
+    rows = units or [None] * BLANK_ROWS
+    first, last = 4, 3 + len(rows)
+    for unit in rows:
+        values: dict[str, Any] = {}
+        if unit is not None:
+            values = {
+                "ma_don_vi": unit.code,
+                "ten_don_vi": unit.name,
+                "nhom_tham_dinh": unit.group,
+                "nam": year,
+            }
+        row = []
+        for cid, _, _, _, kind in cols:
+            fmt_ = "0.0%" if isinstance(kind, EvidenceDecl) and kind.type == "percent" else None
+            c = cell(ws, values.get(cid), number_format=fmt_)
+            c.protection = UNLOCKED
+            row.append(c)
+        ws.append(row)
+    for index, (cid, _, _, _, kind) in enumerate(cols, start=1):
+        letter = get_column_letter(index)
+        dv: DataValidation | None = None
+        if isinstance(kind, EvidenceDecl):
+            dv = _validation(kind)
+        elif cid == "de_nghi":
+            dv = DataValidation(type="list", formula1='"Có,Không"', allow_blank=True)
+            dv.prompt, dv.error = "Đơn vị có được đề nghị công nhận không?", "Chọn Có hoặc Không."
+        elif cid == "nam":
+            dv = DataValidation(
+                type="whole", operator="between", formula1="2000", formula2="2100", allow_blank=True
+            )
+            dv.prompt, dv.error = "Năm đánh giá, ví dụ 2024.", "Năm phải từ 2000 đến 2100."
+        elif cid == "tu_cham" or (isinstance(kind, tuple) and kind[0] == "self"):
+            top = cs.scale if cid == "tu_cham" else kind[1]
+            dv = DataValidation(
+                type="decimal", operator="between", formula1="0", formula2=str(top), allow_blank=True
+            )
+            dv.prompt = f"Điểm tự chấm, từ 0 đến {fmt(top)}."
+            dv.error = f"Điểm tự chấm phải từ 0 đến {fmt(top)}."
+        if dv is not None:
+            dv.errorTitle = dv.errorTitle or "Giá trị không hợp lệ"
+            dv.showInputMessage = dv.showErrorMessage = True
+            dv.add(f"{letter}{first}:{letter}{last}")
+            ws.data_validations.append(dv)
+    protection = ws.protection
+    protection.sheet = True
+    for allowed in (
+        "formatCells",
+        "formatColumns",
+        "formatRows",
+        "sort",
+        "autoFilter",
+        "insertRows",
+        "deleteRows",
+    ):
+        setattr(protection, allowed, False)
+    bind = wb.create_sheet(BINDING_SHEET)
+    bind.sheet_state = "hidden"
+    generated = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+    for key, value in [
+        ("criteria", cs.id),
+        ("version", cs.version),
+        ("sha256", loaded.sha256),
+        ("generated_at", generated),
+        ("sheet", ENTRY_SHEET),
+    ]:
+        bind.append([cell(bind, key, border=False), cell(bind, value, border=False)])
+    wb.save(handle)
+
+
+def _instructions(wb: Workbook, loaded: LoadedCriteria, cols: list[Any]) -> None:
+    cs = loaded.model
+    ws = wb.create_sheet("Hướng dẫn")
+    set_widths(ws, [34, 60, 18, 12, 16, 10, 50])
+    lines = [
+        f"Mẫu nhập minh chứng — {cs.title}",
+        f"Bộ tiêu chí {cs.ref}"
+        + (" (bản mẫu, cần đối chiếu quyết định chính thức)" if cs.status == "model" else ""),
+        "",
+        "Cách điền:",
+        f"1. Mỗi dòng của sheet “{ENTRY_SHEET}” là một đơn vị cấp xã; không sửa 3 dòng tiêu đề, "
+        "không đổi tên sheet.",
+        "2. Tỷ lệ ghi dạng phần trăm (ví dụ 95%); câu hỏi có/không chọn “Có” hoặc “Không” từ danh "
+        "sách; số thập phân dùng dấu phẩy (1234,5).",
+        "3. Danh sách mục (trang thiết bị, văn bản hồ sơ): ghi các mục có, cách nhau bằng dấu "
+        "chấm phẩy, đúng tên trong bảng dưới.",
+        "4. Phiếu khảo sát: ghi “số phiếu hài lòng và rất hài lòng/tổng số phiếu”, ví dụ 452/500.",
+        "5. Để trống ô không có số liệu; ô bắt buộc để trống sẽ bị cảnh báo khi chấm.",
+        "6. “Đề nghị công nhận”: Có nếu đơn vị được đề nghị; “Tự chấm”: điểm trong bảng tự chấm "
+        "(tổng và từng nhóm).",
+        "7. Văn bản, ảnh minh chứng gốc lưu trong hồ sơ của đơn vị; ghi nơi lưu ở cột “Ghi chú”.",
+        f"8. Chấm điểm: cqtt score <tệp này> --criteria {cs.ref} -o ket-qua.xlsx",
+        "",
+    ]
+    for index, line in enumerate(lines):
+        ws.append([cell(ws, line, font=TITLE_FONT if index == 0 else None, border=False)])
+    ws.append(
+        [
+            cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER)
+            for h in [
+                "Cột (mã trường)",
+                "Nội dung",
+                "Kiểu",
+                "Đơn vị",
+                "Khoảng cho phép",
+                "Bắt buộc",
+                "Lựa chọn / hướng dẫn",
+            ]
+        ]
+    )
+    for cid, _, _, _, kind in cols:
+        if not isinstance(kind, EvidenceDecl):
+            continue
+        d = kind
+        span = d.range_text()
+        extra = "; ".join(c.label for c in d.choices or []) or (d.help or "")
+        ws.append(
+            [
+                cell(ws, cid),
+                cell(ws, d.label, alignment=WRAP),
+                cell(ws, TYPE_LABELS[d.type]),
+                cell(ws, d.unit or ""),
+                cell(ws, span),
+                cell(ws, "Có" if d.required else "Không"),
+                cell(ws, extra, alignment=WRAP),
+            ]
+        )
+
+
+def template_binding(path: Path) -> dict[str, str] | None:
+    """The criteria a template was generated for, from its hidden sheet; None if not a template."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        return None
+    try:
+        if BINDING_SHEET not in book.sheetnames:
+            return None
+        sheet = book[BINDING_SHEET]
+        return {
+            str(r[0]): str(r[1])
+            for r in sheet.iter_rows(values_only=True)
+            if r and r[0] is not None and len(r) > 1
+        }
+    finally:
+        book.close()
+
+
+def column_map(loaded: LoadedCriteria) -> ColumnMap:
+    return ColumnMap(loaded.model)

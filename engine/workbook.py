@@ -1,0 +1,387 @@
+"""The ranked results workbook that appraisal teams and reviewers open, discuss and print.
+
+Sheets, in order: Tổng hợp (summary per appraisal group with a chart), Xếp hạng (overall ranking),
+one ranking sheet per appraisal group, Cảnh báo (flags by severity), Chi tiết (every unit x
+criterion with its explanation), Minh chứng (evidence as read), Thông tin (provenance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import CellIsRule
+
+from .flags import FLAG_LABELS
+from .model import CriteriaSet
+from .results import RunResult, UnitResult
+from .xlsxstyle import (
+    AMBER,
+    BOLD,
+    GREEN,
+    PERCENT,
+    POINTS,
+    RED,
+    TITLE_FONT,
+    WRAP,
+    cell,
+    header_row,
+    last_cell,
+    print_setup,
+    set_widths,
+    sheet_title,
+)
+
+RECOGNISED = "Đạt chuẩn"
+NOT_RECOGNISED = "Chưa đạt"
+YES, NO = "Có", "Không"
+
+
+def _decision(unit: UnitResult) -> str:
+    return RECOGNISED if unit.recognised else NOT_RECOGNISED
+
+
+def _ranking_columns(cs: CriteriaSet) -> list[str]:
+    groups = [f"Nhóm {i}: {g.title}" for i, g in enumerate(cs.groups, start=1)]
+    return [
+        "Hạng",
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Nhóm thẩm định",
+        "Tổng điểm",
+        *groups,
+        "Kết quả",
+        "Đề nghị công nhận",
+        "Tự chấm",
+        "Chênh lệch (tự chấm − thẩm định)",
+        "Số cảnh báo",
+        "Lý do chưa đạt",
+    ]
+
+
+def _ranking_sheet(
+    wb: Workbook, title: str, cs: CriteriaSet, units: Sequence[UnitResult], group_rank: bool
+) -> None:
+    ws = wb.create_sheet(title)
+    columns = _ranking_columns(cs)
+    n_groups = len(cs.groups)
+    set_widths(ws, [7, 11, 28, 22, 10, *([11] * n_groups), 12, 11, 9, 13, 10, 60])
+    ws.freeze_panes = "D2"
+    print_setup(ws)
+    ws.append(header_row(ws, columns))
+    for unit in units:
+        diff = None if unit.self_score is None else round(unit.self_score - unit.total, 2)
+        ws.append(
+            [
+                cell(ws, unit.group_rank if group_rank else unit.rank),
+                cell(ws, unit.code),
+                cell(ws, unit.name),
+                cell(ws, unit.group),
+                cell(ws, unit.total, number_format=POINTS, font=BOLD),
+                *[cell(ws, g.points, number_format=POINTS) for g in unit.groups],
+                cell(ws, _decision(unit)),
+                cell(ws, YES if unit.proposed else NO),
+                cell(ws, unit.self_score, number_format=POINTS),
+                cell(ws, diff, number_format=POINTS),
+                cell(ws, len(unit.flags)),
+                cell(ws, "; ".join(unit.blocking), alignment=WRAP),
+            ]
+        )
+    rows = len(units) + 1
+    ws.auto_filter.ref = f"A1:{last_cell(len(columns), rows)}"
+    if units:
+        from openpyxl.utils import get_column_letter
+
+        decision = get_column_letter(6 + n_groups)
+        flags = get_column_letter(10 + n_groups)
+        gap = get_column_letter(9 + n_groups)
+        ws.conditional_formatting.add(
+            f"{decision}2:{decision}{rows}",
+            CellIsRule(operator="equal", formula=[f'"{RECOGNISED}"'], fill=GREEN),
+        )
+        ws.conditional_formatting.add(
+            f"{decision}2:{decision}{rows}",
+            CellIsRule(operator="equal", formula=[f'"{NOT_RECOGNISED}"'], fill=RED),
+        )
+        ws.conditional_formatting.add(
+            f"{flags}2:{flags}{rows}", CellIsRule(operator="greaterThan", formula=["0"], fill=AMBER)
+        )
+        tolerance = cs.flags.self_score_tolerance
+        ws.conditional_formatting.add(
+            f"{gap}2:{gap}{rows}", CellIsRule(operator="greaterThan", formula=[str(tolerance)], fill=AMBER)
+        )
+
+
+def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
+    ws = wb.create_sheet("Tổng hợp")
+    set_widths(ws, [30, 11, 11, 14, 16, 12, 11])
+    print_setup(ws, "5:5")
+    s = run.summary
+    ws.append([cell(ws, "Kết quả chấm điểm “Chính quyền thân thiện”", font=TITLE_FONT, border=False)])
+    ws.append(
+        [
+            cell(
+                ws,
+                f"Bộ tiêu chí: {cs.title} — phiên bản {cs.version}"
+                f"{' (bản mẫu)' if cs.status == 'model' else ''}",
+                border=False,
+            )
+        ]
+    )
+    target = f"Tỷ lệ đủ điều kiện công nhận toàn tỉnh: {s.recognised_share:.1%}" + (
+        f" — chỉ tiêu {s.target_share:.0%}: {'ĐẠT' if s.meets_target else 'CHƯA ĐẠT'}"
+        if s.target_share
+        else ""
+    )
+    ws.append([cell(ws, target.replace(".", ","), font=BOLD, border=False)])
+    ws.append([])
+    columns = [
+        "Nhóm thẩm định",
+        "Số đơn vị",
+        "Đề nghị",
+        "Đủ điều kiện công nhận",
+        "Đề nghị nhưng chưa đạt",
+        "Tỷ lệ đạt",
+        "Cảnh báo",
+    ]
+    ws.append(header_row(ws, columns))
+    for g in s.groups:
+        ws.append(
+            [
+                cell(ws, g.group),
+                cell(ws, g.units),
+                cell(ws, g.proposed),
+                cell(ws, g.recognisable),
+                cell(ws, g.proposed_not_recognisable),
+                cell(ws, g.recognised_share, number_format=PERCENT),
+                cell(ws, g.flags),
+            ]
+        )
+    flags_total = sum(g.flags for g in s.groups)
+    ws.append(
+        [
+            cell(ws, "Toàn tỉnh", font=BOLD),
+            cell(ws, s.units, font=BOLD),
+            cell(ws, s.proposed, font=BOLD),
+            cell(ws, s.recognisable, font=BOLD),
+            cell(ws, s.proposed_not_recognisable, font=BOLD),
+            cell(ws, s.recognised_share, number_format=PERCENT, font=BOLD),
+            cell(ws, flags_total, font=BOLD),
+        ]
+    )
+    if s.target_share is not None:
+        ws.append(
+            [
+                cell(ws, "Chỉ tiêu", font=BOLD),
+                None,
+                None,
+                None,
+                None,
+                cell(ws, s.target_share, number_format=PERCENT, font=BOLD),
+                None,
+            ]
+        )
+    first, last = 6, 5 + len(s.groups)
+    ws.append([])
+    ws.append([cell(ws, "Cảnh báo theo loại", font=BOLD, border=False)])
+    ws.append(header_row(ws, ["Loại cảnh báo", "Số lượng"]))
+    for code, (_, label) in FLAG_LABELS.items():
+        ws.append([cell(ws, label), cell(ws, s.flags_by_code.get(code, 0))])
+    if s.groups:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "Tỷ lệ đơn vị đủ điều kiện công nhận theo nhóm thẩm định"
+        chart.y_axis.number_format = "0%"
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.scaling.max = 1
+        chart.legend = None
+        data = Reference(ws, min_col=6, min_row=first - 1, max_row=last)
+        labels = Reference(ws, min_col=1, min_row=first, max_row=last)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(labels)
+        chart.height = max(7.5, 0.8 * len(s.groups) + 3)
+        chart.width = 18
+        ws.add_chart(chart, "I2")
+
+
+def _flags_sheet(wb: Workbook, run: RunResult) -> None:
+    ws = wb.create_sheet("Cảnh báo")
+    set_widths(ws, [8, 11, 28, 22, 26, 30, 70, 50])
+    ws.freeze_panes = "A2"
+    print_setup(ws)
+    columns = [
+        "Mức độ",
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Nhóm thẩm định",
+        "Mã cảnh báo",
+        "Loại cảnh báo",
+        "Nội dung",
+        "Căn cứ",
+    ]
+    ws.append(header_row(ws, columns))
+    rows = [(f, u) for u in run.units for f in u.flags]
+    rows.sort(key=lambda fu: (fu[0].severity, fu[1].rank, fu[1].code))
+    fills = {1: RED, 2: AMBER}
+    for flag, unit in rows:
+        facts = "; ".join(f"{k}: {_fact(v)}" for k, v in flag.facts.items())
+        ws.append(
+            [
+                cell(ws, flag.severity, fill=fills.get(flag.severity)),
+                cell(ws, unit.code),
+                cell(ws, unit.name),
+                cell(ws, unit.group),
+                cell(ws, flag.code),
+                cell(ws, FLAG_LABELS[flag.code][1]),
+                cell(ws, flag.message, alignment=WRAP),
+                cell(ws, facts, alignment=WRAP),
+            ]
+        )
+    ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(rows) + 1)}"
+
+
+def _fact(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, bool):
+        return YES if value else NO
+    return str(value)
+
+
+def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
+    ws = wb.create_sheet("Chi tiết")
+    set_widths(ws, [11, 26, 24, 24, 40, 40, 8, 8, 9, 26, 60, 30])
+    ws.freeze_panes = "C2"
+    print_setup(ws)
+    columns = [
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Nhóm tiêu chí",
+        "Mã tiêu chí",
+        "Tiêu chí",
+        "Minh chứng sử dụng",
+        "Điểm",
+        "Tối đa",
+        "Áp dụng",
+        "Quy tắc khớp",
+        "Giải thích",
+        "Nguồn",
+    ]
+    ws.append(header_row(ws, columns))
+    titles = {g.id: g.title for g in cs.groups}
+    count = 0
+    for unit in run.units:
+        for r in unit.criteria:
+            used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
+            fill = None if r.status == "scored" else (RED if r.status == "missing_evidence" else None)
+            ws.append(
+                [
+                    cell(ws, unit.code),
+                    cell(ws, unit.name),
+                    cell(ws, titles[r.group]),
+                    cell(ws, r.id),
+                    cell(ws, r.title),
+                    cell(ws, used),
+                    cell(ws, r.points, number_format=POINTS, fill=fill),
+                    cell(ws, r.max_points, number_format=POINTS),
+                    cell(ws, YES if r.applicable else NO),
+                    cell(ws, r.rule),
+                    cell(ws, r.explanation),
+                    cell(ws, r.source or ""),
+                ]
+            )
+            count += 1
+    ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
+
+
+def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
+    ws = wb.create_sheet("Minh chứng")
+    decls = cs.evidence
+    set_widths(ws, [11, 26, 22, 10, 9, *([18] * len(decls)), 40])
+    ws.freeze_panes = "C2"
+    print_setup(ws)
+    columns = [
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Nhóm thẩm định",
+        "Đề nghị",
+        "Tự chấm",
+        *[d.heading() for d in decls],
+        "Nguồn",
+    ]
+    ws.append(header_row(ws, columns))
+    for unit in sorted(run.units, key=lambda u: u.code):
+        row = [
+            cell(ws, unit.code),
+            cell(ws, unit.name),
+            cell(ws, unit.group),
+            cell(ws, YES if unit.proposed else NO),
+            cell(ws, unit.self_score, number_format=POINTS),
+        ]
+        for d in decls:
+            if d.id in unit.evidence_invalid:
+                row.append(cell(ws, f"(lỗi: {unit.evidence_invalid[d.id]})", fill=RED))
+            else:
+                row.append(cell(ws, unit.evidence.get(d.id, "")))
+        row.append(cell(ws, unit.source))
+        ws.append(row)
+    ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(run.units) + 1)}"
+
+
+def _info_sheet(wb: Workbook, run: RunResult, generated_at: str, options: dict[str, str]) -> None:
+    ws = wb.create_sheet("Thông tin")
+    set_widths(ws, [30, 90])
+    ws.append(header_row(ws, ["Mục", "Giá trị"]))
+    c = run.criteria
+    rows: list[tuple[str, str]] = [
+        ("Bộ tiêu chí", f"{c.id} — {c.title}"),
+        ("Phiên bản", c.version),
+        ("Trạng thái", "bản mẫu (model)" if c.status == "model" else "chính thức (official)"),
+        ("Tệp tiêu chí", c.file),
+        ("SHA-256 tệp tiêu chí", c.sha256),
+    ]
+    for item in run.inputs:
+        rows.append(("Tệp minh chứng", item["file"]))
+        rows.append(("SHA-256 tệp minh chứng", item["sha256"]))
+    rows += [("Phiên bản công cụ", run.tool), ("Thời điểm chạy", generated_at)]
+    rows += [(f"Tùy chọn: {k}", v) for k, v in options.items()]
+    rows += [("Số lỗi minh chứng khi đọc", str(len(run.evidence_problems)))]
+    for label, value in rows:
+        ws.append([cell(ws, label, font=BOLD), cell(ws, value, alignment=WRAP)])
+    if run.evidence_problems:
+        ws.append([])
+        ws.append(header_row(ws, ["Lỗi minh chứng", "Chi tiết"]))
+        for p in run.evidence_problems:
+            where = ", ".join(
+                x
+                for x in [
+                    p.file,
+                    p.sheet and f"sheet “{p.sheet}”",
+                    p.row and f"dòng {p.row}",
+                    p.column and f"cột “{p.column}”",
+                ]
+                if x
+            )
+            value = "" if p.value is None else f" giá trị “{p.value}”:"
+            ws.append([cell(ws, p.unit or ""), cell(ws, f"{where}:{value} {p.message}", alignment=WRAP)])
+
+
+def write_results(
+    handle: BinaryIO, cs: CriteriaSet, run: RunResult, generated_at: str, options: dict[str, str]
+) -> None:
+    wb = Workbook(write_only=True)
+    _summary_sheet(wb, cs, run)
+    _ranking_sheet(wb, "Xếp hạng", cs, run.units, group_rank=False)
+    taken = {"Tổng hợp", "Xếp hạng", "Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin"}
+    for group in sorted({u.group for u in run.units}):
+        members = [u for u in run.units if u.group == group]
+        _ranking_sheet(wb, sheet_title(f"XH {group}", taken), cs, members, group_rank=True)
+    _flags_sheet(wb, run)
+    _detail_sheet(wb, cs, run)
+    _evidence_sheet(wb, cs, run)
+    _info_sheet(wb, run, generated_at, options)
+    wb.save(handle)

@@ -1,0 +1,109 @@
+"""Shared helpers for the workbooks the tool writes: safe text cells, styles, print setup.
+
+Every workbook is written in openpyxl's write-only (streaming) mode so that national-scale runs
+stay within a few hundred MB. Text that came from users is always written as a text cell: a name
+starting with "=" never becomes a formula, and control characters (which Excel rejects) are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
+BOLD = Font(bold=True)
+THIN = Side(style="thin", color="B7B7B7")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+GREEN = PatternFill("solid", fgColor="C6EFCE")
+RED = PatternFill("solid", fgColor="FFC7CE")
+AMBER = PatternFill("solid", fgColor="FFEB9C")
+GREY = PatternFill("solid", fgColor="EDEDED")
+
+POINTS = "0.0"
+PERCENT = "0.0%"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def safe_text(value: Any) -> str:
+    """Text with the control characters Excel refuses removed."""
+    return _CONTROL.sub("", str(value))
+
+
+def cell(
+    ws: WriteOnlyWorksheet,
+    value: Any,
+    *,
+    number_format: str | None = None,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    alignment: Alignment | None = None,
+    border: bool = True,
+) -> WriteOnlyCell:
+    """A streaming cell; strings are forced to text so that "=..." stays text."""
+    if isinstance(value, str):
+        c = WriteOnlyCell(ws, value=None)
+        c.value = safe_text(value)
+        c.data_type = "s"
+    else:
+        c = WriteOnlyCell(ws, value=value)
+    if number_format:
+        c.number_format = number_format
+    if font:
+        c.font = font
+    if fill:
+        c.fill = fill
+    if alignment:
+        c.alignment = alignment
+    if border:
+        c.border = BORDER
+    return c
+
+
+def header_row(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOnlyCell]:
+    return [cell(ws, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER) for label in labels]
+
+
+def set_widths(ws: WriteOnlyWorksheet, widths: Iterable[float]) -> None:
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+
+
+def print_setup(ws: WriteOnlyWorksheet, header_rows: str = "1:1") -> None:
+    """A4 landscape, fit to page width, header rows repeated on every printed page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = header_rows
+    ws.print_options.gridLines = False
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
+    base = _SHEET_BAD.sub("-", safe_text(name)).strip("'") or "Sheet"
+    base = base[:31]
+    title, n = base, 2
+    while title.casefold() in {t.casefold() for t in taken}:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(title)
+    return title
+
+
+def last_cell(columns: int, rows: int) -> str:
+    return f"{get_column_letter(columns)}{rows}"

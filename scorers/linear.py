@@ -1,0 +1,112 @@
+"""Linear between two values: 0 points at `zero_at`, full points at `full_at`, straight in between.
+
+`zero_at` may be above `full_at` for evidence where less is better (e.g. days of delay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import model_validator
+
+from engine.conditions import All, Compare, Node
+from engine.declarations import NUMERIC_TYPES, Ident, Strict
+
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points, show_value
+
+
+class LinearMethod(Strict):
+    type: Literal["linear"]
+    evidence: Ident
+    zero_at: float
+    full_at: float
+
+    @model_validator(mode="after")
+    def _distinct(self) -> LinearMethod:
+        if self.zero_at == self.full_at:
+            raise ValueError("`zero_at` và `full_at` phải khác nhau")
+        return self
+
+
+class LinearScorer(Scorer):
+    name = "linear"
+    model = LinearMethod
+    label = "tuyến tính"
+
+    def conditions(self, method: LinearMethod, key: str, evidence: Evidence) -> dict[str, Node]:
+        f = method.evidence
+        if method.zero_at < method.full_at:
+            return {
+                "none": Compare(field=f, lte=method.zero_at),
+                "full": Compare(field=f, gte=method.full_at),
+                "between": All(
+                    all=[Compare(field=f, gt=method.zero_at), Compare(field=f, lt=method.full_at)]
+                ),
+            }
+        return {
+            "none": Compare(field=f, gte=method.zero_at),
+            "full": Compare(field=f, lte=method.full_at),
+            "between": All(all=[Compare(field=f, lt=method.zero_at), Compare(field=f, gt=method.full_at)]),
+        }
+
+    def score(
+        self,
+        method: LinearMethod,
+        max_points: float,
+        fired: set[str],
+        values: Mapping[str, Any],
+        evidence: Evidence,
+    ) -> Award:
+        decl = evidence.get(method.evidence)
+        value = values.get(method.evidence)
+        shown = show_value(decl, value)
+        span = (
+            f"{show_value(decl, method.zero_at)} → 0, {show_value(decl, method.full_at)} → {fmt(max_points)}"
+        )
+        if "full" in fired:
+            return Award(
+                round_points(max_points),
+                "đạt mức tối đa",
+                f"{shown}: đạt mức tối đa ({span}): {fmt(max_points)}/{fmt(max_points)} điểm",
+            )
+        if "between" in fired:
+            share = (float(value) - method.zero_at) / (method.full_at - method.zero_at)
+            points = round_points(max_points * share)
+            return Award(
+                points,
+                "nội suy tuyến tính",
+                f"{shown}: nội suy tuyến tính ({span}): {fmt(points)}/{fmt(max_points)} điểm",
+            )
+        return Award(
+            0.0,
+            "chưa đạt mức tối thiểu",
+            f"{shown}: chưa vượt mức {show_value(decl, method.zero_at)} → 0 điểm",
+        )
+
+    def check(self, method: LinearMethod, max_points: float, evidence: Evidence) -> list[Problem]:
+        decl = evidence.get(method.evidence)
+        if decl is None:
+            return []
+        if decl.type not in NUMERIC_TYPES:
+            return [Problem(("evidence",), f"chấm tuyến tính cần trường số; “{decl.id}” là kiểu {decl.type}")]
+        problems = []
+        for key in ("zero_at", "full_at"):
+            v = getattr(method, key)
+            if (decl.low is not None and v < decl.low) or (decl.high is not None and v > decl.high):
+                problems.append(
+                    Problem((key,), f"`{key}` = {fmt(v)} nằm ngoài khoảng cho phép của “{decl.id}”")
+                )
+        return problems
+
+    def describe(self, method: LinearMethod) -> str:
+        return (
+            f"Tuyến tính theo {method.evidence}: {fmt(method.zero_at)} → 0 điểm, "
+            f"{fmt(method.full_at)} → tối đa"
+        )
+
+    def direction(self, method: LinearMethod) -> int:
+        return 1 if method.full_at > method.zero_at else -1
+
+
+REGISTRY.register(LinearScorer())
