@@ -59,6 +59,9 @@ def _issue_from_pydantic(file: str, loaded: LoadedYaml, err: Any) -> RuleIssue:
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
+    if kind == "union_tag_invalid" and loaded.lines.get((*path, "type")) is not None:
+        path = (*path, "type")  # point at the `type:` line, not at `method:`
+        line, key = loaded.lines[path], format_path(path)
     last = path[-1] if path else ""
     suggestion: str | None = None
     if kind == "extra_forbidden":

@@ -48,6 +48,8 @@ def walk(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], 
         if isinstance(part, int) and lists:
             path.append(part)
             candidates = _unwrap(typing.get_args(lists[0])[0])
+            inner = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+            allowed = _keys(inner[0]) if len(inner) == 1 else allowed
             continue
         if isinstance(part, str) and models:
             # A tag of a union: the name of a member (discriminator value or tag)

@@ -1,0 +1,57 @@
+"""Shared fixtures: bundled criteria, engines, and helpers to build evidence and rule files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from engine import catalog
+from engine.evidence import read_mappings
+from engine.loader import LoadedCriteria, load_criteria, parse_criteria
+from engine.scoring import Engine
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+ROOT = TESTS.parent
+
+
+@pytest.fixture(scope="session")
+def bg2024() -> LoadedCriteria:
+    return load_criteria(catalog.resolve("bac-giang@2024"))
+
+
+@pytest.fixture(scope="session")
+def bg2023() -> LoadedCriteria:
+    return load_criteria(catalog.resolve("bac-giang@2023"))
+
+
+@pytest.fixture(scope="session")
+def engine2024(bg2024: LoadedCriteria) -> Engine:
+    return Engine(bg2024)
+
+
+@pytest.fixture(scope="session")
+def full_unit_2024() -> dict[str, Any]:
+    """The evidence of a unit that scores 100/100 under bac-giang@2024 (the tests file defaults)."""
+    tests = yaml.safe_load((ROOT / "criteria/bac-giang/2024.tests.yaml").read_text("utf-8"))
+    return dict(tests["defaults"])
+
+
+@pytest.fixture()
+def minimal_text() -> str:
+    return (DATA / "minimal.yaml").read_text("utf-8")
+
+
+def load_text(text: str, name: str = "thu.yaml") -> LoadedCriteria:
+    return parse_criteria(text, name)
+
+
+def score_one(engine: Engine, evidence: dict[str, Any], **unit: Any):
+    """Score one unit given as a mapping of evidence ids to cell values."""
+    row = {"ma_don_vi": unit.pop("code", "X1"), "ten_don_vi": unit.pop("name", "Xã thử"), **evidence}
+    row.update(unit)
+    read = read_mappings([row], engine.cs, "(test)")
+    return engine.score(read.applications[0]), read
