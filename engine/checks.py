@@ -230,8 +230,10 @@ def _type_problem(decl: EvidenceDecl, leaf: Compare) -> tuple[str, str | None] |
         if decl.type in NUMERIC_TYPES and (isinstance(v, (bool, str))):
             return (f"trường số “{decl.id}” phải so sánh với một số, không phải “{v}”", None)
         if decl.type == "percent" and isinstance(v, (int, float)) and 0 < v < 1:
-            return (f"ngưỡng {v} của trường tỷ lệ “{decl.id}” trông như một tỷ số",
-                    f"tỷ lệ ghi theo %, ví dụ {_fmt(v * 100)} thay vì {_fmt(v)}")
+            return (
+                f"ngưỡng {v} của trường tỷ lệ “{decl.id}” trông như một tỷ số",
+                f"tỷ lệ ghi theo %, ví dụ {_fmt(v * 100)} thay vì {_fmt(v)}",
+            )
         if decl.type in NUMERIC_TYPES and not isinstance(v, (bool, str)):
             low, high = decl.low, decl.high
             if (low is not None and v < low) or (high is not None and v > high):

@@ -26,6 +26,8 @@ from .declarations import Ident
 from .model import CriteriaSet, Criterion
 
 MAX_CONDITIONS = 48  # below the measured 64, to leave room for the engine's own nodes
+WARMUP_RULE = "warmup"  # see engine.rete: every ruleset must handle one message before use
+WARMUP_KEY = "cqtt__warmup"  # never an evidence key: ids cannot contain "__"
 MAX_FACT_KEYS = 200  # below the measured 255
 
 _ = Ident  # re-exported type used in docs
@@ -61,7 +63,9 @@ class RulesetPlan:
         return sum(d.size for d in self.decisions)
 
     def definition(self) -> dict[str, Any]:
-        return {d.rule: {"all": [{"m": d.expression}], "run": d.rule} for d in self.decisions}
+        rules = {d.rule: {"all": [{"m": d.expression}], "run": d.rule} for d in self.decisions}
+        rules[WARMUP_RULE] = {"all": [{"m": {WARMUP_KEY: True}}], "run": WARMUP_RULE}
+        return rules
 
 
 @dataclass

@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from engine import catalog
-from engine.evidence import read_mappings
-from engine.loader import LoadedCriteria, load_criteria, parse_criteria
+from engine.loader import LoadedCriteria, load_criteria
 from engine.scoring import Engine
 
 TESTS = Path(__file__).parent
@@ -43,15 +42,3 @@ def full_unit_2024() -> dict[str, Any]:
 @pytest.fixture()
 def minimal_text() -> str:
     return (DATA / "minimal.yaml").read_text("utf-8")
-
-
-def load_text(text: str, name: str = "thu.yaml") -> LoadedCriteria:
-    return parse_criteria(text, name)
-
-
-def score_one(engine: Engine, evidence: dict[str, Any], **unit: Any):
-    """Score one unit given as a mapping of evidence ids to cell values."""
-    row = {"ma_don_vi": unit.pop("code", "X1"), "ten_don_vi": unit.pop("name", "Xã thử"), **evidence}
-    row.update(unit)
-    read = read_mappings([row], engine.cs, "(test)")
-    return engine.score(read.applications[0]), read

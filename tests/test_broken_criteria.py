@@ -20,9 +20,9 @@ def _expectations(path: Path) -> tuple[list[str], int | None]:
     words, line = [], None
     for text in path.read_text("utf-8").splitlines():
         if text.startswith("# expect: "):
-            words.append(text[len("# expect: "):])
+            words.append(text[len("# expect: ") :])
         elif text.startswith("# line: "):
-            line = int(text[len("# line: "):])
+            line = int(text[len("# line: ") :])
     return words, line
 
 

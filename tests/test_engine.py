@@ -1,0 +1,164 @@
+"""The rules engine layer: compilation within durable_rules' limits, sessions, errors, methods."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import load_text, score_one
+
+from engine import rete
+from engine.compiler import MAX_CONDITIONS, compile_set
+from engine.conditions import Compare, Not, normalise
+from engine.errors import EngineError, RuleFileError
+from engine.ranking import competition_ranks
+from engine.scoring import Engine
+
+
+def _many_criteria_text(n: int) -> str:
+    """A valid set with `n` tier criteria of 3 comparisons + 1 (the gate) each, 1 point each."""
+    evidence = "\n".join(f"  - {{id: e{i}, type: count, max: 100, label: Trường {i}}}" for i in range(n))
+    criteria = "\n".join(
+        f"      - id: c{i}\n        title: Tiêu chí {i}\n        points: 1\n        method:\n"
+        f"          type: tiers\n          evidence: e{i}\n          tiers:\n"
+        f"            - {{min: 0, max: 5, points: 0}}\n            - {{min: 5, points: 1}}"
+        for i in range(n)
+    )
+    return (
+        f'id: rong\ntitle: Nhiều tiêu chí\nversion: "2024"\nstatus: model\n'
+        f"effective: {{from: 2024-01-01}}\nscale: {n}\nevidence:\n{evidence}\n"
+        f"groups:\n  - id: mot_nhom\n    title: Một nhóm\n    points: {n}\n    criteria:\n"
+        f"{criteria}\nrecognition: {{min_total: {n}}}\n"
+    )
+
+
+def test_a_large_group_is_split_into_rulesets_within_the_limits_and_scores() -> None:
+    loaded = load_text(_many_criteria_text(60))
+    compiled = compile_set(loaded.model, loaded.sha256)
+    group_sets = [r for r in compiled.evidence if ".g." in r.name]
+    assert len(group_sets) >= 3
+    assert all(r.size <= MAX_CONDITIONS for r in compiled.all)
+    engine = Engine(loaded)
+    evidence = {f"e{i}": (5 if i % 2 == 0 else 4) for i in range(60)}
+    unit, _ = score_one(engine, evidence)
+    assert unit.total == 30
+    assert [c.points for c in unit.criteria[:4]] == [1, 0, 1, 0]
+
+
+def test_each_ruleset_receives_only_the_fields_it_reads(engine2024) -> None:
+    for plan in engine2024.compiled.evidence:
+        assert len(plan.keys) <= 200
+    g1 = next(p for p in engine2024.compiled.evidence if ".g.dan_chu_co_so." in p.name)
+    assert "ty_le_ho_so_dung_han" not in g1.keys
+    assert "ty_le_cong_khai_dung_han" in g1.keys
+
+
+def test_two_versions_and_the_same_version_twice_live_in_one_process(bg2023, bg2024, full_unit_2024) -> None:
+    first, second, again = Engine(bg2023), Engine(bg2024), Engine(bg2024)
+    assert first.compiled.prefix != second.compiled.prefix
+    unit, _ = score_one(again, full_unit_2024)
+    assert unit.total == 100
+
+
+def test_many_units_do_not_leak_sessions(engine2024, full_unit_2024) -> None:
+    """3,000 units ran out of memory in durable_rules when sessions were kept."""
+    from engine.evidence import read_mappings
+
+    rows = [{"ma_don_vi": f"U{i}", **full_unit_2024} for i in range(3000)]
+    read = read_mappings(rows, engine2024.cs, "(test)")
+    totals = {engine2024.score(app).total for app in read.applications}
+    assert totals == {100}
+
+
+def test_an_exception_inside_a_rule_action_is_raised(monkeypatch) -> None:
+    """durable_rules swallows action errors into the session state; the engine must raise."""
+
+    def failing_action(self, name):
+        def act(closure):
+            raise RuntimeError("hành động hỏng")
+
+        return act
+
+    monkeypatch.setattr(rete._Host, "get_action", failing_action)
+    text = _many_criteria_text(2).replace("id: rong", "id: hanh-dong-hong")
+    engine = Engine(load_text(text, "hong.yaml"))
+    with pytest.raises(EngineError, match="hành động hỏng"):
+        score_one(engine, {"e0": 9, "e1": 9})
+
+
+def test_negation_is_pushed_down_to_comparisons() -> None:
+    cond = Not(not_=Compare(field="x", gte=5))
+    assert normalise(cond) == ("cmp", "x", "lt", 5)
+    cond = Not(not_=Compare(field="x", in_=[1, 2]))
+    assert normalise(cond) == ("and", [("cmp", "x", "ne", 1), ("cmp", "x", "ne", 2)])
+
+
+def test_not_and_any_conditions_are_evaluated_by_the_engine(minimal_text) -> None:
+    text = minimal_text.replace(
+        "        applies_when: {field: co_du_an, eq: true}",
+        "        applies_when:\n          not:\n            any:\n"
+        "              - {field: co_du_an, eq: false}\n              - {field: so_hoi_nghi, gt: 10}",
+    )
+    engine = Engine(load_text(text, "phu-dinh.yaml"))
+    base = {
+        "ty_le_dung_han": 96,
+        "co_ban_ttnd": True,
+        "so_hoi_nghi": 2,
+        "co_du_an": True,
+        "ban_giam_sat": False,
+        "vu_viec": False,
+        "thiet_bi": "may_tinh",
+    }
+    applies, _ = score_one(engine, base)
+    assert next(c for c in applies.criteria if c.id == "giam_sat").applicable
+    skipped, _ = score_one(engine, {**base, "so_hoi_nghi": 11})
+    assert not next(c for c in skipped.criteria if c.id == "giam_sat").applicable
+
+
+def test_a_criterion_with_too_many_conditions_is_refused_at_load(minimal_text) -> None:
+    items = "\n".join(
+        f"            - {{id: i{i}, label: Mục {i}, points: 1, when: {{field: so_hoi_nghi, gte: {i}}}}}"
+        for i in range(MAX_CONDITIONS + 1)
+    )
+    text = minimal_text.replace(
+        "        method: {type: per_item, items_from: thiet_bi, points_each: 1.5}",
+        f"        method:\n          type: per_item\n          cap: 3\n          items:\n{items}",
+    )
+    with pytest.raises(RuleFileError, match="phép so sánh"):
+        load_text(text, "qua-nhieu.yaml")
+
+
+def test_competition_ranks() -> None:
+    assert competition_ranks([95, 90, 90, 80, 80, 80, 70]) == [1, 2, 2, 4, 4, 4, 7]
+    assert competition_ranks([]) == []
+
+
+def test_string_evidence_never_reaches_the_engine(engine2024, full_unit_2024) -> None:
+    """durable_rules compares "0.9" with 0.5 without complaint: values are typed before."""
+    unit, read = score_one(engine2024, {**full_unit_2024, "so_hoi_nghi_doi_thoai": "3"})
+    assert read.applications[0].values["so_hoi_nghi_doi_thoai"] == 3
+    fact = engine2024.fact(read.applications[0].values)
+    assert all(not isinstance(v, str) for v in fact.values())
+
+
+def test_unmatched_first_fact_does_not_crash_durable_rules(tmp_path) -> None:
+    """Regression: deleting the session of a fact that matched no rule, in a ruleset that had never
+    handled a message, crashed the interpreter (segmentation fault) in durable_rules 2.0.28."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "unmatched.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parent.parent)!r}]\n"
+        "from helpers import load_text, score_one\n"
+        "from engine.scoring import Engine\n"
+        f"text = open({str(Path(__file__).parent / 'data' / 'minimal.yaml')!r}).read()\n"
+        "engine = Engine(load_text(text))\n"
+        "unit, _ = score_one(engine, {'ty_le_dung_han': 50, 'co_ban_ttnd': False,\n"
+        "    'so_hoi_nghi': 0, 'co_du_an': False, 'vu_viec': False, 'thiet_bi': 'Không'})\n"
+        "print(unit.total)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "3.0"
