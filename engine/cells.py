@@ -36,8 +36,24 @@ def clean_text(raw: Any) -> str:
     return unicodedata.normalize("NFC", str(raw)).strip()
 
 
+SMALLEST = 1e-4  # the rules engine cannot read numbers written with an exponent (1e-05, 1e+16)
+LARGEST = 1e12
+
+
 def parse_number(raw: Any, integer: bool = False) -> float:
     """A number from a cell: numbers pass; text follows Vietnamese or unambiguous English habits."""
+    return _sane(_parse_number(raw, integer))
+
+
+def _sane(value: float) -> float:
+    if abs(value) >= LARGEST:
+        raise CellError("số quá lớn")
+    if value and abs(value) < SMALLEST:
+        raise CellError("số quá nhỏ (dưới 0,0001)")
+    return value
+
+
+def _parse_number(raw: Any, integer: bool = False) -> float:
     if isinstance(raw, bool):
         raise CellError("cần một số, không phải giá trị đúng/sai")
     if isinstance(raw, (int, float)):
@@ -107,9 +123,9 @@ def parse_percent(raw: Any, percent_format: bool = False) -> float:
         return parse_number(clean_text(raw)[:-1].strip())
     value = parse_number(raw)
     if percent_format:
-        return value * 100.0
+        return _sane(value * 100.0)
     if 0 < value < 1:
-        return value * 100.0
+        return _sane(value * 100.0)
     if value == 1:
         raise CellError(
             "không rõ là 1% hay 100%",
@@ -168,6 +184,8 @@ def parse_tally(raw: Any) -> Tally:
         raise CellError("số phiếu phải là số nguyên không âm")
     if s > t:
         raise CellError("số phiếu hài lòng lớn hơn tổng số phiếu")
+    if t > 1_000_000:
+        raise CellError("tổng số phiếu quá lớn (tối đa 1.000.000)")
     return Tally(satisfied=int(s), total=int(t))
 
 

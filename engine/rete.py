@@ -81,6 +81,11 @@ def run(plan: RulesetPlan, fact: Mapping[str, Any]) -> set[str]:
     payload = {key: fact[key] for key in plan.keys if key in fact}
     if not payload:
         return set()
+    for key, value in payload.items():
+        if isinstance(value, float) and "e" in repr(value):
+            # durable_rules refuses "1e-05" or "1e+16" (error 204); the evidence layer keeps
+            # numbers within [0.0001, 1e12), so this is a bug, not bad input.
+            raise EngineError(f"giá trị {value!r} của “{key}” không đưa được vào bộ máy luật")
     sid = f"s{next(_sessions)}"
     payload["sid"] = sid
     with _lock:

@@ -43,7 +43,7 @@ def test_three_digits_after_one_separator_is_thousands_for_counts() -> None:
     assert parse_number("1,234", integer=True) == 1234
 
 
-@pytest.mark.parametrize("text", ["abc", "1.2.3", "", "1,,2", True, float("nan")])
+@pytest.mark.parametrize("text", ["abc", "1.2.3", "", "1,,2", True, float("nan"), "0,00001", 1e-05, 1e16])
 def test_non_numbers_are_refused(text) -> None:
     with pytest.raises(CellError):
         parse_number(text)
