@@ -122,7 +122,7 @@ def parse_percent(raw: Any, percent_format: bool = False) -> float:
     if isinstance(raw, str) and clean_text(raw).endswith("%"):
         return parse_number(clean_text(raw)[:-1].strip())
     value = parse_number(raw)
-    if percent_format:
+    if percent_format and isinstance(raw, (int, float)):  # Excel keeps the share in % cells
         return _sane(value * 100.0)
     if 0 < value < 1:
         return _sane(value * 100.0)

@@ -59,8 +59,8 @@ def unit_flags(cs: CriteriaSet, app: Application, unit: UnitResult) -> list[Flag
                     hidden_by_total=hidden,
                 )
             )
-    for gate in unit.gates:
-        if gate.kind == "requirement" and not gate.ok:
+    for gate in unit.gates:  # an incomplete file matters for units that were proposed
+        if gate.kind == "requirement" and not gate.ok and app.proposed:
             flags.append(
                 _flag(
                     "requirement_unmet",
