@@ -1,0 +1,108 @@
+"""The workbooks open in a real spreadsheet application and show the values of the JSON results.
+
+LibreOffice (headless) converts every sheet to UTF-8 CSV; the cells are compared with the JSON.
+Skipped on a developer machine without LibreOffice; in CI (`CI` set) a missing LibreOffice fails,
+since `.ci/run` installs it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from engine import jobs
+from engine.evidence import read_mappings
+from engine.output import write_atomic
+from engine.scoring import Engine
+from engine.template import read_units, write_template
+from engine.workbook import write_results
+
+ROOT = Path(__file__).parent.parent
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+if not SOFFICE and not os.environ.get("CI"):
+    pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc)",
+                allow_module_level=True)
+
+
+def convert(book: Path, out: Path) -> dict[str, list[list[str]]]:
+    """Every sheet of `book` as rows of text, through LibreOffice."""
+    if not SOFFICE:
+        pytest.fail("CI must have LibreOffice: .ci/run installs libreoffice-calc")
+    out.mkdir(parents=True, exist_ok=True)
+    profile = out / "profile"
+    done = subprocess.run(
+        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+         CSV_FILTER, "--outdir", str(out), str(book)],
+        capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    sheets = {}
+    for path in out.glob(f"{book.stem}-*.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            sheets[path.stem[len(book.stem) + 1:]] = list(csv.reader(handle))
+    assert sheets, f"LibreOffice wrote no sheet: {done.stdout} {done.stderr}"
+    return sheets
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lo")
+    xlsx, out = tmp / "ket-qua.xlsx", tmp / "ket-qua.json"
+    jobs.score([ROOT / "samples/bac-giang-2024.xlsx"], "bac-giang@2024", None, xlsx, out)
+    return convert(xlsx, tmp / "csv"), json.loads(out.read_text("utf-8"))
+
+
+def test_ranking_values_match_the_json(converted) -> None:
+    sheets, data = converted
+    rows = sheets["Xếp hạng"]
+    assert rows[0][:5] == ["Hạng", "Mã đơn vị", "Tên đơn vị", "Nhóm thẩm định", "Tổng điểm"]
+    decision = rows[0].index("Kết quả")
+    assert len(rows) - 1 == len(data["units"])
+    for row, unit in zip(rows[1:], data["units"], strict=True):
+        assert int(row[0]) == unit["rank"]
+        assert row[1] == unit["code"] and row[2] == unit["name"] and row[3] == unit["group"]
+        assert float(row[4]) == pytest.approx(unit["total"])
+        assert row[decision] == ("Đạt chuẩn" if unit["recognised"] else "Chưa đạt")
+
+
+def test_every_sheet_opens_with_its_rows(converted) -> None:
+    sheets, data = converted
+    for name in ("Tổng hợp", "Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin"):
+        assert name in sheets
+    assert len(sheets["Chi tiết"]) - 1 == sum(len(u["criteria"]) for u in data["units"])
+    assert len(sheets["Cảnh báo"]) - 1 == sum(len(u["flags"]) for u in data["units"])
+    whole = next(r for r in sheets["Tổng hợp"] if r and r[0] == "Toàn tỉnh")
+    assert int(whole[3]) == data["summary"]["recognisable"]
+    assert whole[5].endswith("%")  # kept as a percentage
+    assert float(whole[5][:-1]) / 100 == pytest.approx(data["summary"]["recognised_share"],
+                                                       abs=1e-6)
+
+
+def test_formula_like_names_stay_text_in_a_real_application(tmp_path: Path, bg2024,
+                                                            full_unit_2024) -> None:
+    names = ["=1+1", "+1+1", "-1+1", "@SUM(1)"]
+    rows = [{"ma_don_vi": f"F{i}", "ten_don_vi": n, **full_unit_2024} for i, n in enumerate(names)]
+    run = Engine(bg2024).run(read_mappings(rows, bg2024.model, "(test)"))
+    book = tmp_path / "cong-thuc.xlsx"
+    write_atomic(book, lambda h: write_results(h, bg2024.model, run, "t", {}))
+    sheets = convert(book, tmp_path / "csv")
+    assert {r[2] for r in sheets["Xếp hạng"][1:]} == set(names)
+
+
+def test_template_opens_with_its_headers_and_units(tmp_path: Path, bg2024) -> None:
+    units = read_units(ROOT / "samples/units/bac-giang.csv")
+    book = tmp_path / "mau.xlsx"
+    write_atomic(book, lambda h: write_template(h, bg2024, units, 2024))
+    sheets = convert(book, tmp_path / "csv")
+    entry = sheets["Nhập liệu"]
+    assert entry[2][0] == "ma_don_vi" and "ty_le_ho_so_dung_han" in entry[2]
+    assert entry[1][0] == "Mã đơn vị"
+    assert [r[0] for r in entry[3:3 + len(units)]] == [u.code for u in units]
+    assert any("Mẫu nhập minh chứng" in r[0] for r in sheets["Hướng dẫn"] if r)
