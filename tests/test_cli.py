@@ -27,8 +27,7 @@ def test_validate_bundled_criteria(runner: CliRunner) -> None:
     assert "3 tệp tiêu chí hợp lệ" in result.output
 
 
-def test_validate_lists_every_error_of_every_file_and_fails(runner: CliRunner,
-                                                           tmp_path: Path) -> None:
+def test_validate_lists_every_error_of_every_file_and_fails(runner: CliRunner, tmp_path: Path) -> None:
     broken = ROOT / "tests" / "broken"
     for name in ("scale-mismatch.yaml", "unknown-key.yaml"):
         shutil.copy(broken / name, tmp_path / name)
@@ -48,8 +47,10 @@ def test_validate_a_missing_path(runner: CliRunner, tmp_path: Path) -> None:
 def test_validate_warns_about_overlapping_versions(runner: CliRunner, tmp_path: Path) -> None:
     text = (ROOT / "criteria/bac-giang/2024.yaml").read_text("utf-8")
     (tmp_path / "2024.yaml").write_text(text.replace('supersedes: "2023"\n', ""), "utf-8")
-    (tmp_path / "2025.yaml").write_text(text.replace('version: "2024"', 'version: "2025"')
-                                        .replace("from: 2024-01-01", "from: 2025-01-01"), "utf-8")
+    (tmp_path / "2025.yaml").write_text(
+        text.replace('version: "2024"', 'version: "2025"').replace("from: 2024-01-01", "from: 2025-01-01"),
+        "utf-8",
+    )
     result = runner.invoke(main, ["criteria", "validate", str(tmp_path)])
     assert result.exit_code == 1
     assert "chồng lên bac-giang@2024" in result.output
@@ -59,8 +60,7 @@ def test_validate_warns_about_overlapping_versions(runner: CliRunner, tmp_path: 
 def test_rule_tests_pass_and_report_per_case(runner: CliRunner) -> None:
     result = runner.invoke(main, ["criteria", "test"])
     assert result.exit_code == 0, result.output
-    assert "  ĐẠT  Không tổ chức đối thoại — tiêu chí bắt buộc không đạt dù tổng điểm cao" \
-        in result.output
+    assert "  ĐẠT  Không tổ chức đối thoại — tiêu chí bắt buộc không đạt dù tổng điểm cao" in result.output
     assert result.output.strip().splitlines()[-1].endswith("ca đạt, 0 ca sai")
 
 
@@ -69,9 +69,12 @@ def test_rule_tests_fail_with_the_difference(runner: CliRunner, tmp_path: Path) 
     shutil.copy(source / "2025.yaml", tmp_path / "2025.yaml")
     text = (source / "2025.tests.yaml").read_text("utf-8")
     (tmp_path / "2025.tests.yaml").write_text(
-        text.replace("expect: {total: 100, recognised: true, flags: [], not_applicable: []}",
-                     "expect: {total: 90, recognised: true, flags: [], not_applicable: []}"),
-        "utf-8")
+        text.replace(
+            "expect: {total: 100, recognised: true, flags: [], not_applicable: []}",
+            "expect: {total: 90, recognised: true, flags: [], not_applicable: []}",
+        ),
+        "utf-8",
+    )
     result = runner.invoke(main, ["criteria", "test", str(tmp_path)])
     assert result.exit_code == 1
     assert "  SAI  Đạt cả 5 chỉ tiêu" in result.output
@@ -88,12 +91,13 @@ def test_rule_file_without_tests_is_reported(runner: CliRunner, tmp_path: Path) 
 
 def test_show_prints_the_table_and_writes_a_guide(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "huong-dan.xlsx"
-    result = runner.invoke(main, ["criteria", "show", "bac-giang", "--year", "2023",
-                                  "--xlsx", str(out)])
+    result = runner.invoke(main, ["criteria", "show", "bac-giang", "--year", "2023", "--xlsx", str(out)])
     assert result.exit_code == 0, result.output
     assert "bac-giang@2023" in result.output
-    assert "Nhóm 4. Tổ chức tiếp xúc, đối thoại và giải quyết đơn thư khiếu nại, tố cáo — 15 điểm" \
+    assert (
+        "Nhóm 4. Tổ chức tiếp xúc, đối thoại và giải quyết đơn thư khiếu nại, tố cáo — 15 điểm"
         in result.output
+    )
     assert "Tổng điểm từ 85/100 trở lên" in result.output
     book = load_workbook(out)
     assert book.sheetnames == ["Hướng dẫn chấm", "Trường minh chứng", "Điều kiện công nhận"]
@@ -114,18 +118,21 @@ def test_diff_lists_changes_between_versions(runner: CliRunner) -> None:
     result = runner.invoke(main, ["criteria", "diff", "bac-giang@2023", "bac-giang@2024"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "+ nhóm ba_an: Bảo đảm \"3 an\"" in out
+    assert '+ nhóm ba_an: Bảo đảm "3 an"' in out
     assert "* nhóm dan_chu_co_so.points: 20 → 18" in out
     assert "* tiêu chí ho_so_dung_han.points: 8 → 7" in out
     assert "+ disqualifiers.diem_nong_an_ninh" in out
     assert "* tiêu chí bo_phan_mot_cua.method" in out
-    assert "~ tiêu chí cong_khai_dung_han: “Công khai đúng hạn các nội dung phải công khai” → " \
-           "“Công khai đúng hạn 14 nhóm nội dung theo Điều 11 Luật THDCCS”" in out
+    assert (
+        "~ tiêu chí cong_khai_dung_han: “Công khai đúng hạn các nội dung phải công khai” → "
+        "“Công khai đúng hạn 14 nhóm nội dung theo Điều 11 Luật THDCCS”" in out
+    )
 
 
 def test_diff_with_evidence_lists_units_whose_result_changes(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["criteria", "diff", "bac-giang@2023", "bac-giang@2024",
-                                  "--evidence", str(SAMPLE)])
+    result = runner.invoke(
+        main, ["criteria", "diff", "bac-giang@2023", "bac-giang@2024", "--evidence", str(SAMPLE)]
+    )
     assert result.exit_code == 0, result.output
     assert "Đơn vị thay đổi kết quả (" in result.output
     assert "đổi trạng thái công nhận" in result.output
@@ -134,21 +141,32 @@ def test_diff_with_evidence_lists_units_whose_result_changes(runner: CliRunner) 
 
 def test_score_writes_json_and_workbook(runner: CliRunner, tmp_path: Path) -> None:
     xlsx, out = tmp_path / "ket-qua.xlsx", tmp_path / "ket-qua.json"
-    result = runner.invoke(main, ["score", str(SAMPLE), "--criteria", "bac-giang@2024", "-o",
-                                  str(xlsx), "--json", str(out)])
+    result = runner.invoke(
+        main, ["score", str(SAMPLE), "--criteria", "bac-giang@2024", "-o", str(xlsx), "--json", str(out)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text("utf-8"))
     assert data["criteria"]["id"] == "bac-giang" and data["criteria"]["version"] == "2024"
     assert len(data["criteria"]["sha256"]) == 64
     assert len(data["units"]) == 195
     unit = data["units"][0]
-    for key in ("code", "name", "group", "proposed", "self_score", "total", "recognised", "rank",
-                "criteria", "flags"):
+    for key in (
+        "code",
+        "name",
+        "group",
+        "proposed",
+        "self_score",
+        "total",
+        "recognised",
+        "rank",
+        "criteria",
+        "flags",
+    ):
         assert key in unit
     assert set(unit["criteria"][0]) >= {"id", "points", "max_points", "applicable", "explanation"}
     summary = data["summary"]
     assert summary["units"] == 195
-    assert f"Đã chấm 195 đơn vị theo bac-giang@2024" in result.output
+    assert "Đã chấm 195 đơn vị theo bac-giang@2024" in result.output
     assert f"Đủ điều kiện công nhận:           {summary['recognisable']} (" in result.output
     assert "chỉ tiêu 60,0%" in result.output
     assert "sheet “Nhập liệu”, dòng 30" in result.output  # a bad cell, with its place
@@ -170,8 +188,9 @@ def test_score_refuses_to_overwrite_without_force(runner: CliRunner, tmp_path: P
 def test_score_never_writes_over_its_input(runner: CliRunner, tmp_path: Path) -> None:
     evidence = tmp_path / "a.json"
     evidence.write_text('[{"ma_don_vi": "X1"}]', "utf-8")
-    result = runner.invoke(main, ["score", str(evidence), "--criteria", "hung-yen", "--json",
-                                  str(evidence), "--force"])
+    result = runner.invoke(
+        main, ["score", str(evidence), "--criteria", "hung-yen", "--json", str(evidence), "--force"]
+    )
     assert result.exit_code == 1
     assert "trùng với tệp đầu vào" in result.output
     assert evidence.read_text("utf-8") == '[{"ma_don_vi": "X1"}]'
@@ -183,36 +202,52 @@ def test_score_needs_an_output(runner: CliRunner) -> None:
     assert "cần ít nhất một tệp kết quả" in result.output
 
 
-def test_score_bad_cells_sample_stops_on_duplicate_codes(runner: CliRunner,
-                                                          tmp_path: Path) -> None:
-    result = runner.invoke(main, ["score", str(ROOT / "samples/bad-cells.csv"), "--criteria",
-                                  "bac-giang@2024", "--json", str(tmp_path / "r.json")])
+def test_score_bad_cells_sample_stops_on_duplicate_codes(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "score",
+            str(ROOT / "samples/bad-cells.csv"),
+            "--criteria",
+            "bac-giang@2024",
+            "--json",
+            str(tmp_path / "r.json"),
+        ],
+    )
     assert result.exit_code == 1
     assert "dòng 6" in result.output and "mã đơn vị bị trùng" in result.output
-    assert result.output.strip().splitlines()[-1] == \
-        "Error: minh chứng có 1 lỗi không thể bỏ qua"
+    assert result.output.strip().splitlines()[-1] == "Error: minh chứng có 1 lỗi không thể bỏ qua"
     assert not (tmp_path / "r.json").exists()
 
 
 def test_score_an_unknown_criteria_reference(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(main, ["score", str(SAMPLE), "--criteria", "ha-noi@2024", "--json",
-                                  str(tmp_path / "r.json")])
+    result = runner.invoke(
+        main, ["score", str(SAMPLE), "--criteria", "ha-noi@2024", "--json", str(tmp_path / "r.json")]
+    )
     assert result.exit_code == 1
     assert "không có bộ tiêu chí “ha-noi”" in result.output
 
 
 def test_score_a_broken_rule_file_names_file_and_line(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(main, ["score", str(SAMPLE), "--criteria",
-                                  str(ROOT / "tests/broken/tiers-gap.yaml"), "--json",
-                                  str(tmp_path / "r.json")])
+    result = runner.invoke(
+        main,
+        [
+            "score",
+            str(SAMPLE),
+            "--criteria",
+            str(ROOT / "tests/broken/tiers-gap.yaml"),
+            "--json",
+            str(tmp_path / "r.json"),
+        ],
+    )
     assert result.exit_code == 1
     assert "tiers-gap.yaml:" in result.output and "bỏ trống khoảng từ 95 đến 96" in result.output
 
 
-def test_score_warns_when_a_template_belongs_to_another_version(runner: CliRunner,
-                                                               tmp_path: Path) -> None:
-    result = runner.invoke(main, ["score", str(SAMPLE), "--criteria", "bac-giang@2023", "--json",
-                                  str(tmp_path / "r.json")])
+def test_score_warns_when_a_template_belongs_to_another_version(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        main, ["score", str(SAMPLE), "--criteria", "bac-giang@2023", "--json", str(tmp_path / "r.json")]
+    )
     assert result.exit_code == 0, result.output
     assert "là mẫu nhập của bac-giang@2024" in result.output
     assert "nằm ngoài thời gian hiệu lực của bac-giang@2023" in result.output
@@ -220,36 +255,66 @@ def test_score_warns_when_a_template_belongs_to_another_version(runner: CliRunne
 
 def test_hung_yen_checklist_reports_share_per_target(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "hy.json"
-    result = runner.invoke(main, ["score", str(ROOT / "samples/hung-yen-2025.csv"), "--criteria",
-                                  "hung-yen", "--year", "2025", "--json", str(out)])
+    result = runner.invoke(
+        main,
+        [
+            "score",
+            str(ROOT / "samples/hung-yen-2025.csv"),
+            "--criteria",
+            "hung-yen",
+            "--year",
+            "2025",
+            "--json",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text("utf-8"))
     shares = {c["id"]: c for c in data["summary"]["criteria"]}
     units = data["units"]
-    met = sum(1 for u in units for c in u["criteria"]
-              if c["id"] == "quy_che_dan_chu" and c["points"] == c["max_points"])
+    met = sum(
+        1
+        for u in units
+        for c in u["criteria"]
+        if c["id"] == "quy_che_dan_chu" and c["points"] == c["max_points"]
+    )
     assert shares["quy_che_dan_chu"]["full_points_units"] == met
     assert shares["quy_che_dan_chu"]["full_points_share"] == round(met / len(units), 6)
 
 
 def test_template_then_fill_then_score(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "mau.xlsx"
-    result = runner.invoke(main, ["template", "--criteria", "hung-yen@2025", "--units",
-                                  str(ROOT / "samples/units/hung-yen.csv"), "--year", "2025",
-                                  "-o", str(out)])
+    result = runner.invoke(
+        main,
+        [
+            "template",
+            "--criteria",
+            "hung-yen@2025",
+            "--units",
+            str(ROOT / "samples/units/hung-yen.csv"),
+            "--year",
+            "2025",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "139 đơn vị điền sẵn" in result.output
     book = load_workbook(out)
     sheet = book["Nhập liệu"]
     ids = [c.value for c in sheet[3]]
-    answers = {"co_quy_che_dan_chu": "Có", "co_ban_ttnd": "Có", "co_cong_trinh_dau_tu": "Không",
-               "so_hoi_nghi_doi_thoai_mttq": 1, "mttq_co_ke_hoach_giam_sat": "Có"}
+    answers = {
+        "co_quy_che_dan_chu": "Có",
+        "co_ban_ttnd": "Có",
+        "co_cong_trinh_dau_tu": "Không",
+        "so_hoi_nghi_doi_thoai_mttq": 1,
+        "mttq_co_ke_hoach_giam_sat": "Có",
+    }
     for field, value in answers.items():
         sheet.cell(row=4, column=ids.index(field) + 1).value = value
     book.save(out)
     scored = tmp_path / "r.json"
-    result = runner.invoke(main, ["score", str(out), "--criteria", "hung-yen@2025", "--json",
-                                  str(scored)])
+    result = runner.invoke(main, ["score", str(out), "--criteria", "hung-yen@2025", "--json", str(scored)])
     assert result.exit_code == 0, result.output
     assert "là mẫu nhập của" not in result.output
     units = {u["code"]: u for u in json.loads(scored.read_text("utf-8"))["units"]}

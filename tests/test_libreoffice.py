@@ -28,8 +28,7 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 
 if not SOFFICE and not os.environ.get("CI"):
-    pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc)",
-                allow_module_level=True)
+    pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc)", allow_module_level=True)
 
 
 def convert(book: Path, out: Path) -> dict[str, list[list[str]]]:
@@ -39,14 +38,25 @@ def convert(book: Path, out: Path) -> dict[str, list[list[str]]]:
     out.mkdir(parents=True, exist_ok=True)
     profile = out / "profile"
     done = subprocess.run(
-        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
-         CSV_FILTER, "--outdir", str(out), str(book)],
-        capture_output=True, text=True, timeout=240)
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            CSV_FILTER,
+            "--outdir",
+            str(out),
+            str(book),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr
     sheets = {}
     for path in out.glob(f"{book.stem}-*.csv"):
         with path.open(encoding="utf-8", newline="") as handle:
-            sheets[path.stem[len(book.stem) + 1:]] = list(csv.reader(handle))
+            sheets[path.stem[len(book.stem) + 1 :]] = list(csv.reader(handle))
     assert sheets, f"LibreOffice wrote no sheet: {done.stdout} {done.stderr}"
     return sheets
 
@@ -81,12 +91,10 @@ def test_every_sheet_opens_with_its_rows(converted) -> None:
     whole = next(r for r in sheets["Tổng hợp"] if r and r[0] == "Toàn tỉnh")
     assert int(whole[3]) == data["summary"]["recognisable"]
     assert whole[5].endswith("%")  # kept as a percentage
-    assert float(whole[5][:-1]) / 100 == pytest.approx(data["summary"]["recognised_share"],
-                                                       abs=1e-6)
+    assert float(whole[5][:-1]) / 100 == pytest.approx(data["summary"]["recognised_share"], abs=1e-6)
 
 
-def test_formula_like_names_stay_text_in_a_real_application(tmp_path: Path, bg2024,
-                                                            full_unit_2024) -> None:
+def test_formula_like_names_stay_text_in_a_real_application(tmp_path: Path, bg2024, full_unit_2024) -> None:
     names = ["=1+1", "+1+1", "-1+1", "@SUM(1)"]
     rows = [{"ma_don_vi": f"F{i}", "ten_don_vi": n, **full_unit_2024} for i, n in enumerate(names)]
     run = Engine(bg2024).run(read_mappings(rows, bg2024.model, "(test)"))
@@ -104,5 +112,5 @@ def test_template_opens_with_its_headers_and_units(tmp_path: Path, bg2024) -> No
     entry = sheets["Nhập liệu"]
     assert entry[2][0] == "ma_don_vi" and "ty_le_ho_so_dung_han" in entry[2]
     assert entry[1][0] == "Mã đơn vị"
-    assert [r[0] for r in entry[3:3 + len(units)]] == [u.code for u in units]
+    assert [r[0] for r in entry[3 : 3 + len(units)]] == [u.code for u in units]
     assert any("Mẫu nhập minh chứng" in r[0] for r in sheets["Hướng dẫn"] if r)

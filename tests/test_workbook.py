@@ -68,8 +68,16 @@ def test_group_sheets_rank_within_the_group(scored) -> None:
 def test_flags_sheet_sorted_by_severity_with_facts(scored) -> None:
     _, book, data = scored
     rows = _rows(book["Cảnh báo"])
-    assert rows[0] == ("Mức độ", "Mã đơn vị", "Tên đơn vị", "Nhóm thẩm định", "Mã cảnh báo",
-                       "Loại cảnh báo", "Nội dung", "Căn cứ")
+    assert rows[0] == (
+        "Mức độ",
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Nhóm thẩm định",
+        "Mã cảnh báo",
+        "Loại cảnh báo",
+        "Nội dung",
+        "Căn cứ",
+    )
     assert len(rows) - 1 == sum(len(u["flags"]) for u in data["units"])
     severities = [r[0] for r in rows[1:]]
     assert severities == sorted(severities)
@@ -114,8 +122,10 @@ def test_user_text_never_becomes_a_formula(bg2024, full_unit_2024) -> None:
     from engine.scoring import Engine
 
     names = ["=1+1", "+SUM(A1:A2)", "-2+3", "@SUM(A1)", "Xã\x07 Chuông"]
-    rows = [{"ma_don_vi": f"F{i}", "ten_don_vi": name, "nhom_tham_dinh": "=cmd|' /C calc'!A0",
-             **full_unit_2024} for i, name in enumerate(names)]
+    rows = [
+        {"ma_don_vi": f"F{i}", "ten_don_vi": name, "nhom_tham_dinh": "=cmd|' /C calc'!A0", **full_unit_2024}
+        for i, name in enumerate(names)
+    ]
     engine = Engine(bg2024)
     run = engine.run(read_mappings(rows, bg2024.model, "(test)"))
     handle = io.BytesIO()
@@ -167,8 +177,7 @@ def test_template_has_instructions_validation_protection_and_binding(bg2024) -> 
     assert any("Nhập liệu" in str(line) for line in instructions)
 
 
-def test_results_workbook_is_written_in_streaming_mode(bg2024, full_unit_2024,
-                                                       monkeypatch) -> None:
+def test_results_workbook_is_written_in_streaming_mode(bg2024, full_unit_2024, monkeypatch) -> None:
     """Write-only mode: the workbook is streamed, so memory does not grow with cells kept."""
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
