@@ -6,6 +6,7 @@ bad options are click's usage errors (exit code 2). Everything printed is Vietna
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,6 +45,15 @@ def _errors() -> Iterator[None]:
         raise click.ClickException(f"minh chứng có {len(exc.issues)} lỗi không thể bỏ qua") from None
     except CqttError as exc:
         raise click.ClickException(str(exc)) from None
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as exc:  # a bug, not bad input: one line, the traceback on request
+        if os.environ.get("CQTT_DEBUG"):
+            raise
+        raise click.ClickException(
+            f"lỗi không mong đợi ({type(exc).__name__}: {exc}); chạy lại với CQTT_DEBUG=1 để "
+            "xem chi tiết và báo lỗi kèm các tệp đầu vào"
+        ) from None
 
 
 class _Group(click.Group):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from .diff import SetDiff, UnitChange, diff_sets, unit_changes
 from .errors import RuleFileError, RuleIssue
 from .evidence import EvidenceSet, read_evidence
 from .loader import LoadedCriteria, load_criteria
-from .output import check_target, write_atomic, write_text_atomic
+from .output import check_target, write_atomic
 from .results import RunResult
 from .ruletests import CaseResult, run_tests_file
 from .scoring import Engine
@@ -124,10 +123,9 @@ def score(
     run = engine.run(evidence, step)
     run.inputs = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]
     generated = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
-    if json_path is not None:
-        payload = json.loads(run.model_dump_json())
-        payload["generated_at"] = generated
-        write_text_atomic(json_path, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    run.generated_at = generated
+    if json_path is not None:  # compact: at national scale an indented file is hundreds of MB
+        write_atomic(json_path, lambda handle: handle.write(run.model_dump_json().encode("utf-8")))
     if xlsx is not None:
         from .workbook import write_results
 

@@ -84,6 +84,7 @@ class Criterion(Strict):
 class Group(Strict):
     id: Ident
     title: str
+    short: str | None = Field(default=None, max_length=30)  # column headings in workbooks
     points: float = Field(gt=0)
     criteria: list[Criterion] = Field(min_length=1)
 

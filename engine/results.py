@@ -142,6 +142,7 @@ class EvidenceProblem(BaseModel):
 
 class RunResult(BaseModel):
     tool: str
+    generated_at: str | None = None
     criteria: CriteriaInfo
     units: list[UnitResult]
     summary: Summary

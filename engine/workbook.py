@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 
+from scorers.base import fmt
+
 from .flags import FLAG_LABELS
 from .model import CriteriaSet
 from .results import RunResult, UnitResult
@@ -44,7 +46,7 @@ def _decision(unit: UnitResult) -> str:
 
 
 def _ranking_columns(cs: CriteriaSet) -> list[str]:
-    groups = [f"Nhóm {i}: {g.title}" for i, g in enumerate(cs.groups, start=1)]
+    groups = [f"N{i}. {g.short or g.title[:30]} ({fmt(g.points)})" for i, g in enumerate(cs.groups, start=1)]
     return [
         "Hạng",
         "Mã đơn vị",
@@ -67,9 +69,10 @@ def _ranking_sheet(
     ws = wb.create_sheet(title)
     columns = _ranking_columns(cs)
     n_groups = len(cs.groups)
-    set_widths(ws, [7, 11, 28, 22, 10, *([11] * n_groups), 12, 11, 9, 13, 10, 60])
+    set_widths(ws, [7, 11, 26, 20, 9, *([11] * n_groups), 11, 10, 8, 12, 9, 45])
     ws.freeze_panes = "D2"
     print_setup(ws)
+    ws.row_dimensions[1].height = 48
     ws.append(header_row(ws, columns))
     for unit in units:
         diff = None if unit.self_score is None else round(unit.self_score - unit.total, 2)
@@ -146,6 +149,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         "Tỷ lệ đạt",
         "Cảnh báo",
     ]
+    ws.row_dimensions[5].height = 32
     ws.append(header_row(ws, columns))
     for g in s.groups:
         ws.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from copy import copy
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -52,24 +53,50 @@ def cell(
     alignment: Alignment | None = None,
     border: bool = True,
 ) -> WriteOnlyCell:
-    """A streaming cell; strings are forced to text so that "=..." stays text."""
+    """A streaming cell; strings are forced to text so that "=..." stays text.
+
+    Assigning fonts and borders cell by cell makes openpyxl hash every style object again, which
+    dominated the time of a national-scale workbook; the style of each combination is built once
+    per workbook and copied (as openpyxl does when it copies cells).
+    """
     if isinstance(value, str):
         c = WriteOnlyCell(ws, value=None)
         c.value = safe_text(value)
         c.data_type = "s"
     else:
         c = WriteOnlyCell(ws, value=value)
-    if number_format:
-        c.number_format = number_format
-    if font:
-        c.font = font
-    if fill:
-        c.fill = fill
-    if alignment:
-        c.alignment = alignment
-    if border:
-        c.border = BORDER
+    c._style = copy(_style_of(ws, number_format, font, fill, alignment, border))
     return c
+
+
+def _style_of(
+    ws: WriteOnlyWorksheet,
+    number_format: str | None,
+    font: Font | None,
+    fill: PatternFill | None,
+    alignment: Alignment | None,
+    border: bool,
+) -> Any:
+    cache: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = ws.parent.__dict__.setdefault(
+        "_cqtt_styles", {}
+    )
+    key = (number_format, id(font), id(fill), id(alignment), border)
+    hit = cache.get(key)
+    if hit is None:
+        proto = WriteOnlyCell(ws)
+        if number_format:
+            proto.number_format = number_format
+        if font:
+            proto.font = font
+        if fill:
+            proto.fill = fill
+        if alignment:
+            proto.alignment = alignment
+        if border:
+            proto.border = BORDER
+        hit = (proto._style, (font, fill, alignment))  # keep the objects alive: ids stay theirs
+        cache[key] = hit
+    return hit[0]
 
 
 def header_row(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOnlyCell]:

@@ -321,3 +321,18 @@ def test_template_then_fill_then_score(runner: CliRunner, tmp_path: Path) -> Non
     first = units["11950"]
     assert first["name"] == "Phường Lam Sơn" and first["total"] == 100 and first["recognised"]
     assert len(units) == 139
+
+
+def test_bundled_samples_are_bound_to_the_current_criteria() -> None:
+    """The xlsx samples are filled templates; regenerate them (make samples) after a rule edit."""
+    from engine import catalog
+    from engine.loader import load_criteria
+    from engine.template import template_binding
+
+    for version in ("2023", "2024"):
+        binding = template_binding(ROOT / f"samples/bac-giang-{version}.xlsx")
+        loaded = load_criteria(catalog.resolve(f"bac-giang@{version}"))
+        assert binding is not None
+        assert (binding["version"], binding["sha256"]) == (version, loaded.sha256), (
+            "samples are stale: run `make samples`"
+        )

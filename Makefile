@@ -1,0 +1,29 @@
+# Everyday commands; CI runs .ci/run.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup test lint format samples bench criteria
+
+setup:
+	python3 -m venv $(VENV) && $(VENV)/bin/pip install -e ".[test]"
+
+test:
+	$(PY) -m pytest
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+criteria:
+	$(VENV)/bin/cqtt criteria validate
+	$(VENV)/bin/cqtt criteria test
+
+samples:
+	$(PY) samples/generate.py
+
+bench:
+	$(PY) benchmarks/bench_score.py

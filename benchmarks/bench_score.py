@@ -1,0 +1,145 @@
+"""Benchmark: scoring N units (default 10,000, national scale) under bac-giang@2024.
+
+    python benchmarks/bench_score.py [--units 10000] [--skip-cli]
+
+Prints the engine's time per unit and units per second (evidence already typed), the time to read
+the evidence, and the end-to-end time and peak memory of `cqtt score` on an .xlsx of N units
+writing both the workbook and the JSON. Figures only: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "samples")]
+
+from generate import DOCUMENTS, SEED, evidence  # noqa: E402
+
+from engine import catalog  # noqa: E402
+from engine.evidence import read_mappings  # noqa: E402
+from engine.loader import load_criteria  # noqa: E402
+from engine.scoring import Engine  # noqa: E402
+from engine.template import read_units  # noqa: E402
+
+
+def rows(n: int) -> list[dict]:
+    rng = random.Random(SEED)
+    units = read_units(ROOT / "samples/units/bac-giang.csv")
+    out = []
+    for i in range(n):
+        unit = units[i % len(units)]
+        row = {
+            "ma_don_vi": f"{unit.code}-{i // len(units)}",
+            "ten_don_vi": unit.name,
+            "nhom_tham_dinh": unit.group,
+            "nam": 2024,
+            **evidence(rng, rng.betavariate(4.5, 1.6), "2024"),
+            "de_nghi": "Có" if rng.random() < 0.6 else "Không",
+            "ho_so": "; ".join(DOCUMENTS),
+            "tu_cham": round(rng.uniform(70, 100), 1),
+        }
+        out.append(row)
+    return out
+
+
+def write_xlsx(path: Path, data: list[dict]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Minh chứng")
+    header = list(data[0].keys() | {k for r in data for k in r})
+    header.sort(key=lambda k: (k != "ma_don_vi", k))
+    sheet.append(header)
+    percent = {k for k in header if k.startswith("ty_le_")}  # shares, shown as % in Excel
+    for row in data:
+        cells = []
+        for key in header:
+            c = WriteOnlyCell(sheet, value=row.get(key))
+            if key in percent:
+                c.number_format = "0.0%"
+            cells.append(c)
+        sheet.append(cells)
+    book.save(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=10_000)
+    parser.add_argument("--skip-cli", action="store_true", help="only the in-process figures")
+    args = parser.parse_args()
+    n = args.units
+
+    loaded = load_criteria(catalog.resolve("bac-giang@2024"))
+    started = time.perf_counter()
+    engine = Engine(loaded)
+    compile_s = time.perf_counter() - started
+    data = rows(n)
+
+    started = time.perf_counter()
+    read = read_mappings(data, loaded.model, "(benchmark)")
+    read_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for app in read.applications:
+        engine.score(app)
+    score_s = time.perf_counter() - started
+
+    print(f"units                          {n}")
+    print(f"rulesets compiled              {len(engine.compiled.all)} in {compile_s * 1000:.0f} ms")
+    print(f"evidence typing                {read_s:.2f} s ({read_s / n * 1000:.3f} ms/unit)")
+    print(
+        f"engine scoring                 {score_s:.2f} s ({score_s / n * 1000:.3f} ms/unit, "
+        f"{n / score_s:.0f} units/s)"
+    )
+    print(
+        f"peak memory (in process)       {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
+
+    if args.skip_cli:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "minh-chung.xlsx"
+        started = time.perf_counter()
+        write_xlsx(source, data)
+        print(
+            f"evidence .xlsx written         {time.perf_counter() - started:.1f} s "
+            f"({source.stat().st_size / 1e6:.1f} MB)"
+        )
+        cqtt = Path(sys.executable).with_name("cqtt")
+        command = [
+            str(cqtt),
+            "score",
+            str(source),
+            "--criteria",
+            "bac-giang@2024",
+            "-o",
+            str(Path(tmp) / "ket-qua.xlsx"),
+            "--json",
+            str(Path(tmp) / "r.json"),
+        ]
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            print(done.stdout, done.stderr)
+            raise SystemExit("cqtt score failed")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        out_mb = (Path(tmp) / "ket-qua.xlsx").stat().st_size / 1e6
+        print(
+            f"cqtt score end to end          {elapsed:.1f} s ({n / elapsed:.0f} units/s, "
+            f"workbook {out_mb:.1f} MB)"
+        )
+        print(f"cqtt score peak memory         {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
