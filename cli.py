@@ -56,20 +56,41 @@ def _errors() -> Iterator[None]:
         ) from None
 
 
+def example(*lines: str) -> str:
+    """An epilog of example commands, kept as written (click rewraps other paragraphs)."""
+    return "\b\nVí dụ:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class _Command(click.Command):
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Hiện hướng dẫn này và thoát."
+        return option
+
+
 class _Group(click.Group):
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        if self.epilog:
-            formatter.write_paragraph()
-            for line in self.epilog.splitlines():
-                formatter.write_text(line) if line else formatter.write_paragraph()
+    command_class = _Command
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Hiện hướng dẫn này và thoát."
+        return option
+
+
+_Group.group_class = _Group
+HELP = {"help_option_names": ["-h", "--help"]}
 
 
 @click.group(
     cls=_Group,
-    epilog="Ví dụ:\n  cqtt score samples/bac-giang-2024.xlsx "
-    "--criteria bac-giang@2024 -o ket-qua.xlsx --json ket-qua.json",
+    context_settings=HELP,
+    epilog=example(
+        "cqtt score samples/bac-giang-2024.xlsx --criteria bac-giang@2024 -o ket-qua.xlsx --json ket-qua.json"
+    ),
 )
-@click.version_option(package_name="cqtt", message="%(prog)s %(version)s")
+@click.version_option(package_name="cqtt", message="%(prog)s %(version)s", help="Hiện phiên bản và thoát.")
 def main() -> None:
     """Chấm điểm “Chính quyền thân thiện” cấp xã theo bộ tiêu chí YAML có phiên bản.
 
@@ -77,14 +98,12 @@ def main() -> None:
     """
 
 
-@main.group(
-    cls=_Group, epilog="Ví dụ:\n  cqtt criteria validate criteria/\n  cqtt criteria show bac-giang@2024"
-)
+@main.group(epilog=example("cqtt criteria validate criteria/", "cqtt criteria show bac-giang@2024"))
 def criteria() -> None:
     """Kiểm tra, xem và so sánh các bộ tiêu chí (tệp YAML)."""
 
 
-@criteria.command("list", epilog="Ví dụ:\n  cqtt criteria list")
+@criteria.command("list", epilog=example("cqtt criteria list"))
 def criteria_list() -> None:
     """Liệt kê các bộ tiêu chí có sẵn và phiên bản của chúng."""
     for entry in catalog.entries():
@@ -94,8 +113,7 @@ def criteria_list() -> None:
 
 @criteria.command(
     "validate",
-    epilog="Ví dụ:\n  cqtt criteria validate criteria/\n"
-    "  cqtt criteria validate criteria/bac-giang/2024.yaml",
+    epilog=example("cqtt criteria validate criteria/", "cqtt criteria validate criteria/bac-giang/2024.yaml"),
 )
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def criteria_validate(paths: tuple[Path, ...]) -> None:
@@ -118,7 +136,7 @@ def criteria_validate(paths: tuple[Path, ...]) -> None:
 
 
 @criteria.command(
-    "test", epilog="Ví dụ:\n  cqtt criteria test\n  cqtt criteria test criteria/bac-giang/2024.yaml"
+    "test", epilog=example("cqtt criteria test", "cqtt criteria test criteria/bac-giang/2024.yaml")
 )
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def criteria_test(paths: tuple[Path, ...]) -> None:
@@ -151,8 +169,9 @@ def criteria_test(paths: tuple[Path, ...]) -> None:
 
 @criteria.command(
     "show",
-    epilog="Ví dụ:\n  cqtt criteria show bac-giang@2024\n"
-    "  cqtt criteria show bac-giang --year 2023 --xlsx huong-dan.xlsx",
+    epilog=example(
+        "cqtt criteria show bac-giang@2024", "cqtt criteria show bac-giang --year 2023 --xlsx huong-dan.xlsx"
+    ),
 )
 @click.argument("ref")
 @click.option("--year", type=int, help="Năm đánh giá, để chọn phiên bản đang hiệu lực.")
@@ -180,9 +199,10 @@ def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) ->
 
 @criteria.command(
     "diff",
-    epilog="Ví dụ:\n  cqtt criteria diff bac-giang@2023 bac-giang@2024\n"
-    "  cqtt criteria diff bac-giang@2023 bac-giang@2024 "
-    "--evidence samples/bac-giang-2024.xlsx",
+    epilog=example(
+        "cqtt criteria diff bac-giang@2023 bac-giang@2024",
+        "cqtt criteria diff bac-giang@2023 bac-giang@2024 --evidence samples/bac-giang-2024.xlsx",
+    ),
 )
 @click.argument("old")
 @click.argument("new")
@@ -235,8 +255,9 @@ def _progress_factory(holder: dict[str, Any]) -> Callable[[int], Callable[[int],
 
 @main.command(
     "score",
-    epilog="Ví dụ:\n  cqtt score samples/bac-giang-2024.xlsx "
-    "--criteria bac-giang@2024 -o ket-qua.xlsx --json ket-qua.json",
+    epilog=example(
+        "cqtt score samples/bac-giang-2024.xlsx --criteria bac-giang@2024 -o ket-qua.xlsx --json ket-qua.json"
+    ),
 )
 @click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -321,8 +342,9 @@ def _print_summary(outcome: jobs.ScoreOutcome) -> None:
 
 @main.command(
     "template",
-    epilog="Ví dụ:\n  cqtt template --criteria bac-giang@2024 "
-    "--units samples/units/bac-giang.csv -o mau-nhap.xlsx",
+    epilog=example(
+        "cqtt template --criteria bac-giang@2024 --units samples/units/bac-giang.csv -o mau-nhap.xlsx"
+    ),
 )
 @click.option("--criteria", "ref", required=True, help="Bộ tiêu chí: đường dẫn hoặc mã.")
 @click.option(
