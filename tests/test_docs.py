@@ -51,8 +51,9 @@ def test_readme_output_is_what_the_command_prints(tmp_path: Path, monkeypatch) -
     shown = re.search(r"```text\n(.*?)\n```", README, re.S).group(1)
     monkeypatch.chdir(ROOT)
     out = tmp_path / "r.json"
-    result = CliRunner().invoke(main, ["score", "samples/bac-giang-2024.xlsx", "--criteria",
-                                       "bac-giang@2024", "--json", str(out)])
+    result = CliRunner().invoke(
+        main, ["score", "samples/bac-giang-2024.xlsx", "--criteria", "bac-giang@2024", "--json", str(out)]
+    )
     assert result.exit_code == 0
     expected = [line for line in shown.splitlines() if not line.startswith("Đã ghi")]
     actual = [line for line in result.output.splitlines() if not line.startswith("Đã ghi")]
