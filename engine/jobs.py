@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from . import catalog
 from .checks import check_versions_together
@@ -124,14 +125,29 @@ def score(
     run.inputs = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]
     generated = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
     run.generated_at = generated
-    if json_path is not None:  # compact: at national scale an indented file is hundreds of MB
-        write_atomic(json_path, lambda handle: handle.write(run.model_dump_json().encode("utf-8")))
+    if json_path is not None:
+        write_atomic(json_path, lambda handle: write_json(handle, run))
     if xlsx is not None:
         from .workbook import write_results
 
         options = {"criteria": ref, "year": str(year or ""), "evidence": ", ".join(map(str, evidence_paths))}
         write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options))
     return ScoreOutcome(run, evidence, loaded, warnings)
+
+
+def write_json(handle: BinaryIO, run: RunResult) -> None:
+    """The results as compact JSON, one unit at a time: at national scale the whole document
+    would be hundreds of MB held twice in memory (as text and as bytes)."""
+    empty = run.model_copy(update={"units": []}).model_dump_json()
+    marker = '"units":[]'
+    assert empty.count(marker) == 1  # strings inside are escaped, so only the key matches
+    before, after = empty.split(marker)
+    handle.write(f'{before}"units":['.encode())
+    for index, unit in enumerate(run.units):
+        if index:
+            handle.write(b",")
+        handle.write(unit.model_dump_json().encode())
+    handle.write(f"]{after}".encode())
 
 
 def _year_warnings(loaded: LoadedCriteria, evidence: EvidenceSet) -> list[str]:

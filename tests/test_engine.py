@@ -162,3 +162,22 @@ def test_unmatched_first_fact_does_not_crash_durable_rules(tmp_path) -> None:
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "3.0"
+
+
+def test_ranks_overall_and_within_groups_with_ties(engine2024, full_unit_2024) -> None:
+    from engine.evidence import read_mappings
+    from engine.ranking import assign_ranks
+
+    lower = {**full_unit_2024, "so_tin_bai_tuyen_truyen": 5}  # 96
+    lowest = {**full_unit_2024, "ty_le_ho_so_dung_han": "89%"}  # 93
+    rows = [
+        {"ma_don_vi": "C", "nhom_tham_dinh": "Tổ 1", **full_unit_2024},
+        {"ma_don_vi": "A", "nhom_tham_dinh": "Tổ 2", **full_unit_2024},
+        {"ma_don_vi": "B", "nhom_tham_dinh": "Tổ 1", **lower},
+        {"ma_don_vi": "D", "nhom_tham_dinh": "Tổ 2", **lowest},
+        {"ma_don_vi": "E", "nhom_tham_dinh": "Tổ 2", **lower},
+    ]
+    units = [engine2024.score(a) for a in read_mappings(rows, engine2024.cs, "(t)").applications]
+    assign_ranks(units)
+    table = [(u.code, u.total, u.rank, u.group_rank) for u in units]
+    assert table == [("A", 100, 1, 1), ("C", 100, 1, 1), ("B", 96, 3, 2), ("E", 96, 3, 2), ("D", 93, 5, 3)]
