@@ -14,7 +14,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,6 @@ class Application:
     invalid: dict[str, str]
     source: str
     comment: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -411,7 +410,6 @@ def _application(
         invalid=invalid,
         source=where,
         comment=text("ghi_chu") or None,
-        raw={k: v[0] for k, v in row.cells.items()},
     )
 
 

@@ -50,13 +50,14 @@ def text_table(cs: CriteriaSet) -> str:
     ]
     if cs.note:
         out.append(f"Ghi chú: {cs.note}")
+    out += [f"Căn cứ: {source.cite()}" for source in cs.sources]
     width = max(len(c.id) for _, c in cs.criteria())
     for index, group in enumerate(cs.groups, start=1):
         out += ["", f"Nhóm {index}. {group.title} — {fmt(group.points)} điểm [{group.id}]"]
         for c in group.criteria:
             out.append(f"  {c.id:<{width}}  {fmt(c.points):>4}  {c.title}")
             out.append(f"  {'':<{width}}        cách chấm: {c.scorer.describe(c.method)}")
-            notes = _notes(c)
+            notes = "; ".join(filter(None, [_notes(c), c.source.cite() if c.source else ""]))
             if notes:
                 out.append(f"  {'':<{width}}        {notes}")
     out += ["", "Điều kiện công nhận:"] + [f"  - {line}" for line in recognition_lines(cs)]
@@ -135,5 +136,7 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
     ws3.append(header_row(ws3, ["Đơn vị được công nhận đạt chuẩn khi:"]))
     for line in recognition_lines(cs):
         ws3.append([cell(ws3, line, alignment=WRAP)])
+    for source in cs.sources:
+        ws3.append([cell(ws3, f"Căn cứ: {source.cite()}", border=False)])
     ws3.append([cell(ws3, f"SHA-256 tệp tiêu chí: {sha256}", border=False)])
     wb.save(handle)

@@ -146,7 +146,7 @@ def write_json(handle: BinaryIO, run: RunResult) -> None:
     for index, unit in enumerate(run.units):
         if index:
             handle.write(b",")
-        handle.write(unit.model_dump_json().encode())
+        handle.write(unit.full().model_dump_json().encode())
     handle.write(f"]{after}".encode())
 
 

@@ -7,9 +7,10 @@ with its outcome and every reason that blocks recognition; the run holds the cri
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 Status = Literal["scored", "not_applicable", "missing_evidence"]
 
@@ -84,6 +85,25 @@ class UnitResult(BaseModel):
     comment: str | None = None
     evidence: dict[str, str] = Field(default_factory=dict)
     evidence_invalid: dict[str, str] = Field(default_factory=dict)
+    _packed: bytes | None = PrivateAttr(default=None)
+
+    def packed(self) -> UnitResult:
+        """A light copy for ranking and summaries, carrying this full result compressed.
+
+        At national scale the full results (every criterion with its evidence and explanation)
+        would take most of a gigabyte as objects; packed they take a few KB per unit.
+        """
+        light = self.model_copy(update={"criteria": [], "gates": [], "evidence": {}, "evidence_invalid": {}})
+        light._packed = zlib.compress(self.model_dump_json().encode("utf-8"), 1)
+        return light
+
+    def full(self) -> UnitResult:
+        """The full result (this unit itself when it was never packed), with the current ranks."""
+        if self._packed is None:
+            return self
+        unit = UnitResult.model_validate_json(zlib.decompress(self._packed))
+        unit.rank, unit.group_rank = self.rank, self.group_rank
+        return unit
 
 
 class CriteriaInfo(BaseModel):
@@ -141,6 +161,9 @@ class EvidenceProblem(BaseModel):
 
 
 class RunResult(BaseModel):
+    """A scoring run. `units` are ranked and light (no per-criterion detail); `unit.full()` gives
+    each unit's complete result, one at a time."""
+
     tool: str
     generated_at: str | None = None
     criteria: CriteriaInfo

@@ -33,7 +33,7 @@ from .results import (
     RunResult,
     UnitResult,
 )
-from .summary import summarise
+from .summary import CriterionTally, summarise
 
 
 def tool_version() -> str:
@@ -318,8 +318,11 @@ class Engine:
     # -- a run -------------------------------------------------------------------------------
     def run(self, evidence: EvidenceSet, progress: Callable[[int], None] | None = None) -> RunResult:
         units = []
+        tally = CriterionTally()
         for app in evidence.applications:
-            units.append(self.score(app))
+            unit = self.score(app)
+            tally.add(unit)
+            units.append(unit.packed())
             if progress:
                 progress(1)
         assign_ranks(units)
@@ -346,7 +349,7 @@ class Engine:
                 file=str(self.loaded.path),
             ),
             units=units,
-            summary=summarise(self.cs, units, evidence),
+            summary=summarise(self.cs, units, evidence, tally),
             evidence_problems=problems,
         )
 

@@ -18,7 +18,25 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 6) if whole else 0.0
 
 
-def summarise(cs: CriteriaSet, units: list[UnitResult], evidence: EvidenceSet) -> Summary:
+class CriterionTally:
+    """Per criterion, how many units it applied to and how many got full points, counted as
+    units are scored (the full results are not kept in memory)."""
+
+    def __init__(self) -> None:
+        self.applicable: Counter[str] = Counter()
+        self.full: Counter[str] = Counter()
+
+    def add(self, unit: UnitResult) -> None:
+        for r in unit.criteria:
+            if r.applicable:
+                self.applicable[r.id] += 1
+                if r.points >= r.max_points:
+                    self.full[r.id] += 1
+
+
+def summarise(
+    cs: CriteriaSet, units: list[UnitResult], evidence: EvidenceSet, tally: CriterionTally
+) -> Summary:
     flags = Counter(f.code for u in units for f in u.flags)
     groups: list[GroupSummary] = []
     for name in sorted({u.group for u in units}):
@@ -36,16 +54,14 @@ def summarise(cs: CriteriaSet, units: list[UnitResult], evidence: EvidenceSet) -
         )
     criteria: list[CriterionSummary] = []
     for _, c in cs.criteria():
-        results = [r for u in units for r in u.criteria if r.id == c.id]
-        applicable = [r for r in results if r.applicable]
-        full = [r for r in applicable if r.points >= r.max_points]
+        applicable, full = tally.applicable[c.id], tally.full[c.id]
         criteria.append(
             CriterionSummary(
                 id=c.id,
                 title=c.title,
-                applicable_units=len(applicable),
-                full_points_units=len(full),
-                full_points_share=_share(len(full), len(applicable)) if applicable else None,
+                applicable_units=applicable,
+                full_points_units=full,
+                full_points_share=_share(full, applicable) if applicable else None,
             )
         )
     recognisable = sum(u.recognised for u in units)

@@ -278,7 +278,8 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     ws.append(header_row(ws, columns))
     titles = {g.id: g.title for g in cs.groups}
     count = 0
-    for unit in run.units:
+    for light in run.units:
+        unit = light.full()
         for r in unit.criteria:
             used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
             fill = None if r.status == "scored" else (RED if r.status == "missing_evidence" else None)
@@ -318,7 +319,8 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         "Nguồn",
     ]
     ws.append(header_row(ws, columns))
-    for unit in sorted(run.units, key=lambda u: u.code):
+    for light in sorted(run.units, key=lambda u: u.code):
+        unit = light.full()
         row = [
             cell(ws, unit.code),
             cell(ws, unit.name),
