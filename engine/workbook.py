@@ -31,6 +31,7 @@ from .xlsxstyle import (
     cell,
     header_row,
     last_cell,
+    plain,
     print_setup,
     set_widths,
     sheet_title,
@@ -285,18 +286,18 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             fill = None if r.status == "scored" else (RED if r.status == "missing_evidence" else None)
             ws.append(
                 [
-                    cell(ws, unit.code),
-                    cell(ws, unit.name),
-                    cell(ws, titles[r.group]),
-                    cell(ws, r.id),
-                    cell(ws, r.title),
-                    cell(ws, used),
-                    cell(ws, r.points, number_format=POINTS, fill=fill),
-                    cell(ws, r.max_points, number_format=POINTS),
-                    cell(ws, YES if r.applicable else NO),
-                    cell(ws, r.rule),
-                    cell(ws, r.explanation),
-                    cell(ws, r.source or ""),
+                    plain(ws, unit.code),
+                    plain(ws, unit.name),
+                    plain(ws, titles[r.group]),
+                    plain(ws, r.id),
+                    plain(ws, r.title),
+                    plain(ws, used),
+                    cell(ws, r.points, number_format=POINTS, fill=fill, border=False),
+                    cell(ws, r.max_points, number_format=POINTS, border=False),
+                    plain(ws, YES if r.applicable else NO),
+                    plain(ws, r.rule),
+                    plain(ws, r.explanation),
+                    plain(ws, r.source or ""),
                 ]
             )
             count += 1
@@ -322,18 +323,18 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     for light in sorted(run.units, key=lambda u: u.code):
         unit = light.full()
         row = [
-            cell(ws, unit.code),
-            cell(ws, unit.name),
-            cell(ws, unit.group),
-            cell(ws, YES if unit.proposed else NO),
-            cell(ws, unit.self_score, number_format=POINTS),
+            plain(ws, unit.code),
+            plain(ws, unit.name),
+            plain(ws, unit.group),
+            plain(ws, YES if unit.proposed else NO),
+            cell(ws, unit.self_score, number_format=POINTS, border=False),
         ]
         for d in decls:
             if d.id in unit.evidence_invalid:
                 row.append(cell(ws, f"(lỗi: {unit.evidence_invalid[d.id]})", fill=RED))
             else:
-                row.append(cell(ws, unit.evidence.get(d.id, "")))
-        row.append(cell(ws, unit.source))
+                row.append(plain(ws, unit.evidence.get(d.id, "")))
+        row.append(plain(ws, unit.source))
         ws.append(row)
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(run.units) + 1)}"
 

@@ -69,6 +69,20 @@ def cell(
     return c
 
 
+def plain(ws: WriteOnlyWorksheet, value: Any) -> Any:
+    """An unstyled value for long tables: written as is, except text that openpyxl would take
+    for a formula (it starts with "="), which becomes a text cell."""
+    if isinstance(value, str):
+        text = safe_text(value)
+        if text.startswith("="):
+            c = WriteOnlyCell(ws, value=None)
+            c.value = text
+            c.data_type = "s"
+            return c
+        return text
+    return value
+
+
 def _style_of(
     ws: WriteOnlyWorksheet,
     number_format: str | None,
