@@ -9,6 +9,6 @@ cqtt score samples/bac-giang-2024.xlsx --criteria bac-giang@2024 -o "$work/resul
 soffice -env:UserInstallation="file://$work/profile" --headless --convert-to pdf \
   --outdir "$work" "$work/results.xlsx" >/dev/null 2>&1
 # page 2 is the first page of "Xếp hạng" (page 1 is "Tổng hợp")
-pdftoppm -png -r 200 -f 2 -l 2 -x 60 -y 60 -W 1620 -H 600 "$work/results.pdf" "$work/page"
+pdftoppm -png -r 200 -f 2 -l 2 -x 60 -y 125 -W 2240 -H 520 "$work/results.pdf" "$work/page"
 cp "$work"/page-*2.png docs/xep-hang.png
 echo "docs/xep-hang.png"
