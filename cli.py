@@ -7,6 +7,7 @@ bad options are click's usage errors (exit code 2). Everything printed is Vietna
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ def _errors() -> Iterator[None]:
     except EvidenceError as exc:
         for issue in exc.issues:
             click.echo(issue.format(), err=True)
-        raise click.ClickException(f"minh chứng có {len(exc.issues)} lỗi không thể bỏ qua") from None
+        raise click.ClickException(exc.summary) from None
     except CqttError as exc:
         raise click.ClickException(str(exc)) from None
     except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -69,8 +70,56 @@ class _Command(click.Command):
         return option
 
 
+_USAGE_MESSAGES = [
+    (r"^Missing option '(.+)'\.?$", r"Thiếu tùy chọn '\1'."),
+    (r"^Missing argument '(.+)'\.?$", r"Thiếu đối số '\1'."),
+    (r"^Missing parameter: (.+)$", r"Thiếu tham số \1."),
+    (
+        r"^Invalid value for '(.+)': '(.*)' is not a valid integer\.$",
+        r"Giá trị '\2' của '\1' không phải số nguyên.",
+    ),
+    (r"^Invalid value for '(.+)': (.+)$", r"Giá trị không hợp lệ cho '\1': \2"),
+    (r"^No such option: (.+)$", r"Không có tùy chọn \1."),
+    (r"^No such option '(.+)'\. Did you mean '(.+)'\?$", r"Không có tùy chọn '\1'. Ý bạn là '\2'?"),
+    (r"^No such option '(.+)'\.?$", r"Không có tùy chọn '\1'."),
+    (r"^No such command '(.+)'\. Did you mean '(.+)'\?$", r"Không có lệnh '\1'. Ý bạn là '\2'?"),
+    (r"^No such command '(.+)'\.$", r"Không có lệnh '\1'."),
+    (r"^Option '(.+)' requires an argument\.$", r"Tùy chọn '\1' cần một giá trị."),
+    (r"^Got unexpected extra arguments? \((.+)\)$", r"Thừa đối số: \1."),
+]
+
+
+def _vietnamese(message: str) -> str:
+    """click's own usage errors, in Vietnamese (the tool's messages already are)."""
+    for pattern, replacement in _USAGE_MESSAGES:
+        if re.match(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
 class _Group(click.Group):
     command_class = _Command
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """click's standalone handling, with Vietnamese error lines and the same exit codes."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            if exc.ctx is not None:
+                usage = exc.ctx.get_usage().replace("Usage:", "Cách dùng:", 1)
+                click.echo(usage, err=True)
+                click.echo(f"Xem '{exc.ctx.command_path} --help' để biết cách dùng.\n", err=True)
+            click.echo(f"Lỗi: {_vietnamese(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Lỗi: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Đã dừng.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)

@@ -76,8 +76,9 @@ class EvidenceSet:
 class EvidenceError(CqttError):
     """Problems that stop a run (duplicate codes...), every one listed."""
 
-    def __init__(self, issues: list[EvidenceIssue]) -> None:
+    def __init__(self, issues: list[EvidenceIssue], summary: str | None = None) -> None:
         self.issues = issues
+        self.summary = summary or f"minh chứng có {len(issues)} lỗi không thể bỏ qua"
         first = issues[0].format()
         more = f" (và {len(issues) - 1} lỗi khác)" if len(issues) > 1 else ""
         super().__init__(first + more)
@@ -455,6 +456,8 @@ def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
     if fatal:
         raise EvidenceError(fatal)
     if not applications:
+        if issues:
+            raise EvidenceError(issues, "không có đơn vị nào để chấm")
         raise EvidenceFileError(", ".join(map(str, paths)), "không có đơn vị nào để chấm")
     return EvidenceSet(applications, issues, paths)
 

@@ -35,7 +35,7 @@ def test_validate_lists_every_error_of_every_file_and_fails(runner: CliRunner, t
     assert result.exit_code == 1
     assert "scale-mismatch.yaml:" in result.output and "unknown-key.yaml:" in result.output
     assert "bạn muốn viết `points`?" in result.output
-    assert result.output.strip().splitlines()[-1] == "Error: 3 lỗi trong 2 tệp tiêu chí"
+    assert result.output.strip().splitlines()[-1] == "Lỗi: 3 lỗi trong 2 tệp tiêu chí"
 
 
 def test_validate_a_missing_path(runner: CliRunner, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_rule_tests_fail_with_the_difference(runner: CliRunner, tmp_path: Path) 
     assert result.exit_code == 1
     assert "  SAI  Đạt cả 5 chỉ tiêu" in result.output
     assert "total: mong đợi 90, tính được 100" in result.output
-    assert result.output.strip().splitlines()[-1] == "Error: 1 ca kiểm thử sai"
+    assert result.output.strip().splitlines()[-1] == "Lỗi: 1 ca kiểm thử sai"
 
 
 def test_rule_file_without_tests_is_reported(runner: CliRunner, tmp_path: Path) -> None:
@@ -216,7 +216,7 @@ def test_score_bad_cells_sample_stops_on_duplicate_codes(runner: CliRunner, tmp_
     )
     assert result.exit_code == 1
     assert "dòng 6" in result.output and "mã đơn vị bị trùng" in result.output
-    assert result.output.strip().splitlines()[-1] == "Error: minh chứng có 1 lỗi không thể bỏ qua"
+    assert result.output.strip().splitlines()[-1] == "Lỗi: minh chứng có 1 lỗi không thể bỏ qua"
     assert not (tmp_path / "r.json").exists()
 
 
@@ -336,3 +336,36 @@ def test_bundled_samples_are_bound_to_the_current_criteria() -> None:
         assert (binding["version"], binding["sha256"]) == (version, loaded.sha256), (
             "samples are stale: run `make samples`"
         )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scor"], "Lỗi: Không có lệnh 'scor'. Ý bạn là 'score'?"),
+        (["score"], "Lỗi: Thiếu đối số 'EVIDENCE...'."),
+        (
+            ["criteria", "show", "bac-giang", "--year", "abc"],
+            "Lỗi: Giá trị 'abc' của '--year' không phải số nguyên.",
+        ),
+        (
+            ["score", "x.csv", "--criterio", "y"],
+            "Lỗi: Không có tùy chọn '--criterio'. Ý bạn là '--criteria'?",
+        ),
+    ],
+)
+def test_usage_errors_are_in_vietnamese_with_exit_code_2(runner: CliRunner, args, message) -> None:
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == message
+    assert "Usage:" not in result.output
+
+
+def test_evidence_with_no_readable_unit_says_why(runner: CliRunner, tmp_path: Path) -> None:
+    evidence = tmp_path / "a.yaml"
+    evidence.write_text("- một\n- hai\n", "utf-8")
+    result = runner.invoke(
+        main, ["score", str(evidence), "--criteria", "hung-yen", "--json", str(tmp_path / "r.json")]
+    )
+    assert result.exit_code == 1
+    assert "dòng 2: giá trị “hai”: mỗi đơn vị phải là một bảng khóa: giá trị" in result.output
+    assert result.output.strip().splitlines()[-1] == "Lỗi: không có đơn vị nào để chấm"
