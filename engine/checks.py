@@ -171,20 +171,11 @@ def _check_references(cs: CriteriaSet, report: _Report) -> set[str]:
                 report.add((*leaf_path, leaf.op if leaf.op != "in" else "in"), *problem)
     for gi, group in enumerate(cs.groups):
         for ci, c in enumerate(group.criteria):
-            ids = c.scorer.evidence_ids(c.method)
-            key = "items_from" if c.method.type == "per_item" else "evidence"
-            for ii, ev in enumerate(ids):
+            for where, ev in c.scorer.direct_evidence(c.method):
                 used.add(ev)
-                if (
-                    ev not in declared
-                    and c.method.type not in ("check",)
-                    and not (c.method.type == "per_item" and not getattr(c.method, "items_from", None))
-                ):
-                    path: Path_ = ("groups", gi, "criteria", ci, "method", key)
-                    if c.method.type == "survey":
-                        path = (*path, ii)
+                if ev not in declared:
                     report.add(
-                        path,
+                        ("groups", gi, "criteria", ci, "method", *where),
                         f"trường minh chứng “{ev}” chưa được khai báo trong `evidence`",
                         did_you_mean(ev, declared) or "khai báo trường này trong `evidence`",
                     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -23,11 +23,14 @@ from .declarations import EvidenceDecl, Ident, Source, Strict
 SetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,40}$")]
 Version = Annotated[str, StringConstraints(pattern=r"^(19|20)\d\d(\.\d+){0,2}$")]
 
-# Every registered scoring method's settings model, told apart by its `type` key.
-Method = Annotated[
-    functools.reduce(operator.or_, scorers.REGISTRY.models()),  # type: ignore[valid-type]
-    Field(discriminator="type"),
-]
+if TYPE_CHECKING:  # the union is built from the registry at run time
+    Method = Any
+else:
+    # Every registered scoring method's settings model, told apart by its `type` key.
+    Method = Annotated[
+        functools.reduce(operator.or_, scorers.REGISTRY.models()),
+        Field(discriminator="type"),
+    ]
 
 
 class Mandatory(Strict):

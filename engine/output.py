@@ -44,4 +44,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    write_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
+    def write(handle: BinaryIO) -> None:
+        handle.write(text.encode("utf-8"))
+
+    write_atomic(path, write)

@@ -89,7 +89,8 @@ def run(plan: RulesetPlan, fact: Mapping[str, Any]) -> set[str]:
     sid = f"s{next(_sessions)}"
     payload["sid"] = sid
     with _lock:
-        host.sink = fired = []
+        fired: list[str] = []
+        host.sink = fired
         try:
             state = host.assert_fact(plan.name, payload)
         except MessageNotHandledException:

@@ -31,6 +31,7 @@ from .results import (
     GateResult,
     GroupResult,
     RunResult,
+    Status,
     UnitResult,
 )
 from .summary import CriterionTally, summarise
@@ -102,69 +103,62 @@ class Engine:
     def _criterion(
         self, group_id: str, c: Criterion, values: dict[str, Any], fired: set[str]
     ) -> CriterionResult:
+        """One criterion's result: applicability first, then evidence, then the scorer."""
         reads = c.evidence_read()
-        base = dict(
-            id=c.id,
-            title=c.title,
-            group=group_id,
-            max_points=c.points,
-            mandatory=c.is_mandatory,
-            evidence=self._used(reads, values),
-            source=c.source.cite() if c.source else None,
-        )
+
+        def result(
+            points: float, applicable: bool, status: Status, rule: str, explanation: str
+        ) -> CriterionResult:
+            return CriterionResult(
+                id=c.id,
+                title=c.title,
+                group=group_id,
+                max_points=c.points,
+                mandatory=c.is_mandatory,
+                evidence=self._used(reads, values),
+                source=c.source.cite() if c.source else None,
+                points=points,
+                applicable=applicable,
+                status=status,
+                rule=rule,
+                explanation=explanation,
+            )
+
         gate_fields = fields_read(c.applies_when) if c.applies_when is not None else set()
         missing_gate = sorted(f for f in gate_fields if f not in values)
         if missing_gate:
-            return CriterionResult(
-                **base,
-                points=0.0,
-                applicable=True,
-                status="missing_evidence",
-                rule="thiếu minh chứng",
-                explanation=self._missing_text(missing_gate, "xác định áp dụng"),
+            return result(
+                0.0,
+                True,
+                "missing_evidence",
+                "thiếu minh chứng",
+                self._missing_text(missing_gate, "xác định áp dụng"),
             )
         if c.applies_when is not None and f"a.{c.id}" not in fired:
             if c.not_applicable == "full":
-                return CriterionResult(
-                    **base,
-                    points=round_points(c.points),
-                    applicable=False,
-                    status="not_applicable",
-                    rule="không áp dụng: tính đủ điểm",
-                    explanation="Không áp dụng cho đơn vị này: được tính đủ "
-                    f"{fmt(c.points)} điểm theo bộ tiêu chí",
+                return result(
+                    round_points(c.points),
+                    False,
+                    "not_applicable",
+                    "không áp dụng: tính đủ điểm",
+                    f"Không áp dụng cho đơn vị này: được tính đủ {fmt(c.points)} điểm theo bộ tiêu chí",
                 )
-            return CriterionResult(
-                **base,
-                points=0.0,
-                applicable=False,
-                status="not_applicable",
-                rule="không áp dụng: quy đổi điểm nhóm",
-                explanation="Không áp dụng cho đơn vị này: không tính vào điểm "
-                "tối đa, điểm nhóm được quy đổi theo tỷ lệ",
+            return result(
+                0.0,
+                False,
+                "not_applicable",
+                "không áp dụng: quy đổi điểm nhóm",
+                "Không áp dụng cho đơn vị này: không tính vào điểm tối đa, điểm nhóm được quy đổi theo tỷ lệ",
             )
-        method_fields = set(reads) - gate_fields
-        missing = sorted(f for f in method_fields if f not in values)
+        missing = sorted(f for f in set(reads) - gate_fields if f not in values)
         if missing:
-            return CriterionResult(
-                **base,
-                points=0.0,
-                applicable=True,
-                status="missing_evidence",
-                rule="thiếu minh chứng",
-                explanation=self._missing_text(missing, "chấm điểm"),
+            return result(
+                0.0, True, "missing_evidence", "thiếu minh chứng", self._missing_text(missing, "chấm điểm")
             )
         prefix = f"c.{c.id}."
         local = {name[len(prefix) :] for name in fired if name.startswith(prefix)}
         award = c.scorer.score(c.method, c.points, local, values, self.evidence)
-        return CriterionResult(
-            **base,
-            points=award.points,
-            applicable=True,
-            status="scored",
-            rule=award.rule,
-            explanation=award.explanation,
-        )
+        return result(award.points, True, "scored", award.rule, award.explanation)
 
     def _missing_text(self, fields: list[str], purpose: str) -> str:
         labels = "; ".join(self.evidence[f].label if f in self.evidence else f for f in fields)

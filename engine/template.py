@@ -190,7 +190,7 @@ def write_template(handle: BinaryIO, loaded: LoadedCriteria, units: list[UnitRow
     ws.append(label_row)
     ws.append(id_row)
     ws.row_dimensions[2].height = 75
-    rows = units or [None] * BLANK_ROWS
+    rows: list[UnitRow | None] = list(units) or [None] * BLANK_ROWS
     first, last = 4, 3 + len(rows)
     for unit in rows:
         values: dict[str, Any] = {}

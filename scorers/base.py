@@ -52,6 +52,10 @@ class Scorer:
         """Evidence fields the method reads (excluding those only named inside conditions)."""
         return [method.evidence]
 
+    def direct_evidence(self, method: Any) -> list[tuple[tuple[str | int, ...], str]]:
+        """Evidence named in the method's own keys (not inside conditions), with the key path."""
+        return [(("evidence",), method.evidence)]
+
     def conditions(self, method: Any, key: str, evidence: Evidence) -> dict[str, Node]:
         """Named decisions for the engine. `key` is the criterion id, used to name derived facts."""
         raise NotImplementedError

@@ -24,6 +24,9 @@ class CheckScorer(Scorer):
     def evidence_ids(self, method: CheckMethod) -> list[str]:
         return sorted(fields_read(method.when))
 
+    def direct_evidence(self, method: CheckMethod) -> list[tuple[tuple[str | int, ...], str]]:
+        return []  # fields are read inside `when`, checked with every condition
+
     def conditions(self, method: CheckMethod, key: str, evidence: Evidence) -> dict[str, Node]:
         return {"met": method.when}
 

@@ -71,7 +71,7 @@ class LinearScorer(Scorer):
                 f"{shown}: đạt mức tối đa ({span}): {fmt(max_points)}/{fmt(max_points)} điểm",
             )
         if "between" in fired:
-            share = (float(value) - method.zero_at) / (method.full_at - method.zero_at)
+            share = (float(value or 0) - method.zero_at) / (method.full_at - method.zero_at)
             points = round_points(max_points * share)
             return Award(
                 points,

@@ -67,6 +67,9 @@ class PerItemScorer(Scorer):
             found |= fields_read(item.when)
         return sorted(found)
 
+    def direct_evidence(self, method: PerItemMethod) -> list[tuple[tuple[str | int, ...], str]]:
+        return [(("items_from",), method.items_from)] if method.items_from else []
+
     def conditions(self, method: PerItemMethod, key: str, evidence: Evidence) -> dict[str, Node]:
         return {f"item:{item.id}": item.when for item in expand(method, evidence)}
 

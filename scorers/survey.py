@@ -38,6 +38,9 @@ class SurveyScorer(Scorer):
     def evidence_ids(self, method: SurveyMethod) -> list[str]:
         return list(method.evidence)
 
+    def direct_evidence(self, method: SurveyMethod) -> list[tuple[tuple[str | int, ...], str]]:
+        return [(("evidence", i), e) for i, e in enumerate(method.evidence)]
+
     def conditions(self, method: SurveyMethod, key: str, evidence: Evidence) -> dict[str, Node]:
         found = tier_conditions(share_key(key), method.tiers)
         found["enough"] = Compare(field=count_key(key), gte=method.min_respondents)
