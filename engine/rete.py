@@ -35,6 +35,11 @@ class _Host(Host):
         self.sink: list[str] = []
         super().__init__()
 
+    def _run(self) -> None:
+        """No background dispatch: durable_rules' host otherwise starts timer threads that call
+        into the engine while a unit is being scored; this project uses neither timers nor
+        queued events, so everything runs in the caller's thread."""
+
     def get_action(self, action_name: str) -> Callable[[Any], None]:
         if action_name == WARMUP_RULE:
             return lambda _closure: None
