@@ -157,7 +157,8 @@ def criteria_list() -> None:
     """Liệt kê các bộ tiêu chí có sẵn và phiên bản của chúng."""
     for entry in catalog.entries():
         period = f"{entry.effective_from or '?'} – {entry.effective_to or '…'}"
-        click.echo(f"{entry.set_id}@{entry.version:<8} hiệu lực {period:<26} {entry.path}")
+        ref = f"{entry.set_id}@{entry.version}"
+        click.echo(f"{ref:<20} hiệu lực {period:<26} {entry.path}")
 
 
 @criteria.command(

@@ -369,3 +369,35 @@ def test_evidence_with_no_readable_unit_says_why(runner: CliRunner, tmp_path: Pa
     assert result.exit_code == 1
     assert "dòng 2: giá trị “hai”: mỗi đơn vị phải là một bảng khóa: giá trị" in result.output
     assert result.output.strip().splitlines()[-1] == "Lỗi: không có đơn vị nào để chấm"
+
+
+def test_the_wheel_carries_the_bundled_criteria(tmp_path: Path) -> None:
+    """Installed without -e, the criteria are found as package data (importlib.resources)."""
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info"))
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path), str(source)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    wheel = next(tmp_path.glob("cqtt-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in (
+        "criteria/bac-giang/2024.yaml",
+        "criteria/bac-giang/2024.tests.yaml",
+        "criteria/bac-giang/2023.yaml",
+        "criteria/hung-yen/2025.yaml",
+        "cli.py",
+        "engine/rete.py",
+        "scorers/tiers.py",
+    ):
+        assert path in names
+
+
+def test_criteria_list(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["criteria", "list"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == ["bac-giang@2023", "bac-giang@2024", "hung-yen@2025"]
