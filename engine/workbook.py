@@ -231,7 +231,7 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
     rows.sort(key=lambda fu: (fu[0].severity, fu[1].rank, fu[1].code))
     fills = {1: RED, 2: AMBER}
     for flag, unit in rows:
-        facts = "; ".join(f"{k}: {_fact(v)}" for k, v in flag.facts.items())
+        facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_fact(v)}" for k, v in flag.facts.items())
         ws.append(
             [
                 cell(ws, flag.severity, fill=fills.get(flag.severity)),
@@ -247,13 +247,33 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(rows) + 1)}"
 
 
+# Facts behind a flag, as reviewers read them (the JSON keeps the English keys).
+FACT_LABELS = {
+    "reasons": "lý do",
+    "total": "tổng điểm",
+    "self_score": "tự chấm",
+    "difference": "chênh lệch",
+    "criterion": "tiêu chí",
+    "hidden_by_total": "tổng điểm vẫn đạt ngưỡng",
+    "requirement": "yêu cầu",
+    "detail": "chi tiết",
+    "group": "nhóm",
+    "points": "điểm thẩm định",
+    "fields": "trường minh chứng",
+    "threshold": "ngưỡng",
+    "disqualifier": "điểm liệt",
+}
+
+
 def _fact(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(map(str, value))
+        return ", ".join(map(_fact, value))
     if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
+        return ", ".join(f"{k}: {_fact(v)}" for k, v in value.items())
     if isinstance(value, bool):
         return YES if value else NO
+    if isinstance(value, float):
+        return fmt(value)
     return str(value)
 
 

@@ -82,7 +82,7 @@ def test_flags_sheet_sorted_by_severity_with_facts(scored) -> None:
     severities = [r[0] for r in rows[1:]]
     assert severities == sorted(severities)
     inflated = [r for r in rows if r[4] == "self_score_inflated"]
-    assert inflated and "difference:" in inflated[0][7]
+    assert inflated and "chênh lệch:" in inflated[0][7] and "tự chấm:" in inflated[0][7]
 
 
 def test_detail_sheet_has_every_unit_and_criterion(scored) -> None:
