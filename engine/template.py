@@ -26,7 +26,17 @@ from .declarations import TYPE_LABELS, EvidenceDecl
 from .errors import EvidenceFileError
 from .evidence import FIXED_COLUMNS, FIXED_LABELS, ColumnMap, self_score_column
 from .loader import LoadedCriteria
-from .xlsxstyle import BOLD, CENTER, HEADER_FILL, HEADER_FONT, TITLE_FONT, WRAP, cell, set_widths
+from .xlsxstyle import (
+    BOLD,
+    CENTER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    WRAP,
+    cell,
+    print_setup,
+    set_widths,
+)
 
 BINDING_SHEET = "_cqtt"
 ENTRY_SHEET = "Nhập liệu"
@@ -178,6 +188,7 @@ def write_template(handle: BinaryIO, loaded: LoadedCriteria, units: list[UnitRow
     widths += [16 if isinstance(c[4], EvidenceDecl) else 30 for c in cols[len(widths) :]]
     set_widths(ws, widths)
     ws.freeze_panes = "C4"
+    print_setup(ws, "1:3", fit_width=False)  # dozens of columns: print across pages
     band_row, label_row, id_row = [], [], []
     for index, (cid, heading, band, gindex, _kind) in enumerate(cols):
         color = GROUP_FILLS[(gindex - 1) % len(GROUP_FILLS)] if gindex else "D9D9D9"
@@ -263,6 +274,7 @@ def _instructions(wb: Workbook, loaded: LoadedCriteria, cols: list[Any]) -> None
     cs = loaded.model
     ws = wb.create_sheet("Hướng dẫn")
     set_widths(ws, [34, 60, 18, 12, 16, 10, 50])
+    print_setup(ws, header_rows=None)
     lines = [
         f"Mẫu nhập minh chứng — {cs.title}",
         f"Bộ tiêu chí {cs.ref}"

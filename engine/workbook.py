@@ -120,7 +120,7 @@ def _ranking_sheet(
 
 def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     ws = wb.create_sheet("Tổng hợp")
-    set_widths(ws, [30, 11, 11, 14, 16, 12, 11])
+    set_widths(ws, [40, 11, 11, 14, 16, 12, 11])
     print_setup(ws, "5:5")
     s = run.summary
     ws.append([cell(ws, "Kết quả chấm điểm “Chính quyền thân thiện”", font=TITLE_FONT, border=False)])
@@ -329,7 +329,7 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     decls = cs.evidence
     set_widths(ws, [11, 26, 22, 10, 9, *([18] * len(decls)), 40])
     ws.freeze_panes = "C2"
-    print_setup(ws)
+    print_setup(ws, fit_width=False)
     columns = [
         "Mã đơn vị",
         "Tên đơn vị",

@@ -122,14 +122,17 @@ def set_widths(ws: WriteOnlyWorksheet, widths: Iterable[float]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
 
 
-def print_setup(ws: WriteOnlyWorksheet, header_rows: str = "1:1") -> None:
-    """A4 landscape, fit to page width, header rows repeated on every printed page."""
+def print_setup(ws: WriteOnlyWorksheet, header_rows: str | None = "1:1", fit_width: bool = True) -> None:
+    """A4 landscape, fit to page width (unless the sheet is too wide to read that way), header
+    rows repeated on every printed page."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = header_rows
+    if fit_width:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_rows:
+        ws.print_title_rows = header_rows
     ws.print_options.gridLines = False
 
 
