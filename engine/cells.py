@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from typing import Any
 
 from .declarations import EvidenceDecl, Tally
@@ -223,7 +222,3 @@ def hint_for(decl: EvidenceDecl) -> str:
         "items": "ghi các mục có, cách nhau bằng dấu chấm phẩy",
         "survey": "ghi “số phiếu hài lòng/tổng số phiếu”, ví dụ 452/500",
     }[decl.type]
-
-
-def strings(values: Sequence[Any]) -> list[str]:
-    return [clean_text(v) for v in values if not is_blank(v)]

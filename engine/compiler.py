@@ -22,15 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .conditions import Node, normalise
-from .declarations import Ident
 from .model import CriteriaSet, Criterion
 
 MAX_CONDITIONS = 48  # below the measured 64, to leave room for the engine's own nodes
 WARMUP_RULE = "warmup"  # see engine.rete: every ruleset must handle one message before use
 WARMUP_KEY = "cqtt__warmup"  # never an evidence key: ids cannot contain "__"
 MAX_FACT_KEYS = 200  # below the measured 255
-
-_ = Ident  # re-exported type used in docs
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ Forms accepted in YAML::
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -187,6 +187,3 @@ def _show(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-Kind = Literal["compare", "all", "any", "not"]

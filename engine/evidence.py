@@ -21,7 +21,6 @@ from typing import Any
 import yaml
 
 from .cells import CellError, clean_text, hint_for, is_blank, parse_cell, parse_number, parse_yes_no
-from .declarations import EvidenceDecl
 from .errors import CqttError, EvidenceFileError, EvidenceIssue
 from .model import CriteriaSet
 from .suggest import ascii_fold, did_you_mean
@@ -68,9 +67,6 @@ class EvidenceSet:
     applications: list[Application]
     issues: list[EvidenceIssue]
     files: list[Path]
-
-    def units_with_issues(self) -> int:
-        return len({i.unit for i in self.issues if i.unit})
 
 
 class EvidenceError(CqttError):
@@ -460,7 +456,3 @@ def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
             raise EvidenceError(issues, "không có đơn vị nào để chấm")
         raise EvidenceFileError(", ".join(map(str, paths)), "không có đơn vị nào để chấm")
     return EvidenceSet(applications, issues, paths)
-
-
-def required_missing(app: Application, decls: dict[str, EvidenceDecl]) -> list[str]:
-    return [f for f in app.invalid if f in decls]

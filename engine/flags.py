@@ -97,18 +97,10 @@ def unit_flags(cs: CriteriaSet, app: Application, unit: UnitResult) -> list[Flag
                         difference=gap,
                     )
                 )
-    problems = sorted(
-        set(app.invalid)
-        | {
-            u.id
-            for c in unit.criteria
-            if c.status == "missing_evidence"
-            for u in c.evidence
-            if u.id not in app.values
-        }
-    )
+    problems = unit.evidence_problems
     if problems:
-        labels = [cs.evidence_by_id()[p].label for p in problems if p in cs.evidence_by_id()]
+        declared = cs.evidence_by_id()
+        labels = [declared[p].label for p in problems]
         flags.append(
             _flag(
                 "evidence_problem",

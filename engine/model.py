@@ -166,10 +166,3 @@ class CriteriaSet(Strict):
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
-
-
-def model_fields_at(loc: tuple[Any, ...]) -> list[str] | None:
-    """Allowed keys of the model a pydantic `loc` points into, for "did you mean" hints."""
-    from .modelpath import fields_at
-
-    return fields_at(CriteriaSet, loc)

@@ -88,7 +88,3 @@ def _tag_of(model: type[BaseModel]) -> str | None:
             return args[0]
     names = {"Compare": "compare", "All": "all", "AnyOf": "any", "Not": "not"}
     return names.get(model.__name__)
-
-
-def fields_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
-    return walk(root, loc)[1]

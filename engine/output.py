@@ -41,10 +41,3 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
         except OSError:
             pass
         raise
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    def write(handle: BinaryIO) -> None:
-        handle.write(text.encode("utf-8"))
-
-    write_atomic(path, write)

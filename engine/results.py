@@ -85,6 +85,7 @@ class UnitResult(BaseModel):
     comment: str | None = None
     evidence: dict[str, str] = Field(default_factory=dict)
     evidence_invalid: dict[str, str] = Field(default_factory=dict)
+    evidence_problems: list[str] = Field(default_factory=list)  # ids invalid or missing where needed
     _packed: bytes | None = PrivateAttr(default=None)
 
     def packed(self) -> UnitResult:

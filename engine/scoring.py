@@ -205,7 +205,8 @@ class Engine:
         for g in groups:
             g.self_score = app.group_self_scores.get(g.id)
         total = round_points(sum(g.points for g in groups))
-        gates, blocking = self._recognition(app, criteria, groups, total, fired)
+        problems = self.evidence_problems(app, criteria)
+        gates, blocking = self._recognition(app, criteria, groups, total, fired, problems)
         unit = UnitResult(
             code=app.code,
             name=app.name,
@@ -224,6 +225,7 @@ class Engine:
             comment=app.comment,
             evidence={k: show_value(self.evidence[k], v) for k, v in values.items() if k in self.evidence},
             evidence_invalid={k: v for k, v in app.invalid.items() if k in self.evidence},
+            evidence_problems=problems,
         )
         unit.flags = unit_flags(self.cs, app, unit)
         return unit
@@ -235,6 +237,7 @@ class Engine:
         groups: list[GroupResult],
         total: float,
         fired: set[str],
+        problems: list[str],
     ) -> tuple[list[GateResult], list[str]]:
         rec = self.cs.recognition
         by_id = {r.id: r for r in criteria}
@@ -293,13 +296,13 @@ class Engine:
             )
             if not met:
                 blocking.append(f"Chưa đáp ứng yêu cầu: {q.title}")
-        problems = self.evidence_problems(app, criteria)
         if problems and rec.require_complete_evidence:
-            blocking.append("Thiếu hoặc sai minh chứng: " + "; ".join(problems))
+            labels = [self.evidence[f].label for f in problems]
+            blocking.append("Thiếu hoặc sai minh chứng: " + "; ".join(labels))
         return gates, blocking
 
     def evidence_problems(self, app: Application, criteria: list[CriterionResult]) -> list[str]:
-        """Labels of evidence that is invalid, or missing where a rule needed it."""
+        """Evidence ids that are invalid, or missing where a rule needed them."""
         needed: set[str] = set()
         for r in criteria:
             if r.status == "missing_evidence":
@@ -307,7 +310,7 @@ class Engine:
         for d in self.cs.disqualifiers:
             needed |= {f for f in fields_read(d.when) if f not in app.values}
         bad = needed | {f for f in app.invalid if f in self.evidence}
-        return [self.evidence[f].label for f in sorted(bad) if f in self.evidence]
+        return sorted(f for f in bad if f in self.evidence)
 
     # -- a run -------------------------------------------------------------------------------
     def run(self, evidence: EvidenceSet, progress: Callable[[int], None] | None = None) -> RunResult:

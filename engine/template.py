@@ -24,7 +24,7 @@ from scorers.base import fmt
 from .cells import clean_text, is_blank
 from .declarations import TYPE_LABELS, EvidenceDecl
 from .errors import EvidenceFileError
-from .evidence import FIXED_COLUMNS, FIXED_LABELS, ColumnMap, self_score_column
+from .evidence import FIXED_COLUMNS, FIXED_LABELS, self_score_column
 from .loader import LoadedCriteria
 from .xlsxstyle import (
     BOLD,
@@ -351,7 +351,3 @@ def template_binding(path: Path) -> dict[str, str] | None:
         }
     finally:
         book.close()
-
-
-def column_map(loaded: LoadedCriteria) -> ColumnMap:
-    return ColumnMap(loaded.model)
