@@ -14,7 +14,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ class EvidenceSet:
     applications: list[Application]
     issues: list[EvidenceIssue]
     files: list[Path]
+    bindings: dict[str, dict[str, str]] = field(default_factory=dict)  # template file -> criteria
 
 
 class EvidenceError(CqttError):
@@ -127,6 +128,7 @@ class _Table:
     sheet: str | None
     rows: list[_Row]
     issues: list[EvidenceIssue]
+    binding: dict[str, str] | None = None
 
 
 def _header_row(rows: list[list[Any]], cmap: ColumnMap) -> int | None:
@@ -222,6 +224,17 @@ def _letter(col: int) -> str:
     return get_column_letter(col + 1)
 
 
+BINDING_SHEET = "_cqtt"  # hidden sheet of a generated template: which criteria it was made for
+
+
+def read_binding(book: Any) -> dict[str, str] | None:
+    """The criteria id, version and file hash a template was generated for, if it is one."""
+    if BINDING_SHEET not in book.sheetnames:
+        return None
+    rows = book[BINDING_SHEET].iter_rows(values_only=True)
+    return {str(r[0]): str(r[1]) for r in rows if r and r[0] is not None and len(r) > 1}
+
+
 def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
     from openpyxl import load_workbook
 
@@ -241,6 +254,9 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
             table = _table_from_grid(str(path), sheet.title, grid, cmap, letters=True)
             if table is not None:
                 tables.append(table)
+        binding = read_binding(book)
+        for table in tables:
+            table.binding = binding
         return tables
     finally:
         book.close()
@@ -417,6 +433,7 @@ def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
     applications: list[Application] = []
     first_seen: dict[str, str] = {}
     fatal: list[EvidenceIssue] = []
+    bindings: dict[str, dict[str, str]] = {}
     for path in paths:
         reader = READERS.get(path.suffix.lower())
         if reader is None:
@@ -430,6 +447,8 @@ def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
             )
         for table in tables:
             issues.extend(table.issues)
+            if table.binding:
+                bindings[str(path)] = table.binding
             for row in table.rows:
                 app = _application(table, row, cmap, issues)
                 if app is None:
@@ -455,4 +474,4 @@ def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
         if issues:
             raise EvidenceError(issues, "không có đơn vị nào để chấm")
         raise EvidenceFileError(", ".join(map(str, paths)), "không có đơn vị nào để chấm")
-    return EvidenceSet(applications, issues, paths)
+    return EvidenceSet(applications, issues, paths, bindings)

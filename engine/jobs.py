@@ -118,7 +118,7 @@ def score(
     loaded = load_ref(ref, year)
     evidence = read_evidence(evidence_paths, loaded.model)
     warnings = _year_warnings(loaded, evidence)
-    warnings += _template_warnings(loaded, evidence_paths)
+    warnings += _template_warnings(loaded, evidence)
     engine = Engine(loaded)
     step = progress(len(evidence.applications)) if progress else None
     run = engine.run(evidence, step)
@@ -162,24 +162,18 @@ def _year_warnings(loaded: LoadedCriteria, evidence: EvidenceSet) -> list[str]:
     return []
 
 
-def _template_warnings(loaded: LoadedCriteria, paths: list[Path]) -> list[str]:
-    from .template import template_binding
-
+def _template_warnings(loaded: LoadedCriteria, evidence: EvidenceSet) -> list[str]:
     found = []
-    for path in paths:
-        binding = template_binding(path)
-        if binding is None:
-            continue
-        if (
-            binding.get("criteria") != loaded.model.id
-            or binding.get("version") != loaded.model.version
-            or binding.get("sha256") != loaded.sha256
+    for file, binding in evidence.bindings.items():
+        if (binding.get("criteria"), binding.get("version"), binding.get("sha256")) != (
+            loaded.model.id,
+            loaded.model.version,
+            loaded.sha256,
         ):
             found.append(
-                f"{path.name} là mẫu nhập của {binding.get('criteria')}@"
-                f"{binding.get('version')} (sha256 {str(binding.get('sha256'))[:12]}…) "
-                f"nhưng đang chấm theo {loaded.model.ref} (sha256 "
-                f"{loaded.sha256[:12]}…): kiểm tra các cột và thang điểm"
+                f"{Path(file).name} là mẫu nhập của {binding.get('criteria')}@{binding.get('version')} "
+                f"(sha256 {str(binding.get('sha256'))[:12]}…) nhưng đang chấm theo {loaded.model.ref} "
+                f"(sha256 {loaded.sha256[:12]}…): kiểm tra các cột và thang điểm"
             )
     return found
 

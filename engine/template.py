@@ -24,7 +24,7 @@ from scorers.base import fmt
 from .cells import clean_text, is_blank
 from .declarations import TYPE_LABELS, EvidenceDecl
 from .errors import EvidenceFileError
-from .evidence import FIXED_COLUMNS, FIXED_LABELS, self_score_column
+from .evidence import BINDING_SHEET, FIXED_COLUMNS, FIXED_LABELS, read_binding, self_score_column
 from .loader import LoadedCriteria
 from .xlsxstyle import (
     BOLD,
@@ -38,7 +38,6 @@ from .xlsxstyle import (
     set_widths,
 )
 
-BINDING_SHEET = "_cqtt"
 ENTRY_SHEET = "Nhập liệu"
 BLANK_ROWS = 300
 GROUP_FILLS = ["DDEBF7", "E2EFDA", "FFF2CC", "FCE4D6", "EDE2F6", "D9E1F2", "FFE699", "C6E0B4"]
@@ -331,23 +330,16 @@ def _instructions(wb: Workbook, loaded: LoadedCriteria, cols: list[Any]) -> None
 
 
 def template_binding(path: Path) -> dict[str, str] | None:
-    """The criteria a template was generated for, from its hidden sheet; None if not a template."""
+    """The criteria a template file was generated for; None if it is not a template."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception:
+    except Exception:  # not a workbook openpyxl can open: not one of our templates
         return None
     try:
-        if BINDING_SHEET not in book.sheetnames:
-            return None
-        sheet = book[BINDING_SHEET]
-        return {
-            str(r[0]): str(r[1])
-            for r in sheet.iter_rows(values_only=True)
-            if r and r[0] is not None and len(r) > 1
-        }
+        return read_binding(book)
     finally:
         book.close()
