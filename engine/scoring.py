@@ -56,6 +56,7 @@ class Engine:
         self.compiled: CompiledSet = compile_set(self.cs, loaded.sha256)
         rete.register(self.compiled)
         self._criteria = self.cs.criteria()
+        self._rescaled = {c.id for _, c in self._criteria if c.not_applicable == "rescale"}
 
     # -- facts -------------------------------------------------------------------------------
     def fact(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -168,14 +169,8 @@ class Engine:
         groups = []
         for group in self.cs.groups:
             mine = [r for r in results if r.group == group.id]
-            excluded = [
-                r
-                for r in mine
-                if r.status == "not_applicable"
-                and r.points == 0
-                and self.cs.criterion(r.id).not_applicable == "rescale"
-            ]
-            counted = [r for r in mine if r not in excluded]
+            excluded = [r for r in mine if r.status == "not_applicable" and r.id in self._rescaled]
+            counted = [r for r in mine if not (r.status == "not_applicable" and r.id in self._rescaled)]
             earned = sum(r.points for r in counted)
             possible = sum(r.max_points for r in counted)
             if not excluded:
