@@ -102,7 +102,12 @@ class Engine:
         return used
 
     def _criterion(
-        self, group_id: str, c: Criterion, values: dict[str, Any], fired: set[str]
+        self,
+        group_id: str,
+        c: Criterion,
+        values: dict[str, Any],
+        fired: set[str],
+        decisions: dict[str, set[str]],
     ) -> CriterionResult:
         """One criterion's result: applicability first, then evidence, then the scorer."""
         reads = c.evidence_read()
@@ -156,9 +161,7 @@ class Engine:
             return result(
                 0.0, True, "missing_evidence", "thiếu minh chứng", self._missing_text(missing, "chấm điểm")
             )
-        prefix = f"c.{c.id}."
-        local = {name[len(prefix) :] for name in fired if name.startswith(prefix)}
-        award = c.scorer.score(c.method, c.points, local, values, self.evidence)
+        award = c.scorer.score(c.method, c.points, decisions.get(c.id, set()), values, self.evidence)
         return result(award.points, True, "scored", award.rule, award.explanation)
 
     def _missing_text(self, fields: list[str], purpose: str) -> str:
@@ -195,7 +198,12 @@ class Engine:
     def score(self, app: Application) -> UnitResult:
         values = app.values
         fired = self.fired(values)
-        criteria = [self._criterion(g.id, c, values, fired) for g, c in self._criteria]
+        decisions: dict[str, set[str]] = {}  # criterion id -> its scoring decisions that fired
+        for name in fired:
+            if name.startswith("c."):
+                criterion_id, local = name[2:].split(".", 1)
+                decisions.setdefault(criterion_id, set()).add(local)
+        criteria = [self._criterion(g.id, c, values, fired, decisions) for g, c in self._criteria]
         groups = self._groups(criteria)
         for g in groups:
             g.self_score = app.group_self_scores.get(g.id)
