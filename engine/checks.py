@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from .compiler import CompileError, compile_set
-from .conditions import Compare, Node, comparisons
+from .conditions import Compare, Node
 from .declarations import NUMERIC_TYPES, EvidenceDecl
 from .errors import RuleIssue
 from .model import CriteriaSet
@@ -281,10 +281,43 @@ def _check_recognition(cs: CriteriaSet, report: _Report) -> None:
                     "đơn vị nào có thể đạt chuẩn",
                     f"xem lại điều kiện tại disqualifiers[{di}]",
                 )
+    declared = cs.evidence_by_id()
     for i, dq in enumerate(cs.disqualifiers):
-        leaves = comparisons(dq.when)
-        if not leaves:
-            report.add(("disqualifiers", i, "when"), "điểm liệt không có điều kiện")
+        if isinstance(dq.when, Compare) and _always(dq.when, declared.get(dq.when.field), True):
+            report.add(
+                ("disqualifiers", i, "when"),
+                f"điểm liệt “{dq.id}” luôn xảy ra với mọi giá trị cho phép của “{dq.when.field}”: "
+                "không đơn vị nào có thể đạt chuẩn",
+                "kiểm tra phép so sánh và ngưỡng",
+            )
+    for i, req in enumerate(rec.requirements):
+        if isinstance(req.when, Compare) and _always(req.when, declared.get(req.when.field), False):
+            report.add(
+                ("recognition", "requirements", i, "when"),
+                f"yêu cầu “{req.id}” không bao giờ đạt với các giá trị cho phép của "
+                f"“{req.when.field}”: không đơn vị nào có thể đạt chuẩn",
+                "kiểm tra phép so sánh và ngưỡng",
+            )
+
+
+def _always(leaf: Compare, decl: EvidenceDecl | None, outcome: bool) -> bool:
+    """Whether a numeric comparison has the same `outcome` for every value the field allows."""
+    if decl is None or decl.type not in NUMERIC_TYPES or leaf.op not in ("gt", "gte", "lt", "lte"):
+        return False
+    low, high, v = decl.low, decl.high, leaf.value
+    holds_for_all = {
+        "gte": low is not None and low >= v,
+        "gt": low is not None and low > v,
+        "lte": high is not None and high <= v,
+        "lt": high is not None and high < v,
+    }[leaf.op]
+    fails_for_all = {
+        "gte": high is not None and high < v,
+        "gt": high is not None and high <= v,
+        "lte": low is not None and low > v,
+        "lt": low is not None and low >= v,
+    }[leaf.op]
+    return holds_for_all if outcome else fails_for_all
 
 
 def _version_key(version: str) -> tuple[int, ...]:
