@@ -51,6 +51,21 @@ _TYPE_WORDS = {
 }
 
 
+_TYPE_HINTS = {
+    "float_type": "ví dụ `points: 5` hoặc `min: 95.5` (dấu chấm thập phân trong YAML)",
+    "float_parsing": "ví dụ `points: 5` hoặc `min: 95.5` (dấu chấm thập phân trong YAML)",
+    "int_type": "ghi số nguyên, ví dụ `min_respondents: 30`",
+    "int_parsing": "ghi số nguyên, ví dụ `min_respondents: 30`",
+    "int_from_float": "ghi số nguyên, ví dụ `min_respondents: 30`",
+    "bool_type": "ghi `true` hoặc `false`",
+    "bool_parsing": "ghi `true` hoặc `false`",
+    "string_type": "đặt văn bản trong ngoặc kép nếu nó bắt đầu bằng số hoặc ký tự đặc biệt",
+    "date_type": "ghi ngày dạng `2024-01-31`",
+    "date_parsing": "ghi ngày dạng `2024-01-31`",
+    "date_from_datetime_parsing": "ghi ngày dạng `2024-01-31`",
+}
+
+
 def _issue_from_pydantic(file: str, loaded: LoadedYaml, err: Any) -> RuleIssue:
     loc = tuple(err["loc"])
     path, allowed = walk(CriteriaSet, loc)
@@ -69,6 +84,7 @@ def _issue_from_pydantic(file: str, loaded: LoadedYaml, err: Any) -> RuleIssue:
         suggestion = did_you_mean(str(last), [a for a in allowed or [] if a != last])
     elif kind == "missing":
         message = f"thiếu khóa bắt buộc “{last}”"
+        suggestion = f"thêm dòng `{last}: ...` vào mục {format_path(path[:-1])}"
         parent = loaded.line_of(path[:-1])
         line = parent if parent is not None else line
     elif kind in ("literal_error", "enum"):
@@ -99,6 +115,7 @@ def _issue_from_pydantic(file: str, loaded: LoadedYaml, err: Any) -> RuleIssue:
             suggestion = f"ví dụ `{slug(str(value))}`" if isinstance(value, str) else None
     elif kind in _TYPE_WORDS:
         message = f"{_TYPE_WORDS[kind]}, nhận được “{value}”"
+        suggestion = _TYPE_HINTS.get(kind)
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         symbol = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}[
             kind
@@ -107,6 +124,7 @@ def _issue_from_pydantic(file: str, loaded: LoadedYaml, err: Any) -> RuleIssue:
         message = f"giá trị {value} phải {symbol} {bound}"
     elif kind == "too_short":
         message = "danh sách không được để trống"
+        suggestion = "thêm ít nhất một mục, mỗi mục một dòng bắt đầu bằng “- ”"
     elif kind == "value_error":
         message = str(ctx.get("error", err["msg"]))
     else:
