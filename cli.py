@@ -62,7 +62,25 @@ def example(*lines: str) -> str:
     return "\b\nVí dụ:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+class _Formatter(click.HelpFormatter):
+    """Help pages with Vietnamese headings."""
+
+    HEADINGS = {"Options": "Tùy chọn", "Commands": "Lệnh", "Arguments": "Đối số"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="Cách dùng: " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self.HEADINGS.get(heading, heading))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
 class _Command(click.Command):
+    context_class = _Context
+
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
         if option is not None:
@@ -99,6 +117,7 @@ def _vietnamese(message: str) -> str:
 
 class _Group(click.Group):
     command_class = _Command
+    context_class = _Context
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """click's standalone handling, with Vietnamese error lines and the same exit codes."""
@@ -108,8 +127,7 @@ class _Group(click.Group):
             result = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as exc:
             if exc.ctx is not None:
-                usage = exc.ctx.get_usage().replace("Usage:", "Cách dùng:", 1)
-                click.echo(usage, err=True)
+                click.echo(exc.ctx.get_usage(), err=True)
                 click.echo(f"Xem '{exc.ctx.command_path} --help' để biết cách dùng.\n", err=True)
             click.echo(f"Lỗi: {_vietnamese(exc.format_message())}", err=True)
             sys.exit(exc.exit_code)

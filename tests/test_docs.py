@@ -35,6 +35,8 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(path, comma
     result = CliRunner().invoke(main, [*args, "--help"])
     assert result.exit_code == 0
     assert "Ví dụ:" in result.output and f"  {path}" in result.output
+    assert result.output.startswith("Cách dùng: ") and "Tùy chọn:" in result.output
+    assert "Usage:" not in result.output and "Show this message" not in result.output
     assert f"`{path}" in README, f"{path} is missing from the README command table"
 
 
