@@ -36,6 +36,20 @@ FIXED_COLUMNS: dict[str, list[str]] = {
     "ghi_chu": ["Ghi chú", "comment"],
 }
 FIXED_LABELS = {key: names[0] for key, names in FIXED_COLUMNS.items()}
+
+
+def _norm(text: Any) -> str:
+    return re.sub(r"\s+", " ", ascii_fold(clean_text(text)).casefold())
+
+
+FIXED_NAMES = {_norm(alias): key for key, names in FIXED_COLUMNS.items() for alias in (key, *names)}
+
+
+def fixed_column(header: Any) -> str | None:
+    """Which fixed column (unit code, name, group...) a heading means, if any."""
+    return None if is_blank(header) else FIXED_NAMES.get(_norm(header))
+
+
 SELF_SCORE_PREFIX = "tu_cham__"
 
 
@@ -81,19 +95,12 @@ class EvidenceError(CqttError):
         super().__init__(first + more)
 
 
-def _norm(text: Any) -> str:
-    return re.sub(r"\s+", " ", ascii_fold(clean_text(text)).casefold())
-
-
 class ColumnMap:
     """Which header means which field, for one criteria set."""
 
     def __init__(self, cs: CriteriaSet) -> None:
         self.decls = cs.evidence_by_id()
-        self.names: dict[str, str] = {}
-        for key, aliases in FIXED_COLUMNS.items():
-            for alias in [key, *aliases]:
-                self.names.setdefault(_norm(alias), key)
+        self.names: dict[str, str] = dict(FIXED_NAMES)
         for index, group in enumerate(cs.groups, start=1):
             key = self_score_column(group.id)
             for alias in (key, f"Tự chấm nhóm {index}", f"Tự chấm: {group.title}"):

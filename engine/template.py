@@ -24,7 +24,7 @@ from scorers.base import fmt
 from .cells import clean_text, is_blank
 from .declarations import TYPE_LABELS, EvidenceDecl
 from .errors import EvidenceFileError
-from .evidence import BINDING_SHEET, FIXED_COLUMNS, FIXED_LABELS, read_binding, self_score_column
+from .evidence import BINDING_SHEET, FIXED_LABELS, fixed_column, read_binding, self_score_column
 from .loader import LoadedCriteria
 from .xlsxstyle import (
     BOLD,
@@ -63,11 +63,7 @@ def read_units(path: Path) -> list[UnitRow]:
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise EvidenceFileError(str(path), "tệp danh sách đơn vị rỗng")
-    names = {}
-    for key, aliases in FIXED_COLUMNS.items():
-        for alias in (key, *aliases):
-            names[clean_text(alias).casefold()] = key
-    header = [names.get(clean_text(h).casefold()) for h in rows[0]]
+    header = [fixed_column(h) for h in rows[0]]
     if "ma_don_vi" not in header:
         raise EvidenceFileError(str(path), "dòng đầu phải có cột “ma_don_vi” (Mã đơn vị)")
     units, seen = [], set()

@@ -18,7 +18,6 @@ import csv
 import io
 import random
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +44,6 @@ ITEMS = [
     "Lối đi cho xe lăn",
 ]
 DOCUMENTS = ["to_trinh", "bao_cao", "bang_tu_cham", "dang_ky", "phe_duyet_dang_ky"]
-
-
-@dataclass
-class Profile:
-    quality: float  # 0 weak .. 1 strong
 
 
 def _yn(flag: bool) -> str:
@@ -110,7 +104,6 @@ def evidence(rng: random.Random, q: float, version: str) -> dict[str, Any]:
         )
     else:
         row["phat_thanh_cong_khai"] = _yn(lv() > 0.3)
-        row["trang_thiet_bi_mot_cua"] = row["trang_thiet_bi_mot_cua"]
     return row
 
 

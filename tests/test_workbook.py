@@ -200,3 +200,11 @@ def test_results_workbook_is_written_in_streaming_mode(bg2024, full_unit_2024, m
     monkeypatch.setattr(wb_module, "Workbook", Spy)
     write_results(io.BytesIO(), bg2024.model, run, "t", {})
     assert seen and all(isinstance(s, WriteOnlyWorksheet) for s in seen)
+
+
+def test_units_list_headers_match_like_evidence_headers(tmp_path) -> None:
+    """The units list accepts the same headings as evidence files, with or without diacritics."""
+    path = tmp_path / "don-vi.csv"
+    path.write_text("Ma don vi,Tên đơn vị,NHÓM THẨM ĐỊNH\n07201,Phường Thọ Xương,Tổ 1\n", "utf-8")
+    units = read_units(path)
+    assert [(u.code, u.name, u.group) for u in units] == [("07201", "Phường Thọ Xương", "Tổ 1")]
