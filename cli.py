@@ -16,10 +16,11 @@ from typing import Any
 
 import click
 
-from engine import catalog, jobs
+from engine import jobs
 from engine.errors import CqttError, RuleFileError
-from engine.evidence import EvidenceError
-from engine.flags import FLAG_LABELS
+from engine.intake.evidence import EvidenceError
+from engine.rules import catalog
+from engine.scoring.flags import FLAG_LABELS
 from scorers.base import fmt
 
 PROGRESS_FROM = 500
@@ -252,8 +253,8 @@ def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) ->
 
     REF là đường dẫn tệp YAML hoặc mã bộ tiêu chí (bac-giang@2024, bac-giang).
     """
-    from engine.guide import text_table, write_guide
-    from engine.output import check_target, write_atomic
+    from engine.outputs.guide import text_table, write_guide
+    from engine.outputs.output import check_target, write_atomic
 
     with _errors():
         loaded = jobs.load_ref(ref, year)
@@ -433,8 +434,8 @@ def _print_summary(outcome: jobs.ScoreOutcome) -> None:
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có.")
 def template(ref: str, units_path: Path | None, year: int | None, out: Path, force: bool) -> None:
     """Tạo mẫu Excel nhập minh chứng từ bộ tiêu chí (có danh sách chọn và kiểm tra giá trị)."""
-    from engine.output import check_target, write_atomic
-    from engine.template import read_units, write_template
+    from engine.intake.template import read_units, write_template
+    from engine.outputs.output import check_target, write_atomic
 
     with _errors():
         check_target(out, force, [units_path] if units_path else None)

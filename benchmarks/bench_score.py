@@ -23,11 +23,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "samples")]
 
 from generate import DOCUMENTS, SEED, evidence  # noqa: E402
 
-from engine import catalog  # noqa: E402
-from engine.evidence import read_mappings  # noqa: E402
-from engine.loader import load_criteria  # noqa: E402
-from engine.scoring import Engine  # noqa: E402
-from engine.template import read_units  # noqa: E402
+from engine.intake.evidence import read_mappings  # noqa: E402
+from engine.intake.template import read_units  # noqa: E402
+from engine.rules import catalog  # noqa: E402
+from engine.rules.loader import load_criteria  # noqa: E402
+from engine.scoring.engine import Engine  # noqa: E402
 
 
 def rows(n: int) -> list[dict]:

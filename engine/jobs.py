@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from . import catalog
-from .checks import check_versions_together
-from .diff import SetDiff, UnitChange, diff_sets, unit_changes
-from .errors import RuleFileError, RuleIssue
-from .evidence import EvidenceSet, read_evidence
-from .loader import LoadedCriteria, load_criteria
-from .output import check_target, write_atomic
-from .results import RunResult
-from .ruletests import CaseResult, run_tests_file
-from .scoring import Engine
+from engine.errors import RuleFileError, RuleIssue
+from engine.intake.evidence import EvidenceSet, read_evidence
+from engine.outputs.output import check_target, write_atomic
+from engine.rules import catalog
+from engine.rules.checks import check_versions_together
+from engine.rules.diff import SetDiff, UnitChange, diff_sets, unit_changes
+from engine.rules.loader import LoadedCriteria, load_criteria
+from engine.rules.ruletests import CaseResult, run_tests_file
+from engine.scoring.engine import Engine
+from engine.scoring.results import RunResult
 
 
 def load_ref(ref: str, year: int | None = None) -> LoadedCriteria:
@@ -128,7 +128,7 @@ def score(
     if json_path is not None:
         write_atomic(json_path, lambda handle: write_json(handle, run))
     if xlsx is not None:
-        from .workbook import write_results
+        from engine.outputs.workbook import write_results
 
         options = {"criteria": ref, "year": str(year or ""), "evidence": ", ".join(map(str, evidence_paths))}
         write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options))

@@ -24,11 +24,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from engine import catalog  # noqa: E402
-from engine.evidence import read_mappings, self_score_column  # noqa: E402
-from engine.loader import LoadedCriteria, load_criteria  # noqa: E402
-from engine.scoring import Engine  # noqa: E402
-from engine.template import UnitRow, read_units, write_template  # noqa: E402
+from engine.intake.evidence import read_mappings, self_score_column  # noqa: E402
+from engine.intake.template import UnitRow, read_units, write_template  # noqa: E402
+from engine.rules import catalog  # noqa: E402
+from engine.rules.loader import LoadedCriteria, load_criteria  # noqa: E402
+from engine.scoring.engine import Engine  # noqa: E402
 
 SEED = 20241123
 EN_MASSE_GROUPS = {"Huyện Lục Ngạn", "Huyện Sơn Động"}

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from engine.conditions import Node
-from engine.declarations import EvidenceDecl
+from engine.rules.conditions import Node
+from engine.rules.declarations import EvidenceDecl
 
 Evidence = Mapping[str, EvidenceDecl]
 

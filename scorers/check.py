@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from engine.conditions import Condition, Node, describe, fields_read
-from engine.declarations import Strict
+from engine.rules.conditions import Condition, Node, describe, fields_read
+from engine.rules.declarations import Strict
 
 from .base import REGISTRY, Award, Evidence, Scorer, fmt, round_points, show_value
 

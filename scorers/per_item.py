@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from engine.conditions import Compare, Condition, Node, describe, fields_read
-from engine.declarations import Ident, Strict
+from engine.rules.conditions import Compare, Condition, Node, describe, fields_read
+from engine.rules.declarations import Ident, Strict
 
 from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points, show_value
 

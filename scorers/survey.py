@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from engine.conditions import Compare, Node
-from engine.declarations import Ident, Strict, Tally
+from engine.rules.conditions import Compare, Node
+from engine.rules.declarations import Ident, Strict, Tally
 
 from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points
 from .tiers import Tier, check_tiers, matched_tier, tier_conditions, tiers_direction

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from engine.conditions import All, Compare, Node
-from engine.declarations import NUMERIC_TYPES, Ident, Strict
+from engine.rules.conditions import All, Compare, Node
+from engine.rules.declarations import NUMERIC_TYPES, Ident, Strict
 
 from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points, show_value
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from engine.conditions import Compare, Node
-from engine.declarations import Ident, Strict
+from engine.rules.conditions import Compare, Node
+from engine.rules.declarations import Ident, Strict
 
 from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points, show_value
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from engine import catalog
-from engine.loader import LoadedCriteria, load_criteria
-from engine.scoring import Engine
+from engine.rules import catalog
+from engine.rules.loader import LoadedCriteria, load_criteria
+from engine.scoring.engine import Engine
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"

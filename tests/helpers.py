@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.evidence import read_mappings
-from engine.loader import LoadedCriteria, parse_criteria
-from engine.scoring import Engine
+from engine.intake.evidence import read_mappings
+from engine.rules.loader import LoadedCriteria, parse_criteria
+from engine.scoring.engine import Engine
 
 
 def load_text(text: str, name: str = "thu.yaml") -> LoadedCriteria:

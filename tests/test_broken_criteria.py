@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import RuleFileError
-from engine.loader import load_criteria
+from engine.rules.loader import load_criteria
 
 BROKEN = sorted((Path(__file__).parent / "broken").glob("*.yaml"))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cells import CellError, parse_cell, parse_number, parse_percent, parse_tally
-from engine.declarations import Choice, EvidenceDecl, Tally
+from engine.intake.cells import CellError, parse_cell, parse_number, parse_percent, parse_tally
+from engine.rules.declarations import Choice, EvidenceDecl, Tally
 
 
 def decl(kind: str, **extra) -> EvidenceDecl:

@@ -325,9 +325,9 @@ def test_template_then_fill_then_score(runner: CliRunner, tmp_path: Path) -> Non
 
 def test_bundled_samples_are_bound_to_the_current_criteria() -> None:
     """The xlsx samples are filled templates; regenerate them (make samples) after a rule edit."""
-    from engine import catalog
-    from engine.loader import load_criteria
-    from engine.template import template_binding
+    from engine.intake.template import template_binding
+    from engine.rules import catalog
+    from engine.rules.loader import load_criteria
 
     for version in ("2023", "2024"):
         binding = template_binding(ROOT / f"samples/bac-giang-{version}.xlsx")
@@ -390,7 +390,7 @@ def test_the_wheel_carries_the_bundled_criteria(tmp_path: Path) -> None:
         "criteria/bac-giang/2023.yaml",
         "criteria/hung-yen/2025.yaml",
         "cli.py",
-        "engine/rete.py",
+        "engine/scoring/rete.py",
         "scorers/tiers.py",
     ):
         assert path in names

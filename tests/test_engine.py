@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from helpers import load_text, score_one
 
-from engine import rete
-from engine.compiler import MAX_CONDITIONS, compile_set
-from engine.conditions import Compare, Not, normalise
 from engine.errors import EngineError, RuleFileError
-from engine.ranking import competition_ranks
-from engine.scoring import Engine
+from engine.rules.compiler import MAX_CONDITIONS, compile_set
+from engine.rules.conditions import Compare, Not, normalise
+from engine.scoring import rete
+from engine.scoring.engine import Engine
+from engine.scoring.ranking import competition_ranks
 
 
 def _many_criteria_text(n: int) -> str:
@@ -60,7 +60,7 @@ def test_two_versions_and_the_same_version_twice_live_in_one_process(bg2023, bg2
 
 def test_many_units_do_not_leak_sessions(engine2024, full_unit_2024) -> None:
     """3,000 units ran out of memory in durable_rules when sessions were kept."""
-    from engine.evidence import read_mappings
+    from engine.intake.evidence import read_mappings
 
     rows = [{"ma_don_vi": f"U{i}", **full_unit_2024} for i in range(3000)]
     read = read_mappings(rows, engine2024.cs, "(test)")
@@ -151,7 +151,7 @@ def test_unmatched_first_fact_does_not_crash_durable_rules(tmp_path) -> None:
         "import sys\n"
         f"sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parent.parent)!r}]\n"
         "from helpers import load_text, score_one\n"
-        "from engine.scoring import Engine\n"
+        "from engine.scoring.engine import Engine\n"
         f"text = open({str(Path(__file__).parent / 'data' / 'minimal.yaml')!r}).read()\n"
         "engine = Engine(load_text(text))\n"
         "unit, _ = score_one(engine, {'ty_le_dung_han': 50, 'co_ban_ttnd': False,\n"
@@ -165,8 +165,8 @@ def test_unmatched_first_fact_does_not_crash_durable_rules(tmp_path) -> None:
 
 
 def test_ranks_overall_and_within_groups_with_ties(engine2024, full_unit_2024) -> None:
-    from engine.evidence import read_mappings
-    from engine.ranking import assign_ranks
+    from engine.intake.evidence import read_mappings
+    from engine.scoring.ranking import assign_ranks
 
     lower = {**full_unit_2024, "so_tin_bai_tuyen_truyen": 5}  # 96
     lowest = {**full_unit_2024, "ty_le_ho_so_dung_han": "89%"}  # 93

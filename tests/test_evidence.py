@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from engine.errors import EvidenceFileError
-from engine.evidence import EvidenceError, read_evidence
+from engine.intake.evidence import EvidenceError, read_evidence
 
 
 def _xlsx(path: Path, rows: list[list], sheet: str = "Minh chứng", percent_cols=()) -> Path:

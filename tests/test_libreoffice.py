@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from engine import jobs
-from engine.evidence import read_mappings
-from engine.output import write_atomic
-from engine.scoring import Engine
-from engine.template import read_units, write_template
-from engine.workbook import write_results
+from engine.intake.evidence import read_mappings
+from engine.intake.template import read_units, write_template
+from engine.outputs.output import write_atomic
+from engine.outputs.workbook import write_results
+from engine.scoring.engine import Engine
 
 ROOT = Path(__file__).parent.parent
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.declarations import EvidenceDecl, Tally
-from engine.evidence import Application
-from engine.scoring import Engine
+from engine.intake.evidence import Application
+from engine.rules.declarations import EvidenceDecl, Tally
+from engine.scoring.engine import Engine
 
 
 def _number(low: float, high: float) -> st.SearchStrategy[float]:

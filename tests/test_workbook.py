@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from engine import jobs
-from engine.evidence import read_mappings
-from engine.template import read_units, write_template
-from engine.workbook import write_results
+from engine.intake.evidence import read_mappings
+from engine.intake.template import read_units, write_template
+from engine.outputs.workbook import write_results
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "samples" / "bac-giang-2024.xlsx"
@@ -119,7 +119,7 @@ def test_formats_freeze_panes_filters_and_print_setup(scored) -> None:
 
 
 def test_user_text_never_becomes_a_formula(bg2024, full_unit_2024) -> None:
-    from engine.scoring import Engine
+    from engine.scoring.engine import Engine
 
     names = ["=1+1", "+SUM(A1:A2)", "-2+3", "@SUM(A1)", "Xã\x07 Chuông"]
     rows = [
@@ -181,13 +181,13 @@ def test_results_workbook_is_written_in_streaming_mode(bg2024, full_unit_2024, m
     """Write-only mode: the workbook is streamed, so memory does not grow with cells kept."""
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-    from engine.scoring import Engine
+    from engine.scoring.engine import Engine
 
     rows = [{"ma_don_vi": f"S{i}", **full_unit_2024} for i in range(50)]
     run = Engine(bg2024).run(read_mappings(rows, bg2024.model, "(test)"))
     seen = []
 
-    import engine.workbook as wb_module
+    import engine.outputs.workbook as wb_module
 
     original = wb_module.Workbook
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.scoring.results import Flag, UnitResult
 from scorers.base import fmt
 
-from .results import Flag, UnitResult
-
 if TYPE_CHECKING:
-    from .evidence import Application
-    from .model import CriteriaSet
+    from engine.intake.evidence import Application
+    from engine.rules.model import CriteriaSet
 
 FLAG_LABELS: dict[str, tuple[int, str]] = {
     "proposed_not_recognisable": (1, "Đề nghị công nhận nhưng chưa đạt chuẩn"),

@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import RuleFileError, RuleIssue
-from .model import CriteriaSet
-from .modelpath import walk
-from .suggest import did_you_mean, slug
-from .yamlfile import LoadedYaml, format_path, parse_yaml
+from engine.errors import RuleFileError, RuleIssue
+from engine.rules.model import CriteriaSet
+from engine.rules.modelpath import walk
+from engine.rules.yamlfile import LoadedYaml, format_path, parse_yaml
+from engine.suggest import did_you_mean, slug
 
 
 @dataclass
@@ -140,7 +140,7 @@ def _method_names() -> list[str]:
 
 def parse_criteria(text: str, file: str) -> LoadedCriteria:
     """Parse and check rule-file text; raise `RuleFileError` holding every problem found."""
-    from .checks import check_criteria
+    from engine.rules.checks import check_criteria
 
     loaded = parse_yaml(text, file)
     issues: list[RuleIssue] = [

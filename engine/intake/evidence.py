@@ -20,10 +20,18 @@ from typing import Any
 
 import yaml
 
-from .cells import CellError, clean_text, hint_for, is_blank, parse_cell, parse_number, parse_yes_no
-from .errors import CqttError, EvidenceFileError, EvidenceIssue
-from .model import CriteriaSet
-from .suggest import ascii_fold, did_you_mean
+from engine.errors import CqttError, EvidenceFileError, EvidenceIssue
+from engine.intake.cells import (
+    CellError,
+    clean_text,
+    hint_for,
+    is_blank,
+    parse_cell,
+    parse_number,
+    parse_yes_no,
+)
+from engine.rules.model import CriteriaSet
+from engine.suggest import ascii_fold, did_you_mean
 
 # Columns every evidence sheet has besides the declared evidence fields.
 FIXED_COLUMNS: dict[str, list[str]] = {

@@ -6,12 +6,11 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 
+from engine.outputs.xlsxstyle import BOLD, TITLE_FONT, WRAP, cell, header_row, print_setup, set_widths
+from engine.rules.conditions import describe
+from engine.rules.declarations import TYPE_LABELS
+from engine.rules.model import CriteriaSet, Criterion
 from scorers.base import fmt
-
-from .conditions import describe
-from .declarations import TYPE_LABELS
-from .model import CriteriaSet, Criterion
-from .xlsxstyle import BOLD, TITLE_FONT, WRAP, cell, header_row, print_setup, set_widths
 
 
 def _notes(c: Criterion) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import RuleFileError, RuleIssue
+from engine.errors import RuleFileError, RuleIssue
 
 Path_ = tuple[str | int, ...]
 

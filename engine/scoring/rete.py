@@ -24,8 +24,8 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
-from .compiler import WARMUP_KEY, WARMUP_RULE, CompiledSet, RulesetPlan
-from .errors import EngineError
+from engine.errors import EngineError
+from engine.rules.compiler import WARMUP_KEY, WARMUP_RULE, CompiledSet, RulesetPlan
 
 
 class _Host(Host):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import OutputError
+from engine.errors import OutputError
 
 
 def check_target(path: Path, force: bool, inputs: list[Path] | None = None) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from .results import CriterionSummary, GroupSummary, Summary, UnitResult
+from engine.scoring.results import CriterionSummary, GroupSummary, Summary, UnitResult
 
 if TYPE_CHECKING:
-    from .evidence import EvidenceSet
-    from .model import CriteriaSet
+    from engine.intake.evidence import EvidenceSet
+    from engine.rules.model import CriteriaSet
 
 
 def _share(part: int, whole: int) -> float:

@@ -1,6 +1,6 @@
 """Compile a criteria set into durable_rules rulesets in their JSON form.
 
-Nothing here imports durable_rules: the output is plain data, handed to `engine.rete`, the one
+Nothing here imports durable_rules: the output is plain data, handed to `engine.scoring.rete`, the one
 module that talks to the rules engine. The compiler respects the limits measured on durable_rules
 2.0.28 (see the project notes):
 
@@ -21,11 +21,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import Node, normalise
-from .model import CriteriaSet, Criterion
+from engine.rules.conditions import Node, normalise
+from engine.rules.model import CriteriaSet, Criterion
 
 MAX_CONDITIONS = 48  # below the measured 64, to leave room for the engine's own nodes
-WARMUP_RULE = "warmup"  # see engine.rete: every ruleset must handle one message before use
+WARMUP_RULE = "warmup"  # see engine.scoring.rete: every ruleset must handle one message before use
 WARMUP_KEY = "cqtt__warmup"  # never an evidence key: ids cannot contain "__"
 MAX_FACT_KEYS = 200  # below the measured 255
 

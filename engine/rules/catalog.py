@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CriteriaNotFound
-from .suggest import did_you_mean
+from engine.errors import CriteriaNotFound
+from engine.suggest import did_you_mean
 
 TESTS_SUFFIX = ".tests.yaml"
 

@@ -28,13 +28,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import RuleFileError, RuleIssue
-from .evidence import self_score_column
-from .loader import LoadedCriteria
-from .modelpath import walk
-from .scoring import Engine
-from .suggest import did_you_mean
-from .yamlfile import format_path, read_yaml
+from engine.errors import RuleFileError, RuleIssue
+from engine.intake.evidence import self_score_column
+from engine.rules.loader import LoadedCriteria
+from engine.rules.modelpath import walk
+from engine.rules.yamlfile import format_path, read_yaml
+from engine.scoring.engine import Engine
+from engine.suggest import did_you_mean
 
 TOLERANCE = 0.005
 
@@ -111,7 +111,7 @@ def _num(x: float) -> str:
 
 def run_case(engine: Engine, defaults: dict[str, Any], case: Case) -> list[str]:
     """Differences between what a case expects and what the engine computes (empty: passed)."""
-    from .evidence import read_mappings
+    from engine.intake.evidence import read_mappings
 
     cs = engine.cs
     evidence = {**defaults, **case.evidence}

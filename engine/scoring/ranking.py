@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .results import UnitResult
+from engine.scoring.results import UnitResult
 
 
 def ordered(units: Sequence[UnitResult]) -> list[UnitResult]:

@@ -12,18 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from scorers.base import fmt, round_points, show_value
-
-from . import rete
-from .compiler import CompiledSet, compile_set, group_key, item_key, mandatory_key
-from .conditions import fields_read
-from .declarations import Tally
-from .evidence import Application, EvidenceSet
-from .flags import unit_flags
-from .loader import LoadedCriteria
-from .model import CriteriaSet, Criterion
-from .ranking import assign_ranks
-from .results import (
+from engine.intake.evidence import Application, EvidenceSet
+from engine.rules.compiler import CompiledSet, compile_set, group_key, item_key, mandatory_key
+from engine.rules.conditions import fields_read
+from engine.rules.declarations import Tally
+from engine.rules.loader import LoadedCriteria
+from engine.rules.model import CriteriaSet, Criterion
+from engine.scoring import rete
+from engine.scoring.flags import unit_flags
+from engine.scoring.ranking import assign_ranks
+from engine.scoring.results import (
     CriteriaInfo,
     CriterionResult,
     EvidenceProblem,
@@ -34,7 +32,8 @@ from .results import (
     Status,
     UnitResult,
 )
-from .summary import CriterionTally, summarise
+from engine.scoring.summary import CriterionTally, summarise
+from scorers.base import fmt, round_points, show_value
 
 
 def tool_version() -> str:

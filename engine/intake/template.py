@@ -19,14 +19,10 @@ from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scorers.base import fmt
-
-from .cells import clean_text, is_blank
-from .declarations import TYPE_LABELS, EvidenceDecl
-from .errors import EvidenceFileError
-from .evidence import BINDING_SHEET, FIXED_LABELS, fixed_column, read_binding, self_score_column
-from .loader import LoadedCriteria
-from .xlsxstyle import (
+from engine.errors import EvidenceFileError
+from engine.intake.cells import clean_text, is_blank
+from engine.intake.evidence import BINDING_SHEET, FIXED_LABELS, fixed_column, read_binding, self_score_column
+from engine.outputs.xlsxstyle import (
     BOLD,
     CENTER,
     HEADER_FILL,
@@ -37,6 +33,9 @@ from .xlsxstyle import (
     print_setup,
     set_widths,
 )
+from engine.rules.declarations import TYPE_LABELS, EvidenceDecl
+from engine.rules.loader import LoadedCriteria
+from scorers.base import fmt
 
 ENTRY_SHEET = "Nhập liệu"
 BLANK_ROWS = 300

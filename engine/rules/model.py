@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 import scorers
+from engine.rules.conditions import Condition, fields_read
+from engine.rules.declarations import EvidenceDecl, Ident, Source, Strict
 from scorers.base import Scorer
-
-from .conditions import Condition, fields_read
-from .declarations import EvidenceDecl, Ident, Source, Strict
 
 SetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,40}$")]
 Version = Annotated[str, StringConstraints(pattern=r"^(19|20)\d\d(\.\d+){0,2}$")]

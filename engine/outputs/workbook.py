@@ -14,12 +14,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 
-from scorers.base import fmt
-
-from .flags import FLAG_LABELS
-from .model import CriteriaSet
-from .results import RunResult, UnitResult
-from .xlsxstyle import (
+from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,
     GREEN,
@@ -36,6 +31,10 @@ from .xlsxstyle import (
     set_widths,
     sheet_title,
 )
+from engine.rules.model import CriteriaSet
+from engine.scoring.flags import FLAG_LABELS
+from engine.scoring.results import RunResult, UnitResult
+from scorers.base import fmt
 
 RECOGNISED = "Đạt chuẩn"
 NOT_RECOGNISED = "Chưa đạt"

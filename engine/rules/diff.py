@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.rules.conditions import describe
+from engine.rules.model import CriteriaSet, Criterion
+from engine.scoring.results import RunResult
 from scorers.base import fmt
-
-from .conditions import describe
-from .model import CriteriaSet, Criterion
-from .results import RunResult
 
 
 @dataclass

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from .compiler import CompileError, compile_set
-from .conditions import Compare, Node
-from .declarations import NUMERIC_TYPES, EvidenceDecl
-from .errors import RuleIssue
-from .model import CriteriaSet
-from .suggest import did_you_mean
-from .yamlfile import LoadedYaml, Path_, format_path
+from engine.errors import RuleIssue
+from engine.rules.compiler import CompileError, compile_set
+from engine.rules.conditions import Compare, Node
+from engine.rules.declarations import NUMERIC_TYPES, EvidenceDecl
+from engine.rules.model import CriteriaSet
+from engine.rules.yamlfile import LoadedYaml, Path_, format_path
+from engine.suggest import did_you_mean
 
 EPSILON = 1e-9
 
@@ -139,7 +139,7 @@ def _conditions(cs: CriteriaSet) -> list[tuple[Path_, Node]]:
 
 
 def _leaf_paths(path: Path_, cond: Node) -> list[tuple[Path_, Compare]]:
-    from .conditions import All, AnyOf, Not
+    from engine.rules.conditions import All, AnyOf, Not
 
     if isinstance(cond, Compare):
         return [(path, cond)]

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
-from .declarations import EvidenceDecl, Tally
-from .suggest import ascii_fold, did_you_mean
+from engine.rules.declarations import EvidenceDecl, Tally
+from engine.suggest import ascii_fold, did_you_mean
 
 
 class CellError(ValueError):
