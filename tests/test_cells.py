@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine.intake.cells import CellError, parse_cell, parse_number, parse_percent, parse_tally
+from engine.intake.cells import (
+    CellError,
+    is_percent_format,
+    parse_cell,
+    parse_number,
+    parse_percent,
+    parse_tally,
+)
 from engine.rules.declarations import Choice, EvidenceDecl, Tally
 
 
@@ -69,6 +76,28 @@ def test_percent_forms(raw, value) -> None:
 def test_percent_cell_formatted_as_percent_holds_a_share() -> None:
     assert parse_percent(1, percent_format=True) == 100.0
     assert parse_percent(0.5, percent_format=True) == 50.0
+
+
+def test_excel_percent_57_is_exactly_57_not_56_999() -> None:
+    # Excel stores 57% as 0.57, and 0.57 * 100 is 56.99999999999999 in binary floating point:
+    # without rounding, a unit typing 57% would miss a tier that starts at 57.
+    assert parse_percent(0.57, percent_format=True) == 57.0
+    assert parse_percent(0.29) == 29.0
+
+
+@pytest.mark.parametrize(
+    "number_format, percent",
+    [
+        ("0.0%", True),
+        ("0%", True),
+        ("0.00%;[Red]-0.00%", True),
+        ('0"%"', False),
+        ("0\\%", False),
+        (None, False),
+    ],
+)
+def test_only_a_real_percent_format_means_the_cell_holds_a_share(number_format, percent) -> None:
+    assert is_percent_format(number_format) is percent
 
 
 def test_bare_one_in_a_percent_field_is_refused() -> None:

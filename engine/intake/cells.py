@@ -122,14 +122,29 @@ def parse_percent(raw: Any, percent_format: bool = False) -> float:
         return parse_number(clean_text(raw)[:-1].strip())
     value = parse_number(raw)
     if percent_format and isinstance(raw, (int, float)):  # Excel keeps the share in % cells
-        return _sane(value * 100.0)
+        return _sane(_times_100(value))
     if 0 < value < 1:
-        return _sane(value * 100.0)
+        return _sane(_times_100(value))
     if value == 1:
         raise CellError(
             "không rõ là 1% hay 100%",
         )
     return value
+
+
+def _times_100(share: float) -> float:
+    """A share as a percentage without binary noise: 0.57 * 100 is 56.99999999999999, which
+    would fall below a tier that starts at 57 (a user typing 57% in Excel stores 0.57)."""
+    return round(share * 100.0, 9)
+
+
+def is_percent_format(number_format: str | None) -> bool:
+    """Whether Excel shows a cell as a percentage of its stored share: a % outside quotes and
+    not escaped. `0"%"` or `0\\%` only print a % sign after the number as stored."""
+    if not number_format:
+        return False
+    unquoted = re.sub(r'"[^"]*"|\\.', "", number_format)
+    return "%" in unquoted
 
 
 def parse_yes_no(raw: Any) -> bool:

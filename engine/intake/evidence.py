@@ -263,7 +263,7 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
             if getattr(sheet, "sheet_state", "visible") != "visible":
                 continue
             grid = (
-                ([c.value for c in row], ["%" in (c.number_format or "") for c in row])
+                ([c.value for c in row], [is_percent_format(getattr(c, "number_format", None)) for c in row])
                 for row in sheet.iter_rows()
             )
             table = _table_from_grid(str(path), sheet.title, grid, cmap, letters=True)
