@@ -410,6 +410,152 @@ def _print_summary(outcome: jobs.ScoreOutcome) -> None:
 
 
 @main.command(
+    "recheck",
+    epilog=example(
+        "cqtt recheck ket-qua-to.xlsx -o phuc-tra.xlsx",
+        "cqtt recheck ket-qua-to.xlsx --evidence minh-chung.xlsx -o phuc-tra.xlsx --json phuc-tra.json",
+        "cqtt recheck ket-qua-to.xlsx --field thuc-dia-da-dien.xlsx -o phuc-tra.xlsx",
+    ),
+)
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--evidence",
+    "evidence",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Tệp minh chứng để chấm lại (mặc định: minh chứng trong chính sổ kết quả).",
+)
+@click.option(
+    "--criteria",
+    "ref",
+    help="Bộ tiêu chí dùng để chấm lại, khi khác bộ mà kết quả ghi (mã băm khác được ghi là sai lệch).",
+)
+@click.option(
+    "--field",
+    "field_path",
+    type=click.Path(path_type=Path),
+    help="Sổ kiểm tra thực địa đã điền: giá trị kiểm tra thay cho giá trị kê khai.",
+)
+@click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ phúc tra (Excel).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Kết quả phúc tra (JSON).")
+@click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+@click.pass_context
+def recheck(
+    ctx: click.Context,
+    results: Path,
+    evidence: tuple[Path, ...],
+    ref: str | None,
+    field_path: Path | None,
+    xlsx: Path | None,
+    json_path: Path | None,
+    force: bool,
+) -> None:
+    """Phúc tra kết quả của tổ thẩm định: chấm lại mọi đơn vị, liệt kê mọi sai lệch và sửa tay.
+
+    RESULTS là sổ kết quả (.xlsx) hoặc tệp JSON do cqtt ghi. Mã thoát: 0 không có sai lệch;
+    3 có sai lệch; 1 dữ liệu đầu vào sai.
+    """
+    from engine.review.recheck import describe
+
+    if xlsx is None and json_path is None:
+        raise click.UsageError("cần ít nhất một tệp kết quả: -o PHUC-TRA.xlsx hoặc --json PHUC-TRA.json")
+    holder: dict[str, Any] = {}
+    try:
+        with _errors():
+            outcome = jobs.recheck(
+                results,
+                list(evidence) or None,
+                ref,
+                field_path,
+                xlsx,
+                json_path,
+                force,
+                _progress_factory(holder),
+            )
+    finally:
+        if "bar" in holder:
+            holder["bar"].__exit__(None, None, None)
+    for warning in outcome.warnings:
+        click.echo(f"cảnh báo: {warning}", err=True)
+    r = outcome.result
+    found = r.discrepancies
+    for d in found[:SHOWN_PROBLEMS]:
+        click.echo(f"  {describe(d)}")
+    if len(found) > SHOWN_PROBLEMS:
+        click.echo(f"  ... và {len(found) - SHOWN_PROBLEMS} sai lệch khác (xem sheet “Sai lệch”)")
+    seal = r.seal
+    if not seal.present:
+        seal_text = "không có niêm phong (sổ ghi trước định dạng phiên bản 2)"
+    else:
+        seal_text = f"niêm phong: {seal.units_edited}/{seal.units_checked} đơn vị bị sửa tay"
+        if seal.run_seal_ok is False:
+            seal_text += "; bảng niêm phong đã bị sửa"
+    changed = sum(g.recognition_changed for g in r.groups)
+    click.echo(
+        f"Đã phúc tra {len(r.units)} đơn vị theo {r.criteria.id}@{r.criteria.version}: "
+        f"{len(found)} sai lệch, "
+        f"{changed} đơn vị đổi kết quả công nhận; {seal_text}"
+    )
+    written = [str(p) for p in (xlsx, json_path) if p is not None]
+    click.echo(f"Đã ghi: {', '.join(written)}")
+    if found:
+        ctx.exit(3)
+
+
+@main.command(
+    "sample",
+    epilog=example("cqtt sample ket-qua-to.xlsx --n 10 --seed 2024 -o thuc-dia.xlsx"),
+)
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--n", "n", type=int, required=True, help="Số đơn vị cần chọn.")
+@click.option("--seed", type=int, required=True, help="Hạt giống để chọn lại đúng như vậy.")
+@click.option("--criteria", "ref", help="Bộ tiêu chí, khi khác bộ mà kết quả ghi.")
+@click.option(
+    "-o", "--output", "xlsx", required=True, type=click.Path(path_type=Path), help="Sổ kiểm tra thực địa."
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Danh sách chọn (JSON).")
+@click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+def sample(
+    results: Path, n: int, seed: int, ref: str | None, xlsx: Path, json_path: Path | None, force: bool
+) -> None:
+    """Chọn đơn vị để kiểm tra thực địa, theo trọng số rủi ro, lặp lại được với cùng hạt giống.
+
+    Chỉ chọn trong các đơn vị được đề nghị và đủ điều kiện công nhận; đơn vị sát ngưỡng, tự chấm
+    cao, có nhóm vừa đủ mức tối thiểu hoặc ít phiếu khảo sát có trọng số cao hơn.
+    """
+    with _errors():
+        result = jobs.sample(results, ref, n, seed, xlsx, json_path, force)
+    click.echo(f"Đã chọn {len(result.units)}/{result.population} đơn vị (seed {seed}):")
+    for i, u in enumerate(result.units, start=1):
+        click.echo(f"  {i:>3}. {u.code:<8} {u.name:<28} trọng số {fmt(u.weight)}")
+    written = [str(p) for p in (xlsx, json_path) if p is not None]
+    click.echo(f"Đã ghi: {', '.join(written)}")
+
+
+@main.command(
+    "decisions",
+    epilog=example("cqtt decisions phuc-tra.xlsx --json quyet-dinh.json"),
+)
+@click.argument("recheck_book", metavar="RECHECK", type=click.Path(path_type=Path))
+@click.option(
+    "--json", "json_path", required=True, type=click.Path(path_type=Path), help="Tệp JSON ghi các quyết định."
+)
+@click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+def decisions(recheck_book: Path, json_path: Path, force: bool) -> None:
+    """Đọc sheet “Quyết định” đã điền của sổ phúc tra, kiểm tra từng dòng và ghi ra JSON."""
+    with _errors():
+        found = jobs.decisions(recheck_book, json_path, force)
+    counts: dict[str, int] = {}
+    for d in found.decisions:
+        counts[d.label] = counts.get(d.label, 0) + 1
+    detail = ", ".join(f"{label}: {n}" for label, n in counts.items()) or "chưa có"
+    click.echo(
+        f"Đã đọc {len(found.decisions)} quyết định ({detail}); {len(found.undecided)} đơn vị chưa quyết định"
+    )
+    click.echo(f"Đã ghi: {json_path}")
+
+
+@main.command(
     "template",
     epilog=example(
         "cqtt template --criteria bac-giang@2024 --units samples/units/bac-giang.csv -o mau-nhap.xlsx"

@@ -10,9 +10,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from engine.errors import RuleFileError, RuleIssue
+from engine.errors import OutputError, RuleFileError, RuleIssue
 from engine.intake.evidence import EvidenceSet, read_evidence
 from engine.outputs.output import check_target, write_atomic
 from engine.rules import catalog
@@ -196,3 +196,68 @@ def diff(old_ref: str, new_ref: str, evidence_paths: list[Path] | None = None) -
         outcome.units = unit_changes(runs[0], runs[1])
         outcome.scored = len(runs[1].units)
     return outcome
+
+
+# -- the province's re-check ------------------------------------------------------------------------
+def recheck(
+    results: Path,
+    evidence_paths: list[Path] | None,
+    ref: str | None,
+    field_path: Path | None,
+    xlsx: Path | None,
+    json_path: Path | None,
+    force: bool = False,
+    progress: Callable[[int], Callable[[int], None] | None] | None = None,
+) -> Any:
+    """Re-score a team's results and write the re-check workbook and JSON (checked first)."""
+    from engine.review.recheck import recheck as run_recheck
+    from engine.review.report import write_recheck
+
+    inputs = [results, *(evidence_paths or []), *([field_path] if field_path else [])]
+    _check_targets([xlsx, json_path], force, inputs)
+    outcome = run_recheck(results, evidence_paths, ref, field_path, progress)
+    if json_path is not None:
+        write_atomic(json_path, _json_writer(outcome.result))
+    if xlsx is not None:
+        write_atomic(xlsx, lambda h: write_recheck(h, outcome.result))
+    return outcome
+
+
+def sample(
+    results: Path, ref: str | None, n: int, seed: int, xlsx: Path, json_path: Path | None, force: bool = False
+) -> Any:
+    """Draw units for on-site checks and write the field workbook (and the draw as JSON)."""
+    from engine.review.field import sample as draw
+    from engine.review.field import write_field
+
+    _check_targets([xlsx, json_path], force, [results])
+    result, cs, apps = draw(results, ref, n, seed)
+    if json_path is not None:
+        write_atomic(json_path, _json_writer(result))
+    write_atomic(xlsx, lambda h: write_field(h, result, cs, apps))
+    return result
+
+
+def decisions(recheck_book: Path, json_path: Path, force: bool = False) -> Any:
+    """Read and check the filled Quyết định sheet; write the decisions as JSON."""
+    from engine.review.decisions import read_decisions
+
+    _check_targets([json_path], force, [recheck_book])
+    found = read_decisions(recheck_book)
+    write_atomic(json_path, _json_writer(found))
+    return found
+
+
+def _check_targets(targets: list[Path | None], force: bool, inputs: list[Path]) -> None:
+    real = [t for t in targets if t is not None]
+    if len({t.resolve() for t in real}) < len(real):
+        raise OutputError("hai tệp kết quả trùng một đường dẫn; chọn tên khác nhau")
+    for target in real:
+        check_target(target, force, inputs)
+
+
+def _json_writer(model: Any) -> Callable[[BinaryIO], None]:
+    def write(handle: BinaryIO) -> None:
+        handle.write(model.model_dump_json(indent=1).encode())
+
+    return write

@@ -34,9 +34,10 @@ def test_sheets_in_order(scored) -> None:
     outcome, book, data = scored
     groups = sorted({u["group"] for u in data["units"]})
     assert book.sheetnames[:2] == ["Tổng hợp", "Xếp hạng"]
-    assert book.sheetnames[-4:] == ["Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin"]
-    assert len(book.sheetnames) == 6 + len(groups)
-    assert all(name.startswith("XH ") for name in book.sheetnames[2:-4])
+    assert book.sheetnames[-5:] == ["Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin", "_cqtt"]
+    assert book["_cqtt"].sheet_state == "hidden"
+    assert len(book.sheetnames) == 7 + len(groups)
+    assert all(name.startswith("XH ") for name in book.sheetnames[2:-5])
 
 
 def test_ranking_sheet_matches_the_json(scored) -> None:

@@ -26,6 +26,7 @@ from engine.intake.cells import (
     clean_text,
     hint_for,
     is_blank,
+    is_percent_format,
     parse_cell,
     parse_number,
     parse_yes_no,
@@ -42,6 +43,7 @@ FIXED_COLUMNS: dict[str, list[str]] = {
     "de_nghi": ["Đề nghị công nhận", "Đề nghị", "proposed"],
     "tu_cham": ["Tự chấm (tổng)", "Tự chấm", "Điểm tự chấm", "self_score"],
     "ghi_chu": ["Ghi chú", "comment"],
+    "nguon": ["Nguồn", "source"],  # where a results workbook read each unit; not used for scoring
 }
 FIXED_LABELS = {key: names[0] for key, names in FIXED_COLUMNS.items()}
 
@@ -80,6 +82,7 @@ class Application:
     invalid: dict[str, str]
     source: str
     comment: str | None = None
+    row: int | None = None  # row in its sheet (or index in its document), to point back at it
 
 
 @dataclass
@@ -144,6 +147,7 @@ class _Table:
     rows: list[_Row]
     issues: list[EvidenceIssue]
     binding: dict[str, str] | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # field -> column letter or number
 
 
 def _header_row(rows: list[list[Any]], cmap: ColumnMap) -> int | None:
@@ -230,7 +234,8 @@ def _table_from_grid(
             pct = percent_flags[col] if col < len(percent_flags) else False
             cells[key] = (raw, shown, pct)
         rows.append(_Row(number, cells))
-    return _Table(file, sheet, rows, issues)
+    letters_of = {key: shown.split(" — ")[0] for key, shown in columns.values()}
+    return _Table(file, sheet, rows, issues, columns=letters_of)
 
 
 def _letter(col: int) -> str:
@@ -438,7 +443,22 @@ def _application(
         invalid=invalid,
         source=where,
         comment=text("ghi_chu") or None,
+        row=row.number,
     )
+
+
+def read_sheet(
+    file: str, sheet: str, grid: Iterable[tuple[list[Any], list[bool]]], cs: CriteriaSet
+) -> tuple[list[Application], list[EvidenceIssue], dict[str, str]]:
+    """Applications from one sheet's rows of (values, percent-format flags), with the same checks
+    as an evidence file, and the column letter of each field (for pointing back at a cell)."""
+    cmap = ColumnMap(cs)
+    table = _table_from_grid(file, sheet, grid, cmap, letters=True)
+    if table is None:
+        return [], [], {}
+    issues = list(table.issues)
+    apps = [a for a in (_application(table, row, cmap, issues) for row in table.rows) if a]
+    return apps, issues, table.columns
 
 
 def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 
+from engine.intake.evidence import BINDING_SHEET, FIXED_LABELS
+from engine.intake.values import from_plain, to_cell
 from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,
@@ -34,7 +36,25 @@ from engine.outputs.xlsxstyle import (
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS
 from engine.scoring.results import RunResult, UnitResult
+from engine.scoring.seal import PARTS
 from scorers.base import fmt
+
+# The sheets a re-check looks for, by role; recorded in the binding sheet as written.
+RANKING_SHEET, FLAGS_SHEET, DETAIL_SHEET, EVIDENCE_SHEET, INFO_SHEET = (
+    "Xếp hạng",
+    "Cảnh báo",
+    "Chi tiết",
+    "Minh chứng",
+    "Thông tin",
+)
+SHEETS = {
+    "ranking": RANKING_SHEET,
+    "flags": FLAGS_SHEET,
+    "detail": DETAIL_SHEET,
+    "evidence": EVIDENCE_SHEET,
+    "info": INFO_SHEET,
+}
+UNIT_SEALS_HEADER = "unit"
 
 RECOGNISED = "Đạt chuẩn"
 NOT_RECOGNISED = "Chưa đạt"
@@ -211,7 +231,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
 
 
 def _flags_sheet(wb: Workbook, run: RunResult) -> None:
-    ws = wb.create_sheet("Cảnh báo")
+    ws = wb.create_sheet(FLAGS_SHEET)
     set_widths(ws, [8, 11, 28, 22, 26, 30, 70, 50])
     ws.freeze_panes = "A2"
     print_setup(ws)
@@ -277,7 +297,7 @@ def _fact(value: Any) -> str:
 
 
 def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
-    ws = wb.create_sheet("Chi tiết")
+    ws = wb.create_sheet(DETAIL_SHEET)
     set_widths(ws, [11, 26, 24, 24, 40, 40, 8, 8, 9, 26, 60, 30])
     ws.freeze_panes = "C2"
     print_setup(ws)
@@ -324,19 +344,25 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
 
 
 def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
-    ws = wb.create_sheet("Minh chứng")
+    """The evidence as read, one row per unit, in cells the evidence reader parses back to the
+    same values: `cqtt recheck` re-scores from this sheet when no evidence file is given."""
+    ws = wb.create_sheet(EVIDENCE_SHEET)
     decls = cs.evidence
-    set_widths(ws, [11, 26, 22, 10, 9, *([18] * len(decls)), 40])
+    n_groups = len(cs.groups)
+    set_widths(ws, [11, 26, 22, 7, 10, 9, *([9] * n_groups), *([18] * len(decls)), 30, 40])
     ws.freeze_panes = "C2"
     print_setup(ws, fit_width=False)
     columns = [
-        "Mã đơn vị",
-        "Tên đơn vị",
-        "Nhóm thẩm định",
-        "Đề nghị",
-        "Tự chấm",
+        FIXED_LABELS["ma_don_vi"],
+        FIXED_LABELS["ten_don_vi"],
+        FIXED_LABELS["nhom_tham_dinh"],
+        FIXED_LABELS["nam"],
+        FIXED_LABELS["de_nghi"],
+        FIXED_LABELS["tu_cham"],
+        *[f"Tự chấm nhóm {i}" for i in range(1, n_groups + 1)],
         *[d.heading() for d in decls],
-        "Nguồn",
+        FIXED_LABELS["ghi_chu"],
+        FIXED_LABELS["nguon"],
     ]
     ws.append(header_row(ws, columns))
     for light in sorted(run.units, key=lambda u: u.code):
@@ -345,21 +371,56 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             plain(ws, unit.code),
             plain(ws, unit.name),
             plain(ws, unit.group),
+            unit.year,
             plain(ws, YES if unit.proposed else NO),
             cell(ws, unit.self_score, number_format=POINTS, border=False),
+            *[cell(ws, g.self_score, number_format=POINTS, border=False) for g in unit.groups],
         ]
         for d in decls:
             if d.id in unit.evidence_invalid:
                 row.append(cell(ws, f"(lỗi: {unit.evidence_invalid[d.id]})", fill=RED))
+            elif d.id in unit.values:
+                value, number_format = to_cell(d, from_plain(d, unit.values[d.id]))
+                row.append(
+                    cell(ws, value, number_format=number_format, border=False)
+                    if number_format
+                    else plain(ws, value)
+                )
             else:
-                row.append(plain(ws, unit.evidence.get(d.id, "")))
+                row.append(None)
+        row.append(plain(ws, unit.comment or ""))
         row.append(plain(ws, unit.source))
         ws.append(row)
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(run.units) + 1)}"
 
 
+def _binding_sheet(wb: Workbook, run: RunResult, sheets: dict[str, str]) -> None:
+    """Hidden: what this workbook is (results, schema version, criteria and hash), the names of
+    its sheets as written, and the seal of every unit. `cqtt recheck` starts here."""
+    ws = wb.create_sheet(BINDING_SHEET)
+    ws.sheet_state = "hidden"
+    c = run.criteria
+    rows: list[tuple[str, str]] = [
+        ("kind", "results"),
+        ("schema_version", str(run.schema_version)),
+        ("criteria", c.id),
+        ("version", c.version),
+        ("sha256", c.sha256),
+        ("tool", run.tool),
+        ("generated_at", run.generated_at or ""),
+        ("seal", run.seal or ""),
+        *[(f"sheet.{key}", title) for key, title in sheets.items()],
+    ]
+    for key, value in rows:
+        ws.append([plain(ws, key), plain(ws, value)])
+    ws.append([])
+    ws.append([UNIT_SEALS_HEADER, *PARTS])
+    for unit in sorted(run.units, key=lambda u: u.code):
+        ws.append([plain(ws, unit.code), *[unit.seal.get(p, "") for p in PARTS]])
+
+
 def _info_sheet(wb: Workbook, run: RunResult, generated_at: str, options: dict[str, str]) -> None:
-    ws = wb.create_sheet("Thông tin")
+    ws = wb.create_sheet(INFO_SHEET)
     set_widths(ws, [30, 90])
     ws.append(header_row(ws, ["Mục", "Giá trị"]))
     c = run.criteria
@@ -401,7 +462,7 @@ def write_results(
 ) -> None:
     wb = Workbook(write_only=True)
     _summary_sheet(wb, cs, run)
-    _ranking_sheet(wb, "Xếp hạng", cs, run.units, group_rank=False)
+    _ranking_sheet(wb, RANKING_SHEET, cs, run.units, group_rank=False)
     taken = {"Tổng hợp", "Xếp hạng", "Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin"}
     for group in sorted({u.group for u in run.units}):
         members = [u for u in run.units if u.group == group]
@@ -410,4 +471,5 @@ def write_results(
     _detail_sheet(wb, cs, run)
     _evidence_sheet(wb, cs, run)
     _info_sheet(wb, run, generated_at, options)
+    _binding_sheet(wb, run, SHEETS)
     wb.save(handle)

@@ -117,11 +117,25 @@ class Recognition(Strict):
     requirements: list[Requirement] = Field(default_factory=list)
 
 
+class SampleWeights(Strict):
+    """Weights of the risk-weighted draw of units for on-site checks (`cqtt sample`): a unit's
+    weight is `base` plus the weight of every risk it shows."""
+
+    base: float = Field(default=1, gt=0)
+    borderline: float = Field(default=3, ge=0)  # total within borderline_margin of the threshold
+    self_score_inflated: float = Field(default=2, ge=0)  # self-score above the appraisal score
+    group_at_minimum: float = Field(default=2, ge=0)  # a group within group_margin of its minimum
+    few_respondents: float = Field(default=1, ge=0)  # a survey under few_respondents_factor x minimum
+    group_margin: float = Field(default=0.1, ge=0, le=1)
+    few_respondents_factor: float = Field(default=1.5, ge=1)
+
+
 class FlagSettings(Strict):
     self_score_tolerance: float = Field(default=5, ge=0)
     group_self_score_tolerance: float | None = Field(default=2, ge=0)
     borderline_margin: float = Field(default=3, ge=0)
     target_share: float | None = Field(default=None, gt=0, le=1)
+    sample_weights: SampleWeights = Field(default_factory=SampleWeights)
 
 
 class Effective(Strict):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from engine.intake.evidence import Application, EvidenceSet
+from engine.intake.values import to_plain
 from engine.rules.compiler import CompiledSet, compile_set, group_key, item_key, mandatory_key
 from engine.rules.conditions import fields_read
 from engine.rules.declarations import Tally
@@ -32,6 +33,7 @@ from engine.scoring.results import (
     Status,
     UnitResult,
 )
+from engine.scoring.seal import content_of, digest, ranking_of, run_seal
 from engine.scoring.summary import CriterionTally, summarise
 from scorers.base import fmt, round_points, show_value
 
@@ -228,8 +230,11 @@ class Engine:
             evidence={k: show_value(self.evidence[k], v) for k, v in values.items() if k in self.evidence},
             evidence_invalid={k: v for k, v in app.invalid.items() if k in self.evidence},
             evidence_problems=problems,
+            values={k: to_plain(self.evidence[k], v) for k, v in values.items() if k in self.evidence},
         )
         unit.flags = unit_flags(self.cs, app, unit)
+        sealed = content_of(self.cs, unit).digests()
+        unit.seal = {"criteria": str(sealed["criteria"]), "evidence": str(sealed["evidence"])}
         return unit
 
     def _recognition(
@@ -325,6 +330,8 @@ class Engine:
             if progress:
                 progress(1)
         assign_ranks(units)
+        for light in units:  # the ranking part includes the rank, known only now
+            light.seal["ranking"] = str(digest("ranking", ranking_of(light)))
         problems = [
             EvidenceProblem(
                 file=i.file,
@@ -350,6 +357,7 @@ class Engine:
             units=units,
             summary=summarise(self.cs, units, evidence, tally),
             evidence_problems=problems,
+            seal=run_seal(self.loaded.sha256, {u.code: u.seal for u in units}),
         )
 
 

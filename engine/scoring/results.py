@@ -14,6 +14,13 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 Status = Literal["scored", "not_applicable", "missing_evidence"]
 
+# Version of the results format (JSON and workbook). 1: files written before the version was
+# recorded (no `schema_version` key, no hidden binding sheet). 2: adds the exact evidence values
+# per unit (`values`), the seal (per unit and for the run) and the workbook's binding sheet.
+# Every reader (`cqtt recheck`, `cqtt sample`) reads every version listed here.
+RESULTS_SCHEMA = 2
+READABLE_SCHEMAS = (1, 2)
+
 
 class EvidenceUsed(BaseModel):
     id: str
@@ -86,6 +93,8 @@ class UnitResult(BaseModel):
     evidence: dict[str, str] = Field(default_factory=dict)
     evidence_invalid: dict[str, str] = Field(default_factory=dict)
     evidence_problems: list[str] = Field(default_factory=list)  # ids invalid or missing where needed
+    values: dict[str, Any] = Field(default_factory=dict)  # exact typed evidence, in plain JSON terms
+    seal: dict[str, str] = Field(default_factory=dict)  # part -> digest (engine.scoring.seal)
     _packed: bytes | None = PrivateAttr(default=None)
 
     def packed(self) -> UnitResult:
@@ -94,7 +103,9 @@ class UnitResult(BaseModel):
         At national scale the full results (every criterion with its evidence and explanation)
         would take most of a gigabyte as objects; packed they take a few KB per unit.
         """
-        light = self.model_copy(update={"criteria": [], "gates": [], "evidence": {}, "evidence_invalid": {}})
+        light = self.model_copy(
+            update={"criteria": [], "gates": [], "evidence": {}, "evidence_invalid": {}, "values": {}}
+        )
         light._packed = zlib.compress(self.model_dump_json().encode("utf-8"), 1)
         return light
 
@@ -103,7 +114,7 @@ class UnitResult(BaseModel):
         if self._packed is None:
             return self
         unit = UnitResult.model_validate_json(zlib.decompress(self._packed))
-        unit.rank, unit.group_rank = self.rank, self.group_rank
+        unit.rank, unit.group_rank, unit.seal = self.rank, self.group_rank, dict(self.seal)
         return unit
 
 
@@ -165,6 +176,7 @@ class RunResult(BaseModel):
     """A scoring run. `units` are ranked and light (no per-criterion detail); `unit.full()` gives
     each unit's complete result, one at a time."""
 
+    schema_version: int = RESULTS_SCHEMA
     tool: str
     generated_at: str | None = None
     criteria: CriteriaInfo
@@ -172,3 +184,4 @@ class RunResult(BaseModel):
     summary: Summary
     evidence_problems: list[EvidenceProblem] = Field(default_factory=list)
     inputs: list[dict[str, str]] = Field(default_factory=list)
+    seal: str | None = None  # digest over every unit's seal and the criteria file's hash

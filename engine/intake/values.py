@@ -1,0 +1,70 @@
+"""Typed evidence values in the three forms a run writes and a re-check reads back.
+
+- typed: what the engine scores (float, int, bool, choice id, frozenset of item ids, `Tally`);
+- plain: the same value exactly, in JSON terms (results schema 2 carries them per unit);
+- cell: what the results workbook's Minh chứng sheet holds, chosen so that the evidence reader
+  parses it back to the identical typed value (percentages as Excel percentages of the share).
+
+Round trips are exact; a test scores the sample, reads the workbook back and re-scores it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.rules.declarations import EvidenceDecl, Tally
+
+PERCENT_CELL = "0.0#%"
+NO_ITEMS = "(không có)"  # read back as an empty list (cells.EMPTY_LIST)
+
+
+def to_plain(decl: EvidenceDecl, value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, Tally):
+        return {"satisfied": value.satisfied, "total": value.total}
+    return value
+
+
+def from_plain(decl: EvidenceDecl, plain: Any) -> Any:
+    """The typed value from its plain form; `ValueError` when it does not fit the declaration."""
+    kind = decl.type
+    if kind == "items":
+        if not isinstance(plain, list) or not all(isinstance(x, str) for x in plain):
+            raise ValueError("cần danh sách mã mục")
+        unknown = set(plain) - set(decl.choice_ids())
+        if unknown:
+            raise ValueError(f"mục không có trong danh sách: {', '.join(sorted(unknown))}")
+        return frozenset(plain)
+    if kind == "survey":
+        if not isinstance(plain, dict):
+            raise ValueError("cần {satisfied, total}")
+        return Tally(satisfied=int(plain["satisfied"]), total=int(plain["total"]))
+    if kind == "yes_no":
+        if not isinstance(plain, bool):
+            raise ValueError("cần đúng/sai")
+        return plain
+    if kind == "choice":
+        if plain not in decl.choice_ids():
+            raise ValueError(f"“{plain}” không có trong danh sách")
+        return plain
+    if isinstance(plain, bool) or not isinstance(plain, (int, float)):
+        raise ValueError("cần một số")
+    return int(plain) if kind == "count" else float(plain)
+
+
+def to_cell(decl: EvidenceDecl, value: Any) -> tuple[Any, str | None]:
+    """(cell value, number format) for the Minh chứng sheet."""
+    kind = decl.type
+    labels = {c.id: c.label for c in decl.choices or []}
+    if kind == "percent":
+        return value / 100.0, PERCENT_CELL
+    if kind == "yes_no":
+        return ("Có" if value else "Không"), None
+    if kind == "choice":
+        return labels.get(value, value), None
+    if kind == "items":
+        return ("; ".join(labels.get(v, v) for v in sorted(value)) or NO_ITEMS), None
+    if kind == "survey":
+        return f"{value.satisfied}/{value.total}", None
+    return value, None

@@ -1,0 +1,203 @@
+"""The province's decisions, read back from the filled Quyết định sheet of a re-check workbook.
+
+Every row is checked (a unit the re-check covered, a decision from the list, a decision number and
+date when the decision is final) and every bad row is reported at once with sheet, row and column.
+Rows left without a decision are counted as undecided, not refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from engine.errors import CqttError, EvidenceIssue
+from engine.intake.cells import clean_text, is_blank
+from engine.intake.evidence import BINDING_SHEET, EvidenceError
+from engine.review.report import DECISION_SHEET, DECISIONS
+
+FINAL = {"recognised", "not_recognised"}
+
+
+class Decision(BaseModel):
+    unit: str
+    name: str = ""
+    year: int | None = None
+    decision: Literal["recognised", "not_recognised", "deferred"]
+    label: str
+    number: str | None = None
+    date: str | None = None  # ISO 8601
+    reason: str | None = None
+    row: int
+
+
+class DecisionFile(BaseModel):
+    kind: Literal["decisions"] = "decisions"
+    schema_version: int = 1
+    recheck_file: dict[str, str]
+    criteria: dict[str, str]
+    decisions: list[Decision]
+    undecided: list[str]
+
+
+def _date(raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = clean_text(raw)
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    if match:
+        day, month, year = map(int, match.groups())
+    else:
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if not match:
+            raise ValueError
+        year, month, day = map(int, match.groups())
+    return dt.date(year, month, day)
+
+
+def read_decisions(path: Path) -> DecisionFile:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    from engine.jobs import sha256_file
+
+    if not path.is_file():
+        raise CqttError(f"{path}: không tìm thấy tệp")
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise CqttError(f"{path}: không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
+    issues: list[EvidenceIssue] = []
+    decisions: list[Decision] = []
+    undecided: list[str] = []
+    try:
+        binding: dict[str, str] = {}
+        years: dict[str, int | None] = {}
+        if BINDING_SHEET in book.sheetnames:
+            in_units = False
+            for row in book[BINDING_SHEET].iter_rows(values_only=True):
+                if not row or row[0] is None:
+                    continue
+                if row[0] == "unit":
+                    in_units = True
+                    continue
+                if in_units:
+                    years[str(row[0])] = int(row[1]) if isinstance(row[1], (int, float)) else None
+                elif len(row) > 1:
+                    binding[str(row[0])] = "" if row[1] is None else str(row[1])
+        if binding.get("kind") != "recheck":
+            raise CqttError(
+                f"{path}: không phải sổ phúc tra do “cqtt recheck” ghi (thiếu sheet ẩn {BINDING_SHEET})"
+            )
+        title = binding.get("sheet.decisions", DECISION_SHEET)
+        sheet = book[title] if title in book.sheetnames else None
+        if sheet is None:
+            sheet = next((s for s in book.worksheets if _heading_row(s) is not None), None)
+        if sheet is None:
+            raise CqttError(f"{path}: không tìm thấy sheet “{DECISION_SHEET}”")
+        head = _heading_row(sheet)
+        if head is None:
+            raise CqttError(f"{path}, sheet “{sheet.title}”: không tìm thấy dòng tiêu đề có cột “Quyết định”")
+        start, columns = head
+
+        def issue(number: int, heading: str, value: Any, message: str, unit: str | None) -> None:
+            col = get_column_letter(columns[heading] + 1) if heading in columns else ""
+            issues.append(
+                EvidenceIssue(str(path), sheet.title, number, f"{col} — {heading}", value, message, unit)
+            )
+
+        for number, row in enumerate(sheet.iter_rows(min_row=start + 1, values_only=True), start=start + 1):
+
+            def get(heading: str, row: tuple[Any, ...] = row) -> Any:
+                i = columns.get(heading)
+                return row[i] if i is not None and i < len(row) else None
+
+            if all(is_blank(v) for v in row):
+                continue
+            raw_code = get("Mã đơn vị")
+            code = (
+                str(int(raw_code))
+                if isinstance(raw_code, float)
+                else ("" if is_blank(raw_code) else clean_text(raw_code))
+            )
+            raw_decision = get("Quyết định")
+            if is_blank(raw_decision):
+                if code:
+                    undecided.append(code)
+                continue
+            if not code:
+                issue(number, "Mã đơn vị", None, "thiếu mã đơn vị", None)
+                continue
+            if code not in years:
+                issue(number, "Mã đơn vị", code, "đơn vị không có trong lần phúc tra này", code)
+            label = clean_text(raw_decision)
+            decision = DECISIONS.get(label)
+            if decision is None:
+                issue(
+                    number, "Quyết định", label, "chọn “Công nhận”, “Không công nhận” hoặc “Tạm hoãn”", code
+                )
+                continue
+            raw_number = get("Số quyết định")
+            number_text = None if is_blank(raw_number) else clean_text(raw_number)
+            raw_date = get("Ngày quyết định")
+            date: dt.date | None = None
+            if not is_blank(raw_date):
+                try:
+                    date = _date(raw_date)
+                except ValueError:
+                    issue(
+                        number, "Ngày quyết định", raw_date, "ngày không hợp lệ (ghi ví dụ 15/12/2024)", code
+                    )
+                    continue
+            if decision in FINAL:
+                if number_text is None:
+                    issue(number, "Số quyết định", None, f"quyết định “{label}” cần số quyết định", code)
+                if date is None:
+                    issue(number, "Ngày quyết định", None, f"quyết định “{label}” cần ngày quyết định", code)
+                if number_text is None or date is None:
+                    continue
+            reason = get("Lý do")
+            name = get("Tên đơn vị")
+            decisions.append(
+                Decision(
+                    unit=code,
+                    name="" if is_blank(name) else clean_text(name),
+                    year=years.get(code),
+                    decision=decision,  # type: ignore[arg-type]
+                    label=label,
+                    number=number_text,
+                    date=date.isoformat() if date else None,
+                    reason=None if is_blank(reason) else clean_text(reason),
+                    row=number,
+                )
+            )
+    finally:
+        book.close()
+    if issues:
+        raise EvidenceError(issues, f"sheet quyết định có {len(issues)} lỗi; chưa ghi quyết định nào")
+    seen: dict[str, int] = {}
+    for d in decisions:
+        if d.unit in seen:
+            raise CqttError(
+                f"{path}: đơn vị {d.unit} có hai quyết định (dòng {seen[d.unit]} và dòng {d.row})"
+            )
+        seen[d.unit] = d.row
+    return DecisionFile(
+        recheck_file={"file": str(path), "sha256": sha256_file(path)},
+        criteria={k: binding.get(k, "") for k in ("criteria", "version", "sha256")},
+        decisions=decisions,
+        undecided=undecided,
+    )
+
+
+def _heading_row(sheet: Any) -> tuple[int, dict[str, int]] | None:
+    for number, row in enumerate(sheet.iter_rows(max_row=10, values_only=True), start=1):
+        texts = [clean_text(v) if isinstance(v, str) else "" for v in row]
+        if "Quyết định" in texts and "Mã đơn vị" in texts:
+            return number, {t: i for i, t in enumerate(texts) if t}
+    return None

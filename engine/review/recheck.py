@@ -1,0 +1,566 @@
+"""Re-check a team's results: re-score every unit and list every discrepancy, one row each.
+
+The province re-scores from the evidence files when it has them, else from the evidence the
+team's file carries, with the criteria version the file names. It then compares, unit by unit,
+what the team's file shows with what the rules give (total, group and criterion points,
+recognition, rank, flags), checks the seal for hand edits, and with a filled field workbook
+replaces declared evidence by the values verified on site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from engine.errors import CqttError
+from engine.intake.evidence import Application, EvidenceSet, read_evidence
+from engine.intake.values import to_plain
+from engine.review.teamfile import TeamResults, evidence_of, read_identity, read_team
+from engine.rules import catalog
+from engine.rules.loader import LoadedCriteria, load_criteria
+from engine.rules.model import CriteriaSet
+from engine.scoring.engine import Engine, tool_version
+from engine.scoring.results import CriteriaInfo, RunResult, UnitResult
+from engine.scoring.seal import PARTS, UnitContent, digest, run_seal
+from scorers.base import fmt, show_value
+
+Kind = Literal[
+    "total",
+    "group_points",
+    "criterion_points",
+    "recognition",
+    "rank",
+    "flag",
+    "evidence_value",
+    "unit_added",
+    "unit_missing",
+    "file_hash",
+    "hand_edit",
+    "field_check",
+]
+
+KIND_LABELS: dict[str, str] = {
+    "total": "Tổng điểm",
+    "group_points": "Điểm nhóm",
+    "criterion_points": "Điểm tiêu chí",
+    "recognition": "Kết quả công nhận",
+    "rank": "Hạng",
+    "flag": "Cảnh báo",
+    "evidence_value": "Giá trị minh chứng",
+    "unit_added": "Đơn vị không có trong minh chứng",
+    "unit_missing": "Đơn vị thiếu trong kết quả của tổ",
+    "file_hash": "Mã băm tệp",
+    "hand_edit": "Sửa tay (niêm phong không khớp)",
+    "field_check": "Kiểm tra thực địa",
+}
+TOLERANCE = 0.005  # points are kept to two decimals
+
+
+class Discrepancy(BaseModel):
+    unit: str
+    name: str = ""
+    group: str = ""
+    kind: Kind
+    item: str  # what exactly: criterion id, group id, field id, flag code, file
+    label: str  # the same in Vietnamese
+    team: Any = None
+    province: Any = None
+    difference: float | None = None
+    where: str = ""  # sheet!cell in the team's workbook, or a JSON path
+
+
+class UnitDecisionRow(BaseModel):
+    code: str
+    name: str
+    group: str
+    year: int | None = None
+    team_total: Any = None
+    team_recognised: Any = None
+    province_total: float | None = None
+    province_recognised: bool | None = None
+    proposed: bool | None = None
+    discrepancies: int = 0
+    hand_edited: bool = False
+    blocking: list[str] = Field(default_factory=list)
+
+
+class SealStatus(BaseModel):
+    present: bool
+    run_seal_ok: bool | None = None  # the table of unit seals is itself intact
+    units_checked: int = 0
+    units_edited: int = 0
+    parts_unchecked: list[str] = Field(default_factory=list)
+
+
+class GroupRecheck(BaseModel):
+    group: str
+    units: int
+    with_discrepancies: int
+    recognition_changed: int
+    hand_edited: int
+
+
+class RecheckResult(BaseModel):
+    schema_version: int = 1
+    kind: Literal["recheck"] = "recheck"
+    tool: str
+    generated_at: str
+    team_file: dict[str, str]
+    team_schema_version: int
+    criteria: CriteriaInfo
+    evidence: list[dict[str, str]]
+    field_file: dict[str, str] | None = None
+    evidence_from: str
+    seal: SealStatus
+    not_found: list[str]
+    discrepancies: list[Discrepancy]
+    units: list[UnitDecisionRow]
+    groups: list[GroupRecheck]
+
+
+@dataclass
+class RecheckOutcome:
+    result: RecheckResult
+    province: RunResult
+    warnings: list[str]
+
+
+def _sha(path: Path) -> str:
+    from engine.jobs import sha256_file
+
+    return sha256_file(path)
+
+
+def resolve_criteria(team_path: Path, ref: str | None) -> tuple[LoadedCriteria, list[Discrepancy]]:
+    """The criteria version the results name; with `ref`, the one given (and any hash change
+    becomes a discrepancy). Without `ref`, a hash that differs stops the re-check."""
+    ident = read_identity(team_path)
+    found: list[Discrepancy] = []
+    if ref is not None:
+        from engine.jobs import load_ref
+
+        loaded = load_ref(ref)
+        if ident.sha256 and loaded.sha256 != ident.sha256:
+            found.append(
+                Discrepancy(
+                    unit="(toàn bộ)",
+                    kind="file_hash",
+                    item="criteria",
+                    label=f"Tệp tiêu chí ({ident.ref} → {loaded.model.ref})",
+                    team=ident.sha256,
+                    province=loaded.sha256,
+                    where="_cqtt" if ident.kind == "xlsx" else "criteria.sha256",
+                )
+            )
+        return loaded, found
+    if not ident.criteria_id or not ident.version:
+        raise CqttError(f"{team_path}: kết quả không ghi bộ tiêu chí đã dùng; chỉ định bằng --criteria")
+    try:
+        loaded = load_criteria(catalog.resolve(ident.ref, None))
+    except CqttError:
+        raise CqttError(
+            f"{team_path}: không tìm thấy bộ tiêu chí {ident.ref} mà kết quả đã dùng; "
+            "chỉ định tệp bằng --criteria"
+        ) from None
+    if ident.sha256 and loaded.sha256 != ident.sha256:
+        raise CqttError(
+            f"tệp tiêu chí {loaded.path} (sha256 {loaded.sha256[:12]}…) khác tệp mà kết quả đã dùng "
+            f"(sha256 {ident.sha256[:12]}…); dùng --criteria để chỉ định tệp cần dùng"
+        )
+    return loaded, found
+
+
+def recheck(
+    team_path: Path,
+    evidence_paths: list[Path] | None,
+    ref: str | None,
+    field_path: Path | None,
+    progress: Callable[[int], Callable[[int], None] | None] | None = None,
+) -> RecheckOutcome:
+    loaded, found = resolve_criteria(team_path, ref)
+    cs = loaded.model
+    team = read_team(team_path, cs)
+    warnings = list(team.missing)
+    evidence: EvidenceSet
+    if evidence_paths:
+        evidence = read_evidence(evidence_paths, cs)
+        found += _file_hashes(team, evidence_paths)
+        found += _evidence_values(cs, team, evidence.applications)
+        evidence_from = ", ".join(map(str, evidence_paths))
+    else:
+        if not team.applications:
+            raise CqttError(
+                f"{team_path}: không có minh chứng để chấm lại (không tìm thấy sheet “Minh chứng”); "
+                "dùng --evidence TỆP"
+            )
+        evidence = EvidenceSet(team.applications, team.evidence_issues, [team_path])
+        evidence_from = (
+            f"{team_path} ({'sheet ' + team.found['evidence'] if 'evidence' in team.found else 'JSON'})"
+        )
+        if team.identity.schema_version < 2:
+            warnings.append(
+                "kết quả ghi theo định dạng cũ (phiên bản 1): minh chứng được đọc lại từ giá trị hiển thị, "
+                "có thể đã làm tròn; nên chấm lại từ tệp minh chứng (--evidence)"
+            )
+    field_file = None
+    if field_path is not None:
+        from engine.review.field import apply_field
+
+        found += apply_field(field_path, cs, evidence.applications)
+        field_file = {"file": str(field_path), "sha256": _sha(field_path)}
+    step = progress(len(evidence.applications)) if progress else None
+    province = Engine(loaded).run(evidence, step)
+    seal, edits = check_seal(cs, team)
+    found += edits
+    found += compare(cs, team, province)
+    by_code = {u.code: u for u in province.units}
+    for d in found:
+        source = by_code.get(d.unit) or None
+        tu = team.units.get(d.unit)
+        d.name = d.name or (source.name if source else (tu.name if tu and tu.name else ""))
+        d.group = d.group or (source.group if source else (tu.group if tu and tu.group else ""))
+    found.sort(key=lambda d: (d.group, d.unit, list(KIND_LABELS).index(d.kind), d.item))
+    units = _decision_rows(team, province, found)
+    result = RecheckResult(
+        tool=tool_version(),
+        generated_at=dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+        team_file={"file": str(team_path), "sha256": _sha(team_path)},
+        team_schema_version=team.identity.schema_version,
+        criteria=CriteriaInfo(
+            id=cs.id,
+            version=cs.version,
+            title=cs.title,
+            status=cs.status,
+            sha256=loaded.sha256,
+            file=str(loaded.path),
+        ),
+        evidence=[{"file": str(p), "sha256": _sha(p)} for p in evidence_paths or []],
+        field_file=field_file,
+        evidence_from=evidence_from,
+        seal=seal,
+        not_found=team.missing,
+        discrepancies=found,
+        units=units,
+        groups=_groups(units, found),
+    )
+    return RecheckOutcome(result, province, warnings)
+
+
+# -- comparisons ----------------------------------------------------------------------------------
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _differs(team: Any, province: float | None) -> bool:
+    t = _num(team)
+    if t is None or province is None:
+        return not (team is None and province is None)
+    return abs(t - province) > TOLERANCE
+
+
+def _diff(team: Any, province: float | None) -> float | None:
+    t = _num(team)
+    return None if t is None or province is None else round(t - province, 2)
+
+
+def compare(cs: CriteriaSet, team: TeamResults, province: RunResult) -> list[Discrepancy]:
+    found: list[Discrepancy] = []
+    titles = {g.id: (i, g.title) for i, g in enumerate(cs.groups, start=1)}
+    criteria_titles = {c.id: c.title for _, c in cs.criteria()}
+    theirs = {code: u for code, u in team.units.items() if u.in_ranking}
+    ours = {u.code: u for u in province.units}
+    for code in sorted(set(theirs) - set(ours)):
+        u = theirs[code]
+        found.append(
+            Discrepancy(
+                unit=code,
+                kind="unit_added",
+                item=code,
+                label="Đơn vị có trong kết quả của tổ nhưng không có trong minh chứng",
+                team=u.total,
+                where=u.where.get("total", ""),
+            )
+        )
+    for code in sorted(set(ours) - set(theirs)):
+        light = ours[code]
+        found.append(
+            Discrepancy(
+                unit=code,
+                kind="unit_missing",
+                item=code,
+                label="Đơn vị có trong minh chứng nhưng không có trong bảng xếp hạng của tổ",
+                province=light.total,
+            )
+        )
+    for code in sorted(set(ours) & set(theirs)):
+        t, light = theirs[code], ours[code]
+        p = light.full() if team.found.get("detail") or team.identity.kind == "json" else light
+
+        def add(
+            kind: Kind,
+            item: str,
+            label: str,
+            tv: Any,
+            pv: Any,
+            key: str,
+            diff: float | None = None,
+            code: str = code,
+            t: Any = t,
+        ) -> None:
+            found.append(
+                Discrepancy(
+                    unit=code, kind=kind, item=item, label=label, team=tv, province=pv, difference=diff,
+                    where=t.where.get(key, ""),
+                )
+            )  # fmt: skip
+
+        if _differs(t.total, p.total):
+            add("total", "total", "Tổng điểm", t.total, p.total, "total", _diff(t.total, p.total))
+        for g in p.groups:
+            if f"group:{g.id}" in t.where and _differs(t.groups.get(g.id), g.points):
+                index, title = titles[g.id]
+                add(
+                    "group_points", g.id, f"Điểm nhóm {index}: {title}", t.groups.get(g.id), g.points,
+                    f"group:{g.id}", _diff(t.groups.get(g.id), g.points),
+                )  # fmt: skip
+        for r in p.criteria:
+            key = f"criterion:{r.id}"
+            if key in t.where and _differs(t.criteria.get(r.id), r.points):
+                add(
+                    "criterion_points", r.id, f"Điểm tiêu chí: {criteria_titles.get(r.id, r.id)}",
+                    t.criteria.get(r.id), r.points, key, _diff(t.criteria.get(r.id), r.points),
+                )  # fmt: skip
+        if "recognised" in t.where and t.recognised != p.recognised:
+            add(
+                "recognition",
+                "recognised",
+                "Kết quả công nhận",
+                _shown(t.recognised),
+                _shown(p.recognised),
+                "recognised",
+            )
+        if "rank" in t.where and _differs(t.rank, float(p.rank)):
+            add("rank", "rank", "Hạng", t.rank, p.rank, "rank", _diff(t.rank, float(p.rank)))
+        ours_flags = {f.code for f in p.flags}
+        if t.flags is not None:
+            for flag in sorted(ours_flags ^ t.flags):
+                had = flag in t.flags
+                add(
+                    "flag",
+                    flag,
+                    f"Cảnh báo “{flag}”",
+                    "có" if had else "không",
+                    "không" if had else "có",
+                    "flags",
+                )
+        elif "flag_count" in t.where and _differs(t.flag_count, float(len(ours_flags))):
+            add("flag", "count", "Số cảnh báo", t.flag_count, len(ours_flags), "flag_count")
+    return found
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "Đạt chuẩn" if value else "Chưa đạt"
+    return value
+
+
+def check_seal(cs: CriteriaSet, team: TeamResults) -> tuple[SealStatus, list[Discrepancy]]:
+    """Recompute each unit's digests from the cells found and compare them with the seal."""
+    seals = team.identity.seals
+    if seals is None:
+        return SealStatus(present=False), []
+    status = SealStatus(present=True)
+    status.run_seal_ok = (
+        team.identity.sha256 is not None
+        and team.identity.run_seal is not None
+        and run_seal(team.identity.sha256, seals) == team.identity.run_seal
+    )
+    found: list[Discrepancy] = []
+    sheet_of = {"ranking": "ranking", "criteria": "detail", "evidence": "evidence"}
+    status.parts_unchecked = [
+        p for p in PARTS if team.identity.kind == "xlsx" and sheet_of[p] not in team.found
+    ]
+    for code in sorted(seals):
+        content = team.contents.get(code, UnitContent(code))
+        edited: list[str] = []
+        for part in PARTS:
+            if part in status.parts_unchecked:
+                continue
+            expected = seals[code].get(part)
+            found_part = getattr(content, part)
+            if found_part is None:
+                edited.append(f"{_part_sheet(team, part)}: dòng của đơn vị đã bị xóa")
+            elif expected != digest(part, found_part):
+                edited.append(f"{_part_sheet(team, part)}: giá trị khác với lúc ghi")
+        status.units_checked += 1
+        if edited:
+            status.units_edited += 1
+            tu = team.units.get(code)
+            parts = [p for p in PARTS if any(e.startswith(_part_sheet(team, p)) for e in edited)]
+            where = _part_sheet(team, parts[0]) if parts else ""
+            if parts and parts[0] == "ranking" and tu and "total" in tu.where:
+                where = tu.where["total"].split("!")[0] + "!" + tu.where["total"].split("!")[-1]
+            found.append(
+                Discrepancy(
+                    unit=code,
+                    kind="hand_edit",
+                    item=",".join(parts),
+                    label="Sửa tay sau khi ghi: " + "; ".join(edited),
+                    where=where,
+                )
+            )
+    for code in sorted(set(team.contents) - set(seals)):
+        status.units_edited += 1
+        found.append(
+            Discrepancy(
+                unit=code,
+                kind="hand_edit",
+                item="added",
+                label="Sửa tay sau khi ghi: đơn vị được thêm vào sổ, không có trong niêm phong",
+                where=team.units[code].where.get("total", "") if code in team.units else "",
+            )
+        )
+    return status, found
+
+
+def _part_sheet(team: TeamResults, part: str) -> str:
+    if team.identity.kind == "json":
+        return "JSON"
+    role = {"ranking": "ranking", "criteria": "detail", "evidence": "evidence"}[part]
+    return team.found.get(role, role)
+
+
+def _file_hashes(team: TeamResults, paths: list[Path]) -> list[Discrepancy]:
+    """Evidence files named like the ones the team scored but with other content."""
+    recorded = {Path(i["file"]).name: i.get("sha256") for i in team.identity.inputs if i.get("file")}
+    found = []
+    for path in paths:
+        expected = recorded.get(path.name)
+        if expected and expected != _sha(path):
+            found.append(
+                Discrepancy(
+                    unit="(toàn bộ)",
+                    kind="file_hash",
+                    item=path.name,
+                    label=f"Tệp minh chứng {path.name} khác tệp tổ thẩm định đã chấm",
+                    team=expected,
+                    province=_sha(path),
+                    where="Thông tin" if team.identity.kind == "xlsx" else "inputs",
+                )
+            )
+    return found
+
+
+def _evidence_values(cs: CriteriaSet, team: TeamResults, apps: list[Application]) -> list[Discrepancy]:
+    """Evidence the team's file shows that differs from the evidence files given."""
+    if not team.applications:
+        return []
+    theirs = {a.code: a for a in team.applications}
+    decls = cs.evidence_by_id()
+    found = []
+    for app in apps:
+        t = theirs.get(app.code)
+        if t is None:
+            continue
+        for fid, decl in decls.items():
+            a = _plain_or_invalid(decl, app, fid)
+            b = _plain_or_invalid(decl, t, fid)
+            if a != b:
+                found.append(
+                    Discrepancy(
+                        unit=app.code,
+                        kind="evidence_value",
+                        item=fid,
+                        label=f"Minh chứng: {decl.label}",
+                        team=_show(decl, t, fid),
+                        province=_show(decl, app, fid),
+                        where=team.evidence_where.get(app.code, {}).get(fid, ""),
+                    )
+                )
+    return found
+
+
+def _plain_or_invalid(decl: Any, app: Application, fid: str) -> Any:
+    if fid in app.values:
+        return to_plain(decl, app.values[fid])
+    return "!invalid" if fid in app.invalid else None
+
+
+def _show(decl: Any, app: Application, fid: str) -> str:
+    if fid in app.values:
+        return show_value(decl, app.values[fid])
+    return f"(lỗi: {app.invalid[fid]})" if fid in app.invalid else "(trống)"
+
+
+def _decision_rows(team: TeamResults, province: RunResult, found: list[Discrepancy]) -> list[UnitDecisionRow]:
+    counts: dict[str, int] = {}
+    edited: set[str] = set()
+    for d in found:
+        counts[d.unit] = counts.get(d.unit, 0) + 1
+        if d.kind == "hand_edit":
+            edited.add(d.unit)
+    rows = []
+    ours = {u.code: u for u in province.units}
+    for code in sorted(set(ours) | {c for c, u in team.units.items() if u.in_ranking}):
+        p: UnitResult | None = ours.get(code)
+        t = team.units.get(code)
+        rows.append(
+            UnitDecisionRow(
+                code=code,
+                name=p.name if p else (t.name or "" if t else ""),
+                group=p.group if p else (t.group or "" if t else ""),
+                year=p.year if p else None,
+                team_total=t.total if t and t.in_ranking else None,
+                team_recognised=t.recognised if t and t.in_ranking else None,
+                province_total=p.total if p else None,
+                province_recognised=p.recognised if p else None,
+                proposed=p.proposed if p else (t.proposed if t else None),
+                discrepancies=counts.get(code, 0),
+                hand_edited=code in edited,
+                blocking=p.blocking if p else [],
+            )
+        )
+    return rows
+
+
+def _groups(units: list[UnitDecisionRow], found: list[Discrepancy]) -> list[GroupRecheck]:
+    out = []
+    for group in sorted({u.group for u in units}):
+        members = [u for u in units if u.group == group]
+        out.append(
+            GroupRecheck(
+                group=group,
+                units=len(members),
+                with_discrepancies=sum(1 for u in members if u.discrepancies),
+                recognition_changed=sum(
+                    1
+                    for u in members
+                    if isinstance(u.team_recognised, bool)
+                    and u.province_recognised is not None
+                    and u.team_recognised != u.province_recognised
+                ),
+                hand_edited=sum(1 for u in members if u.hand_edited),
+            )
+        )
+    return out
+
+
+def describe(d: Discrepancy) -> str:
+    """One line for the terminal."""
+    values = ""
+    if d.team is not None or d.province is not None:
+        values = f": tổ {_fmt(d.team)} → tỉnh {_fmt(d.province)}"
+    where = f" [{d.where}]" if d.where else ""
+    return f"{d.unit} {d.name} — {d.label}{values}{where}"
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else fmt(value)
+
+
+__all__ = ["Discrepancy", "RecheckResult", "evidence_of", "recheck"]

@@ -1,0 +1,267 @@
+"""The re-check workbook the province works in: Tổng hợp, Sai lệch, Quyết định, Thông tin.
+
+Quyết định has one row per unit with a drop-down for the decision and cells for its number, date
+and reason; `cqtt decisions` reads it back. A hidden binding sheet names the file as a re-check,
+with its criteria and the units it covers, so that decisions are checked against them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from engine.intake.evidence import BINDING_SHEET
+from engine.outputs.xlsxstyle import (
+    AMBER,
+    BOLD,
+    GREEN,
+    POINTS,
+    RED,
+    TITLE_FONT,
+    WRAP,
+    cell,
+    header_row,
+    last_cell,
+    print_setup,
+    set_widths,
+)
+from engine.review.recheck import KIND_LABELS, RecheckResult
+
+DECISION_SHEET = "Quyết định"
+DISCREPANCY_SHEET = "Sai lệch"
+DECISIONS = {"Công nhận": "recognised", "Không công nhận": "not_recognised", "Tạm hoãn": "deferred"}
+DECISION_COLUMNS = [
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Nhóm thẩm định",
+    "Năm",
+    "Điểm của tổ",
+    "Kết quả của tổ",
+    "Điểm phúc tra",
+    "Kết quả phúc tra",
+    "Số sai lệch",
+    "Sửa tay",
+    "Quyết định",
+    "Số quyết định",
+    "Ngày quyết định",
+    "Lý do",
+]
+
+
+def _result(value: Any) -> str:
+    if value is True:
+        return "Đạt chuẩn"
+    if value is False:
+        return "Chưa đạt"
+    return "" if value is None else str(value)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return _result(value)
+    return value
+
+
+def write_recheck(handle: BinaryIO, result: RecheckResult) -> None:
+    wb = Workbook(write_only=True)
+    _summary(wb, result)
+    _discrepancies(wb, result)
+    _decisions(wb, result)
+    _info(wb, result)
+    bind = wb.create_sheet(BINDING_SHEET)
+    bind.sheet_state = "hidden"
+    for key, value in [
+        ("kind", "recheck"),
+        ("schema_version", str(result.schema_version)),
+        ("criteria", result.criteria.id),
+        ("version", result.criteria.version),
+        ("sha256", result.criteria.sha256),
+        ("team_sha256", result.team_file["sha256"]),
+        ("sheet.decisions", DECISION_SHEET),
+    ]:
+        bind.append([key, value])
+    bind.append([])
+    bind.append(["unit", "year"])
+    for u in result.units:
+        bind.append([u.code, u.year])
+    wb.save(handle)
+
+
+def _summary(wb: Workbook, r: RecheckResult) -> None:
+    ws = wb.create_sheet("Tổng hợp")
+    set_widths(ws, [36, 11, 16, 18, 12])
+    print_setup(ws, "4:4")
+    changed = sum(g.recognition_changed for g in r.groups)
+    ws.append([cell(ws, "Kết quả phúc tra điểm “Chính quyền thân thiện”", font=TITLE_FONT, border=False)])
+    ws.append(
+        [
+            cell(
+                ws,
+                f"{len(r.discrepancies)} sai lệch ở "
+                f"{sum(1 for u in r.units if u.discrepancies)}/{len(r.units)} "
+                f"đơn vị; {changed} đơn vị đổi kết quả công nhận; {r.seal.units_edited} đơn vị bị sửa tay",
+                font=BOLD,
+                border=False,
+            )
+        ]
+    )
+    ws.append([])
+    ws.append(
+        header_row(
+            ws, ["Nhóm thẩm định", "Số đơn vị", "Đơn vị có sai lệch", "Đổi kết quả công nhận", "Sửa tay"]
+        )
+    )
+    for g in r.groups:
+        ws.append(
+            [
+                cell(ws, g.group),
+                cell(ws, g.units),
+                cell(ws, g.with_discrepancies, fill=AMBER if g.with_discrepancies else None),
+                cell(ws, g.recognition_changed, fill=RED if g.recognition_changed else None),
+                cell(ws, g.hand_edited, fill=RED if g.hand_edited else None),
+            ]
+        )
+    ws.append(
+        [
+            cell(ws, "Toàn tỉnh", font=BOLD),
+            cell(ws, sum(g.units for g in r.groups), font=BOLD),
+            cell(ws, sum(g.with_discrepancies for g in r.groups), font=BOLD),
+            cell(ws, changed, font=BOLD),
+            cell(ws, sum(g.hand_edited for g in r.groups), font=BOLD),
+        ]
+    )
+    ws.append([])
+    ws.append([cell(ws, "Sai lệch theo loại", font=BOLD, border=False)])
+    ws.append(header_row(ws, ["Loại sai lệch", "Số lượng"]))
+    for kind, label in KIND_LABELS.items():
+        n = sum(1 for d in r.discrepancies if d.kind == kind)
+        if n:
+            ws.append([cell(ws, label), cell(ws, n)])
+
+
+def _discrepancies(wb: Workbook, r: RecheckResult) -> None:
+    ws = wb.create_sheet(DISCREPANCY_SHEET)
+    set_widths(ws, [11, 24, 20, 22, 46, 16, 16, 11, 22])
+    ws.freeze_panes = "C2"
+    print_setup(ws)
+    columns = [
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Nhóm thẩm định",
+        "Loại sai lệch",
+        "Nội dung",
+        "Giá trị của tổ",
+        "Giá trị phúc tra",
+        "Chênh lệch",
+        "Vị trí trong sổ của tổ",
+    ]
+    ws.append(header_row(ws, columns))
+    severe = {"hand_edit", "recognition", "unit_added", "unit_missing", "file_hash"}
+    for d in r.discrepancies:
+        ws.append(
+            [
+                cell(ws, d.unit),
+                cell(ws, d.name),
+                cell(ws, d.group),
+                cell(ws, KIND_LABELS[d.kind], fill=RED if d.kind in severe else None),
+                cell(ws, d.label, alignment=WRAP),
+                cell(ws, _value(d.team), number_format=POINTS if isinstance(d.team, float) else None),
+                cell(ws, _value(d.province), number_format=POINTS if isinstance(d.province, float) else None),
+                cell(ws, d.difference, number_format=POINTS),
+                cell(ws, d.where),
+            ]
+        )
+    ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(r.discrepancies) + 1)}"
+
+
+def _decisions(wb: Workbook, r: RecheckResult) -> None:
+    ws = wb.create_sheet(DECISION_SHEET)
+    set_widths(ws, [11, 24, 20, 7, 9, 12, 9, 12, 9, 8, 17, 16, 14, 40])
+    ws.freeze_panes = "C2"
+    print_setup(ws)
+    ws.append(header_row(ws, DECISION_COLUMNS))
+    for u in r.units:
+        edited = "Có" if u.hand_edited else "Không"
+        ws.append(
+            [
+                cell(ws, u.code),
+                cell(ws, u.name),
+                cell(ws, u.group),
+                cell(ws, u.year),
+                cell(ws, u.team_total, number_format=POINTS),
+                cell(ws, _result(u.team_recognised)),
+                cell(ws, u.province_total, number_format=POINTS),
+                cell(ws, _result(u.province_recognised)),
+                cell(ws, u.discrepancies, fill=AMBER if u.discrepancies else None),
+                cell(ws, edited, fill=RED if u.hand_edited else None),
+                cell(ws, None),
+                cell(ws, None),
+                cell(ws, None, number_format="DD/MM/YYYY"),
+                cell(ws, None, alignment=WRAP),
+            ]
+        )
+    rows = len(r.units) + 1
+    ws.auto_filter.ref = f"A1:{last_cell(len(DECISION_COLUMNS), rows)}"
+    if r.units:
+        dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=True)
+        dv.promptTitle, dv.prompt = "Quyết định", "Chọn Công nhận, Không công nhận hoặc Tạm hoãn."
+        dv.errorTitle, dv.error = "Giá trị không hợp lệ", "Chỉ chọn một mục trong danh sách."
+        dv.showInputMessage = dv.showErrorMessage = True
+        dv.add(f"K2:K{rows}")
+        ws.data_validations.append(dv)
+        date = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True)
+        date.prompt, date.error = "Ngày quyết định, ví dụ 15/12/2024.", "Cần một ngày hợp lệ."
+        date.showInputMessage = date.showErrorMessage = True
+        date.add(f"M2:M{rows}")
+        ws.data_validations.append(date)
+        for text, fill in (("Đạt chuẩn", GREEN), ("Chưa đạt", RED)):
+            ws.conditional_formatting.add(
+                f"F2:F{rows}", CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill)
+            )
+            ws.conditional_formatting.add(
+                f"H2:H{rows}", CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill)
+            )
+
+
+def _info(wb: Workbook, r: RecheckResult) -> None:
+    ws = wb.create_sheet("Thông tin")
+    set_widths(ws, [34, 90])
+    ws.append(header_row(ws, ["Mục", "Giá trị"]))
+    seal = r.seal
+    if not seal.present:
+        seal_text = "không có (sổ ghi trước định dạng phiên bản 2)"
+    else:
+        seal_text = (
+            f"có; kiểm {seal.units_checked} đơn vị, {seal.units_edited} đơn vị bị sửa tay; "
+            f"bảng niêm phong {'nguyên vẹn' if seal.run_seal_ok else 'đã bị sửa'}"
+        )
+        if seal.parts_unchecked:
+            seal_text += "; không kiểm được phần: " + ", ".join(seal.parts_unchecked)
+    rows: list[tuple[str, str]] = [
+        ("Sổ kết quả của tổ", r.team_file["file"]),
+        ("SHA-256 sổ của tổ", r.team_file["sha256"]),
+        ("Định dạng sổ của tổ", f"phiên bản {r.team_schema_version}"),
+        ("Bộ tiêu chí", f"{r.criteria.id}@{r.criteria.version} — {r.criteria.title}"),
+        ("SHA-256 tệp tiêu chí", r.criteria.sha256),
+        ("Minh chứng dùng để chấm lại", r.evidence_from),
+        *[(f"SHA-256 {e['file']}", e["sha256"]) for e in r.evidence],
+        ("Niêm phong", seal_text),
+        *(
+            [("Sổ kiểm tra thực địa", f"{r.field_file['file']} (sha256 {r.field_file['sha256']})")]
+            if r.field_file
+            else []
+        ),
+        *[("Không tìm thấy", text) for text in r.not_found],
+        ("Phiên bản công cụ", r.tool),
+        ("Thời điểm chạy", r.generated_at),
+        (
+            "Lưu ý",
+            "Niêm phong chỉ cho thấy sổ bị sửa sau khi ghi, không chống được người cố ý làm giả: "
+            "chấm lại từ minh chứng mới là phép kiểm tra.",
+        ),
+    ]
+    for label, value in rows:
+        ws.append([cell(ws, label, font=BOLD), cell(ws, value, alignment=WRAP)])

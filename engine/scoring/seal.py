@@ -1,0 +1,138 @@
+"""The seal: a digest of each unit's scored content, written into every results file.
+
+A results workbook travels from an appraisal team to the province and can be edited on the way.
+Each unit gets three digests, one per sheet that shows it (ranking, criterion points, evidence),
+computed from the values exactly as the cells hold them, so that `cqtt recheck` can recompute them
+from the cells it finds and name the units whose cells no longer match ("edited by hand") and the
+sheet where. The whole run gets one digest over every unit's.
+
+The digests are plain SHA-256 with no secret: they show that a file was edited, they do not stop
+someone who knows how they are made from writing new ones. Re-scoring is the real check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.outputs.xlsxstyle import safe_text
+from engine.rules.model import CriteriaSet
+from engine.scoring.results import UnitResult
+
+PARTS = ("ranking", "criteria", "evidence")
+PART_SHEETS = {"ranking": "Xếp hạng", "criteria": "Chi tiết", "evidence": "Minh chứng"}
+INVALID = "!invalid"  # an evidence value that could not be read, whatever the message said
+
+
+def canonical(value: Any) -> Any:
+    """Numbers to fixed text (six decimals), strings without control characters, recursively:
+    the same value read from JSON or from a re-saved workbook gives the same digest."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return f"{round(float(value), 6):.6f}"
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return safe_text(str(value))
+
+
+def digest(part: str, content: Any) -> str:
+    text = json.dumps(canonical(content), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"cqtt-seal/{part}\n{text}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class UnitContent:
+    """What the seal covers for one unit, the same whether taken from a result or from cells.
+    A part left as None was not found (its sheet deleted) and cannot be checked."""
+
+    code: str
+    ranking: list[Any] | None = None
+    criteria: list[Any] | None = None
+    evidence: list[Any] | None = None
+
+    def digests(self) -> dict[str, str | None]:
+        return {p: None if getattr(self, p) is None else digest(p, getattr(self, p)) for p in PARTS}
+
+
+def ranking_content(
+    code: str,
+    name: str,
+    group: str,
+    total: float | None,
+    group_points: Sequence[float | None],
+    recognised: bool | None,
+    proposed: bool | None,
+    self_score: float | None,
+    rank: int | None,
+    flag_count: int | None,
+) -> list[Any]:
+    return [code, name, group, total, list(group_points), recognised, proposed, self_score, rank, flag_count]
+
+
+def evidence_content(
+    year: int | None,
+    proposed: bool | None,
+    self_score: float | None,
+    group_self_scores: Sequence[float | None],
+    values: Iterable[tuple[str, Any]],
+) -> list[Any]:
+    return [year, proposed, self_score, list(group_self_scores), [[k, v] for k, v in values]]
+
+
+def ranking_of(unit: UnitResult) -> list[Any]:
+    """The ranking part of a unit result (light or full)."""
+    return ranking_content(
+        unit.code,
+        unit.name,
+        unit.group,
+        unit.total,
+        [g.points for g in unit.groups],
+        unit.recognised,
+        unit.proposed,
+        unit.self_score,
+        unit.rank,
+        len(unit.flags),
+    )
+
+
+def content_of(cs: CriteriaSet, unit: UnitResult) -> UnitContent:
+    """The sealed content of a full unit result (criteria and evidence present)."""
+    values = [
+        (d.id, INVALID if d.id in unit.evidence_invalid else unit.values.get(d.id)) for d in cs.evidence
+    ]
+    return UnitContent(
+        code=unit.code,
+        ranking=ranking_of(unit),
+        criteria=[[r.id, r.points] for r in unit.criteria],
+        evidence=evidence_content(
+            unit.year, unit.proposed, unit.self_score, [g.self_score for g in unit.groups], values
+        ),
+    )
+
+
+def run_seal(criteria_sha256: str, unit_seals: dict[str, dict[str, str]]) -> str:
+    """One digest over every unit's, in unit-code order, bound to the criteria file."""
+    rows = [[code, *(unit_seals[code].get(p) for p in PARTS)] for code in sorted(unit_seals)]
+    return hashlib.sha256(
+        f"cqtt-seal/run\n{criteria_sha256}\n{json.dumps(rows, separators=(',', ':'))}".encode()
+    ).hexdigest()
+
+
+@dataclass
+class SealCheck:
+    """The outcome of checking one file's seal."""
+
+    present: bool
+    whole_ok: bool | None = None
+    edited: dict[str, list[str]] = field(default_factory=dict)  # unit -> parts that differ
+    unchecked: list[str] = field(default_factory=list)  # parts whose sheet is missing
+    removed: list[str] = field(default_factory=list)  # sealed units no longer in the file
+    added: list[str] = field(default_factory=list)  # units in the file that were never sealed
