@@ -1,0 +1,373 @@
+"""The province's re-check: re-scoring a team's results, the seal, the field sample, decisions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from cli import main
+from engine.review.field import Candidate, draw, unit_key
+from engine.rules.model import SampleWeights
+
+ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "samples" / "bac-giang-2024.xlsx"
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A team's untouched results, workbook and JSON, from the bundled sample."""
+    folder = tmp_path_factory.mktemp("team")
+    xlsx, out = folder / "team.xlsx", folder / "team.json"
+    result = CliRunner().invoke(
+        main, ["score", str(SAMPLE), "--criteria", "bac-giang@2024", "-o", str(xlsx), "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return xlsx, out
+
+
+def _recheck(tmp_path: Path, *args: str) -> tuple[int, str, dict]:
+    out = tmp_path / "recheck.json"
+    result = CliRunner().invoke(main, ["recheck", *args, "--json", str(out), "--force"])
+    data = json.loads(out.read_text("utf-8")) if out.exists() else {}
+    return result.exit_code, result.output, data
+
+
+def _kinds(data: dict) -> set[tuple[str, str]]:
+    return {(d["unit"], d["kind"]) for d in data["discrepancies"]}
+
+
+def test_untouched_workbook_and_json_have_no_discrepancy(scored, tmp_path: Path) -> None:
+    xlsx, out = scored
+    for path in (xlsx, out):
+        code, output, data = _recheck(tmp_path, str(path))
+        assert code == 0, output
+        assert data["discrepancies"] == []
+        assert data["seal"]["present"] and data["seal"]["run_seal_ok"]
+        assert data["seal"]["units_checked"] == 195
+
+
+def test_rescoring_from_the_evidence_files_agrees_with_the_workbook(scored, tmp_path: Path) -> None:
+    code, output, data = _recheck(tmp_path, str(scored[0]), "--evidence", str(SAMPLE))
+    assert code == 0, output
+    assert data["evidence_from"] == str(SAMPLE)
+
+
+def _ranking_row(ws, code: str) -> int:
+    for row in ws.iter_rows(min_row=2):
+        if row[1].value == code:
+            return row[0].row
+    raise AssertionError(code)
+
+
+def test_hand_edits_are_each_found_where_they_were_made(scored, tmp_path: Path) -> None:
+    book = load_workbook(scored[0])
+    ranking = book["Xếp hạng"]
+    total_unit, total_row = ranking["B5"].value, 5
+    true_total = ranking["E5"].value
+    ranking["E5"] = true_total - 7  # a total typed over
+    detail = book["Chi tiết"]
+    criterion_unit, criterion_id = detail["A40"].value, detail["D40"].value
+    detail["G40"] = detail["G40"].value + 1  # a criterion's points changed
+    deleted_unit = ranking["B9"].value
+    ranking.delete_rows(9)  # a row deleted
+    # Things people do that are not edits of scores: sort, hide, widen, comment, rename.
+    ranking.column_dimensions["C"].hidden = True
+    ranking.column_dimensions["E"].width = 30
+    book["Minh chứng"].title = "MC đã xem"
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+
+    code, output, data = _recheck(tmp_path, str(edited))
+    assert code == 3, output
+    assert _kinds(data) == {
+        (total_unit, "total"),
+        (total_unit, "hand_edit"),
+        (criterion_unit, "criterion_points"),
+        (criterion_unit, "hand_edit"),
+        (deleted_unit, "unit_missing"),
+        (deleted_unit, "hand_edit"),
+    }
+    by = {(d["unit"], d["kind"]): d for d in data["discrepancies"]}
+    total = by[(total_unit, "total")]
+    assert total["where"] == f"Xếp hạng!E{total_row}"
+    assert total["team"] == pytest.approx(true_total - 7)
+    assert total["province"] == pytest.approx(true_total)
+    assert total["difference"] == pytest.approx(-7)
+    crit = by[(criterion_unit, "criterion_points")]
+    assert crit["item"] == criterion_id and crit["where"] == "Chi tiết!G40"
+    assert "đã bị xóa" in by[(deleted_unit, "hand_edit")]["label"]
+    assert data["seal"]["units_edited"] == 3
+
+
+def test_a_resorted_workbook_is_not_an_edit(scored, tmp_path: Path) -> None:
+    book = load_workbook(scored[0])
+    ws = book["Xếp hạng"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    rows.sort(key=lambda r: str(r[2]))  # sorted by name, as someone looking for a commune would
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c).value = value  # ws.cell(r, c, None) would leave the old value
+    path = tmp_path / "sorted.xlsx"
+    book.save(path)
+    code, output, data = _recheck(tmp_path, str(path))
+    assert code == 0, output
+
+
+def test_seal_detects_an_edit_even_without_a_score_change(scored, tmp_path: Path) -> None:
+    book = load_workbook(scored[0])
+    ws = book["Xếp hạng"]
+    unit = ws["B3"].value
+    ws["C3"] = "Xã Đổi Tên"  # not a score, but not what was scored either
+    path = tmp_path / "renamed-unit.xlsx"
+    book.save(path)
+    code, _, data = _recheck(tmp_path, str(path))
+    assert code == 3
+    assert _kinds(data) == {(unit, "hand_edit")}
+
+
+def test_json_total_edited(scored, tmp_path: Path) -> None:
+    data = json.loads(scored[1].read_text("utf-8"))
+    unit = data["units"][3]
+    unit["total"] += 2
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    code, _, out = _recheck(tmp_path, str(path))
+    assert code == 3
+    assert _kinds(out) == {(unit["code"], "total"), (unit["code"], "hand_edit")}
+    assert [d["where"] for d in out["discrepancies"] if d["kind"] == "total"] == ["units[3].total"]
+
+
+def test_schema_1_json_is_still_read(scored, tmp_path: Path) -> None:
+    """Results written before the schema version existed: no version, no exact values, no seal."""
+    data = json.loads(scored[1].read_text("utf-8"))
+    del data["schema_version"], data["seal"]
+    for unit in data["units"]:
+        del unit["values"], unit["seal"]
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    code, output, out = _recheck(tmp_path, str(path))
+    assert out["team_schema_version"] == 1
+    assert out["seal"]["present"] is False
+    assert "định dạng cũ" in output
+    assert code == 0, out["discrepancies"][:3]
+
+
+def test_schema_1_workbook_is_still_read(scored, tmp_path: Path) -> None:
+    book = load_workbook(scored[0])
+    del book["_cqtt"]
+    path = tmp_path / "v1.xlsx"
+    book.save(path)
+    code, output, out = _recheck(tmp_path, str(path))
+    assert out["team_schema_version"] == 1 and out["seal"]["present"] is False
+    assert code == 0, output
+
+
+def test_a_newer_schema_is_refused_with_one_line(scored, tmp_path: Path) -> None:
+    data = json.loads(scored[1].read_text("utf-8"))
+    data["schema_version"] = 99
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(data), "utf-8")
+    code, output, _ = _recheck(tmp_path, str(path))
+    assert code == 1
+    assert output.strip().splitlines()[-1] == (
+        f"Lỗi: {path}: phiên bản định dạng kết quả 99 mới hơn công cụ này; hãy cập nhật cqtt"
+    )
+
+
+def test_other_criteria_hash_stops_unless_criteria_is_named(scored, tmp_path: Path) -> None:
+    data = json.loads(scored[1].read_text("utf-8"))
+    data["criteria"]["sha256"] = "0" * 64
+    path = tmp_path / "other-hash.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    code, output, _ = _recheck(tmp_path, str(path))
+    assert code == 1
+    assert "khác tệp mà kết quả đã dùng (sha256 000000000000…); dùng --criteria" in output
+    code, output, out = _recheck(tmp_path, str(path), "--criteria", "bac-giang@2024")
+    assert code == 3
+    assert [d["kind"] for d in out["discrepancies"]] == ["file_hash"]
+
+
+def test_evidence_file_that_differs_from_the_workbook(scored, tmp_path: Path) -> None:
+    book = load_workbook(SAMPLE)
+    ws = book["Nhập liệu"]
+    header = [c.value for c in ws[3]]
+    col = header.index("so_tin_bai_tuyen_truyen") + 1
+    unit = ws.cell(4, 1).value
+    ws.cell(4, col, 0)
+    changed = tmp_path / "bac-giang-2024.xlsx"  # same name as the file the team scored
+    book.save(changed)
+    code, _, out = _recheck(tmp_path, str(scored[0]), "--evidence", str(changed))
+    assert code == 3
+    kinds = Counter(d["kind"] for d in out["discrepancies"])
+    assert kinds["file_hash"] == 1
+    ev = [d for d in out["discrepancies"] if d["kind"] == "evidence_value"]
+    assert [(d["unit"], d["item"], d["province"]) for d in ev] == [
+        (unit, "so_tin_bai_tuyen_truyen", "0 tin/bài/buổi")
+    ]
+    assert ev[0]["where"].startswith("Minh chứng!")
+
+
+def test_a_template_is_not_a_results_file(tmp_path: Path) -> None:
+    template = tmp_path / "mau.xlsx"
+    CliRunner().invoke(main, ["template", "--criteria", "bac-giang@2024", "-o", str(template)])
+    code, output, _ = _recheck(tmp_path, str(template))
+    assert code == 1
+    assert f"Lỗi: {template}: đây là mẫu nhập minh chứng, không phải sổ kết quả chấm điểm" in output
+
+
+def test_recheck_workbook_sheets_and_decision_dropdown(scored, tmp_path: Path) -> None:
+    out = tmp_path / "phuc-tra.xlsx"
+    result = CliRunner().invoke(main, ["recheck", str(scored[0]), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert book.sheetnames == ["Tổng hợp", "Sai lệch", "Quyết định", "Thông tin", "_cqtt"]
+    ws = book["Quyết định"]
+    assert ws.max_row == 196
+    (dv,) = [d for d in ws.data_validations.dataValidation if d.type == "list"]
+    assert dv.formula1 == '"Công nhận,Không công nhận,Tạm hoãn"'
+    assert book["Sai lệch"].freeze_panes == "C2"
+
+
+# -- field sample ---------------------------------------------------------------------------------
+def test_sample_is_reproducible_and_recorded(scored, tmp_path: Path) -> None:
+    runs = []
+    for name in ("a", "b"):
+        out, js = tmp_path / f"{name}.xlsx", tmp_path / f"{name}.json"
+        result = CliRunner().invoke(
+            main, ["sample", str(scored[0]), "--n", "8", "--seed", "2024", "-o", str(out), "--json", str(js)]
+        )
+        assert result.exit_code == 0, result.output
+        runs.append(json.loads(js.read_text("utf-8")))
+    assert [u["code"] for u in runs[0]["units"]] == [u["code"] for u in runs[1]["units"]]
+    assert runs[0]["seed"] == 2024 and runs[0]["weights"]["borderline"] == 3
+    # a third party can redo the draw from what is recorded
+    for u in runs[0]["units"]:
+        assert u["key"] == pytest.approx(unit_key(2024, u["code"], u["weight"]))
+    other = CliRunner().invoke(
+        main, ["sample", str(scored[0]), "--n", "8", "--seed", "7", "-o", str(tmp_path / "c.xlsx"),
+               "--json", str(tmp_path / "c.json")],
+    )  # fmt: skip
+    assert other.exit_code == 0
+    assert [u["code"] for u in json.loads((tmp_path / "c.json").read_text())["units"]] != [
+        u["code"] for u in runs[0]["units"]
+    ]
+
+
+def test_riskier_units_are_drawn_more_often() -> None:
+    weights = SampleWeights()
+    candidates = [Candidate(f"{i:05d}", f"X{i}", "g", 90.0) for i in range(20)]
+    candidates[0].risks = ["borderline", "self_score_inflated"]  # weight 6
+    candidates[1].risks = ["few_respondents"]  # weight 2
+    counts: Counter[str] = Counter()
+    for seed in range(2000):
+        counts.update(d.code for d in draw(candidates, weights, 3, seed))
+    plain = sum(counts[c.code] for c in candidates[2:]) / 18
+    assert counts["00000"] > 1.8 * counts["00001"] > 1.8 * 0.9 * plain
+    assert counts["00001"] > 1.2 * plain
+
+
+def test_filled_field_workbook_changes_the_scores(scored, tmp_path: Path) -> None:
+    field = tmp_path / "field.xlsx"
+    js = tmp_path / "field.json"
+    result = CliRunner().invoke(
+        main, ["sample", str(scored[0]), "--n", "2", "--seed", "1", "-o", str(field), "--json", str(js)]
+    )
+    assert result.exit_code == 0, result.output
+    book = load_workbook(field)
+    ws = book["Kiểm tra thực địa"]
+    target = None
+    for row in ws.iter_rows():
+        if row[1].value == "khong_sach_nhieu" or (target is None and row[1].value == "phat_thanh_khoan_7_12"):
+            target = row
+    assert target is not None
+    unit, fid = target[0].value, target[1].value
+    target[4].value = "Không"
+    filled = tmp_path / "field-filled.xlsx"
+    book.save(filled)
+    code, output, out = _recheck(tmp_path, str(scored[0]), "--field", str(filled))
+    assert code == 3, output
+    checks = [d for d in out["discrepancies"] if d["kind"] == "field_check"]
+    assert [(d["unit"], d["item"], d["team"], d["province"]) for d in checks] == [(unit, fid, "Có", "Không")]
+    assert any(d["unit"] == unit and d["kind"] == "total" for d in out["discrepancies"])
+
+
+def test_a_bad_verified_value_names_its_cell(scored, tmp_path: Path) -> None:
+    field = tmp_path / "field.xlsx"
+    CliRunner().invoke(main, ["sample", str(scored[0]), "--n", "1", "--seed", "1", "-o", str(field)])
+    book = load_workbook(field)
+    book["Kiểm tra thực địa"]["E5"] = "có lẽ"
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    code, output, _ = _recheck(tmp_path, str(scored[0]), "--field", str(bad))
+    assert code == 1
+    assert f"{bad}, sheet “Kiểm tra thực địa”, dòng 5, cột “Giá trị kiểm tra thực tế”: giá trị “có lẽ”:" in output
+
+
+# -- decisions ------------------------------------------------------------------------------------
+def _recheck_book(scored, tmp_path: Path) -> Path:
+    out = tmp_path / "phuc-tra.xlsx"
+    result = CliRunner().invoke(main, ["recheck", str(scored[0]), "-o", str(out)])
+    assert result.exit_code == 0
+    return out
+
+
+def test_decisions_read_back(scored, tmp_path: Path) -> None:
+    import datetime as dt
+
+    book = load_workbook(_recheck_book(scored, tmp_path))
+    ws = book["Quyết định"]
+    ws["K2"], ws["L2"], ws["M2"], ws["N2"] = "Công nhận", "123/QĐ-UBND", dt.datetime(2024, 12, 15), "Đạt"
+    ws["K3"] = "Tạm hoãn"
+    filled = tmp_path / "filled.xlsx"
+    book.save(filled)
+    out = tmp_path / "qd.json"
+    result = CliRunner().invoke(main, ["decisions", str(filled), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text("utf-8"))
+    first = data["decisions"][0]
+    assert (first["unit"], first["decision"], first["number"], first["date"], first["year"]) == (
+        ws["A2"].value, "recognised", "123/QĐ-UBND", "2024-12-15", 2024,
+    )  # fmt: skip
+    assert data["decisions"][1]["decision"] == "deferred"
+    assert len(data["undecided"]) == 193
+
+
+def test_decisions_with_bad_rows_are_all_reported(scored, tmp_path: Path) -> None:
+    book = load_workbook(_recheck_book(scored, tmp_path))
+    ws = book["Quyết định"]
+    ws["K2"] = "Công nhận"  # no number, no date
+    ws["K3"] = "Đồng ý"  # not in the list
+    ws["A4"], ws["K4"], ws["L4"], ws["M4"] = "99999", "Không công nhận", "5/QĐ", "31/02/2024"
+    filled = tmp_path / "bad.xlsx"
+    book.save(filled)
+    out = tmp_path / "qd.json"
+    result = CliRunner().invoke(main, ["decisions", str(filled), "--json", str(out)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    where = f"{filled}, sheet “Quyết định”"
+    assert f"{where}, dòng 2, cột “L — Số quyết định”: quyết định “Công nhận” cần số quyết định" in lines
+    assert f"{where}, dòng 2, cột “M — Ngày quyết định”: quyết định “Công nhận” cần ngày quyết định" in lines
+    assert (
+        f"{where}, dòng 3, cột “K — Quyết định”: giá trị “Đồng ý”: chọn “Công nhận”, “Không công nhận” "
+        "hoặc “Tạm hoãn”"
+    ) in lines
+    assert f"{where}, dòng 4, cột “A — Mã đơn vị”: giá trị “99999”: đơn vị không có trong lần phúc tra này" in lines
+    assert (
+        f"{where}, dòng 4, cột “M — Ngày quyết định”: giá trị “31/02/2024”: ngày không hợp lệ (ghi ví dụ 15/12/2024)"
+    ) in lines
+    assert lines[-1] == "Lỗi: sheet quyết định có 5 lỗi; chưa ghi quyết định nào"
+    assert not out.exists()
+
+
+def test_results_copy_is_not_modified_by_recheck(scored, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.xlsx"
+    shutil.copy(scored[0], copy)
+    before = copy.read_bytes()
+    _recheck(tmp_path, str(copy))
+    assert copy.read_bytes() == before
