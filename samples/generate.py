@@ -261,6 +261,39 @@ def bad_cells_csv() -> str:
     return out.getvalue()
 
 
+TEAM_RESULTS = "bac-giang-2024-to-tham-dinh.xlsx"
+
+
+def team_results(rng: random.Random) -> None:
+    """A team's results workbook as it might reach the province, with three seeded hand edits:
+    a total typed over (raised past the threshold), one criterion's points changed, and one row
+    deleted from the ranking. `cqtt recheck` on it must list exactly these and exit 3."""
+    import tempfile
+
+    from openpyxl import load_workbook
+
+    from engine import jobs
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / TEAM_RESULTS
+        jobs.score([HERE / "bac-giang-2024.xlsx"], "bac-giang@2024", None, path, None)
+        book = load_workbook(path)
+    ranking = book["Xếp hạng"]
+    rows = list(ranking.iter_rows(min_row=2))
+    below = [r for r in rows if isinstance(r[4].value, float) and 80 <= r[4].value < 85]
+    typed_over = rng.choice(below)
+    typed_over[4].value = round(typed_over[4].value + 6, 2)
+    detail = book["Chi tiết"]
+    scored = [r for r in detail.iter_rows(min_row=2) if r[6].value and r[6].value < r[7].value]
+    changed = rng.choice(scored)
+    changed[6].value = changed[7].value
+    deleted = rng.choice([r for r in rows if r is not typed_over])
+    ranking.delete_rows(deleted[0].row)
+    out = io.BytesIO()
+    book.save(out)
+    _write(HERE / TEAM_RESULTS, out.getvalue())
+
+
 def main() -> None:
     units_bg = read_units(HERE / "units" / "bac-giang.csv")
     for version, year in (("2024", 2024), ("2023", 2023)):
@@ -304,6 +337,7 @@ def main() -> None:
         )
     _write(HERE / "hung-yen-2025.csv", out.getvalue().encode("utf-8"))
     _write(HERE / "bad-cells.csv", bad_cells_csv().encode("utf-8"))
+    team_results(random.Random(SEED + 7))
 
 
 if __name__ == "__main__":

@@ -371,3 +371,17 @@ def test_results_copy_is_not_modified_by_recheck(scored, tmp_path: Path) -> None
     before = copy.read_bytes()
     _recheck(tmp_path, str(copy))
     assert copy.read_bytes() == before
+
+
+def test_bundled_team_sample_lists_exactly_its_seeded_edits(tmp_path: Path) -> None:
+    """samples/generate.py seeds three hand edits: a total typed over, a criterion's points
+    changed, a ranking row deleted. The re-check must find those and nothing else."""
+    team = ROOT / "samples" / "bac-giang-2024-to-tham-dinh.xlsx"
+    code, output, data = _recheck(tmp_path, str(team), "--evidence", str(SAMPLE))
+    assert code == 3, output
+    kinds = Counter(d["kind"] for d in data["discrepancies"])
+    assert kinds == {"total": 1, "criterion_points": 1, "unit_missing": 1, "hand_edit": 3}
+    units = {d["unit"] for d in data["discrepancies"]}
+    assert len(units) == 3
+    total = next(d for d in data["discrepancies"] if d["kind"] == "total")
+    assert total["difference"] == pytest.approx(6)
