@@ -114,3 +114,34 @@ def test_template_opens_with_its_headers_and_units(tmp_path: Path, bg2024) -> No
     assert entry[1][0] == "Mã đơn vị"
     assert [r[0] for r in entry[3 : 3 + len(units)]] == [u.code for u in units]
     assert any("Mẫu nhập minh chứng" in r[0] for r in sheets["Hướng dẫn"] if r)
+
+
+def test_recheck_and_field_workbooks_open_with_their_rows(tmp_path: Path) -> None:
+    team = ROOT / "samples/bac-giang-2024-to-tham-dinh.xlsx"
+    recheck, field = tmp_path / "phuc-tra.xlsx", tmp_path / "thuc-dia.xlsx"
+    outcome = jobs.recheck(team, None, None, None, recheck, None)
+    jobs.sample(team, None, 3, 2024, field, None)
+    sheets = convert(recheck, tmp_path / "csv-recheck")
+    rows = sheets["Sai lệch"]
+    assert rows[0][:4] == ["Mã đơn vị", "Tên đơn vị", "Nhóm thẩm định", "Loại sai lệch"]
+    assert [r[0] for r in rows[1:]] == [d.unit for d in outcome.result.discrepancies]
+    assert len(sheets["Quyết định"]) - 1 == len(outcome.result.units)
+    field_rows = convert(field, tmp_path / "csv-field")["Kiểm tra thực địa"]
+    assert sum(1 for r in field_rows if r and r[0] == "Mã đơn vị") == 3
+
+
+def test_a_results_workbook_resaved_by_libreoffice_keeps_its_seal(tmp_path: Path) -> None:
+    """Opening and saving the workbook in a spreadsheet application is not an edit."""
+    xlsx = tmp_path / "ket-qua.xlsx"
+    jobs.score([ROOT / "samples/bac-giang-2024.xlsx"], "bac-giang@2024", None, xlsx, None)
+    out = tmp_path / "resaved"
+    profile = out / "profile"
+    done = subprocess.run(
+        [SOFFICE or "soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+         "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(xlsx)],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    outcome = jobs.recheck(out / "ket-qua.xlsx", None, None, None, None, None)
+    assert outcome.result.discrepancies == []
+    assert outcome.result.seal.present and outcome.result.seal.units_edited == 0

@@ -306,7 +306,10 @@ def test_a_bad_verified_value_names_its_cell(scored, tmp_path: Path) -> None:
     book.save(bad)
     code, output, _ = _recheck(tmp_path, str(scored[0]), "--field", str(bad))
     assert code == 1
-    assert f"{bad}, sheet “Kiểm tra thực địa”, dòng 5, cột “Giá trị kiểm tra thực tế”: giá trị “có lẽ”:" in output
+    assert (
+        f"{bad}, sheet “Kiểm tra thực địa”, dòng 5, cột “Giá trị kiểm tra thực tế”: giá trị “có lẽ”:"
+        in output
+    )
 
 
 # -- decisions ------------------------------------------------------------------------------------
@@ -357,9 +360,13 @@ def test_decisions_with_bad_rows_are_all_reported(scored, tmp_path: Path) -> Non
         f"{where}, dòng 3, cột “K — Quyết định”: giá trị “Đồng ý”: chọn “Công nhận”, “Không công nhận” "
         "hoặc “Tạm hoãn”"
     ) in lines
-    assert f"{where}, dòng 4, cột “A — Mã đơn vị”: giá trị “99999”: đơn vị không có trong lần phúc tra này" in lines
     assert (
-        f"{where}, dòng 4, cột “M — Ngày quyết định”: giá trị “31/02/2024”: ngày không hợp lệ (ghi ví dụ 15/12/2024)"
+        f"{where}, dòng 4, cột “A — Mã đơn vị”: giá trị “99999”: đơn vị không có trong lần phúc tra này"
+        in lines
+    )
+    assert (
+        f"{where}, dòng 4, cột “M — Ngày quyết định”: giá trị “31/02/2024”: "
+        "ngày không hợp lệ (ghi ví dụ 15/12/2024)"
     ) in lines
     assert lines[-1] == "Lỗi: sheet quyết định có 5 lỗi; chưa ghi quyết định nào"
     assert not out.exists()
@@ -385,3 +392,18 @@ def test_bundled_team_sample_lists_exactly_its_seeded_edits(tmp_path: Path) -> N
     assert len(units) == 3
     total = next(d for d in data["discrepancies"] if d["kind"] == "total")
     assert total["difference"] == pytest.approx(6)
+
+
+def test_readme_recheck_output_is_what_the_command_prints(tmp_path: Path, monkeypatch) -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    shown = re.findall(r"```text\n(.*?)\n```", readme, re.S)[1].splitlines()
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(
+        main,
+        ["recheck", "samples/bac-giang-2024-to-tham-dinh.xlsx", "--evidence", "samples/bac-giang-2024.xlsx",
+         "--json", str(tmp_path / "r.json")],
+    )  # fmt: skip
+    assert result.exit_code == 3
+    assert [line for line in result.output.splitlines() if not line.startswith("Đã ghi")] == shown
