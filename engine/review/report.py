@@ -18,7 +18,6 @@ from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,
     GREEN,
-    POINTS,
     RED,
     TITLE_FONT,
     WRAP,
@@ -30,6 +29,7 @@ from engine.outputs.xlsxstyle import (
 )
 from engine.review.recheck import KIND_LABELS, RecheckResult
 
+EXACT = "0.00"  # a discrepancy of 0.05 must not disappear in a one-decimal format
 DECISION_SHEET = "Quyết định"
 DISCREPANCY_SHEET = "Sai lệch"
 DECISIONS = {"Công nhận": "recognised", "Không công nhận": "not_recognised", "Tạm hoãn": "deferred"}
@@ -144,7 +144,7 @@ def _summary(wb: Workbook, r: RecheckResult) -> None:
 
 def _discrepancies(wb: Workbook, r: RecheckResult) -> None:
     ws = wb.create_sheet(DISCREPANCY_SHEET)
-    set_widths(ws, [11, 24, 20, 22, 46, 16, 16, 11, 22])
+    set_widths(ws, [11, 20, 18, 30, 70, 14, 14, 11, 20])
     ws.freeze_panes = "C2"
     print_setup(ws)
     columns = [
@@ -167,10 +167,10 @@ def _discrepancies(wb: Workbook, r: RecheckResult) -> None:
                 cell(ws, d.name),
                 cell(ws, d.group),
                 cell(ws, KIND_LABELS[d.kind], fill=RED if d.kind in severe else None),
-                cell(ws, d.label, alignment=WRAP),
-                cell(ws, _value(d.team), number_format=POINTS if isinstance(d.team, float) else None),
-                cell(ws, _value(d.province), number_format=POINTS if isinstance(d.province, float) else None),
-                cell(ws, d.difference, number_format=POINTS),
+                cell(ws, d.label),
+                cell(ws, _value(d.team), number_format=EXACT if isinstance(d.team, float) else None),
+                cell(ws, _value(d.province), number_format=EXACT if isinstance(d.province, float) else None),
+                cell(ws, d.difference, number_format=EXACT),
                 cell(ws, d.where),
             ]
         )
@@ -191,9 +191,9 @@ def _decisions(wb: Workbook, r: RecheckResult) -> None:
                 cell(ws, u.name),
                 cell(ws, u.group),
                 cell(ws, u.year),
-                cell(ws, u.team_total, number_format=POINTS),
+                cell(ws, u.team_total, number_format=EXACT),
                 cell(ws, _result(u.team_recognised)),
-                cell(ws, u.province_total, number_format=POINTS),
+                cell(ws, u.province_total, number_format=EXACT),
                 cell(ws, _result(u.province_recognised)),
                 cell(ws, u.discrepancies, fill=AMBER if u.discrepancies else None),
                 cell(ws, edited, fill=RED if u.hand_edited else None),
