@@ -461,24 +461,29 @@ def _contents(
     for code, u in units.items():
         c = contents[code]
         if sheets.get("ranking") is not None and u.in_ranking:
-            c.ranking = ranking_content(
-                code,
-                u.name or "",
-                u.group or "",
-                u.total,
-                [u.groups.get(g.id) for g in cs.groups],
-                u.recognised,
-                u.proposed,
-                u.self_score,
-                u.rank,
-                u.flag_count,
-            )
+            c.ranking = _ranking_of(cs, u)
         if sheets.get("detail") is not None and u.criteria:
             c.criteria = [[cid, points] for cid, points in u.criteria.items()]
     for app in apps or []:
         c = contents.setdefault(app.code, UnitContent(app.code))
         c.evidence = evidence_of(cs, app)
     return contents
+
+
+def _ranking_of(cs: CriteriaSet, u: TeamUnit) -> list[Any]:
+    """The ranking part of the seal for a unit as its file shows it."""
+    return ranking_content(
+        u.code,
+        u.name or "",
+        u.group or "",
+        u.total,
+        [u.groups.get(g.id) for g in cs.groups],
+        u.recognised,
+        u.proposed,
+        u.self_score,
+        u.rank,
+        u.flag_count,
+    )
 
 
 def evidence_of(cs: CriteriaSet, app: Application) -> list[Any]:
@@ -537,18 +542,7 @@ def _read_json(identity: Identity, cs: CriteriaSet) -> TeamResults:
         values = raw.get("values") or {}
         contents[code] = UnitContent(
             code,
-            ranking=ranking_content(
-                code,
-                u.name or "",
-                u.group or "",
-                u.total,
-                [u.groups.get(g.id) for g in cs.groups],
-                u.recognised,
-                u.proposed,
-                u.self_score,
-                u.rank,
-                u.flag_count,
-            ),
+            ranking=_ranking_of(cs, u),
             criteria=[[cid, p] for cid, p in u.criteria.items()],
             evidence=evidence_content(
                 raw.get("year"),
