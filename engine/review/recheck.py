@@ -441,7 +441,8 @@ def _file_hashes(team: TeamResults, paths: list[Path]) -> list[Discrepancy]:
     found = []
     for path in paths:
         expected = recorded.get(path.name)
-        if expected and expected != _sha(path):
+        actual = _sha(path) if expected else None
+        if expected and expected != actual:
             found.append(
                 Discrepancy(
                     unit="(toàn bộ)",
@@ -449,7 +450,7 @@ def _file_hashes(team: TeamResults, paths: list[Path]) -> list[Discrepancy]:
                     item=path.name,
                     label=f"Tệp minh chứng {path.name} khác tệp tổ thẩm định đã chấm",
                     team=expected,
-                    province=_sha(path),
+                    province=actual,
                     where="Thông tin" if team.identity.kind == "xlsx" else "inputs",
                 )
             )
