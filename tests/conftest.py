@@ -42,3 +42,34 @@ def full_unit_2024() -> dict[str, Any]:
 @pytest.fixture()
 def minimal_text() -> str:
     return (DATA / "minimal.yaml").read_text("utf-8")
+
+
+# -- history stores: an SQLite file, and a real PostgreSQL server started for the session ------------
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    import os
+
+    import pgserver
+
+    try:
+        server = pgserver.start()
+    except FileNotFoundError as exc:
+        if os.environ.get("CQTT_REQUIRE_POSTGRES"):
+            pytest.fail(f"CQTT_REQUIRE_POSTGRES is set but the server cannot start: {exc}")
+        pytest.skip(f"PostgreSQL tests skipped: {exc} (apt-get install postgresql)")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+_databases = iter(range(1, 10_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty store on each backend: what `--db` is given."""
+    if request.param == "sqlite":
+        return str(tmp_path / "lich-su.sqlite")
+    server = request.getfixturevalue("pg_server")
+    return server.create_database(f"cqtt_test_{next(_databases)}")

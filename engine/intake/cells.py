@@ -8,6 +8,7 @@ compares strings with numbers without complaint, so nothing untyped may get past
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from typing import Any
@@ -237,3 +238,22 @@ def hint_for(decl: EvidenceDecl) -> str:
         "items": "ghi các mục có, cách nhau bằng dấu chấm phẩy",
         "survey": "ghi “số phiếu hài lòng/tổng số phiếu”, ví dụ 452/500",
     }[decl.type]
+
+
+def parse_date(raw: Any) -> dt.date:
+    """A date as Vietnamese officials write it (15/12/2024, 15-12-2024, 15.12.2024), as ISO
+    (2024-12-15), or a date cell. Raises ValueError for anything else, impossible days included."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = clean_text(raw)
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    if match:
+        day, month, year = map(int, match.groups())
+    else:
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if not match:
+            raise ValueError(f"not a date: {text!r}")
+        year, month, day = map(int, match.groups())
+    return dt.date(year, month, day)

@@ -8,14 +8,13 @@ Rows left without a decision are counted as undecided, not refused.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from engine.errors import CqttError, EvidenceIssue
-from engine.intake.cells import clean_text, is_blank
+from engine.intake.cells import clean_text, is_blank, parse_date
 from engine.intake.evidence import BINDING_SHEET, EvidenceError
 from engine.review.report import DECISION_SHEET, DECISIONS
 
@@ -41,23 +40,6 @@ class DecisionFile(BaseModel):
     criteria: dict[str, str]
     decisions: list[Decision]
     undecided: list[str]
-
-
-def _date(raw: Any) -> dt.date | None:
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    text = clean_text(raw)
-    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
-    if match:
-        day, month, year = map(int, match.groups())
-    else:
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-        if not match:
-            raise ValueError
-        year, month, day = map(int, match.groups())
-    return dt.date(year, month, day)
 
 
 def read_decisions(path: Path) -> DecisionFile:
@@ -148,7 +130,7 @@ def read_decisions(path: Path) -> DecisionFile:
             date: dt.date | None = None
             if not is_blank(raw_date):
                 try:
-                    date = _date(raw_date)
+                    date = parse_date(raw_date)
                 except ValueError:
                     issue(
                         number, "Ngày quyết định", raw_date, "ngày không hợp lệ (ghi ví dụ 15/12/2024)", code

@@ -17,7 +17,9 @@ Status = Literal["scored", "not_applicable", "missing_evidence"]
 # Version of the results format (JSON and workbook). 1: files written before the version was
 # recorded (no `schema_version` key, no hidden binding sheet). 2: adds the exact evidence values
 # per unit (`values`), the seal (per unit and for the run) and the workbook's binding sheet.
-# Every reader (`cqtt recheck`, `cqtt sample`) reads every version listed here.
+# Every reader (`cqtt recheck`, `cqtt sample`) reads every version listed here. The optional
+# `history` key (the year before, from a history store) was added within version 2: it is outside
+# the seal and readers that do not know it ignore it.
 RESULTS_SCHEMA = 2
 READABLE_SCHEMAS = (1, 2)
 
@@ -172,6 +174,38 @@ class EvidenceProblem(BaseModel):
     message: str
 
 
+class UnitPrior(BaseModel):
+    """What the history store says of a unit's year before (not sealed: it comes from the store,
+    not from the evidence, so a re-check without the store reads the same seal)."""
+
+    year: int
+    codes: list[str] = Field(default_factory=list)  # the code(s) of that year (old codes if merged)
+    total: float | None = None
+    criteria: str | None = None  # id@version scored under that year
+    recognised: bool | None = None  # by the decision, else by that year's score
+    decision: str | None = None  # the decision's label, or "Thu hồi công nhận"
+    change: float | None = None  # this year's total minus last year's
+    first_recognition: bool = False
+    recognition_lost: bool = False
+    withdrawal_candidate: bool = False  # recognised this year, yet a disqualifier is found now
+    withdrawal_reason: str | None = None
+
+
+class PriorYears(BaseModel):
+    """The year before, from the history store, for the units of a run."""
+
+    year: int
+    units: dict[str, UnitPrior] = Field(default_factory=dict)
+    previous_units: int = 0
+    previous_recognisable: int = 0
+    previous_recognised: int = 0  # by decision, withdrawals excluded
+    previous_share_by_group: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def previous_share(self) -> float | None:
+        return self.previous_recognisable / self.previous_units if self.previous_units else None
+
+
 class RunResult(BaseModel):
     """A scoring run. `units` are ranked and light (no per-criterion detail); `unit.full()` gives
     each unit's complete result, one at a time."""
@@ -185,3 +219,4 @@ class RunResult(BaseModel):
     evidence_problems: list[EvidenceProblem] = Field(default_factory=list)
     inputs: list[dict[str, str]] = Field(default_factory=list)
     seal: str | None = None  # digest over every unit's seal and the criteria file's hash
+    history: PriorYears | None = None  # only when scored with a history store that knows earlier years

@@ -1,0 +1,277 @@
+"""Open a history store: find it, check that it is a cqtt store of this version, create a new one.
+
+Every check that can refuse runs before anything is written, so a file that is not a cqtt
+database, is damaged, or comes from a newer cqtt is reported and left exactly as it was. An older
+store is upgraded only on request (`cqtt db upgrade`), never as a side effect of another command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from engine.errors import CqttError
+from engine.store.schema import store_info
+
+ENV_VAR = "CQTT_DB"
+TIMEOUT_ENV = "CQTT_DB_TIMEOUT"
+DEFAULT_TIMEOUT = 15.0  # seconds to wait for an SQLite file another process is writing
+DEFAULT_NAME = "lich-su.sqlite"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+MIGRATIONS = Path(__file__).parent / "migrations"
+APPLICATION = "cqtt"
+
+
+class StoreError(CqttError):
+    """The history store cannot be used (not a cqtt store, locked, newer, unreachable...)."""
+
+
+def default_location() -> Path:
+    """Where the store lives when neither --db nor CQTT_DB names one: the user's data folder."""
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        base = Path(os.environ["LOCALAPPDATA"])
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "cqtt" / DEFAULT_NAME
+
+
+def resolve_target(db: str | None) -> tuple[str, bool]:
+    """The store to use: the --db value, else CQTT_DB, else the default file. The flag tells
+    whether it is the default location (whose folder may be created)."""
+    if db:
+        return db, False
+    if os.environ.get(ENV_VAR):
+        return os.environ[ENV_VAR], False
+    return str(default_location()), True
+
+
+def _timeout() -> float:
+    raw = os.environ.get(TIMEOUT_ENV)
+    try:
+        return float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        raise StoreError(f"{TIMEOUT_ENV}={raw!r}: cần một số giây, ví dụ 15") from None
+
+
+def _is_url(target: str) -> bool:
+    return "://" in target
+
+
+class Store:
+    """An open store. `write()` gives one transaction (one run, one file of decisions)."""
+
+    def __init__(self, engine: Engine, label: str) -> None:
+        self.engine = engine
+        self.label = label
+        self.dialect = engine.dialect.name
+        self.created = False  # a new store was made by this open
+        self.upgraded_from: str | None = None  # the revision an upgrade started from
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction; on SQLite it takes the write lock at once (BEGIN IMMEDIATE), waiting
+        up to the timeout for another writer, so two writers never deadlock half way."""
+        with self._errors(), self.engine.connect() as conn:
+            conn = conn.execution_options(cqtt_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            raise StoreError(_db_message(self.label, exc)) from None
+
+
+def _db_message(label: str, exc: DBAPIError) -> str:
+    text_ = str(exc.orig).strip() if exc.orig else str(exc)
+    first = text_.splitlines()[0] if text_ else type(exc).__name__
+    if "locked" in first or "busy" in first:
+        return (
+            f"{label}: cơ sở dữ liệu đang bị một tiến trình khác ghi; đã chờ {_timeout():g} giây. "
+            f"Chạy lại khi lệnh kia xong (hoặc đặt {TIMEOUT_ENV} để chờ lâu hơn)"
+        )
+    if "not a database" in first or "malformed" in first:
+        return f"{label}: tệp hỏng hoặc không phải cơ sở dữ liệu SQLite ({first}); không thay đổi gì"
+    return f"{label}: không dùng được cơ sở dữ liệu ({first})"
+
+
+def _sqlite_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": _timeout()})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions begin where cqtt says, below
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("cqtt_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _engine_for(target: str, default: bool) -> tuple[Engine, str]:
+    if _is_url(target):
+        try:
+            url = make_url(target)
+        except ArgumentError:
+            raise StoreError(f"--db {target!r}: địa chỉ cơ sở dữ liệu không hợp lệ") from None
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        label = url.render_as_string(hide_password=True)
+        if url.get_backend_name() == "sqlite":
+            return _engine_for(url.database or "", default)
+        if url.get_backend_name() != "postgresql":
+            raise StoreError(
+                f"{label}: chỉ hỗ trợ SQLite (đường dẫn tệp) và PostgreSQL (postgresql+psycopg://…)"
+            )
+        try:
+            engine = create_engine(url, connect_args={"connect_timeout": 10})
+        except (NoSuchModuleError, ModuleNotFoundError):
+            raise StoreError(
+                f'{label}: cần trình điều khiển PostgreSQL; cài: pip install "cqtt[postgresql]"'
+            ) from None
+        return engine, label
+    path = Path(target)
+    label = str(path)
+    if path.is_dir():
+        raise StoreError(f"{label}: là một thư mục; --db cần đường dẫn một tệp, ví dụ {DEFAULT_NAME}")
+    if path.exists():
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+        if head and head != SQLITE_MAGIC:
+            raise StoreError(
+                f"{label}: không phải cơ sở dữ liệu của cqtt (không phải tệp SQLite); tệp không bị thay "
+                "đổi. Nếu đây là tệp minh chứng, ghi --db=ĐƯỜNG-DẪN hoặc đặt --db sau các tệp"
+            )
+    elif not path.parent.exists():
+        if not default:
+            raise StoreError(f"{label}: thư mục “{path.parent}” không tồn tại")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return _sqlite_engine(path), label
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _revisions(conn: Connection) -> tuple[str | None, str, set[str]]:
+    """The store's schema revision, the newest this cqtt knows, and every one it knows."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config(conn))
+    known = {r.revision for r in script.walk_revisions()}
+    head = script.get_current_head()
+    assert head is not None
+    current = MigrationContext.configure(conn).get_current_revision()
+    return current, head, known
+
+
+def _lock(conn: Connection) -> None:
+    """Serialise creation and upgrades of one store between processes."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(7220250701)"))
+
+
+def _migrate(conn: Connection) -> None:
+    from alembic import command
+
+    command.upgrade(_alembic_config(conn), "head")
+
+
+def _state(conn: Connection, label: str) -> tuple[str, str | None, str]:
+    """("new" | "current" | "older", revision, head), or a StoreError for anything else."""
+    tables = set(inspect(conn).get_table_names())
+    if not tables:
+        _, head, _ = _revisions(conn)
+        return "new", None, head
+    if store_info.name not in tables or "alembic_version" not in tables:
+        shown = ", ".join(sorted(tables)[:5])
+        raise StoreError(
+            f"{label}: không phải cơ sở dữ liệu của cqtt (có các bảng {shown}); không thay đổi gì"
+        )
+    current, head, known = _revisions(conn)
+    if current is None or current not in known:
+        raise StoreError(
+            f"{label}: cơ sở dữ liệu do phiên bản cqtt mới hơn tạo (lược đồ {current}, bản này biết đến "
+            f"{head}); cập nhật cqtt để dùng"
+        )
+    return ("current" if current == head else "older"), current, head
+
+
+def open_store(db: str | None, create: bool = True, upgrade: bool = False) -> Store:
+    """Open the store named by --db (or CQTT_DB, or the default file), creating an empty one."""
+    target, default = resolve_target(db)
+    engine, label = _engine_for(target, default)
+    store = Store(engine, label)
+    try:
+        with store.read() as conn:
+            state, current, head = _state(conn, label)
+        if state == "current":
+            return store
+        if state == "older" and not upgrade:
+            raise StoreError(
+                f"{label}: lược đồ cơ sở dữ liệu cũ ({current}, cần {head}); sao lưu rồi chạy: "
+                f"cqtt db upgrade --db {target}"
+            )
+        if state == "new" and not create:
+            raise StoreError(f"{label}: chưa có cơ sở dữ liệu; ghi kết quả bằng cqtt score … --db trước")
+        with store.write() as conn:
+            _lock(conn)
+            state, current, head = _state(conn, label)  # another process may have done it meanwhile
+            if state != "current":
+                _migrate(conn)
+                store.created = state == "new"
+                store.upgraded_from = current
+            if state == "new":
+                from engine.scoring.engine import tool_version
+
+                conn.execute(
+                    store_info.insert(),
+                    [
+                        {"key": "application", "value": APPLICATION},
+                        {"key": "created_by", "value": tool_version()},
+                    ],
+                )
+        return store
+    except SQLAlchemyError as exc:
+        store.close()
+        raise StoreError(f"{label}: không dùng được cơ sở dữ liệu ({type(exc).__name__}: {exc})") from None
+    except BaseException:
+        store.close()
+        raise
+
+
+def revision(store: Store) -> tuple[str | None, str]:
+    with store.read() as conn:
+        current, head, _ = _revisions(conn)
+        application = conn.execute(
+            select(store_info.c.value).where(store_info.c.key == "application")
+        ).scalar()
+    assert application == APPLICATION
+    return current, head
