@@ -151,6 +151,20 @@ _Group.group_class = _Group
 HELP = {"help_option_names": ["-h", "--help"]}
 
 
+def db_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--db [PATH|URL]: an SQLite file or a PostgreSQL URL; alone, CQTT_DB or the default file."""
+    return click.option(
+        "--db",
+        "db",
+        is_flag=False,
+        flag_value="",
+        default=None,
+        metavar="[TỆP|URL]",
+        help=help_text + " Không ghi giá trị: dùng biến môi trường CQTT_DB, nếu không có thì tệp mặc định "
+        "~/.local/share/cqtt/lich-su.sqlite.",
+    )
+
+
 @click.group(
     cls=_Group,
     context_settings=HELP,
@@ -345,6 +359,7 @@ def _progress_factory(holder: dict[str, Any]) -> Callable[[int], Callable[[int],
 )
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Tệp JSON kết quả.")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+@db_option("Ghi lần chấm vào cơ sở dữ liệu lịch sử và thêm cột so sánh với năm trước.")
 def score(
     evidence: tuple[Path, ...],
     ref: str,
@@ -352,6 +367,7 @@ def score(
     xlsx: Path | None,
     json_path: Path | None,
     force: bool,
+    db: str | None,
 ) -> None:
     """Chấm điểm mọi đơn vị trong các tệp minh chứng (.xlsx, .csv, .yaml, .json).
 
@@ -363,7 +379,7 @@ def score(
     try:
         with _errors():
             outcome = jobs.score(
-                list(evidence), ref, year, xlsx, json_path, force, progress=_progress_factory(holder)
+                list(evidence), ref, year, xlsx, json_path, force, progress=_progress_factory(holder), db=db
             )
     finally:
         if "bar" in holder:
@@ -380,8 +396,39 @@ def score(
             err=True,
         )
     _print_summary(outcome)
+    if outcome.recorded is not None:
+        _print_history(outcome)
     written = [str(p) for p in (xlsx, json_path) if p is not None]
     click.echo(f"Đã ghi: {', '.join(written)}")
+
+
+def _print_history(outcome: jobs.ScoreOutcome) -> None:
+    r, prior = outcome.recorded, outcome.run.history
+    if r.created:
+        click.echo(f"Đã lưu lần chấm số {r.run_id} ({r.units} đơn vị) vào {outcome.store}")
+    else:
+        click.echo(f"Lần chấm này đã có trong {outcome.store} (số {r.run_id}); không ghi thêm")
+    if prior is None:
+        return
+    s = outcome.run.summary
+    if prior.previous_units:
+        click.echo(
+            f"So với năm {prior.year}: đủ điều kiện {_pct(prior.previous_share or 0)} → "
+            f"{_pct(s.recognised_share)}; đã công nhận năm {prior.year}: {prior.previous_recognised}"
+        )
+    units = prior.units.values()
+    rows = [
+        ("Lần đầu đủ điều kiện công nhận", sum(u.first_recognition for u in units)),
+        ("Mất công nhận so với năm trước", sum(u.recognition_lost for u in units)),
+    ]
+    for label, n in rows:
+        click.echo(f"  {label + ':':<34}{n}")
+    candidates = sorted(code for code, u in prior.units.items() if u.withdrawal_candidate)
+    if candidates:
+        click.echo(
+            f"Đề nghị xem xét thu hồi công nhận năm nay ({len(candidates)} đơn vị đã được công nhận nhưng "
+            f"vi phạm điểm liệt): {', '.join(candidates)}"
+        )
 
 
 def _print_summary(outcome: jobs.ScoreOutcome) -> None:
@@ -515,16 +562,25 @@ def recheck(
 )
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Danh sách chọn (JSON).")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+@db_option("Cơ sở dữ liệu lịch sử: đơn vị lần đầu được đề nghị có trọng số cao hơn.")
 def sample(
-    results: Path, n: int, seed: int, ref: str | None, xlsx: Path, json_path: Path | None, force: bool
+    results: Path,
+    n: int,
+    seed: int,
+    ref: str | None,
+    xlsx: Path,
+    json_path: Path | None,
+    force: bool,
+    db: str | None,
 ) -> None:
     """Chọn đơn vị để kiểm tra thực địa, theo trọng số rủi ro, lặp lại được với cùng hạt giống.
 
     Chỉ chọn trong các đơn vị được đề nghị và đủ điều kiện công nhận; đơn vị sát ngưỡng, tự chấm
-    cao, có nhóm vừa đủ mức tối thiểu hoặc ít phiếu khảo sát có trọng số cao hơn.
+    cao, có nhóm vừa đủ mức tối thiểu, ít phiếu khảo sát hoặc (với --db) lần đầu được đề nghị có
+    trọng số cao hơn.
     """
     with _errors():
-        result = jobs.sample(results, ref, n, seed, xlsx, json_path, force)
+        result = jobs.sample(results, ref, n, seed, xlsx, json_path, force, db)
     click.echo(f"Đã chọn {len(result.units)}/{result.population} đơn vị (seed {seed}):")
     for i, u in enumerate(result.units, start=1):
         click.echo(f"  {i:>3}. {u.code:<8} {u.name:<28} trọng số {fmt(u.weight)}")
@@ -534,17 +590,29 @@ def sample(
 
 @main.command(
     "decisions",
-    epilog=example("cqtt decisions phuc-tra.xlsx --json quyet-dinh.json"),
+    epilog=example(
+        "cqtt decisions phuc-tra.xlsx --json quyet-dinh.json",
+        "cqtt decisions phuc-tra.xlsx --db lich-su.sqlite",
+        "cqtt decisions quyet-dinh.json --db postgresql://cqtt@may-chu/cqtt",
+    ),
 )
-@click.argument("recheck_book", metavar="RECHECK", type=click.Path(path_type=Path))
-@click.option(
-    "--json", "json_path", required=True, type=click.Path(path_type=Path), help="Tệp JSON ghi các quyết định."
-)
+@click.argument("source", metavar="RECHECK.xlsx|DECISIONS.json", type=click.Path(path_type=Path))
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Tệp JSON ghi các quyết định.")
+@db_option("Lưu các quyết định vào cơ sở dữ liệu lịch sử.")
+@click.option("--year", type=int, help="Năm đánh giá cho các đơn vị mà sổ phúc tra không ghi năm.")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
-def decisions(recheck_book: Path, json_path: Path, force: bool) -> None:
-    """Đọc sheet “Quyết định” đã điền của sổ phúc tra, kiểm tra từng dòng và ghi ra JSON."""
+def decisions(source: Path, json_path: Path | None, db: str | None, year: int | None, force: bool) -> None:
+    """Đọc sheet “Quyết định” đã điền của sổ phúc tra (hoặc tệp JSON quyết định), kiểm tra từng
+    dòng, ghi ra JSON và/hoặc lưu vào cơ sở dữ liệu lịch sử.
+
+    Nhập lại cùng một tệp không tạo bản ghi mới; quyết định đã đổi được lưu thành bản ghi mới
+    thay cho bản ghi cũ (bản ghi cũ vẫn còn để tra cứu).
+    """
+    if json_path is None and db is None:
+        raise click.UsageError("cần --json QUYET-DINH.json hoặc --db (hoặc cả hai)")
     with _errors():
-        found = jobs.decisions(recheck_book, json_path, force)
+        outcome = jobs.decisions_to_store(source, db, year, json_path, force)
+    found = outcome.decisions
     counts: dict[str, int] = {}
     for d in found.decisions:
         counts[d.label] = counts.get(d.label, 0) + 1
@@ -552,7 +620,137 @@ def decisions(recheck_book: Path, json_path: Path, force: bool) -> None:
     click.echo(
         f"Đã đọc {len(found.decisions)} quyết định ({detail}); {len(found.undecided)} đơn vị chưa quyết định"
     )
-    click.echo(f"Đã ghi: {json_path}")
+    if db is not None:
+        click.echo(
+            f"Đã lưu vào {outcome.store}: {outcome.added} mới, {outcome.replaced} thay quyết định trước, "
+            f"{outcome.unchanged} không đổi"
+        )
+    if json_path is not None:
+        click.echo(f"Đã ghi: {json_path}")
+
+
+@main.command(
+    "revoke",
+    epilog=example(
+        "cqtt revoke 07243 --year 2024 --decision-number 45/QĐ-UBND --date 20/03/2025 "
+        '--reason "Có điểm nóng về an ninh" --db'
+    ),
+)
+@click.argument("unit")
+@click.option("--year", type=int, required=True, help="Năm đánh giá của quyết định công nhận bị thu hồi.")
+@click.option("--decision-number", "number", required=True, help="Số quyết định thu hồi.")
+@click.option("--date", "date", required=True, help="Ngày quyết định thu hồi (15/12/2024).")
+@click.option("--reason", required=True, help="Lý do thu hồi.")
+@db_option("Cơ sở dữ liệu lịch sử.")
+def revoke(unit: str, year: int, number: str, date: str, reason: str, db: str | None) -> None:
+    """Ghi quyết định thu hồi công nhận của một đơn vị cho một năm (đơn vị phải đang được công nhận)."""
+    with _errors():
+        row, label = jobs.revoke(db, unit, year, number, date, reason)
+    click.echo(f"Đã ghi thu hồi công nhận năm {year} của đơn vị {unit} (bản ghi {row}) vào {label}")
+
+
+@main.command(
+    "history",
+    epilog=example(
+        "cqtt history 07243 --db lich-su.sqlite", "cqtt history 07243 --db --json lich-su-07243.json"
+    ),
+)
+@click.argument("unit")
+@db_option("Cơ sở dữ liệu lịch sử.")
+@click.option("--json", "as_json", is_flag=True, help="In lịch sử dạng JSON (cho công cụ khác đọc).")
+def history(unit: str, db: str | None, as_json: bool) -> None:
+    """Lịch sử của một đơn vị qua các năm: bộ tiêu chí, tổng điểm, kết quả, quyết định, thu hồi,
+    và thay đổi so với năm trước (kể cả dưới mã cũ trước khi sáp nhập)."""
+    with _errors():
+        found = jobs.history(db, unit)
+    if as_json:
+        click.echo(found.model_dump_json(indent=1))
+        return
+    click.echo(f"Lịch sử đơn vị {found.unit}{' — ' + found.name if found.name else ''}")
+    for link in found.predecessors:
+        click.echo(
+            f"  hình thành từ {link.code}{' ' + link.name if link.name else ''} (từ {_day(link.effective)})"
+        )
+    for link in found.successors:
+        click.echo(
+            f"  đã sáp nhập vào {link.code}{' ' + link.name if link.name else ''} (từ {_day(link.effective)})"
+        )
+    for y in found.years:
+        code = "" if y.code == found.unit else f" [mã {y.code}]"
+        if y.total is not None:
+            score_text = (
+                f"{fmt(y.total)}/{fmt(y.max_total or 0)} điểm, "
+                f"{'đủ điều kiện' if y.recognisable else 'chưa đạt'} theo {y.criteria}"
+            )
+            if y.runs > 1:
+                score_text += f" (lần chấm thứ {y.runs})"
+        else:
+            score_text = "chưa có kết quả chấm trong cơ sở dữ liệu"
+        click.echo(f"Năm {y.year if y.year is not None else '?'}{code}: {score_text}")
+        if y.decision is not None:
+            d = y.decision
+            click.echo(f"  quyết định: {d.label}{_decision_ref(d)}")
+        else:
+            click.echo("  quyết định: chưa có")
+        if y.withdrawal is not None:
+            w = y.withdrawal
+            click.echo(f"  THU HỒI công nhận{_decision_ref(w)}")
+        if y.blocking and not y.recognisable:
+            click.echo(f"  lý do chưa đạt: {'; '.join(y.blocking)}")
+        if y.changes:
+            click.echo(f"  so với năm trước: {'; '.join(y.changes)}")
+
+
+def _day(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def _decision_ref(d: Any) -> str:
+    parts = []
+    if d.number:
+        parts.append(f"số {d.number}")
+    if d.date:
+        parts.append(f"ngày {_day(d.date)}")
+    text = f" ({', '.join(parts)})" if parts else ""
+    if d.reason:
+        text += f"; lý do: {d.reason}"
+    return text
+
+
+@main.group(epilog=example("cqtt units succession samples/sap-nhap-vi-du-gia-dinh.csv --db"))
+def units() -> None:
+    """Danh sách đơn vị: sáp nhập, đổi mã."""
+
+
+@units.command("succession", epilog=example("cqtt units succession sap-nhap.csv --db lich-su.sqlite"))
+@click.argument("path", type=click.Path(path_type=Path))
+@db_option("Cơ sở dữ liệu lịch sử.")
+def units_succession(path: Path, db: str | None) -> None:
+    """Nạp tệp sáp nhập (mã mới, mã cũ, ngày hiệu lực) để lịch sử đi theo đơn vị sau sáp nhập.
+
+    Tệp CSV (UTF-8) hoặc .xlsx, mỗi dòng một mã cũ: ma_moi, ten_moi, ma_cu, ten_cu, ngay_hieu_luc.
+    """
+    with _errors():
+        added, present, label = jobs.succession(db, path)
+    click.echo(f"Đã nạp {added} dòng sáp nhập vào {label} ({present} dòng đã có từ trước)")
+
+
+@main.group("db", epilog=example("cqtt db upgrade --db lich-su.sqlite"))
+def db_group() -> None:
+    """Cơ sở dữ liệu lịch sử (SQLite hoặc PostgreSQL)."""
+
+
+@db_group.command("upgrade", epilog=example("cqtt db upgrade --db lich-su.sqlite"))
+@db_option("Cơ sở dữ liệu cần nâng cấp.")
+def db_upgrade(db: str | None) -> None:
+    """Nâng cấp lược đồ của một cơ sở dữ liệu do bản cqtt cũ hơn tạo (sao lưu trước khi chạy)."""
+    with _errors():
+        was, now, label = jobs.db_upgrade(db)
+    if was == now:
+        click.echo(f"{label}: lược đồ đã mới nhất ({now}); không thay đổi gì")
+    else:
+        click.echo(f"{label}: đã nâng cấp lược đồ {was} → {now}")
 
 
 @main.command(

@@ -100,6 +100,8 @@ class ScoreOutcome:
     evidence: EvidenceSet
     loaded: LoadedCriteria
     warnings: list[str] = field(default_factory=list)
+    recorded: Any = None  # engine.store.record.RecordedRun when a store was given
+    store: str | None = None
 
 
 def score(
@@ -110,11 +112,30 @@ def score(
     json_path: Path | None,
     force: bool = False,
     progress: Callable[[int], Callable[[int], None]] | None = None,
+    db: str | None = None,
 ) -> ScoreOutcome:
-    """Score evidence files and write the requested outputs (checked before any work)."""
+    """Score evidence files, record the run in the history store when `db` is given (see
+    `open_store`), and write the requested outputs (all checked before any work)."""
     for target in (xlsx, json_path):
         if target is not None:
             check_target(target, force, evidence_paths)
+    store = open_store(db) if db is not None else None
+    try:
+        return _score(evidence_paths, ref, year, xlsx, json_path, progress, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _score(
+    evidence_paths: list[Path],
+    ref: str,
+    year: int | None,
+    xlsx: Path | None,
+    json_path: Path | None,
+    progress: Callable[[int], Callable[[int], None]] | None,
+    store: Any,
+) -> ScoreOutcome:
     loaded = load_ref(ref, year)
     evidence = read_evidence(evidence_paths, loaded.model)
     warnings = _year_warnings(loaded, evidence)
@@ -125,6 +146,13 @@ def score(
     run.inputs = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]
     generated = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
     run.generated_at = generated
+    recorded = None
+    if store is not None:
+        from engine.store.history import prior_years
+        from engine.store.record import record_run
+
+        run.history = prior_years(store, run)  # read before this run is added
+        recorded = record_run(store, run)
     if json_path is not None:
         write_atomic(json_path, lambda handle: write_json(handle, run))
     if xlsx is not None:
@@ -132,7 +160,7 @@ def score(
 
         options = {"criteria": ref, "year": str(year or ""), "evidence": ", ".join(map(str, evidence_paths))}
         write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options))
-    return ScoreOutcome(run, evidence, loaded, warnings)
+    return ScoreOutcome(run, evidence, loaded, warnings, recorded, store.label if store is not None else None)
 
 
 def write_json(handle: BinaryIO, run: RunResult) -> None:
@@ -224,14 +252,33 @@ def recheck(
 
 
 def sample(
-    results: Path, ref: str | None, n: int, seed: int, xlsx: Path, json_path: Path | None, force: bool = False
+    results: Path,
+    ref: str | None,
+    n: int,
+    seed: int,
+    xlsx: Path,
+    json_path: Path | None,
+    force: bool = False,
+    db: str | None = None,
 ) -> Any:
-    """Draw units for on-site checks and write the field workbook (and the draw as JSON)."""
+    """Draw units for on-site checks and write the field workbook (and the draw as JSON). With a
+    history store, units proposed for the first time weigh more."""
     from engine.review.field import sample as draw
     from engine.review.field import write_field
 
     _check_targets([xlsx, json_path], force, [results])
-    result, cs, apps = draw(results, ref, n, seed)
+    if db is None:
+        result, cs, apps = draw(results, ref, n, seed)
+    else:
+        from functools import partial
+
+        from engine.store.history import proposed_before
+
+        store = open_store(db, create=False)
+        try:
+            result, cs, apps = draw(results, ref, n, seed, partial(proposed_before, store), store.label)
+        finally:
+            store.close()
     if json_path is not None:
         write_atomic(json_path, _json_writer(result))
     write_atomic(xlsx, lambda h: write_field(h, result, cs, apps))
@@ -261,3 +308,158 @@ def _json_writer(model: Any) -> Callable[[BinaryIO], None]:
         handle.write(model.model_dump_json(indent=1).encode())
 
     return write
+
+
+# -- the history store ------------------------------------------------------------------------------
+# `db` is the --db value: None when the option was not given, "" when given without a value (then
+# CQTT_DB or the default file), else a path or URL. engine.store (SQLAlchemy, Alembic) is imported
+# only here, when a store is used.
+def open_store(db: str | None, create: bool = True, upgrade: bool = False) -> Any:
+    from engine.store.connect import open_store as connect
+
+    return connect(db or None, create=create, upgrade=upgrade)
+
+
+@dataclass
+class DecisionsRecorded:
+    decisions: Any  # DecisionFile
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    store: str = ""
+
+
+def read_decision_file(path: Path) -> Any:
+    """Decisions from a filled re-check workbook or from the JSON `cqtt decisions` writes."""
+    from pydantic import ValidationError
+
+    from engine.errors import CqttError
+    from engine.review.decisions import DecisionFile, read_decisions
+
+    if path.suffix.lower() != ".json":
+        return read_decisions(path)
+    if not path.is_file():
+        raise CqttError(f"{path}: không tìm thấy tệp")
+    try:
+        return DecisionFile.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CqttError(
+            f"{path}: không phải tệp quyết định do “cqtt decisions” ghi ({where}: {first['msg']})"
+        ) from None
+
+
+def decisions_to_store(
+    source: Path, db: str | None, year: int | None, json_path: Path | None, force: bool = False
+) -> DecisionsRecorded:
+    """Read decisions, optionally write them as JSON, and record them in the store when asked."""
+    import datetime as dt
+
+    from engine.errors import CqttError
+
+    _check_targets([json_path], force, [source])
+    found = read_decision_file(source)
+    store = open_store(db) if db is not None else None
+    try:
+        if json_path is not None:
+            write_atomic(json_path, _json_writer(found))
+        outcome = DecisionsRecorded(found)
+        if store is None:
+            return outcome
+        from engine.store.record import NewDecision, record_decisions
+
+        items = []
+        missing = []
+        for d in found.decisions:
+            unit_year = d.year if d.year is not None else year
+            if unit_year is None:
+                missing.append(d.unit)
+                continue
+            items.append(
+                NewDecision(
+                    d.unit,
+                    unit_year,
+                    d.decision,
+                    d.number,
+                    dt.date.fromisoformat(d.date) if d.date else None,
+                    d.reason,
+                )
+            )
+        if missing:
+            raise CqttError(
+                f"{source}: không rõ năm đánh giá của {len(missing)} đơn vị ({', '.join(missing[:5])}"
+                f"{'…' if len(missing) > 5 else ''}); ghi --year NĂM"
+            )
+        label = (
+            found.recheck_file.get("file", str(source)) if source.suffix.lower() == ".json" else str(source)
+        )
+        counts = record_decisions(
+            store, items, label, found.recheck_file.get("sha256") or sha256_file(source), found.criteria
+        )
+        outcome.added, outcome.replaced, outcome.unchanged = counts.added, counts.replaced, counts.unchanged
+        outcome.store = store.label
+        return outcome
+    finally:
+        if store is not None:
+            store.close()
+
+
+def revoke(db: str | None, unit: str, year: int, number: str, date: str, reason: str) -> tuple[int, str]:
+    """Record the withdrawal of a unit's recognition; returns the new row's id and the store."""
+    from engine.errors import CqttError
+    from engine.intake.cells import parse_date
+    from engine.store.record import record_revocation
+
+    try:
+        day = parse_date(date)
+    except ValueError:
+        raise CqttError(f"--date {date!r}: ngày không hợp lệ (ghi ví dụ 15/12/2024)") from None
+    assert day is not None
+    if not number.strip() or not reason.strip():
+        raise CqttError("cần số quyết định (--decision-number) và lý do (--reason) không để trống")
+    store = open_store(db)
+    try:
+        return record_revocation(store, unit.strip(), year, number.strip(), day, reason.strip()), store.label
+    finally:
+        store.close()
+
+
+def history(db: str | None, unit: str) -> Any:
+    from engine.errors import CqttError
+    from engine.store.history import unit_history
+
+    store = open_store(db, create=False)
+    try:
+        found = unit_history(store, unit.strip())
+    finally:
+        store.close()
+    if not found.years and not found.successors:
+        raise CqttError(f"{store.label}: không có lịch sử nào của đơn vị {unit}")
+    return found
+
+
+def succession(db: str | None, path: Path) -> tuple[int, int, str]:
+    from engine.intake.succession import read_succession
+    from engine.store.record import record_succession
+
+    rows = read_succession(path)
+    store = open_store(db)
+    try:
+        added, present = record_succession(store, rows, f"{path.name} (sha256 {sha256_file(path)[:12]}…)")
+        return added, present, store.label
+    finally:
+        store.close()
+
+
+def db_upgrade(db: str | None) -> tuple[str | None, str, str]:
+    """Upgrade an older store to this version's schema; returns (was, now, store)."""
+    from engine.store.connect import revision
+
+    store = open_store(db, create=False, upgrade=True)
+    try:
+        now, _head = revision(store)
+        was = store.upgraded_from if store.upgraded_from is not None else now
+        return was, now or "", store.label
+    finally:
+        store.close()

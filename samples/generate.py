@@ -294,6 +294,61 @@ def team_results(rng: random.Random) -> None:
     _write(HERE / TEAM_RESULTS, out.getvalue())
 
 
+DECISIONS_2023 = "bac-giang-2023-quyet-dinh.json"
+SUCCESSION_EXAMPLE = "sap-nhap-vi-du-gia-dinh.csv"
+
+
+def decisions_2023() -> None:
+    """The province's decisions on the 2023 sample, as `cqtt decisions` writes them, for the
+    history workflow. Made up, like the evidence: every proposed unit is decided as the 2023 score
+    says, under invented decision numbers ("…/QĐ-VD", VD for ví dụ)."""
+    from engine.intake.evidence import read_evidence
+    from engine.review.decisions import Decision, DecisionFile
+
+    loaded = load_criteria(catalog.resolve("bac-giang@2023"))
+    run = Engine(loaded).run(read_evidence([HERE / "bac-giang-2023.xlsx"], loaded.model))
+    decided, undecided = [], []
+    for unit in sorted(run.units, key=lambda u: u.code):
+        if not unit.proposed:
+            undecided.append(unit.code)
+            continue
+        ok = unit.recognised
+        decided.append(
+            Decision(
+                unit=unit.code,
+                name=unit.name,
+                year=unit.year,
+                decision="recognised" if ok else "not_recognised",
+                label="Công nhận" if ok else "Không công nhận",
+                number="1203/QĐ-VD" if ok else "1204/QĐ-VD",
+                date="2023-12-20",
+                reason=None if ok else "Ví dụ giả định: " + "; ".join(unit.blocking),
+                row=len(decided) + 2,
+            )
+        )
+    sha = loaded.sha256
+    found = DecisionFile(
+        recheck_file={"file": "ví dụ giả định (samples/generate.py)", "sha256": ""},
+        criteria={"criteria": loaded.model.id, "version": loaded.model.version, "sha256": sha},
+        decisions=decided,
+        undecided=undecided,
+    )
+    _write(HERE / DECISIONS_2023, (found.model_dump_json(indent=1) + "\n").encode())
+
+
+def succession_example() -> None:
+    """A made-up merger in the succession file format: two real 2024 sample units merged into an
+    invented code 90001. Not a real mapping."""
+    text = (
+        "# VÍ DỤ GIẢ ĐỊNH: minh họa định dạng tệp sáp nhập, không phải sáp nhập thật.\n"
+        "# Made-up example of the succession format; the new code 90001 does not exist.\n"
+        "ma_moi,ten_moi,ma_cu,ten_cu,ngay_hieu_luc\n"
+        "90001,Xã Ví Dụ (giả định),07243,Xã Đồng Tiến,01/07/2025\n"
+        "90001,Xã Ví Dụ (giả định),07246,Xã Canh Nậu,01/07/2025\n"
+    )
+    _write(HERE / SUCCESSION_EXAMPLE, text.encode())
+
+
 def main() -> None:
     units_bg = read_units(HERE / "units" / "bac-giang.csv")
     for version, year in (("2024", 2024), ("2023", 2023)):
@@ -338,6 +393,8 @@ def main() -> None:
     _write(HERE / "hung-yen-2025.csv", out.getvalue().encode("utf-8"))
     _write(HERE / "bad-cells.csv", bad_cells_csv().encode("utf-8"))
     team_results(random.Random(SEED + 7))
+    decisions_2023()
+    succession_example()
 
 
 if __name__ == "__main__":

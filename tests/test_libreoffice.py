@@ -145,3 +145,29 @@ def test_a_results_workbook_resaved_by_libreoffice_keeps_its_seal(tmp_path: Path
     outcome = jobs.recheck(out / "ket-qua.xlsx", None, None, None, None, None)
     assert outcome.result.discrepancies == []
     assert outcome.result.seal.present and outcome.result.seal.units_edited == 0
+
+
+def test_last_year_columns_open_in_libreoffice(tmp_path: Path) -> None:
+    """The 2024 workbook scored with a store that holds 2023: LibreOffice shows last year's columns
+    with the values the JSON's history section holds."""
+    store = str(tmp_path / "h.sqlite")
+    jobs.score(
+        [ROOT / "samples/bac-giang-2023.xlsx"], "bac-giang@2023", None, None, tmp_path / "a.json", db=store
+    )
+    jobs.decisions_to_store(ROOT / "samples/bac-giang-2023-quyet-dinh.json", store, None, None)
+    xlsx, out = tmp_path / "r.xlsx", tmp_path / "r.json"
+    jobs.score([ROOT / "samples/bac-giang-2024.xlsx"], "bac-giang@2024", None, xlsx, out, db=store)
+    history = json.loads(out.read_text("utf-8"))["history"]
+    rows = convert(xlsx, tmp_path / "csv")["Xếp hạng"]
+    head = rows[0]
+    total, standing = head.index("Tổng điểm năm 2023"), head.index("Kết quả năm 2023")
+    code = head.index("Mã đơn vị")
+    assert len(rows) == 196
+    for row in rows[1:]:
+        prior = history["units"][row[code]]
+        assert float(row[total].replace(",", ".")) == pytest.approx(prior["total"], abs=0.05)
+        assert row[standing] == prior["decision"] or (
+            prior["decision"] is None and "theo điểm" in row[standing]
+        )
+    summary = convert(xlsx, tmp_path / "csv2")["Tổng hợp"]
+    assert any(r and r[0].startswith("Năm 2023: đủ điều kiện") for r in summary)

@@ -35,7 +35,7 @@ from engine.outputs.xlsxstyle import (
 )
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS
-from engine.scoring.results import RunResult, UnitResult
+from engine.scoring.results import PriorYears, RunResult, UnitResult
 from engine.scoring.seal import PARTS
 from scorers.base import fmt
 
@@ -61,6 +61,21 @@ NOT_RECOGNISED = "Chưa đạt"
 YES, NO = "Có", "Không"
 
 
+SIGNED_POINTS = "+0.0;-0.0;0.0"
+
+
+def _previous_line(prior: PriorYears, share: float) -> str:
+    """The recognised share against the year before, as the store knows it."""
+    if prior.previous_share is None:
+        return f"Năm {prior.year}: chưa có kết quả chấm trong cơ sở dữ liệu lịch sử"
+    text = (
+        f"Năm {prior.year}: đủ điều kiện {prior.previous_share:.1%} ({prior.previous_recognisable}/"
+        f"{prior.previous_units} đơn vị), đã công nhận {prior.previous_recognised}; năm nay {share:.1%} "
+        f"({'+' if share >= prior.previous_share else ''}{(share - prior.previous_share) * 100:.1f} điểm %)"
+    )
+    return text.replace(".", ",")
+
+
 def _decision(unit: UnitResult) -> str:
     return RECOGNISED if unit.recognised else NOT_RECOGNISED
 
@@ -83,13 +98,64 @@ def _ranking_columns(cs: CriteriaSet) -> list[str]:
     ]
 
 
+def _history_columns(prior: PriorYears | None) -> list[str]:
+    """Columns from the history store, after the sealed ones (a re-check reads by heading and
+    ignores them)."""
+    if prior is None:
+        return []
+    y = prior.year
+    columns = [
+        f"Tổng điểm năm {y}",
+        f"Kết quả năm {y}",
+        "Thay đổi điểm",
+        "Lần đầu đủ điều kiện",
+        f"Mất công nhận so với {y}",
+    ]
+    if any(u.withdrawal_candidate for u in prior.units.values()):
+        columns.append("Xem xét thu hồi công nhận năm nay")
+    return columns
+
+
+def _history_cells(ws: Any, prior: PriorYears, unit: UnitResult, columns: int) -> list[Any]:
+    p = prior.units.get(unit.code)
+    if p is None:
+        return [cell(ws, None) for _ in range(columns)]
+    if p.decision is not None:
+        standing = p.decision
+    elif p.recognised is not None:
+        standing = f"{RECOGNISED if p.recognised else NOT_RECOGNISED} (theo điểm, chưa có quyết định)"
+    else:
+        standing = "—"
+    if len(p.codes) > 1:
+        standing = f"sáp nhập từ {', '.join(p.codes)}"
+    elif p.codes and p.codes[0] != unit.code:
+        standing += f" (mã {p.codes[0]})"
+    cells = [
+        cell(ws, p.total, number_format=POINTS),
+        cell(ws, standing, alignment=WRAP),
+        cell(ws, p.change, number_format=SIGNED_POINTS),
+        cell(ws, YES if p.first_recognition else None),
+        cell(ws, YES if p.recognition_lost else None),
+    ]
+    if columns > len(cells):
+        cells.append(cell(ws, p.withdrawal_reason if p.withdrawal_candidate else None, alignment=WRAP))
+    return cells
+
+
 def _ranking_sheet(
-    wb: Workbook, title: str, cs: CriteriaSet, units: Sequence[UnitResult], group_rank: bool
+    wb: Workbook,
+    title: str,
+    cs: CriteriaSet,
+    units: Sequence[UnitResult],
+    group_rank: bool,
+    prior: PriorYears | None = None,
 ) -> None:
     ws = wb.create_sheet(title)
-    columns = _ranking_columns(cs)
+    extra = _history_columns(prior)
+    columns = _ranking_columns(cs) + extra
     n_groups = len(cs.groups)
-    set_widths(ws, [7, 11, 26, 20, 9, *([11] * n_groups), 11, 10, 8, 12, 9, 45])
+    history_widths = [10, 22, 9, 11, 11, 40][: len(extra)]
+    set_widths(ws, [7, 11, 26, 20, 9, *([11] * n_groups), 11, 10, 8, 12, 9, 45, *history_widths])
     ws.freeze_panes = "D2"
     print_setup(ws)
     ws.row_dimensions[1].height = 48
@@ -110,6 +176,7 @@ def _ranking_sheet(
                 cell(ws, diff, number_format=POINTS),
                 cell(ws, len(unit.flags)),
                 cell(ws, "; ".join(unit.blocking), alignment=WRAP),
+                *([] if prior is None else _history_cells(ws, prior, unit, len(extra))),
             ]
         )
     rows = len(units) + 1
@@ -135,11 +202,19 @@ def _ranking_sheet(
         ws.conditional_formatting.add(
             f"{gap}2:{gap}{rows}", CellIsRule(operator="greaterThan", formula=[str(tolerance)], fill=AMBER)
         )
+        if extra:
+            first = len(_ranking_columns(cs)) + 1
+            for offset, fill in ((3, GREEN), (4, RED), (5, RED)):
+                if offset < len(extra):
+                    col = get_column_letter(first + offset)
+                    ws.conditional_formatting.add(
+                        f"{col}2:{col}{rows}", CellIsRule(operator="notEqual", formula=['""'], fill=fill)
+                    )
 
 
 def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     ws = wb.create_sheet("Tổng hợp")
-    set_widths(ws, [40, 11, 11, 14, 16, 12, 11])
+    set_widths(ws, [40, 11, 11, 14, 16, 12, 11, 14])
     print_setup(ws, "5:5")
     s = run.summary
     ws.append([cell(ws, "Kết quả chấm điểm “Chính quyền thân thiện”", font=TITLE_FONT, border=False)])
@@ -159,7 +234,8 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         else ""
     )
     ws.append([cell(ws, target.replace(".", ","), font=BOLD, border=False)])
-    ws.append([])
+    prior = run.history
+    ws.append([cell(ws, _previous_line(prior, s.recognised_share), border=False)] if prior else [])
     columns = [
         "Nhóm thẩm định",
         "Số đơn vị",
@@ -168,10 +244,16 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         "Đề nghị nhưng chưa đạt",
         "Tỷ lệ đạt",
         "Cảnh báo",
+        *([f"Tỷ lệ đạt năm {prior.year}"] if prior else []),
     ]
     ws.row_dimensions[5].height = 32
     ws.append(header_row(ws, columns))
     for g in s.groups:
+        before = (
+            []
+            if prior is None
+            else [cell(ws, prior.previous_share_by_group.get(g.group), number_format=PERCENT)]
+        )
         ws.append(
             [
                 cell(ws, g.group),
@@ -181,6 +263,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
                 cell(ws, g.proposed_not_recognisable),
                 cell(ws, g.recognised_share, number_format=PERCENT),
                 cell(ws, g.flags),
+                *before,
             ]
         )
     flags_total = sum(g.flags for g in s.groups)
@@ -193,6 +276,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             cell(ws, s.proposed_not_recognisable, font=BOLD),
             cell(ws, s.recognised_share, number_format=PERCENT, font=BOLD),
             cell(ws, flags_total, font=BOLD),
+            *([] if prior is None else [cell(ws, prior.previous_share, number_format=PERCENT, font=BOLD)]),
         ]
     )
     if s.target_share is not None:
@@ -462,11 +546,11 @@ def write_results(
 ) -> None:
     wb = Workbook(write_only=True)
     _summary_sheet(wb, cs, run)
-    _ranking_sheet(wb, RANKING_SHEET, cs, run.units, group_rank=False)
+    _ranking_sheet(wb, RANKING_SHEET, cs, run.units, group_rank=False, prior=run.history)
     taken = {"Tổng hợp", "Xếp hạng", "Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin"}
     for group in sorted({u.group for u in run.units}):
         members = [u for u in run.units if u.group == group]
-        _ranking_sheet(wb, sheet_title(f"XH {group}", taken), cs, members, group_rank=True)
+        _ranking_sheet(wb, sheet_title(f"XH {group}", taken), cs, members, group_rank=True, prior=run.history)
     _flags_sheet(wb, run)
     _detail_sheet(wb, cs, run)
     _evidence_sheet(wb, cs, run)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -40,6 +41,7 @@ RISK_LABELS = {
     "self_score_inflated": "tự chấm cao hơn điểm thẩm định",
     "group_at_minimum": "có nhóm tiêu chí vừa đủ mức tối thiểu",
     "few_respondents": "ít phiếu khảo sát",
+    "first_proposal": "lần đầu được đề nghị",
 }
 
 
@@ -64,6 +66,7 @@ class Draw(BaseModel):
     weights: dict[str, float]
     population: int
     units: list[Drawn]
+    store: str | None = None  # the history store that told which units are proposed the first time
     method: str = (
         "u = (int(sha256('SEED:CODE')[:16], 16) + 0.5) / 2^64; key = -ln(u) / weight; "
         "the N smallest keys, ties by code"
@@ -143,10 +146,20 @@ def draw(candidates: list[Candidate], w: SampleWeights, n: int, seed: int) -> li
     return drawn[:n]
 
 
+# Given (unit code, assessment year) pairs, the codes proposed in an earlier year (history store).
+ProposedBefore = Callable[[list[tuple[str, int]]], set[str]]
+
+
 def sample(
-    results: Path, ref: str | None, n: int, seed: int
+    results: Path,
+    ref: str | None,
+    n: int,
+    seed: int,
+    proposed_before: ProposedBefore | None = None,
+    store: str | None = None,
 ) -> tuple[Draw, CriteriaSet, dict[str, Application]]:
-    """Draw `n` units among those proposed and recognisable in a results file."""
+    """Draw `n` units among those proposed and recognisable in a results file. With a history
+    store, a unit never proposed before carries the `first_proposal` weight."""
     from engine.review.recheck import resolve_criteria
     from engine.review.teamfile import read_team
 
@@ -176,6 +189,13 @@ def sample(
                 risks_of(cs, total, shares, u.flags or set(), apps.get(code)),
             )
         )
+    if proposed_before is not None:
+        pairs = [(c.code, apps[c.code].year) for c in candidates if c.code in apps and apps[c.code].year]
+        earlier = proposed_before([(code, year) for code, year in pairs if year is not None])
+        dated = {code for code, _ in pairs}
+        for c in candidates:
+            if c.code in dated and c.code not in earlier:
+                c.risks.append("first_proposal")
     if not candidates:
         raise CqttError(
             f"{results}: không có đơn vị nào vừa được đề nghị vừa đủ điều kiện công nhận để chọn mẫu"
@@ -193,6 +213,7 @@ def sample(
         weights={k: float(v) for k, v in w.model_dump().items()},
         population=len(candidates),
         units=draw(candidates, w, n, seed),
+        store=store,
     )
     return result, cs, apps
 

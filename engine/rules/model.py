@@ -126,6 +126,7 @@ class SampleWeights(Strict):
     self_score_inflated: float = Field(default=2, ge=0)  # self-score above the appraisal score
     group_at_minimum: float = Field(default=2, ge=0)  # a group within group_margin of its minimum
     few_respondents: float = Field(default=1, ge=0)  # a survey under few_respondents_factor x minimum
+    first_proposal: float = Field(default=2, ge=0)  # never proposed before (known only with --db)
     group_margin: float = Field(default=0.1, ge=0, le=1)
     few_respondents_factor: float = Field(default=1.5, ge=1)
 

@@ -1,0 +1,236 @@
+"""Bad inputs to the history store commands, each with the exact last line it must get.
+
+A case builds its input in `tmp_path` and returns the arguments. Every file a case names is
+hashed before and after: a refused store or input is never modified, and no traceback is printed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+ROOT = Path(__file__).parent.parent.parent
+DECISIONS = ROOT / "samples" / "bac-giang-2023-quyet-dinh.json"
+EVIDENCE = ROOT / "samples" / "bac-giang-2024.xlsx"
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def db_is_the_evidence_file(tmp: Path) -> list[str]:
+    copy = _write(tmp / "minh-chung.xlsx", EVIDENCE.read_bytes())
+    return ["history", "07207", "--db", str(copy)]
+
+
+def db_is_another_apps_sqlite(tmp: Path) -> list[str]:
+    conn = sqlite3.connect(tmp / "khac.sqlite")
+    conn.execute("CREATE TABLE khach_hang (id INTEGER)")
+    conn.commit()
+    conn.close()
+    return ["decisions", str(DECISIONS), "--db", str(tmp / "khac.sqlite")]
+
+
+def db_is_corrupt(tmp: Path) -> list[str]:
+    _write(tmp / "hong.sqlite", b"SQLite format 3\x00" + b"\xff" * 4000)
+    return ["decisions", str(DECISIONS), "--db", str(tmp / "hong.sqlite")]
+
+
+def db_is_a_directory(tmp: Path) -> list[str]:
+    (tmp / "thu-muc").mkdir()
+    return ["history", "07207", "--db", str(tmp / "thu-muc")]
+
+
+def db_in_a_missing_folder(tmp: Path) -> list[str]:
+    return ["decisions", str(DECISIONS), "--db", str(tmp / "khong-co" / "h.sqlite")]
+
+
+def db_url_of_another_database(tmp: Path) -> list[str]:
+    return ["history", "07207", "--db", "mysql://u@localhost/cqtt"]
+
+
+def history_of_a_store_never_written(tmp: Path) -> list[str]:
+    return ["history", "07207", "--db", str(tmp / "moi.sqlite")]
+
+
+def succession_missing_column(tmp: Path) -> list[str]:
+    path = _write(tmp / "sn.csv", b"ma_moi,ma_cu\n90001,07243\n")
+    return ["units", "succession", str(path), "--db", str(tmp / "h.sqlite")]
+
+
+def succession_bad_rows(tmp: Path) -> list[str]:
+    text = (
+        "Mã mới,Mã cũ,Ngày hiệu lực\n"
+        "90001,07243,31/02/2025\n"  # no such day
+        "90001,90001,01/07/2025\n"  # replaces itself
+        "90002,,01/07/2025\n"  # no old code
+        "90003,07246,01/07/2025\n"
+        "90003,07246,01/07/2025\n"  # the same pair twice
+    )
+    return ["units", "succession", str(_write(tmp / "sn.csv", text.encode())), "--db", str(tmp / "h.sqlite")]
+
+
+def succession_cycle(tmp: Path) -> list[str]:
+    text = "ma_moi,ma_cu,ngay_hieu_luc\n90001,90002,01/07/2025\n90002,90001,01/07/2025\n"
+    return ["units", "succession", str(_write(tmp / "sn.csv", text.encode())), "--db", str(tmp / "h.sqlite")]
+
+
+def succession_not_utf8(tmp: Path) -> list[str]:
+    path = _write(
+        tmp / "sn.csv", "ma_moi,ma_cu,ngay_hieu_luc,ten_moi\n1,2,01/07/2025,Xa Hòa\n".encode("latin-1")
+    )
+    return ["units", "succession", str(path), "--db", str(tmp / "h.sqlite")]
+
+
+def succession_wrong_kind_of_file(tmp: Path) -> list[str]:
+    return ["units", "succession", str(_write(tmp / "sn.txt", b"x")), "--db", str(tmp / "h.sqlite")]
+
+
+def _revoke(tmp: Path, date: str, reason: str) -> list[str]:
+    args = ["--year", "2023", "--decision-number", "1/QĐ", "--date", date, "--reason", reason]
+    return ["revoke", "07207", *args, "--db", str(tmp / "h.sqlite")]
+
+
+def revoke_bad_date(tmp: Path) -> list[str]:
+    return _revoke(tmp, "31/13/2024", "x")
+
+
+def revoke_blank_reason(tmp: Path) -> list[str]:
+    return _revoke(tmp, "01/12/2024", "  ")
+
+
+def revoke_without_a_decision(tmp: Path) -> list[str]:
+    return _revoke(tmp, "01/12/2024", "Điểm nóng")
+
+
+def decisions_json_of_another_kind(tmp: Path) -> list[str]:
+    path = _write(tmp / "qd.json", b'{"kind": "decisions", "decisions": 3}')
+    return ["decisions", str(path), "--db", str(tmp / "h.sqlite")]
+
+
+def decisions_without_a_year(tmp: Path) -> list[str]:
+    text = DECISIONS.read_text("utf-8").replace('"year": 2023', '"year": null')
+    return ["decisions", str(_write(tmp / "qd.json", text.encode())), "--db", str(tmp / "h.sqlite")]
+
+
+def decisions_with_nowhere_to_go(tmp: Path) -> list[str]:
+    return ["decisions", str(DECISIONS)]
+
+
+def timeout_not_a_number(tmp: Path) -> list[str]:
+    return ["decisions", str(DECISIONS), "--db", str(tmp / "h.sqlite")]
+
+
+CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
+    (
+        db_is_the_evidence_file,
+        1,
+        "Lỗi: {tmp}/minh-chung.xlsx: không phải cơ sở dữ liệu của cqtt (không phải tệp SQLite); tệp không "
+        "bị thay đổi. Nếu đây là tệp minh chứng, ghi --db=ĐƯỜNG-DẪN hoặc đặt --db sau các tệp",
+    ),
+    (
+        db_is_another_apps_sqlite,
+        1,
+        "Lỗi: {tmp}/khac.sqlite: không phải cơ sở dữ liệu của cqtt (có các bảng khach_hang); "
+        "không thay đổi gì",
+    ),
+    (
+        db_is_corrupt,
+        1,
+        "Lỗi: {tmp}/hong.sqlite: tệp hỏng hoặc không phải cơ sở dữ liệu SQLite (file is not a database); "
+        "không thay đổi gì",
+    ),
+    (
+        db_is_a_directory,
+        1,
+        "Lỗi: {tmp}/thu-muc: là một thư mục; --db cần đường dẫn một tệp, ví dụ lich-su.sqlite",
+    ),
+    (db_in_a_missing_folder, 1, "Lỗi: {tmp}/khong-co/h.sqlite: thư mục “{tmp}/khong-co” không tồn tại"),
+    (
+        db_url_of_another_database,
+        1,
+        "Lỗi: mysql://u@localhost/cqtt: chỉ hỗ trợ SQLite (đường dẫn tệp) và PostgreSQL (postgresql+psycopg://…)",
+    ),
+    (
+        history_of_a_store_never_written,
+        1,
+        "Lỗi: {tmp}/moi.sqlite: chưa có cơ sở dữ liệu; ghi kết quả bằng cqtt score … --db trước",
+    ),
+    (
+        succession_missing_column,
+        1,
+        "Lỗi: {tmp}/sn.csv: dòng 1: thiếu cột ngay_hieu_luc (cần ma_moi, ma_cu, ngay_hieu_luc; có thể thêm "
+        "ten_moi, ten_cu)",
+    ),
+    (succession_bad_rows, 1, "Lỗi: tệp sáp nhập có 4 lỗi; chưa ghi dòng nào"),
+    (succession_cycle, 1, "Lỗi: tệp sáp nhập có 1 lỗi; chưa ghi dòng nào"),
+    (succession_not_utf8, 1, "Lỗi: {tmp}/sn.csv: tệp không phải UTF-8; lưu lại dạng “CSV UTF-8”"),
+    (succession_wrong_kind_of_file, 1, "Lỗi: {tmp}/sn.txt: cần tệp .csv hoặc .xlsx"),
+    (revoke_bad_date, 1, "Lỗi: --date '31/13/2024': ngày không hợp lệ (ghi ví dụ 15/12/2024)"),
+    (revoke_blank_reason, 1, "Lỗi: cần số quyết định (--decision-number) và lý do (--reason) không để trống"),
+    (
+        revoke_without_a_decision,
+        1,
+        "Lỗi: đơn vị 07207 năm 2023: chưa có quyết định nào trong cơ sở dữ liệu; chỉ thu hồi được một quyết "
+        "định công nhận (nhập quyết định bằng cqtt decisions … --db)",
+    ),
+    (
+        decisions_json_of_another_kind,
+        1,
+        "Lỗi: {tmp}/qd.json: không phải tệp quyết định do “cqtt decisions” ghi "
+        "(recheck_file: Field required)",
+    ),
+    (
+        decisions_without_a_year,
+        1,
+        "Lỗi: {tmp}/qd.json: không rõ năm đánh giá của 126 đơn vị (07207, 07210, 07216, 07222, 07225…); ghi "
+        "--year NĂM",
+    ),
+    (decisions_with_nowhere_to_go, 2, "Lỗi: cần --json QUYET-DINH.json hoặc --db (hoặc cả hai)"),
+]
+
+# Per-row details printed above the last line, for the cases that list every problem.
+DETAILS = {
+    "succession_bad_rows": [
+        "{tmp}/sn.csv, dòng 2, cột “ngay_hieu_luc”: giá trị “31/02/2025”: ngày không hợp lệ "
+        "(ghi ví dụ 01/07/2025)",
+        "{tmp}/sn.csv, dòng 3, cột “ma_cu”: giá trị “90001”: mã cũ trùng mã mới",
+        "{tmp}/sn.csv, dòng 4, cột “ma_cu”: thiếu mã đơn vị",
+        "{tmp}/sn.csv, dòng 6, cột “ma_cu”: giá trị “07246”: cặp 90003 ← 07246 đã có ở dòng 5",
+    ],
+    "succession_cycle": [
+        "{tmp}/sn.csv, dòng 2, cột “ma_cu”: giá trị “90002”: vòng lặp: 90001 thay 90002 và 90002 thay 90001 "
+        "(dòng 3)",
+    ],
+}
+
+
+@pytest.mark.parametrize(("build", "code", "message"), CASES, ids=[c[0].__name__ for c in CASES])
+def test_bad_store_input_gets_its_message(build, code, message, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args = build(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-1] == message.format(tmp=tmp_path)
+    if build.__name__ in DETAILS:
+        assert lines[:-1] == [d.format(tmp=tmp_path) for d in DETAILS[build.__name__]]
+    for path, data in before.items():
+        assert path.read_bytes() == data, f"{path} was modified"
+    assert DECISIONS.exists()
+
+
+def test_bad_timeout_setting_is_one_line(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CQTT_DB_TIMEOUT", "mười")
+    result = CliRunner().invoke(main, timeout_not_a_number(tmp_path))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == "Lỗi: CQTT_DB_TIMEOUT='mười': cần một số giây, ví dụ 15"
+    assert not (tmp_path / "h.sqlite").exists()

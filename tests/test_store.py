@@ -1,0 +1,395 @@
+"""The history store, on an SQLite file and on a real PostgreSQL server (see conftest.py).
+
+Every test runs the commands a user runs (`cqtt score --db`, `decisions --db`, `revoke`, `history`,
+`units succession`, `db upgrade`) and then reads the database itself or the command's output.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from sqlalchemy import create_engine, func, select, text
+
+from cli import main
+from engine.store.schema import criterion_results, decisions, runs, unit_results
+
+ROOT = Path(__file__).parent.parent
+SAMPLES = ROOT / "samples"
+EV2023, EV2024 = SAMPLES / "bac-giang-2023.xlsx", SAMPLES / "bac-giang-2024.xlsx"
+DECISIONS_2023 = SAMPLES / "bac-giang-2023-quyet-dinh.json"
+SUCCESSION = SAMPLES / "sap-nhap-vi-du-gia-dinh.csv"
+
+
+def cqtt(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def ok(*args: str | Path) -> str:
+    code, output = cqtt(*args)
+    assert code == 0, output
+    return output
+
+
+def sql_url(store: str) -> str:
+    return store if "://" in store else f"sqlite:///{store}"
+
+
+def count(store: str, table, *where) -> int:  # type: ignore[no-untyped-def]
+    engine = create_engine(sql_url(store))
+    try:
+        with engine.connect() as conn:
+            query = select(func.count()).select_from(table)
+            for w in where:
+                query = query.where(w)
+            return int(conn.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def results_2023(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("r23") / "r.json"
+    ok("score", EV2023, "--criteria", "bac-giang@2023", "--json", out)
+    return {u["code"]: u for u in json.loads(out.read_text("utf-8"))["units"]}
+
+
+def test_two_years_decisions_and_history(store_url: str, tmp_path: Path, results_2023: dict) -> None:
+    """The issue's done-when: 2023 and 2024 scored into one store, decisions imported, history."""
+    ok("score", EV2023, "--criteria", "bac-giang@2023", "--json", tmp_path / "r23.json", "--db", store_url)
+    out = ok("decisions", DECISIONS_2023, "--db", store_url)
+    given = json.loads(DECISIONS_2023.read_text("utf-8"))["decisions"]
+    assert f"{len(given)} mới, 0 thay quyết định trước, 0 không đổi" in out
+    xlsx = tmp_path / "r24.xlsx"
+    out = ok("score", EV2024, "--criteria", "bac-giang@2024", "-o", xlsx, "--db", store_url)
+    recognised_2023 = sum(d["decision"] == "recognised" for d in given)
+    assert f"đã công nhận năm 2023: {recognised_2023}" in out
+
+    unit = next(d for d in given if d["decision"] == "recognised")
+    history = ok("history", unit["unit"], "--db", store_url)
+    lines = history.splitlines()
+    year_2023 = next(i for i, line in enumerate(lines) if line.startswith("Năm 2023"))
+    assert "theo bac-giang@2023" in lines[year_2023]
+    assert lines[year_2023 + 1] == "  quyết định: Công nhận (số 1203/QĐ-VD, ngày 20/12/2023)"
+    assert any(line.startswith("Năm 2024") and "theo bac-giang@2024" in line for line in lines)
+    assert "so với năm trước: bộ tiêu chí bac-giang@2023 → bac-giang@2024" in history
+
+    data = json.loads(ok("history", unit["unit"], "--db", store_url, "--json"))
+    assert [(y["year"], y["criteria"]) for y in data["years"]] == [
+        (2023, "bac-giang@2023"),
+        (2024, "bac-giang@2024"),
+    ]
+    assert data["years"][0]["total"] == pytest.approx(results_2023[unit["unit"]]["total"])
+    assert data["years"][0]["decision"]["number"] == "1203/QĐ-VD"
+
+    # the 2024 workbook gains last year's columns, filled from the store
+    sheet = load_workbook(xlsx, read_only=True)["Xếp hạng"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = list(rows[0])
+    for heading in ("Tổng điểm năm 2023", "Kết quả năm 2023", "Thay đổi điểm", "Lần đầu đủ điều kiện"):
+        assert heading in head
+    by_code = {r[head.index("Mã đơn vị")]: r for r in rows[1:]}
+    row = by_code[unit["unit"]]
+    assert row[head.index("Tổng điểm năm 2023")] == pytest.approx(results_2023[unit["unit"]]["total"])
+    assert row[head.index("Kết quả năm 2023")] == "Công nhận"
+    change = row[head.index("Tổng điểm")] - results_2023[unit["unit"]]["total"]
+    assert row[head.index("Thay đổi điểm")] == pytest.approx(change, abs=0.011)
+    lost = [r for r in rows[1:] if r[head.index("Mất công nhận so với 2023")] == "Có"]
+    assert lost and all(r[head.index("Kết quả năm 2023")] == "Công nhận" for r in lost)
+    assert all(r[head.index("Kết quả")] == "Chưa đạt" for r in lost)
+    summary = load_workbook(xlsx, read_only=True)["Tổng hợp"]
+    line = next(r[0] for r in summary.iter_rows(values_only=True) if r and str(r[0]).startswith("Năm 2023"))
+    assert f"đã công nhận {recognised_2023}" in line
+
+
+def test_a_run_recorded_twice_is_stored_once(store_url: str, tmp_path: Path) -> None:
+    for name in ("a.json", "b.json"):
+        out = ok(
+            "score", EV2024, "--criteria", "bac-giang@2024", "--json", tmp_path / name, "--db", store_url
+        )
+    assert "đã có trong" in out and "không ghi thêm" in out
+    assert count(store_url, runs) == 1
+    assert count(store_url, unit_results) == 195
+    assert count(store_url, criterion_results) == 195 * 22
+
+
+def test_changed_decision_is_a_new_row_and_the_old_one_stays(store_url: str, tmp_path: Path) -> None:
+    ok("decisions", DECISIONS_2023, "--db", store_url)
+    data = json.loads(DECISIONS_2023.read_text("utf-8"))
+    first = data["decisions"][0]
+    first.update(decision="not_recognised", label="Không công nhận", number="77/QĐ-VD", reason="Sửa")
+    changed = tmp_path / "quyet-dinh.json"
+    changed.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    out = ok("decisions", changed, "--db", store_url)
+    assert f"0 mới, 1 thay quyết định trước, {len(data['decisions']) - 1} không đổi" in out
+    assert count(store_url, decisions, decisions.c.unit == first["unit"]) == 2
+    history = ok("history", first["unit"], "--db", store_url)
+    assert "quyết định: Không công nhận (số 77/QĐ-VD, ngày 20/12/2023); lý do: Sửa" in history
+
+
+def test_revoke_then_history_shows_the_withdrawal(store_url: str) -> None:
+    ok("decisions", DECISIONS_2023, "--db", store_url)
+    given = json.loads(DECISIONS_2023.read_text("utf-8"))["decisions"]
+    yes = next(d["unit"] for d in given if d["decision"] == "recognised")
+    no = next(d["unit"] for d in given if d["decision"] == "not_recognised")
+    args = ["--year", "2023", "--decision-number", "9/QĐ-VD", "--date", "15/03/2024", "--reason", "Điểm nóng"]
+    out = ok("revoke", yes, *args, "--db", store_url)
+    assert f"Đã ghi thu hồi công nhận năm 2023 của đơn vị {yes}" in out
+    assert "  THU HỒI công nhận (số 9/QĐ-VD, ngày 15/03/2024); lý do: Điểm nóng" in ok(
+        "history", yes, "--db", store_url
+    )
+    code, out = cqtt("revoke", yes, *args, "--db", store_url)
+    assert code == 1
+    assert out.strip().endswith(
+        f"đơn vị {yes} năm 2023: đã thu hồi công nhận (quyết định 9/QĐ-VD, ngày 15/03/2024)"
+    )
+    code, out = cqtt("revoke", no, *args, "--db", store_url)
+    assert code == 1 and "quyết định hiện hành không phải công nhận" in out
+    assert count(store_url, decisions, decisions.c.decision == "revoked") == 1
+
+
+def test_a_disqualifier_found_after_recognition_makes_a_withdrawal_candidate(
+    store_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.json"
+    ok("score", EV2024, "--criteria", "bac-giang@2024", "--json", out)
+    units = json.loads(out.read_text("utf-8"))["units"]
+    disqualified = sorted(u["code"] for u in units if any(f["code"] == "disqualified" for f in u["flags"]))
+    assert disqualified
+    recognised_anyway = disqualified[0]
+    book = {
+        "recheck_file": {"file": "thu.xlsx", "sha256": ""},
+        "criteria": {"criteria": "bac-giang", "version": "2024", "sha256": ""},
+        "decisions": [
+            {
+                "unit": recognised_anyway,
+                "year": 2024,
+                "decision": "recognised",
+                "label": "Công nhận",
+                "number": "5/QĐ-VD",
+                "date": "2024-12-01",
+                "row": 2,
+            }
+        ],
+        "undecided": [],
+    }
+    (tmp_path / "qd.json").write_text(json.dumps(book), "utf-8")
+    ok("decisions", tmp_path / "qd.json", "--db", store_url)
+    xlsx = tmp_path / "r.xlsx"
+    out_text = ok("score", EV2024, "--criteria", "bac-giang@2024", "-o", xlsx, "--db", store_url)
+    assert f"vi phạm điểm liệt): {recognised_anyway}" in out_text
+    sheet = load_workbook(xlsx, read_only=True)["Xếp hạng"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = list(rows[0])
+    column = head.index("Xem xét thu hồi công nhận năm nay")
+    flagged = {r[head.index("Mã đơn vị")] for r in rows[1:] if r[column]}
+    assert flagged == {recognised_anyway}
+
+
+def test_history_follows_a_merged_unit_to_its_predecessors(store_url: str, tmp_path: Path) -> None:
+    ok("score", EV2024, "--criteria", "bac-giang@2024", "--json", tmp_path / "r.json", "--db", store_url)
+    assert "Đã nạp 2 dòng sáp nhập" in ok("units", "succession", SUCCESSION, "--db", store_url)
+    assert "0 dòng đã có từ trước" not in ok("units", "succession", SUCCESSION, "--db", store_url)
+    history = ok("history", "90001", "--db", store_url)
+    assert "  hình thành từ 07243 Xã Đồng Tiến (từ 01/07/2025)" in history
+    assert "Năm 2024 [mã 07243]" in history and "Năm 2024 [mã 07246]" in history
+    assert "đã sáp nhập vào 90001" in ok("history", "07243", "--db", store_url)
+
+
+def test_unknown_unit_has_no_history(store_url: str) -> None:
+    ok("decisions", DECISIONS_2023, "--db", store_url)
+    code, out = cqtt("history", "00000", "--db", store_url)
+    assert code == 1 and out.strip().endswith("không có lịch sử nào của đơn vị 00000")
+
+
+def test_results_with_history_columns_still_recheck_clean(tmp_path: Path) -> None:
+    store = str(tmp_path / "h.sqlite")
+    ok("score", EV2023, "--criteria", "bac-giang@2023", "--json", tmp_path / "r23.json", "--db", store)
+    xlsx = tmp_path / "r24.xlsx"
+    ok(
+        "score",
+        EV2024,
+        "--criteria",
+        "bac-giang@2024",
+        "-o",
+        xlsx,
+        "--json",
+        tmp_path / "r24.json",
+        "--db",
+        store,
+    )
+    for results in (xlsx, tmp_path / "r24.json"):
+        code, out = cqtt("recheck", results, "--json", tmp_path / "p.json", "--force")
+        assert code == 0, out
+        assert ": 0 sai lệch" in out
+
+
+# -- concurrent writers ---------------------------------------------------------------------------------
+def _split_hung_yen(folder: Path, parts: int) -> list[Path]:
+    lines = (SAMPLES / "hung-yen-2025.csv").read_text("utf-8").splitlines()
+    head, body = lines[0], lines[1:]
+    files = []
+    for i in range(parts):
+        path = folder / f"phan-{i}.csv"
+        path.write_text("\n".join([head, *body[i::parts]]) + "\n", "utf-8")
+        files.append(path)
+    return files
+
+
+def test_concurrent_writers_lose_nothing(store_url: str, tmp_path: Path) -> None:
+    """Four teams record at once, two of them the same run: five processes, four runs, all rows."""
+    ok("decisions", DECISIONS_2023, "--db", store_url)  # the store exists before they start
+    files = _split_hung_yen(tmp_path, 4)
+    jobs = [*files, files[0]]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "cli.py"),
+                "score",
+                str(f),
+                "--criteria",
+                "hung-yen@2025",
+                "--json",
+                str(tmp_path / f"r{i}.json"),
+                "--db",
+                store_url,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i, f in enumerate(jobs)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0] * len(procs), outputs
+    assert count(store_url, runs) == 4
+    expected = sum(len(f.read_text("utf-8").splitlines()) - 1 for f in files)
+    assert count(store_url, unit_results) == expected
+    assert sum("Đã lưu lần chấm" in o for o in outputs) == 4
+    assert sum("đã có trong" in o for o in outputs) == 1
+
+
+def test_sqlite_locked_by_another_process_waits_then_says_so(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+    import time
+
+    store = tmp_path / "h.sqlite"
+    ok("decisions", DECISIONS_2023, "--db", store)
+    holder = sqlite3.connect(store, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setenv("CQTT_DB_TIMEOUT", "1")
+    try:
+        started = time.monotonic()
+        code, out = cqtt("decisions", DECISIONS_2023, "--db", store)
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1
+    assert out.strip().splitlines()[-1] == (
+        f"Lỗi: {store}: cơ sở dữ liệu đang bị một tiến trình khác ghi; đã chờ 1 giây. Chạy lại khi lệnh kia "
+        "xong (hoặc đặt CQTT_DB_TIMEOUT để chờ lâu hơn)"
+    )
+    assert waited < 30
+
+
+# -- schema versions and foreign files ------------------------------------------------------------------
+def test_migrations_create_exactly_the_tables_the_code_uses(store_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from engine.store.schema import metadata
+
+    ok("decisions", DECISIONS_2023, "--db", store_url)
+    engine = create_engine(sql_url(store_url))
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_store_from_a_newer_cqtt_is_refused_untouched(tmp_path: Path) -> None:
+    store = tmp_path / "h.sqlite"
+    ok("decisions", DECISIONS_2023, "--db", store)
+    engine = create_engine(f"sqlite:///{store}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    before = _sha(store)
+    code, out = cqtt("history", "07207", "--db", store)
+    assert code == 1
+    assert out.strip().endswith(
+        f"{store}: cơ sở dữ liệu do phiên bản cqtt mới hơn tạo (lược đồ 0099, bản này biết đến 0002); "
+        "cập nhật cqtt để dùng"
+    )
+    assert _sha(store) == before
+
+
+def test_an_older_store_is_upgraded_only_by_db_upgrade(store_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from engine.store.connect import MIGRATIONS
+
+    engine = create_engine(sql_url(store_url))
+    with engine.begin() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO cqtt_store (key, value) VALUES ('application', 'cqtt')"))
+    engine.dispose()
+    code, out = cqtt("decisions", DECISIONS_2023, "--db", store_url)
+    assert code == 1
+    assert "lược đồ cơ sở dữ liệu cũ (0001, cần 0002); sao lưu rồi chạy: cqtt db upgrade --db" in out
+    assert count(store_url, decisions) == 0
+    assert "đã nâng cấp lược đồ 0001 → 0002" in ok("db", "upgrade", "--db", store_url)
+    assert "lược đồ đã mới nhất (0002); không thay đổi gì" in ok("db", "upgrade", "--db", store_url)
+    ok("units", "succession", SUCCESSION, "--db", store_url)
+
+
+def test_an_empty_postgresql_database_becomes_a_store(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = pg_server.create_database("cqtt_new")
+    ok("score", EV2024, "--criteria", "bac-giang@2024", "--json", tmp_path / "r.json", "--db", url)
+    assert count(url, runs) == 1
+
+
+def test_a_postgresql_url_without_a_server_is_one_line(tmp_path: Path) -> None:
+    code, out = cqtt("history", "07207", "--db", "postgresql://cqtt:matkhau@127.0.0.1:1/cqtt")
+    assert code == 1
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("Lỗi: postgresql+psycopg://cqtt:***@127.0.0.1:1/cqtt: ")
+    assert "matkhau" not in out
+
+
+def test_sample_weighs_units_proposed_for_the_first_time(tmp_path: Path, results_2023: dict) -> None:
+    store = str(tmp_path / "h.sqlite")
+    ok("score", EV2023, "--criteria", "bac-giang@2023", "--json", tmp_path / "r23.json", "--db", store)
+    team = SAMPLES / "bac-giang-2024-to-tham-dinh.xlsx"
+    out = tmp_path / "mau.json"
+    ok("sample", team, "--n", "500", "--seed", "7", "-o", tmp_path / "f.xlsx", "--json", out, "--db", store)
+    drawn = json.loads(out.read_text("utf-8"))
+    assert drawn["store"] == store and drawn["weights"]["first_proposal"] == 2
+    proposed_2023 = {code for code, u in results_2023.items() if u["proposed"]}
+    first = {u["code"] for u in drawn["units"] if "first_proposal" in u["risks"]}
+    assert first and first == {u["code"] for u in drawn["units"]} - proposed_2023
+    without = tmp_path / "mau2.json"
+    ok("sample", team, "--n", "500", "--seed", "7", "-o", tmp_path / "g.xlsx", "--json", without)
+    assert not any("first_proposal" in u["risks"] for u in json.loads(without.read_text("utf-8"))["units"])
