@@ -60,3 +60,26 @@ def test_readme_output_is_what_the_command_prints(tmp_path: Path, monkeypatch) -
     expected = [line for line in shown.splitlines() if not line.startswith("Đã ghi")]
     actual = [line for line in result.output.splitlines() if not line.startswith("Đã ghi")]
     assert actual == expected
+
+
+def test_readme_history_workflow_prints_what_it_shows(tmp_path: Path, monkeypatch) -> None:
+    """The history section's commands, run as written (outputs moved to a temporary folder), print
+    the history the README shows."""
+    import shlex
+
+    section = README[README.index("## Lịch sử qua các năm") :]
+    commands = re.search(r"```bash\n(.*?)\n```", section, re.S).group(1).splitlines()
+    shown = re.search(r"```text\n(.*?)\n```", section, re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    output = ""
+    for line in commands:
+        words = shlex.split(line)
+        assert words[0] == "cqtt"
+        args = [
+            str(tmp_path / w) if w.endswith((".sqlite", ".xlsx", ".json")) and "/" not in w else w
+            for w in words[1:]
+        ]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        output = result.output
+    assert output.rstrip("\n") == shown
