@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from engine.errors import CqttError
 from engine.store.schema import store_info
@@ -96,6 +96,8 @@ class Store:
     def _errors(self) -> Iterator[None]:
         try:
             yield
+        except IntegrityError:
+            raise  # a concurrent writer got there first: the caller knows what that means
         except DBAPIError as exc:
             raise StoreError(_db_message(self.label, exc)) from None
 

@@ -250,7 +250,15 @@ def record_revocation(store: Store, unit: str, year: int, number: str, date: dt.
 
 # -- succession ----------------------------------------------------------------------------------
 def record_succession(store: Store, rows: list[SuccessionRow], source: str) -> tuple[int, int]:
-    """Add succession rows not already in the store; returns (added, already there)."""
+    """Add succession rows not already in the store; returns (added, already there). When another
+    process loads the same rows at the same moment, the load is redone once and finds them."""
+    try:
+        return _record_succession(store, rows, source)
+    except IntegrityError:
+        return _record_succession(store, rows, source)
+
+
+def _record_succession(store: Store, rows: list[SuccessionRow], source: str) -> tuple[int, int]:
     added = present = 0
     now = _now()
     with store.write() as conn:
