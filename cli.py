@@ -196,17 +196,26 @@ def criteria_list() -> None:
 
 @criteria.command(
     "validate",
-    epilog=example("cqtt criteria validate criteria/", "cqtt criteria validate criteria/bac-giang/2024.yaml"),
+    epilog=example(
+        "cqtt criteria validate criteria/",
+        "cqtt criteria validate --strict criteria/bac-giang/2024.yaml",
+    ),
 )
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def criteria_validate(paths: tuple[Path, ...]) -> None:
-    """Kiểm tra tệp tiêu chí: cấu trúc, tổng điểm, các bậc, mã trường, điều kiện công nhận.
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Coi mọi cảnh báo là lỗi (ví dụ tiêu chí chưa ghi nguồn hay lý do đề xuất).",
+)
+def criteria_validate(paths: tuple[Path, ...], strict: bool) -> None:
+    """Kiểm tra tệp tiêu chí: cấu trúc, tổng điểm, các bậc, mã trường, điều kiện công nhận, nguồn
+    của từng tiêu chí, điểm liệt và yêu cầu.
 
     Không ghi PATHS thì kiểm tra các bộ tiêu chí có sẵn. Liệt kê mọi lỗi tìm thấy.
     """
     targets = list(paths) or [catalog.bundled_root()]
     with _errors():
-        report = jobs.validate(targets)
+        report = jobs.validate(targets, strict)
     for issue in report.warnings:
         click.echo(issue.format(), err=True)
     for issue in report.errors:
@@ -285,6 +294,8 @@ def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) ->
     epilog=example(
         "cqtt criteria diff bac-giang@2023 bac-giang@2024",
         "cqtt criteria diff bac-giang@2023 bac-giang@2024 --evidence samples/bac-giang-2024.xlsx",
+        "cqtt criteria diff bac-giang@2023 bac-giang@2024 --evidence samples/bac-giang-2024.xlsx "
+        "-o so-sanh.xlsx --json so-sanh.json",
     ),
 )
 @click.argument("old")
@@ -294,34 +305,79 @@ def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) ->
     "evidence",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Chấm minh chứng này theo cả hai phiên bản và liệt kê đơn vị thay đổi.",
+    help="Chấm minh chứng này theo cả hai phiên bản và liệt kê đơn vị thay đổi, kèm lý do.",
 )
-def criteria_diff(old: str, new: str, evidence: tuple[Path, ...]) -> None:
-    """So sánh hai phiên bản bộ tiêu chí: nhóm, tiêu chí, điểm, bậc, điều kiện công nhận."""
+@click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ so sánh (Excel).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Kết quả so sánh (JSON).")
+@click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+@click.option("--all", "show_all", is_flag=True, help="In mọi đơn vị thay đổi (mặc định 20 đơn vị đầu).")
+def criteria_diff(
+    old: str,
+    new: str,
+    evidence: tuple[Path, ...],
+    xlsx: Path | None,
+    json_path: Path | None,
+    force: bool,
+    show_all: bool,
+) -> None:
+    """So sánh hai phiên bản bộ tiêu chí: nhóm, tiêu chí, điểm, bậc, nguồn, điều kiện công nhận.
+
+    Với --evidence: trước hết nói trường minh chứng nào mỗi phiên bản cần mà tệp không có (và bao
+    nhiêu đơn vị bị chặn vì thế), rồi liệt kê đơn vị đổi kết quả, lý do ở mỗi bên và các tiêu chí
+    đổi điểm nhiều nhất, theo mức thay đổi.
+    """
     with _errors():
-        outcome = jobs.diff(old, new, list(evidence) or None)
+        outcome = jobs.diff(old, new, list(evidence) or None, json_path, xlsx, force)
     d = outcome.diff
     click.echo(f"So sánh {d.old} → {d.new}: {len(d.changes)} thay đổi")
     for change in d.changes:
         click.echo(f"  {change.format()}")
     if outcome.units is not None:
+        for ref, fields in ((d.old, outcome.missing[0]), (d.new, outcome.missing[1])):
+            if not fields:
+                continue
+            click.echo(f"\nTrường minh chứng {ref} cần mà tệp minh chứng không có:")
+            for m in fields:
+                click.echo(f"  {m.id} ({m.label}): {m.units_blocked} đơn vị thiếu minh chứng theo {ref}")
         status = [u for u in outcome.units if u.status_changed]
         click.echo(
             f"\nĐơn vị thay đổi kết quả ({len(outcome.units)}/{outcome.scored}; "
             f"{len(status)} đổi trạng thái công nhận):"
         )
-        for u in outcome.units:
-
-            def st(v: bool | None) -> str:
-                return "-" if v is None else ("đạt" if v else "chưa đạt")
-
-            def tot(v: float | None) -> str:
-                return "-" if v is None else fmt(v)
-
+        shown = outcome.units if show_all else outcome.units[:SHOWN_PROBLEMS]
+        for u in shown:
+            click.echo(_unit_change_line(u))
+            if u.status_changed:
+                for ref, reasons, ok in (
+                    (d.old, u.old_reasons, u.old_recognised),
+                    (d.new, u.new_reasons, u.new_recognised),
+                ):
+                    if not ok and reasons:
+                        click.echo(f"      theo {ref}: {'; '.join(reasons)}")
+            if u.moved:
+                moved = ", ".join(f"{m.id} {_pts(m.old)} → {_pts(m.new)}" for m in u.moved[:3])
+                click.echo(f"      đổi điểm nhiều nhất: {moved}")
+        if len(outcome.units) > len(shown):
             click.echo(
-                f"  {u.code:<8} {u.name:<28} {tot(u.old_total):>6} → {tot(u.new_total):<6} "
-                f"{st(u.old_recognised)} → {st(u.new_recognised)}"
+                f"  ... và {len(outcome.units) - len(shown)} đơn vị khác (--all, hoặc -o/--json để xem đủ)"
             )
+    written = [str(p) for p in (xlsx, json_path) if p is not None]
+    if written:
+        click.echo(f"Đã ghi: {', '.join(written)}")
+
+
+def _pts(value: float | None) -> str:
+    return "-" if value is None else fmt(value)
+
+
+def _unit_change_line(u: Any) -> str:
+    def st(v: bool | None) -> str:
+        return "-" if v is None else ("đạt" if v else "chưa đạt")
+
+    return (
+        f"  {u.code:<8} {u.name:<28} {_pts(u.old_total):>6} → {_pts(u.new_total):<6} "
+        f"{st(u.old_recognised)} → {st(u.new_recognised)}"
+    )
 
 
 def _progress_factory(holder: dict[str, Any]) -> Callable[[int], Callable[[int], None] | None]:

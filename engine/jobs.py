@@ -17,7 +17,15 @@ from engine.intake.evidence import EvidenceSet, read_evidence
 from engine.outputs.output import check_target, write_atomic
 from engine.rules import catalog
 from engine.rules.checks import check_versions_together
-from engine.rules.diff import SetDiff, UnitChange, diff_sets, unit_changes
+from engine.rules.diff import (
+    CriterionEffect,
+    MissingField,
+    SetDiff,
+    UnitChange,
+    diff_sets,
+    missing_fields,
+    unit_changes,
+)
 from engine.rules.loader import LoadedCriteria, load_criteria
 from engine.rules.ruletests import CaseResult, run_tests_file
 from engine.scoring.engine import Engine
@@ -40,8 +48,9 @@ class ValidationReport:
         return not self.errors
 
 
-def validate(paths: list[Path]) -> ValidationReport:
-    """Check every rule file under `paths`, collecting all problems of all files."""
+def validate(paths: list[Path], strict: bool = False) -> ValidationReport:
+    """Check every rule file under `paths`, collecting all problems of all files. With `strict`,
+    warnings (an item without a source, an unused evidence field...) are errors too."""
     files = catalog.rule_files(paths)
     report = ValidationReport(files)
     if not files:
@@ -59,6 +68,12 @@ def validate(paths: list[Path]) -> ValidationReport:
         report.warnings += loaded.warnings
     together = check_versions_together([(str(v.path), v.model) for v in report.valid])
     report.errors += together
+    if strict and report.warnings:
+        from dataclasses import replace
+
+        report.errors += [replace(w, severity="error") for w in report.warnings]
+        report.warnings = []
+        report.valid = [v for v in report.valid if str(v.path) not in {e.file for e in report.errors}]
     return report
 
 
@@ -211,18 +226,44 @@ class DiffOutcome:
     diff: SetDiff
     units: list[UnitChange] | None = None
     scored: int = 0
+    effects: list[CriterionEffect] = field(default_factory=list)
+    missing: tuple[list[MissingField], list[MissingField]] = ([], [])  # old, new
+    evidence: list[dict[str, str]] = field(default_factory=list)
+    sha256: tuple[str, str] = ("", "")
 
 
-def diff(old_ref: str, new_ref: str, evidence_paths: list[Path] | None = None) -> DiffOutcome:
+def diff(
+    old_ref: str,
+    new_ref: str,
+    evidence_paths: list[Path] | None = None,
+    json_path: Path | None = None,
+    xlsx: Path | None = None,
+    force: bool = False,
+) -> DiffOutcome:
+    """Compare two versions; with evidence, score it under both and say why each unit changes.
+    Renamed evidence fields (`renamed:` in either version) are read under both."""
+    _check_targets([json_path, xlsx], force, evidence_paths or [])
     old, new = load_ref(old_ref), load_ref(new_ref)
-    outcome = DiffOutcome(diff_sets(old.model, new.model))
+    outcome = DiffOutcome(diff_sets(old.model, new.model), sha256=(old.sha256, new.sha256))
     if evidence_paths:
-        runs = []
-        for loaded in (old, new):
-            ev = read_evidence(evidence_paths, loaded.model)
-            runs.append(Engine(loaded).run(ev))
-        outcome.units = unit_changes(runs[0], runs[1])
+        runs, missing = [], []
+        for loaded, other in ((old, new), (new, old)):
+            ev = read_evidence(evidence_paths, loaded.model, other.model)
+            run = Engine(loaded).run(ev)
+            runs.append(run)
+            missing.append(missing_fields(loaded.model, ev.present, run))
+        outcome.units, outcome.effects = unit_changes(runs[0], runs[1])
+        outcome.missing = (missing[0], missing[1])
         outcome.scored = len(runs[1].units)
+        outcome.evidence = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]
+    if json_path is not None:
+        from engine.outputs.diffbook import write_diff_json
+
+        write_atomic(json_path, lambda h: write_diff_json(h, outcome))
+    if xlsx is not None:
+        from engine.outputs.diffbook import write_diff_workbook
+
+        write_atomic(xlsx, lambda h: write_diff_workbook(h, outcome))
     return outcome
 
 

@@ -93,6 +93,7 @@ class EvidenceSet:
     issues: list[EvidenceIssue]
     files: list[Path]
     bindings: dict[str, dict[str, str]] = field(default_factory=dict)  # template file -> criteria
+    present: set[str] = field(default_factory=set)  # fields that have a column (or key) in the files
 
 
 class EvidenceError(CqttError):
@@ -109,7 +110,7 @@ class EvidenceError(CqttError):
 class ColumnMap:
     """Which header means which field, for one criteria set."""
 
-    def __init__(self, cs: CriteriaSet) -> None:
+    def __init__(self, cs: CriteriaSet, counterpart: CriteriaSet | None = None) -> None:
         self.decls = cs.evidence_by_id()
         self.names: dict[str, str] = dict(FIXED_NAMES)
         for index, group in enumerate(cs.groups, start=1):
@@ -119,6 +120,20 @@ class ColumnMap:
         for decl in cs.evidence:
             for alias in (decl.id, decl.label, decl.heading()):
                 self.names.setdefault(_norm(alias), decl.id)
+        # Renamed fields (`renamed: {id here: id there}`): a file written for the other version
+        # reads under this one, whichever of the two versions declares the renaming.
+        pairs = list(cs.renamed.items())
+        if counterpart is not None:
+            pairs += [(here, there) for there, here in counterpart.renamed.items()]
+        others = counterpart.evidence_by_id() if counterpart is not None else {}
+        for here, there in pairs:
+            if here not in self.decls:
+                continue
+            aliases = [there]
+            if there in others:
+                aliases += [others[there].label, others[there].heading()]
+            for alias in aliases:
+                self.names.setdefault(_norm(alias), here)
         self.group_ids = [g.id for g in cs.groups]
 
     def resolve(self, header: Any) -> str | None:
@@ -461,9 +476,11 @@ def read_sheet(
     return apps, issues, table.columns
 
 
-def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
-    """Read and merge evidence files; raise `EvidenceError` on duplicate codes or no units."""
-    cmap = ColumnMap(cs)
+def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet | None = None) -> EvidenceSet:
+    """Read and merge evidence files; raise `EvidenceError` on duplicate codes or no units.
+    `counterpart` is another version of the set whose renamed fields should be recognised."""
+    cmap = ColumnMap(cs, counterpart)
+    present: set[str] = set()
     issues: list[EvidenceIssue] = []
     applications: list[Application] = []
     first_seen: dict[str, str] = {}
@@ -485,6 +502,7 @@ def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
             if table.binding:
                 bindings[str(path)] = table.binding
             for row in table.rows:
+                present.update(row.cells)
                 app = _application(table, row, cmap, issues)
                 if app is None:
                     continue
@@ -509,4 +527,4 @@ def read_evidence(paths: list[Path], cs: CriteriaSet) -> EvidenceSet:
         if issues:
             raise EvidenceError(issues, "không có đơn vị nào để chấm")
         raise EvidenceFileError(", ".join(map(str, paths)), "không có đơn vị nào để chấm")
-    return EvidenceSet(applications, issues, paths, bindings)
+    return EvidenceSet(applications, issues, paths, bindings, present)

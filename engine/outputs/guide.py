@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from engine.outputs.xlsxstyle import BOLD, TITLE_FONT, WRAP, cell, header_row, print_setup, set_widths
 from engine.rules.conditions import describe
 from engine.rules.declarations import TYPE_LABELS
-from engine.rules.model import CriteriaSet, Criterion
+from engine.rules.model import CriteriaSet, Criterion, Provenance
 from scorers.base import fmt
 
 
@@ -53,27 +53,45 @@ def text_table(cs: CriteriaSet) -> str:
     width = max(len(c.id) for _, c in cs.criteria())
     for index, group in enumerate(cs.groups, start=1):
         out += ["", f"Nhóm {index}. {group.title} — {fmt(group.points)} điểm [{group.id}]"]
+        if group.source is not None:
+            out.append(f"  nguồn: {group.source.cite()}")
         for c in group.criteria:
             out.append(f"  {c.id:<{width}}  {fmt(c.points):>4}  {c.title}")
             out.append(f"  {'':<{width}}        cách chấm: {c.scorer.describe(c.method)}")
-            notes = "; ".join(filter(None, [_notes(c), c.source.cite() if c.source else ""]))
-            if notes:
-                out.append(f"  {'':<{width}}        {notes}")
+            if _notes(c):
+                out.append(f"  {'':<{width}}        {_notes(c)}")
+            out.append(f"  {'':<{width}}        {_origin(c)}")
     out += ["", "Điều kiện công nhận:"] + [f"  - {line}" for line in recognition_lines(cs)]
+    for title, items in (("Điểm liệt", cs.disqualifiers), ("Yêu cầu hồ sơ", cs.recognition.requirements)):
+        if items:
+            out += ["", f"{title}:"]
+            for item in items:
+                out += [f"  {item.id}: {item.title}", f"    {_origin(item)}"]
     return "\n".join(out)
+
+
+def _origin(item: Provenance) -> str:
+    """Where an item comes from, as printed beside it."""
+    if item.source is not None:
+        return f"nguồn: {item.source.cite()}"
+    if item.proposed is not None:
+        return f"đề xuất của bản mẫu: {item.proposed}"
+    return "chưa ghi nguồn (cần `source` hoặc `proposed`)"
 
 
 def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
     """A scoring guide workbook teams can print: criteria, evidence fields, recognition rule."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Hướng dẫn chấm")
-    set_widths(ws, [9, 24, 44, 8, 60, 40, 30])
+    set_widths(ws, [9, 24, 44, 8, 60, 40, 40])
     print_setup(ws, "3:3")
     ws.freeze_panes = "A4"
     ws.append([cell(ws, cs.title, font=TITLE_FONT, border=False)])
     status = "bản mẫu, cần đối chiếu quyết định chính thức" if cs.status == "model" else "chính thức"
     ws.append([cell(ws, f"{cs.ref} — {status} — thang điểm {fmt(cs.scale)}", border=False)])
-    ws.append(header_row(ws, ["Nhóm", "Mã tiêu chí", "Tiêu chí", "Điểm", "Cách chấm", "Ghi chú", "Căn cứ"]))
+    ws.append(
+        header_row(ws, ["Nhóm", "Mã tiêu chí", "Tiêu chí", "Điểm", "Cách chấm", "Ghi chú", "Nguồn / đề xuất"])
+    )
     for index, group in enumerate(cs.groups, start=1):
         ws.append(
             [
@@ -83,7 +101,7 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
                 cell(ws, group.points, font=BOLD, number_format="0.0"),
                 cell(ws, ""),
                 cell(ws, ""),
-                cell(ws, ""),
+                cell(ws, f"nguồn: {group.source.cite()}" if group.source else "", alignment=WRAP),
             ]
         )
         for c in group.criteria:
@@ -95,7 +113,7 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
                     cell(ws, c.points, number_format="0.0"),
                     cell(ws, c.scorer.describe(c.method), alignment=WRAP),
                     cell(ws, _notes(c), alignment=WRAP),
-                    cell(ws, c.source.cite() if c.source else "", alignment=WRAP),
+                    cell(ws, _origin(c), alignment=WRAP),
                 ]
             )
     ws2 = wb.create_sheet("Trường minh chứng")
@@ -135,6 +153,9 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
     ws3.append(header_row(ws3, ["Đơn vị được công nhận đạt chuẩn khi:"]))
     for line in recognition_lines(cs):
         ws3.append([cell(ws3, line, alignment=WRAP)])
+    for title, items in (("Điểm liệt", cs.disqualifiers), ("Yêu cầu hồ sơ", cs.recognition.requirements)):
+        for item in items:
+            ws3.append([cell(ws3, f"{title} — {item.title}: {_origin(item)}", alignment=WRAP)])
     for source in cs.sources:
         ws3.append([cell(ws3, f"Căn cứ: {source.cite()}", border=False)])
     ws3.append([cell(ws3, f"SHA-256 tệp tiêu chí: {sha256}", border=False)])

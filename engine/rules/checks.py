@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from engine.errors import RuleIssue
 from engine.rules.compiler import CompileError, compile_set
@@ -52,6 +53,8 @@ def check_criteria(cs: CriteriaSet, file: str, loaded: LoadedYaml | None = None)
             )
     _check_methods(cs, report)
     _check_recognition(cs, report)
+    _check_provenance(cs, report)
+    _check_renamed(cs, report)
     _check_versions(cs, report)
     if not any(i.severity == "error" for i in report.issues):
         _check_compiles(cs, report)
@@ -404,3 +407,47 @@ def check_versions_together(loaded: list[tuple[str, CriteriaSet]]) -> list[RuleI
                     )
                 )
     return issues
+
+
+PROVENANCE_HINT = (
+    "thêm `source: {document: …, article: …, date: …}` nếu một văn bản quy định, hoặc "
+    "`proposed: <một dòng lý do bản mẫu đề xuất>`"
+)
+
+
+def _check_provenance(cs: CriteriaSet, report: _Report) -> None:
+    """Every criterion, disqualifier and requirement says where it comes from (a warning here,
+    an error with `cqtt criteria validate --strict`)."""
+    items: list[tuple[Path_, str, Any]] = []
+    for gi, group in enumerate(cs.groups):
+        for ci, c in enumerate(group.criteria):
+            items.append((("groups", gi, "criteria", ci, "id"), f"tiêu chí “{c.id}”", c))
+    for di, d in enumerate(cs.disqualifiers):
+        items.append((("disqualifiers", di, "id"), f"điểm liệt “{d.id}”", d))
+    for ri, r in enumerate(cs.recognition.requirements):
+        items.append((("recognition", "requirements", ri, "id"), f"yêu cầu “{r.id}”", r))
+    for path, what, item in items:
+        if not item.has_provenance:
+            report.add(
+                path,
+                f"{what} chưa ghi nguồn cũng chưa ghi lý do đề xuất",
+                PROVENANCE_HINT,
+                severity="warning",
+            )
+
+
+def _check_renamed(cs: CriteriaSet, report: _Report) -> None:
+    ids = {e.id for e in cs.evidence}
+    for new_id, old_id in cs.renamed.items():
+        if new_id not in ids:
+            report.add(
+                ("renamed", new_id),
+                f"“{new_id}” không phải trường minh chứng của phiên bản này",
+                did_you_mean(new_id, sorted(ids)) or "khóa là mã trường ở phiên bản này, giá trị là mã cũ",
+            )
+        if old_id in ids:
+            report.add(
+                ("renamed", new_id),
+                f"mã cũ “{old_id}” vẫn là một trường minh chứng của phiên bản này",
+                "bỏ dòng đổi tên này, hoặc đổi mã trường",
+            )

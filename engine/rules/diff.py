@@ -68,6 +68,9 @@ def diff_sets(old: CriteriaSet, new: CriteriaSet) -> SetDiff:
                 f"{new.effective.from_}–{new.effective.to or '…'}",
             )
         )
+    for here, there in sorted(new.renamed.items()):
+        if old.renamed.get(here) != there:
+            add(Change("renamed", f"evidence.{there}", f"đổi mã thành {here} (renamed)"))
     _diff_groups(old, new, add)
     _diff_criteria(old, new, add)
     _diff_named(
@@ -91,6 +94,20 @@ def diff_sets(old: CriteriaSet, new: CriteriaSet) -> SetDiff:
         lambda r: f"{r.title}: {describe(r.when)}",
         add,
     )
+    for section, a_items, b_items in (
+        ("disqualifiers", old.disqualifiers, new.disqualifiers),
+        ("recognition.requirements", old.recognition.requirements, new.recognition.requirements),
+    ):
+        before = {i.id: i for i in a_items}
+        for item in b_items:
+            if item.id in before and before[item.id].provenance() != item.provenance():
+                add(
+                    Change(
+                        "changed",
+                        f"{section}.{item.id}.source",
+                        f"{before[item.id].provenance()} → {item.provenance()}",
+                    )
+                )
     for key in (
         "min_total",
         "min_group_share",
@@ -131,6 +148,15 @@ def _diff_groups(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
     for gid in sorted(b.keys() - a.keys() - set(renamed.values())):
         add(Change("added", f"nhóm {gid}", f"{b[gid].title} ({fmt(b[gid].points)} điểm)"))
     for gid in [g for g in a if g in b]:
+        sa, sb = a[gid].source, b[gid].source
+        if sa != sb:
+            add(
+                Change(
+                    "changed",
+                    f"nhóm {gid}.source",
+                    f"{sa.cite() if sa else '(không có)'} → {sb.cite() if sb else '(không có)'}",
+                )
+            )
         if a[gid].title != b[gid].title:
             add(Change("renamed", f"nhóm {gid}", f"“{a[gid].title}” → “{b[gid].title}”"))
         if a[gid].points != b[gid].points:
@@ -171,6 +197,8 @@ def _diff_criteria(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
             add(Change("changed", f"{name}.method", f"{_method(ca)} → {_method(cb)}"))
         if (ca.applies_when, ca.not_applicable) != (cb.applies_when, cb.not_applicable):
             add(Change("changed", f"{name}.applies_when", f"{_applies(ca)} → {_applies(cb)}"))
+        if ca.provenance() != cb.provenance():
+            add(Change("changed", f"{name}.source", f"{ca.provenance()} → {cb.provenance()}"))
         if ca.mandatory != cb.mandatory:
             add(
                 Change(
@@ -183,6 +211,18 @@ def _diff_criteria(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
 
 
 @dataclass
+class CriterionMove:
+    id: str
+    title: str
+    old: float | None  # None: the criterion is not in that version
+    new: float | None
+
+    @property
+    def delta(self) -> float:
+        return (self.new or 0.0) - (self.old or 0.0)
+
+
+@dataclass
 class UnitChange:
     code: str
     name: str
@@ -191,21 +231,84 @@ class UnitChange:
     new_total: float | None
     old_recognised: bool | None
     new_recognised: bool | None
+    old_reasons: list[str] = field(default_factory=list)  # what blocks recognition, each side
+    new_reasons: list[str] = field(default_factory=list)
+    moved: list[CriterionMove] = field(default_factory=list)  # largest moves first
 
     @property
     def status_changed(self) -> bool:
         return self.old_recognised != self.new_recognised
 
+    @property
+    def delta(self) -> float:
+        return (self.new_total or 0.0) - (self.old_total or 0.0)
 
-def unit_changes(old: RunResult, new: RunResult) -> list[UnitChange]:
-    """Units whose total or recognition differs between two runs on the same evidence."""
-    a = {u.code: u for u in old.units}
-    b = {u.code: u for u in new.units}
+
+@dataclass
+class MissingField:
+    """An evidence field a version needs that the evidence files do not have at all."""
+
+    id: str
+    label: str
+    units_blocked: int  # units reported with missing evidence for it under that version
+
+
+@dataclass
+class CriterionEffect:
+    id: str
+    title: str
+    in_old: bool
+    in_new: bool
+    units_gain: int = 0
+    units_lose: int = 0
+    points_change: float = 0.0  # over all units
+
+
+MOVED_SHOWN = 3
+EPS = 0.005
+
+
+def missing_fields(cs: CriteriaSet, present: set[str], run: RunResult) -> list[MissingField]:
+    """Fields the set reads that no evidence file has, with how many units that leaves without
+    the evidence they need."""
+    read: set[str] = set()
+    for _, c in cs.criteria():
+        read |= c.evidence_read()
+    found = []
+    for decl in cs.evidence:
+        if decl.id in read and decl.id not in present:
+            blocked = sum(1 for u in run.units if decl.id in u.full().evidence_problems)
+            found.append(MissingField(decl.id, decl.label, blocked))
+    return found
+
+
+def unit_changes(old: RunResult, new: RunResult) -> tuple[list[UnitChange], list[CriterionEffect]]:
+    """Units whose total or recognition differs between two runs on the same evidence (status
+    changes first, then by the size of the change), and each criterion's effect over all units."""
+    a = {u.code: u.full() for u in old.units}
+    b = {u.code: u.full() for u in new.units}
+    effects: dict[str, CriterionEffect] = {}
     changes = []
     for code in sorted(a.keys() | b.keys()):
         ua, ub = a.get(code), b.get(code)
         either = ub or ua
         assert either is not None
+        pa = {r.id: r for r in ua.criteria} if ua else {}
+        pb = {r.id: r for r in ub.criteria} if ub else {}
+        moves = []
+        for cid in [*pa, *(k for k in pb if k not in pa)]:
+            ra, rb = pa.get(cid), pb.get(cid)
+            title = rb.title if rb is not None else ra.title if ra is not None else cid
+            move = CriterionMove(cid, title, ra.points if ra else None, rb.points if rb else None)
+            effect = effects.setdefault(cid, CriterionEffect(cid, move.title, ra is not None, rb is not None))
+            if abs(move.delta) >= EPS:
+                moves.append(move)
+                effect.points_change += move.delta
+                if move.delta > 0:
+                    effect.units_gain += 1
+                else:
+                    effect.units_lose += 1
+        moves.sort(key=lambda m: (-abs(m.delta), m.id))
         change = UnitChange(
             code,
             either.name,
@@ -214,8 +317,17 @@ def unit_changes(old: RunResult, new: RunResult) -> list[UnitChange]:
             ub.total if ub else None,
             ua.recognised if ua else None,
             ub.recognised if ub else None,
+            list(ua.blocking) if ua else [],
+            list(ub.blocking) if ub else [],
+            moves,
         )
-        if change.old_total != change.new_total or change.status_changed:
+        if (
+            change.old_total is None
+            or change.new_total is None
+            or abs(change.delta) >= EPS
+            or change.status_changed
+        ):
             changes.append(change)
-    changes.sort(key=lambda c: (not c.status_changed, c.code))
-    return changes
+    changes.sort(key=lambda c: (not c.status_changed, -abs(c.delta), c.code))
+    ordered = sorted(effects.values(), key=lambda e: (-(e.units_gain + e.units_lose), e.id))
+    return changes, ordered

@@ -32,6 +32,38 @@ else:
     ]
 
 
+PROPOSED_LABEL = "Đề xuất của bản mẫu"
+
+
+class Provenance(Strict):
+    """Where an item comes from: `source` (a document, article or section, date) when a legal or
+    policy document says it, else `proposed` with one line saying why the model set proposes it.
+    Policy staff must see, item by item, what is official and what is proposed."""
+
+    source: Source | None = None
+    proposed: str | None = Field(default=None, min_length=3)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Provenance:
+        if self.source is not None and self.proposed is not None:
+            raise ValueError(
+                "ghi `source` (văn bản làm căn cứ) hoặc `proposed` (lý do bản mẫu đề xuất), không ghi cả hai"
+            )
+        return self
+
+    @property
+    def has_provenance(self) -> bool:
+        return self.source is not None or self.proposed is not None
+
+    def provenance(self) -> str:
+        """The source as cited, or the model set's reason, or that neither is given."""
+        if self.source is not None:
+            return self.source.cite()
+        if self.proposed is not None:
+            return f"{PROPOSED_LABEL}: {self.proposed}"
+        return "chưa ghi nguồn"
+
+
 class Mandatory(Strict):
     """A mandatory criterion: failing it blocks recognition whatever the total."""
 
@@ -39,7 +71,7 @@ class Mandatory(Strict):
     label: str | None = None
 
 
-class Criterion(Strict):
+class Criterion(Provenance):
     id: Ident
     title: str
     points: float = Field(gt=0)
@@ -47,7 +79,6 @@ class Criterion(Strict):
     applies_when: Condition | None = None
     not_applicable: Literal["full", "rescale"] | None = None
     mandatory: bool | Mandatory = False
-    source: Source | None = None
     note: str | None = None
 
     @model_validator(mode="after")
@@ -89,18 +120,18 @@ class Group(Strict):
     short: str | None = Field(default=None, max_length=30)  # column headings in workbooks
     points: float = Field(gt=0)
     criteria: list[Criterion] = Field(min_length=1)
+    source: Source | None = None  # where the group and its points come from, when known
 
 
-class Disqualifier(Strict):
+class Disqualifier(Provenance):
     """A condition that alone makes a unit not recognisable (điểm liệt)."""
 
     id: Ident
     title: str
     when: Condition
-    source: Source | None = None
 
 
-class Requirement(Strict):
+class Requirement(Provenance):
     """A condition every recognised unit must meet besides points (e.g. a complete file)."""
 
     id: Ident
@@ -164,6 +195,9 @@ class CriteriaSet(Strict):
     disqualifiers: list[Disqualifier] = Field(default_factory=list)
     recognition: Recognition
     flags: FlagSettings = Field(default_factory=FlagSettings)
+    # Evidence fields renamed since an earlier version: {id here: id there}. An evidence file
+    # written for either version is then read under both (and `criteria diff` can compare them).
+    renamed: dict[Ident, Ident] = Field(default_factory=dict)
 
     def evidence_by_id(self) -> dict[str, EvidenceDecl]:
         return {e.id: e for e in self.evidence}

@@ -123,7 +123,8 @@ class Engine:
                 max_points=c.points,
                 mandatory=c.is_mandatory,
                 evidence=self._used(reads, values),
-                source=c.source.cite() if c.source else None,
+                source=c.provenance() if c.has_provenance else None,
+                proposed=c.source is None and c.proposed is not None,
                 points=points,
                 applicable=applicable,
                 status=status,
@@ -274,7 +275,14 @@ class Engine:
             ok = f"rec.mandatory.{c.id}" in passed
             r = by_id[c.id]
             gates.append(
-                GateResult(id=c.id, title=c.title, kind="mandatory", ok=ok, explanation=r.explanation)
+                GateResult(
+                    id=c.id,
+                    title=c.title,
+                    kind="mandatory",
+                    ok=ok,
+                    explanation=r.explanation,
+                    source=c.provenance() if c.has_provenance else None,
+                )
             )
             if not ok and rec.require_mandatory:
                 blocking.append(f"Tiêu chí bắt buộc không đạt: {c.title}")
@@ -284,7 +292,12 @@ class Engine:
             text = "Không xác định được (thiếu minh chứng)" if missing else "Có" if hit else "Không"
             gates.append(
                 GateResult(
-                    id=d.id, title=d.title, kind="disqualifier", ok=not hit and not missing, explanation=text
+                    id=d.id,
+                    title=d.title,
+                    kind="disqualifier",
+                    ok=not hit and not missing,
+                    explanation=text,
+                    source=d.provenance() if d.has_provenance else None,
                 )
             )
             if hit and rec.require_no_disqualifier:
@@ -299,6 +312,7 @@ class Engine:
                     kind="requirement",
                     ok=met,
                     explanation=("Đạt" if met else "Chưa đạt") + f" ({shown})",
+                    source=q.provenance() if q.has_provenance else None,
                 )
             )
             if not met:

@@ -43,7 +43,8 @@ class CriterionResult(BaseModel):
     explanation: str
     evidence: list[EvidenceUsed] = Field(default_factory=list)
     mandatory: bool = False
-    source: str | None = None
+    source: str | None = None  # the document cited, or "Đề xuất của bản mẫu: why"
+    proposed: bool = False  # proposed by the model set rather than taken from a document
 
 
 class GroupResult(BaseModel):
@@ -64,6 +65,7 @@ class GateResult(BaseModel):
     kind: Literal["mandatory", "disqualifier", "requirement"]
     ok: bool
     explanation: str
+    source: str | None = None  # as for a criterion
 
 
 class Flag(BaseModel):
