@@ -31,9 +31,12 @@ NUMERIC_TYPES = ("number", "percent", "count")
 
 
 class Strict(BaseModel):
-    """Base of every rule-file model: unknown keys are refused, values are immutable."""
+    """Base of every rule-file model: unknown keys are refused, values are immutable, numbers are
+    finite ("1e400" would otherwise become infinity)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, regex_engine="python-re")
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, regex_engine="python-re", allow_inf_nan=False
+    )
 
 
 class Source(Strict):

@@ -122,6 +122,9 @@ def _issue_from_pydantic(file: str, loaded: LoadedYaml, err: Any) -> RuleIssue:
         ]
         bound = next(iter(ctx.values()), "")
         message = f"giá trị {value} phải {symbol} {bound}"
+    elif kind == "finite_number":
+        message = f"“{value}” không phải một số dùng được (vô cực hoặc NaN)"
+        suggestion = "ghi một số bình thường, ví dụ 20"
     elif kind == "too_short":
         message = "danh sách không được để trống"
         suggestion = "thêm ít nhất một mục, mỗi mục một dòng bắt đầu bằng “- ”"

@@ -9,6 +9,7 @@ reported: in a rule file they are always a mistake.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,28 @@ def format_path(path: Path_) -> str:
     return text or "(gốc)"
 
 
-def _build(node: yaml.Node, path: Path_, out: LoadedYaml, constructor: yaml.SafeLoader) -> Any:
+_STANDARD_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp", "binary", "set", "omap")
+}
+
+
+def _refuse(file: str, node: yaml.Node, path: Path_, message: str, hint: str) -> RuleFileError:
+    key = format_path(path)
+    return RuleFileError(file, [RuleIssue(file, node.start_mark.line + 1, key, message, hint)])
+
+
+def _build(
+    node: yaml.Node, path: Path_, out: LoadedYaml, constructor: yaml.SafeLoader, file: str = ""
+) -> Any:
+    if node.tag not in _STANDARD_TAGS:
+        raise _refuse(
+            file,
+            node,
+            path,
+            f"thẻ YAML “{node.tag.replace('tag:yaml.org,2002:', '!!')}” không được dùng trong tệp tiêu chí",
+            "bỏ thẻ; tệp tiêu chí chỉ chứa văn bản, số, Có/Không, danh sách và bảng khóa",
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -60,16 +82,75 @@ def _build(node: yaml.Node, path: Path_, out: LoadedYaml, constructor: yaml.Safe
             if key in result:
                 out.duplicates.append((child, line))
             out.lines[child] = line
-            result[key] = _build(value_node, child, out, constructor)
+            result[key] = _build(value_node, child, out, constructor, file)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             child = (*path, index)
             out.lines[child] = item.start_mark.line + 1
-            items.append(_build(item, child, out, constructor))
+            items.append(_build(item, child, out, constructor, file))
         return items
-    return constructor.construct_object(node, deep=True)
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _refuse(
+            file,
+            node,
+            path,
+            f"“{node.value}” không phải một số dùng được (vô cực hoặc NaN)",
+            "ghi một số bình thường, ví dụ 20",
+        )
+    return value
+
+
+# A rule file has a few thousand nodes; anchors and aliases (&a, *a) may reuse parts of it, but a
+# file whose aliases expand past this many nodes is an "alias bomb" and is refused before it is built.
+MAX_EXPANDED_NODES = 100_000
+LIMIT_TEXT = f"{MAX_EXPANDED_NODES:_}".replace("_", ".")
+
+
+def oversized(node: yaml.Node) -> yaml.Node | None:
+    """The smallest part of a document that alone expands past MAX_EXPANDED_NODES (aliases counted
+    every time they are used, each node measured once), or None when the document is within it."""
+    sizes: dict[int, int] = {}
+    worst: list[yaml.Node] = []
+
+    def size(n: yaml.Node) -> int:
+        known = sizes.get(id(n))
+        if known is not None:
+            return known
+        sizes[id(n)] = 1  # a recursive alias (a node inside itself) counts once
+        if isinstance(n, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in n.value)
+        else:
+            total = 1
+        sizes[id(n)] = total
+        if total > MAX_EXPANDED_NODES and not worst:
+            worst.append(n)
+        return total
+
+    if size(node) > MAX_EXPANDED_NODES:
+        return worst[0] if worst else node
+    return None
+
+
+def _check_expansion(node: yaml.Node, file: str) -> None:
+    where = oversized(node)
+    if where is not None:
+        raise RuleFileError(
+            file,
+            [
+                RuleIssue(
+                    file,
+                    where.start_mark.line + 1,
+                    "(neo và bí danh YAML)",
+                    f"các bí danh (*tên) ở đây mở rộng thành hơn {LIMIT_TEXT} nút",
+                    "tệp tiêu chí không cần lồng bí danh nhiều tầng; viết thẳng nội dung thay cho *tên",
+                )
+            ],
+        )
 
 
 def parse_yaml(text: str, file: str) -> LoadedYaml:
@@ -79,8 +160,9 @@ def parse_yaml(text: str, file: str) -> LoadedYaml:
         node = loader.get_single_node()
         out = LoadedYaml(data=None)
         if node is not None:
+            _check_expansion(node, file)
             out.lines[()] = node.start_mark.line + 1
-            out.data = _build(node, (), out, loader)
+            out.data = _build(node, (), out, loader, file)
         return out
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
