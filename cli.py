@@ -116,6 +116,21 @@ def _vietnamese(message: str) -> str:
     return message
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a service stop, `kill`) exits like Ctrl-C does, through the code that removes
+    half-written temporary files and rolls back a store transaction, instead of dying on the spot."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+
+        def stop(signum: int, _frame: Any) -> None:
+            click.echo("Đã dừng.", err=True)
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, stop)
+
+
 class _Group(click.Group):
     command_class = _Command
     context_class = _Context
@@ -124,6 +139,7 @@ class _Group(click.Group):
         """click's standalone handling, with Vietnamese error lines and the same exit codes."""
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        _exit_on_sigterm()
         try:
             result = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as exc:

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 from engine.errors import OutputError, RuleFileError, RuleIssue
 from engine.intake.evidence import EvidenceSet, read_evidence
-from engine.outputs.output import check_target, write_atomic
+from engine.outputs.output import check_target, run_time, write_atomic
 from engine.rules import catalog
 from engine.rules.checks import check_versions_together
 from engine.rules.diff import (
@@ -131,9 +131,7 @@ def score(
 ) -> ScoreOutcome:
     """Score evidence files, record the run in the history store when `db` is given (see
     `open_store`), and write the requested outputs (all checked before any work)."""
-    for target in (xlsx, json_path):
-        if target is not None:
-            check_target(target, force, evidence_paths)
+    _check_targets([xlsx, json_path], force, evidence_paths)
     store = open_store(db) if db is not None else None
     try:
         return _score(evidence_paths, ref, year, xlsx, json_path, progress, store)
@@ -158,8 +156,9 @@ def _score(
     engine = Engine(loaded)
     step = progress(len(evidence.applications)) if progress else None
     run = engine.run(evidence, step)
-    run.inputs = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]
-    generated = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+    run.inputs = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]  # paths as given
+    run.criteria.file = ref  # as given (REF or path): the sha256 identifies the file, not where it was
+    generated = run_time()
     run.generated_at = generated
     recorded = None
     if store is not None:
@@ -337,9 +336,15 @@ def decisions(recheck_book: Path, json_path: Path, force: bool = False) -> Any:
 
 
 def _check_targets(targets: list[Path | None], force: bool, inputs: list[Path]) -> None:
+    """Refuse before any work: two outputs that are one file (however spelled: relative and
+    absolute, through a symbolic or hard link), an output that is an input, an existing file."""
+    from engine.outputs.output import same_file
+
     real = [t for t in targets if t is not None]
-    if len({t.resolve() for t in real}) < len(real):
-        raise OutputError("hai tệp kết quả trùng một đường dẫn; chọn tên khác nhau")
+    for i, a in enumerate(real):
+        for b in real[i + 1 :]:
+            if same_file(a, b):
+                raise OutputError(f"{a} và {b} là cùng một tệp; hai tệp kết quả cần hai tên khác nhau")
     for target in real:
         check_target(target, force, inputs)
 
@@ -395,7 +400,6 @@ def decisions_to_store(
     source: Path, db: str | None, year: int | None, json_path: Path | None, force: bool = False
 ) -> DecisionsRecorded:
     """Read decisions, optionally write them as JSON, and record them in the store when asked."""
-    import datetime as dt
 
     from engine.errors import CqttError
 

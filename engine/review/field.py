@@ -10,7 +10,6 @@ and weights recorded in the workbook, on any machine, in any language.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from engine.errors import CqttError, EvidenceIssue
 from engine.intake.cells import CellError, clean_text, is_blank, is_percent_format, parse_cell
 from engine.intake.evidence import BINDING_SHEET, Application, EvidenceError
 from engine.intake.template import _validation
+from engine.outputs.output import run_time
 from engine.rules.model import CriteriaSet, SampleWeights
 from engine.scoring.engine import tool_version
 from scorers.base import fmt, show_value
@@ -205,7 +205,7 @@ def sample(
     w = cs.flags.sample_weights
     result = Draw(
         tool=tool_version(),
-        generated_at=dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+        generated_at=run_time(),
         results_file={"file": str(results), "sha256": sha256_file(results)},
         criteria={"id": cs.id, "version": cs.version, "sha256": loaded.sha256},
         seed=seed,

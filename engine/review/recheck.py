@@ -9,7 +9,6 @@ replaces declared evidence by the values verified on site.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import BaseModel, Field
 from engine.errors import CqttError
 from engine.intake.evidence import Application, EvidenceSet, read_evidence
 from engine.intake.values import to_plain
+from engine.outputs.output import run_time
 from engine.review.teamfile import TeamResults, evidence_of, read_identity, read_team
 from engine.rules import catalog
 from engine.rules.loader import LoadedCriteria, load_criteria
@@ -228,7 +228,7 @@ def recheck(
     units = _decision_rows(team, province, found)
     result = RecheckResult(
         tool=tool_version(),
-        generated_at=dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+        generated_at=run_time(),
         team_file={"file": str(team_path), "sha256": _sha(team_path)},
         team_schema_version=team.identity.schema_version,
         criteria=CriteriaInfo(
