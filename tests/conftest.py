@@ -23,6 +23,11 @@ def bg2024() -> LoadedCriteria:
 
 
 @pytest.fixture(scope="session")
+def hy2025() -> LoadedCriteria:
+    return load_criteria(catalog.resolve("hung-yen@2025"))
+
+
+@pytest.fixture(scope="session")
 def bg2023() -> LoadedCriteria:
     return load_criteria(catalog.resolve("bac-giang@2023"))
 

@@ -56,6 +56,9 @@ def _sane(value: float) -> float:
 def _parse_number(raw: Any, integer: bool = False) -> float:
     if isinstance(raw, bool):
         raise CellError("cần một số, không phải giá trị đúng/sai")
+    if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
+        shown = f"{raw:%d/%m/%Y}" if isinstance(raw, dt.date) else str(raw)
+        raise CellError(f"ô đang là ngày giờ ({shown}), cần một số; đổi định dạng ô sang Number rồi nhập lại")
     if isinstance(raw, (int, float)):
         if raw != raw or raw in (float("inf"), float("-inf")):
             raise CellError("giá trị không phải số hữu hạn")
@@ -204,8 +207,24 @@ def parse_tally(raw: Any) -> Tally:
     return Tally(satisfied=int(s), total=int(t))
 
 
+EXCEL_ERRORS = {
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+}
+
+
 def parse_cell(raw: Any, decl: EvidenceDecl, percent_format: bool = False) -> Any:
     """The typed value of a non-blank cell for `decl`, or `CellError`."""
+    if isinstance(raw, str) and clean_text(raw).upper() in EXCEL_ERRORS:
+        raise CellError(f"ô báo lỗi của Excel ({clean_text(raw).upper()}); sửa công thức hoặc nhập giá trị")
     kind = decl.type
     if kind == "yes_no":
         return parse_yes_no(raw)

@@ -9,10 +9,12 @@ an unreadable file, no unit-code column, duplicate unit codes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +107,13 @@ class EvidenceError(CqttError):
         first = issues[0].format()
         more = f" (và {len(issues) - 1} lỗi khác)" if len(issues) > 1 else ""
         super().__init__(first + more)
+
+
+# A sheet formatted down to row 1,048,576 holds a million empty rows; reading them all costs
+# seconds and hundreds of MB (openpyxl keeps every row's format). Evidence never has a gap this long.
+BLANK_ROWS_LIMIT = 10_000
+UNKNOWN_COLUMNS_SHOWN = 10  # a sheet with thousands of extra columns gets one line for the rest
+BLANK_ROWS_TEXT = "10.000"
 
 
 class ColumnMap:
@@ -219,6 +228,20 @@ def _table_from_grid(
             )
             continue
         columns[col] = (key, shown)
+    unknown = [i for i in issues if i.message.startswith("cột không thuộc bộ tiêu chí")]
+    if len(unknown) > UNKNOWN_COLUMNS_SHOWN:
+        dropped = {id(i) for i in unknown[UNKNOWN_COLUMNS_SHOWN:]}
+        issues = [i for i in issues if id(i) not in dropped]
+        issues.append(
+            EvidenceIssue(
+                file,
+                sheet,
+                head_index + 1,
+                None,
+                None,
+                f"và {len(unknown) - UNKNOWN_COLUMNS_SHOWN} cột khác không thuộc bộ tiêu chí, bị bỏ qua",
+            )
+        )
     present = {k for k, _ in columns.values()}
     for decl in cmap.decls.values():
         if decl.id not in present:
@@ -240,9 +263,25 @@ def _table_from_grid(
         for offset, item in enumerate(iterator, start=len(buffered) + 1):
             yield offset, item
 
+    blank_run = 0
     for number, (values, percent_flags) in all_rows():
         if all(is_blank(v) for v in values):
+            blank_run += 1
+            if blank_run >= BLANK_ROWS_LIMIT:
+                issues.append(
+                    EvidenceIssue(
+                        file,
+                        sheet,
+                        number - blank_run + 1,
+                        None,
+                        None,
+                        f"dừng đọc sau {BLANK_ROWS_TEXT} dòng trống liên tiếp; nếu bên dưới còn đơn vị, "
+                        "xóa các dòng trống rồi chạy lại",
+                    )
+                )
+                break
             continue
+        blank_run = 0
         cells = {}
         for col, (key, shown) in columns.items():
             raw = values[col] if col < len(values) else None
@@ -270,22 +309,105 @@ def read_binding(book: Any) -> dict[str, str] | None:
     return {str(r[0]): str(r[1]) for r in rows if r and r[0] is not None and len(r) > 1}
 
 
+@dataclass(frozen=True)
+class UncomputedFormula:
+    """A formula cell saved without its value (written by a program, never opened in Excel)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Formula cells per sheet title, read only when the workbook has any (a second pass costs)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(path) as z:
+        if not any(
+            b"<f>" in z.read(n) or b"<f " in z.read(n)
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/") and n.endswith(".xml")
+        ):
+            return {}
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        found: dict[str, dict[tuple[int, int], str]] = {}
+        for sheet in book.worksheets:
+            sheet.reset_dimensions()
+            cells = {
+                (c.row, c.column): str(c.value)
+                for row in sheet.iter_rows()
+                for c in row
+                if getattr(c, "data_type", None) == "f"
+            }
+            if cells:
+                found[sheet.title] = cells
+        return found
+    finally:
+        book.close()
+
+
+def _grid(
+    rows: Iterable[Any], formulas: dict[tuple[int, int], str]
+) -> Iterator[tuple[list[Any], list[bool]]]:
+    """Cell values and percent-format flags, row by row; a formula cell without a value becomes
+    an `UncomputedFormula` so that it is reported as such, not as an empty cell."""
+    for r, row in enumerate(rows, start=1):
+        values = [c.value for c in row]
+        if formulas:
+            for col, value in enumerate(values, start=1):
+                if value is None and (r, col) in formulas:
+                    values[col - 1] = UncomputedFormula(formulas[(r, col)])
+        yield values, [is_percent_format(getattr(c, "number_format", None)) for c in row]
+
+
+def _has_unit_table(sheet: Any, cmap: ColumnMap) -> bool:
+    for row in sheet.iter_rows(max_row=10, values_only=True):
+        if any(cmap.resolve(v) == "ma_don_vi" for v in row):
+            return True
+    return False
+
+
 def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
+        formulas = _formulas(path)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise EvidenceFileError(str(path), f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
     try:
         tables = []
         for sheet in book.worksheets:
             if getattr(sheet, "sheet_state", "visible") != "visible":
+                if sheet.title != BINDING_SHEET and _has_unit_table(sheet, cmap):
+                    tables.append(
+                        _Table(
+                            str(path),
+                            sheet.title,
+                            [],
+                            [
+                                EvidenceIssue(
+                                    str(path),
+                                    sheet.title,
+                                    None,
+                                    None,
+                                    None,
+                                    "sheet đang ẩn có bảng đơn vị nhưng không được chấm; hiện sheet "
+                                    "(Unhide) nếu muốn chấm",
+                                )
+                            ],
+                        )
+                    )
                 continue
-            grid = (
-                ([c.value for c in row], [is_percent_format(getattr(c, "number_format", None)) for c in row])
-                for row in sheet.iter_rows()
-            )
+            # The <dimension> a sheet declares can be wrong either way: "A1:B5" made only two units
+            # be read (the rest silently lost), "A1:XFD1048576" would pad every row to 16,384
+            # columns. Read the rows the sheet really holds.
+            sheet.reset_dimensions()
+            grid = _grid(sheet.iter_rows(), formulas.get(sheet.title, {}))
             table = _table_from_grid(str(path), sheet.title, grid, cmap, letters=True)
             if table is not None:
                 tables.append(table)
@@ -297,26 +419,79 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
         book.close()
 
 
+_VIETNAMESE = set(
+    "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+    "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ"
+    "“”‘’–—…°²³×·•\u00a0"
+)
+CSV_ENCODING_HINT = "hãy lưu lại dạng “CSV UTF-8”"
+
+
+def decode_csv(path: Path) -> str:
+    """The text of a CSV as Excel and people save it: UTF-8 (with or without BOM), UTF-16 with a
+    BOM ("Unicode Text"), or Windows Vietnamese (cp1258, whose separate tone marks are joined to
+    their letters, NFC). Bytes that are none of these with confidence are refused in one line."""
+    raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise EvidenceFileError(str(path), f"tệp UTF-16 bị hỏng; {CSV_ENCODING_HINT}") from None
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            if b"\x00" in raw:
+                raise EvidenceFileError(
+                    str(path), f"tệp có vẻ là UTF-16 nhưng thiếu dấu BOM đầu tệp; {CSV_ENCODING_HINT}"
+                ) from None
+            try:
+                text = raw.decode("cp1258")
+            except UnicodeDecodeError:
+                text = ""
+            text = unicodedata.normalize("NFC", text)
+            foreign = [c for c in text if ord(c) > 127]
+            known = sum(c in _VIETNAMESE for c in foreign)
+            if not text or not foreign or known < 0.9 * len(foreign):
+                raise EvidenceFileError(
+                    str(path),
+                    "không xác định được bảng mã của tệp CSV (không phải UTF-8, UTF-16 có BOM hay "
+                    f"Windows-1258); {CSV_ENCODING_HINT}",
+                ) from None
+    return unicodedata.normalize("NFC", text)
+
+
 def _read_csv(path: Path, cmap: ColumnMap) -> list[_Table]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise EvidenceFileError(str(path), "tệp CSV không phải UTF-8; hãy lưu lại dạng “CSV UTF-8”") from None
+    text = decode_csv(path)
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max([",", ";", "\t"], key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    grid = ((row, [False] * len(row)) for row in reader)
-    table = _table_from_grid(str(path), None, grid, cmap, letters=False)
+
+    def grid() -> Iterator[tuple[list[Any], list[bool]]]:
+        try:
+            for row in reader:
+                yield row, [False] * len(row)
+        except csv.Error as exc:
+            raise EvidenceFileError(
+                str(path),
+                f"dòng {reader.line_num}: không đọc được CSV ({exc}); một ô quá dài hoặc thiếu dấu ngoặc "
+                "kép đóng",
+            ) from None
+
+    table = _table_from_grid(str(path), None, grid(), cmap, letters=False)
     return [table] if table else []
 
 
 def _read_documents(path: Path, cmap: ColumnMap) -> list[_Table]:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise EvidenceFileError(str(path), "tệp không phải UTF-8; lưu lại với mã hóa UTF-8") from None
     try:
         if path.suffix.lower() == ".json":
             docs: list[Any] = [json.loads(text)]
         else:
-            docs = list(yaml.safe_load_all(text))
+            docs = _yaml_documents(path, text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise EvidenceFileError(str(path), f"không đọc được nội dung: {exc}") from None
     units: list[Any] = []
@@ -328,6 +503,30 @@ def _read_documents(path: Path, cmap: ColumnMap) -> list[_Table]:
         elif doc is not None:
             units.append(doc)
     return [_table_from_mappings(str(path), units, cmap)]
+
+
+def _yaml_documents(path: Path, text: str) -> list[Any]:
+    """Every YAML document of an evidence file, refusing alias bombs before they are built."""
+    from engine.rules.yamlfile import LIMIT_TEXT, oversized
+
+    loader = yaml.SafeLoader(text)
+    try:
+        docs = []
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                break
+            bad = oversized(node)
+            if bad is not None:
+                raise EvidenceFileError(
+                    str(path),
+                    f"dòng {bad.start_mark.line + 1}: các bí danh YAML (*tên) mở rộng thành hơn {LIMIT_TEXT} "
+                    "nút; viết thẳng giá trị",
+                )
+            docs.append(loader.construct_document(node))
+        return docs
+    finally:
+        loader.dispose()
 
 
 def _table_from_mappings(file: str, units: list[Any], cmap: ColumnMap) -> _Table:
@@ -428,6 +627,16 @@ def _application(
     invalid: dict[str, str] = {}
     for decl in cmap.decls.values():
         cell = row.cells.get(decl.id)
+        if cell is not None and isinstance(cell[0], UncomputedFormula):
+            invalid[decl.id] = "công thức chưa được tính"
+            issue(
+                cell[1],
+                str(cell[0]),
+                "ô có công thức nhưng chưa có giá trị đã tính (tệp chưa từng được mở bằng Excel); mở "
+                "bằng Excel hoặc LibreOffice rồi lưu lại, hoặc dán giá trị",
+                code,
+            )
+            continue
         if cell is None or is_blank(cell[0]):
             if decl.required and cell is not None:
                 invalid[decl.id] = "thiếu giá trị"
@@ -490,6 +699,8 @@ def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet |
         reader = READERS.get(path.suffix.lower())
         if reader is None:
             raise EvidenceFileError(str(path), "định dạng không hỗ trợ; dùng .xlsx, .csv, .yaml hoặc .json")
+        if path.is_dir():
+            raise EvidenceFileError(str(path), "là một thư mục, không phải tệp minh chứng")
         if not path.is_file():
             raise EvidenceFileError(str(path), "không tìm thấy tệp")
         tables = reader(path, cmap)
@@ -506,7 +717,8 @@ def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet |
                 app = _application(table, row, cmap, issues)
                 if app is None:
                     continue
-                if app.code in first_seen:
+                same = app.code.casefold()  # codes that differ only by case are one unit
+                if same in first_seen:
                     fatal.append(
                         EvidenceIssue(
                             table.file,
@@ -514,12 +726,12 @@ def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet |
                             row.number,
                             FIXED_LABELS["ma_don_vi"],
                             app.code,
-                            f"mã đơn vị bị trùng (đã có ở {first_seen[app.code]})",
+                            f"mã đơn vị bị trùng (đã có ở {first_seen[same]})",
                             app.code,
                         )
                     )
                     continue
-                first_seen[app.code] = app.source
+                first_seen[same] = app.source
                 applications.append(app)
     if fatal:
         raise EvidenceError(fatal)

@@ -1,0 +1,332 @@
+"""Hostile evidence files: broken, huge or odd workbooks and CSVs, and the cells people type.
+
+Most start from a five-unit copy of the bundled 2024 sample (units 07201 to 07213, rows 4 to 8 of
+sheet “Nhập liệu”) and change one thing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import tempfile
+import unicodedata
+import zipfile
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hostile import ROOT, Case, alias_bomb, run_case
+from openpyxl import load_workbook
+
+SAMPLE = ROOT / "samples" / "bac-giang-2024.xlsx"
+HUNG_YEN = ROOT / "samples" / "hung-yen-2025.csv"
+SHEET = "Nhập liệu"
+
+
+@cache
+def base() -> Path:
+    """The sample cut to its first five units (built once per test session)."""
+    book = load_workbook(SAMPLE)
+    book[SHEET].delete_rows(9, 300)
+    path = Path(tempfile.mkdtemp(prefix="cqtt-hostile-")) / "co-so.xlsx"
+    book.save(path)
+    return path
+
+
+def _edit(tmp: Path, change, name: str = "minh-chung.xlsx") -> Path:  # type: ignore[no-untyped-def]
+    book = load_workbook(base())
+    ws = book[SHEET]
+    columns = {c.value: c.column for c in ws[3] if c.value}
+    change(ws, columns, book)
+    path = tmp / name
+    book.save(path)
+    return path
+
+
+def _score(tmp: Path, path: Path, ref: str = "bac-giang@2024", *extra: str) -> list[str]:
+    return ["score", str(path), "--criteria", ref, "--json", str(tmp / "ket-qua.json"), *extra]
+
+
+def _rewrite(tmp: Path, edit, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """The base workbook with its data sheet's XML rewritten (what openpyxl would never write)."""
+    path = tmp / name
+    with zipfile.ZipFile(base()) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+    return path
+
+
+# -- broken files --------------------------------------------------------------------------------
+def ev_text_named_xlsx(tmp: Path) -> list[str]:
+    (tmp / "a.xlsx").write_text("không phải Excel", "utf-8")
+    return _score(tmp, tmp / "a.xlsx")
+
+
+def ev_truncated_xlsx(tmp: Path) -> list[str]:
+    (tmp / "cut.xlsx").write_bytes(base().read_bytes()[:6000])
+    return _score(tmp, tmp / "cut.xlsx")
+
+
+def ev_folder_as_file(tmp: Path) -> list[str]:
+    (tmp / "thu-muc.xlsx").mkdir()
+    return _score(tmp, tmp / "thu-muc.xlsx")
+
+
+def ev_unsupported_extension(tmp: Path) -> list[str]:
+    (tmp / "minh-chung.txt").write_text("ma_don_vi\n1\n", "utf-8")
+    return _score(tmp, tmp / "minh-chung.txt")
+
+
+def ev_empty_csv(tmp: Path) -> list[str]:
+    (tmp / "rong.csv").write_bytes(b"")
+    return _score(tmp, tmp / "rong.csv", "hung-yen@2025")
+
+
+def ev_binary_csv(tmp: Path) -> list[str]:
+    (tmp / "nhi-phan.csv").write_bytes(bytes(range(128, 256)) * 50)
+    return _score(tmp, tmp / "nhi-phan.csv", "hung-yen@2025")
+
+
+def ev_utf16_without_bom(tmp: Path) -> list[str]:
+    (tmp / "u16.csv").write_bytes(HUNG_YEN.read_text("utf-8").encode("utf-16-le"))
+    return _score(tmp, tmp / "u16.csv", "hung-yen@2025")
+
+
+def ev_yaml_alias_bomb(tmp: Path) -> list[str]:
+    lines = [*alias_bomb(8), "units:\n  - {ma_don_vi: '1', ten_don_vi: *h, co_quy_che_dan_chu: *h}"]
+    (tmp / "bom.yaml").write_text("\n".join(lines) + "\n", "utf-8")
+    return _score(tmp, tmp / "bom.yaml", "hung-yen@2025")
+
+
+def ev_json_not_utf8(tmp: Path) -> list[str]:
+    (tmp / "mc.json").write_bytes('[{"ma_don_vi": "1", "ten_don_vi": "Xã Hòa"}]'.encode("utf-16"))
+    return _score(tmp, tmp / "mc.json", "hung-yen@2025")
+
+
+# -- what Excel and people write -----------------------------------------------------------------
+def ev_utf16_tab_separated(tmp: Path) -> list[str]:
+    (tmp / "unicode.txt.csv").write_bytes(HUNG_YEN.read_text("utf-8").replace(",", "\t").encode("utf-16"))
+    return _score(tmp, tmp / "unicode.txt.csv", "hung-yen@2025")
+
+
+def ev_semicolon_separated(tmp: Path) -> list[str]:
+    (tmp / "chau-au.csv").write_text(HUNG_YEN.read_text("utf-8").replace(",", ";"), "utf-8")
+    return _score(tmp, tmp / "chau-au.csv", "hung-yen@2025")
+
+
+TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def _cp1258(text: str) -> bytes:
+    """Text as Windows-1258 stores it: letters with their shapes, tone marks as separate characters."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        parts = unicodedata.normalize("NFD", ch)
+        base_ = unicodedata.normalize("NFC", "".join(p for p in parts if p not in TONES))
+        out.append(base_ + "".join(p for p in parts if p in TONES))
+    return "".join(out).encode("cp1258")
+
+
+def ev_windows_1258(tmp: Path) -> list[str]:
+    (tmp / "cp1258.csv").write_bytes(_cp1258(HUNG_YEN.read_text("utf-8")))
+    return _score(tmp, tmp / "cp1258.csv", "hung-yen@2025")
+
+
+def ev_declared_whole_sheet(tmp: Path) -> list[str]:
+    path = _rewrite(
+        tmp, lambda x: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', x), "a.xlsx"
+    )
+    return _score(tmp, path)
+
+
+def ev_declared_too_small(tmp: Path) -> list[str]:
+    path = _rewrite(tmp, lambda x: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:B5"', x), "b.xlsx")
+    return _score(tmp, path)
+
+
+def ev_million_styled_empty_rows(tmp: Path) -> list[str]:
+    rows = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="B{r}" s="1"/></row>' for r in range(20, 1_000_020))
+    path = _rewrite(tmp, lambda x: x.replace("</sheetData>", rows + "</sheetData>"), "trieu-dong.xlsx")
+    return _score(tmp, path)
+
+
+def ev_formula_without_value(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.cell(4, col["so_thanh_vien_ban_ttnd"]).value = "=2+3"
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_merged_cells(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        c = col["so_tin_bai_tuyen_truyen"]
+        ws.merge_cells(start_row=4, end_row=5, start_column=c, end_column=c)
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_hidden_rows_still_count(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.row_dimensions[5].hidden = True
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_units_on_a_hidden_sheet(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        copy = book.copy_worksheet(ws)
+        copy.title = "Bản nháp"
+        copy.sheet_state = "hidden"
+        for row in copy.iter_rows(min_row=4):
+            row[0].value = "9" + str(row[0].value)
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_date_in_a_number_cell(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.cell(4, col["so_thanh_vien_ban_ttnd"]).value = dt.datetime(2024, 3, 5)
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_excel_error_values(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.cell(4, col["ty_le_ho_so_dung_han"]).value = "#DIV/0!"
+        ws.cell(5, col["ty_le_ho_so_dung_han"]).value = "#N/A"
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_nbsp_thousands(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.cell(4, col["so_ho_so_tre_han"]).value = "1\u00a0234"
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_percent_over_100(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.cell(4, col["ty_le_ho_so_dung_han"]).value = "120%"
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_tally_more_satisfied_than_asked(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.cell(4, col["ks_pks01"]).value = "600/500"
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def _codes(tmp: Path, first: str, second: str) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.cell(4, 1).value = first
+        ws.cell(5, 1).value = second
+
+    return _score(tmp, _edit(tmp, change))
+
+
+def ev_codes_equal_after_nfc(tmp: Path) -> list[str]:
+    return _codes(tmp, unicodedata.normalize("NFC", "XÃ01"), unicodedata.normalize("NFD", "XÃ01"))
+
+
+def ev_codes_equal_but_case(tmp: Path) -> list[str]:
+    return _codes(tmp, "ab01", "AB01")
+
+
+def ev_codes_equal_but_spaces(tmp: Path) -> list[str]:
+    return _codes(tmp, "07201", " 07201\u00a0")
+
+
+def ev_one_megabyte_cell(tmp: Path) -> list[str]:
+    lines = HUNG_YEN.read_text("utf-8").splitlines()
+    head, first, *rest = lines
+    cells = first.split(",")
+    cells[1] = "Xã " + "A" * 1_000_000
+    (tmp / "o-lon.csv").write_text("\n".join([head, ",".join(cells), *rest]) + "\n", "utf-8")
+    return _score(tmp, tmp / "o-lon.csv", "hung-yen@2025")
+
+
+def ev_twenty_thousand_columns(tmp: Path) -> list[str]:
+    lines = HUNG_YEN.read_text("utf-8").splitlines()
+    extra = [f"cot_{i}" for i in range(20_000)]
+    out = [lines[0] + "," + ",".join(extra)] + [line + "," * 20_000 for line in lines[1:]]
+    (tmp / "rong-ngang.csv").write_text("\n".join(out) + "\n", "utf-8")
+    return _score(tmp, tmp / "rong-ngang.csv", "hung-yen@2025")
+
+
+def ev_formula_looking_text(tmp: Path) -> list[str]:
+    lines = HUNG_YEN.read_text("utf-8").splitlines()
+    head, first, *rest = lines
+    cells = first.split(",")
+    cells[1] = '"=HYPERLINK(""http://x"",""bấm"")"'
+    cells[2] = "+cmd|' /C calc'!A0"
+    second = rest[0].split(",")
+    second[1] = "@SUM(1+1)"
+    second[2] = "-2+3"
+    third = rest[1].split(",")
+    third[1] = "\t=1+1"
+    text = "\n".join([head, ",".join(cells), ",".join(second), ",".join(third), *rest[2:]]) + "\n"
+    (tmp / "cong-thuc.csv").write_text(text, "utf-8")
+    return [
+        "score",
+        str(tmp / "cong-thuc.csv"),
+        "--criteria",
+        "hung-yen@2025",
+        "-o",
+        str(tmp / "ket-qua.xlsx"),
+    ]
+
+
+# fmt: off
+CASES = [
+    Case(ev_text_named_xlsx, 1, "Lỗi: {tmp}/a.xlsx: không mở được tệp Excel (BadZipFile: File is not a zip file)"),
+    Case(ev_truncated_xlsx, 1, "Lỗi: {tmp}/cut.xlsx: không mở được tệp Excel (BadZipFile: File is not a zip file)"),
+    Case(ev_folder_as_file, 1, "Lỗi: {tmp}/thu-muc.xlsx: là một thư mục, không phải tệp minh chứng"),
+    Case(ev_unsupported_extension, 1, "Lỗi: {tmp}/minh-chung.txt: định dạng không hỗ trợ; dùng .xlsx, .csv, .yaml hoặc .json"),
+    Case(ev_empty_csv, 1, "Lỗi: {tmp}/rong.csv: không tìm thấy bảng có cột “Mã đơn vị” (ma_don_vi) trong 10 dòng đầu"),
+    Case(ev_binary_csv, 1, "Lỗi: {tmp}/nhi-phan.csv: không xác định được bảng mã của tệp CSV (không phải UTF-8, UTF-16 có BOM hay Windows-1258); hãy lưu lại dạng “CSV UTF-8”"),
+    Case(ev_utf16_without_bom, 1, "Lỗi: {tmp}/u16.csv: tệp có vẻ là UTF-16 nhưng thiếu dấu BOM đầu tệp; hãy lưu lại dạng “CSV UTF-8”"),
+    Case(ev_yaml_alias_bomb, 1, "Lỗi: {tmp}/bom.yaml: dòng 6: các bí danh YAML (*tên) mở rộng thành hơn 100.000 nút; viết thẳng giá trị", isolated=True, seconds=10),
+    Case(ev_json_not_utf8, 1, "Lỗi: {tmp}/mc.json: tệp không phải UTF-8; lưu lại với mã hóa UTF-8"),
+    Case(ev_utf16_tab_separated, 0, "Đã chấm 139 đơn vị theo hung-yen@2025 (sha256 {hy})", anywhere=True, writes=True),
+    Case(ev_semicolon_separated, 0, "Đã chấm 139 đơn vị theo hung-yen@2025 (sha256 {hy})", anywhere=True, writes=True),
+    Case(ev_windows_1258, 0, "Đã chấm 139 đơn vị theo hung-yen@2025 (sha256 {hy})", anywhere=True, writes=True),
+    Case(ev_declared_whole_sheet, 0, "Đã chấm 5 đơn vị theo bac-giang@2024 (sha256 {bg})", anywhere=True, writes=True, isolated=True, seconds=20),
+    Case(ev_declared_too_small, 0, "Đã chấm 5 đơn vị theo bac-giang@2024 (sha256 {bg})", anywhere=True, writes=True),
+    Case(ev_million_styled_empty_rows, 0, "{tmp}/trieu-dong.xlsx, sheet “Nhập liệu”, dòng 9: dừng đọc sau 10.000 dòng trống liên tiếp; nếu bên dưới còn đơn vị, xóa các dòng trống rồi chạy lại", anywhere=True, writes=True, isolated=True, seconds=30),
+    Case(ev_formula_without_value, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 4, cột “O — Số thành viên Ban Thanh tra nhân dân”: giá trị “=2+3”: ô có công thức nhưng chưa có giá trị đã tính (tệp chưa từng được mở bằng Excel); mở bằng Excel hoặc LibreOffice rồi lưu lại, hoặc dán giá trị", anywhere=True, writes=True),
+    Case(ev_merged_cells, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “U — Số tin, bài, buổi tuyên truyền về Chính quyền thân thiện trong năm”: thiếu giá trị bắt buộc (ghi một số nguyên, ví dụ 12)", anywhere=True, writes=True),
+    Case(ev_hidden_rows_still_count, 0, "Đã chấm 5 đơn vị theo bac-giang@2024 (sha256 {bg})", anywhere=True, writes=True),
+    Case(ev_units_on_a_hidden_sheet, 0, "{tmp}/minh-chung.xlsx, sheet “Bản nháp”: sheet đang ẩn có bảng đơn vị nhưng không được chấm; hiện sheet (Unhide) nếu muốn chấm", anywhere=True, writes=True),
+    Case(ev_date_in_a_number_cell, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 4, cột “O — Số thành viên Ban Thanh tra nhân dân”: giá trị “2024-03-05 00:00:00”: ô đang là ngày giờ (05/03/2024), cần một số; đổi định dạng ô sang Number rồi nhập lại (ghi một số nguyên, ví dụ 12)", anywhere=True, writes=True),
+    Case(ev_excel_error_values, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “V — Tỷ lệ hồ sơ thủ tục hành chính giải quyết đúng hạn, trước hạn”: giá trị “#N/A”: ô báo lỗi của Excel (#N/A); sửa công thức hoặc nhập giá trị (ghi ví dụ 95% hoặc 0,95)", anywhere=True, writes=True),
+    Case(ev_nbsp_thousands, 0, "Đã chấm 5 đơn vị theo bac-giang@2024 (sha256 {bg})", anywhere=True, writes=True),
+    Case(ev_percent_over_100, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 4, cột “V — Tỷ lệ hồ sơ thủ tục hành chính giải quyết đúng hạn, trước hạn”: giá trị “120%”: 120% nằm ngoài khoảng cho phép (0 – 100) (ghi ví dụ 95% hoặc 0,95)", anywhere=True, writes=True),
+    Case(ev_tally_more_satisfied_than_asked, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 4, cột “AS — PKS01 — cán bộ, công chức đánh giá thực hiện dân chủ ở xã”: giá trị “600/500”: số phiếu hài lòng lớn hơn tổng số phiếu (ghi “số phiếu hài lòng/tổng số phiếu”, ví dụ 452/500)", anywhere=True, writes=True),
+    Case(ev_codes_equal_after_nfc, 1, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “Mã đơn vị”: giá trị “XÃ01”: mã đơn vị bị trùng (đã có ở minh-chung.xlsx, sheet “Nhập liệu”, dòng 4)", anywhere=True),
+    Case(ev_codes_equal_but_case, 1, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “Mã đơn vị”: giá trị “AB01”: mã đơn vị bị trùng (đã có ở minh-chung.xlsx, sheet “Nhập liệu”, dòng 4)", anywhere=True),
+    Case(ev_codes_equal_but_spaces, 1, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “Mã đơn vị”: giá trị “07201”: mã đơn vị bị trùng (đã có ở minh-chung.xlsx, sheet “Nhập liệu”, dòng 4)", anywhere=True),
+    Case(ev_one_megabyte_cell, 1, "Lỗi: {tmp}/o-lon.csv: dòng 2: không đọc được CSV (field larger than field limit (131072)); một ô quá dài hoặc thiếu dấu ngoặc kép đóng", isolated=True),
+    Case(ev_twenty_thousand_columns, 0, "{tmp}/rong-ngang.csv, dòng 1: và 19990 cột khác không thuộc bộ tiêu chí, bị bỏ qua", anywhere=True, writes=True, isolated=True),
+    Case(ev_formula_looking_text, 0, "Đã ghi: {tmp}/ket-qua.xlsx", writes=True),
+]
+
+# fmt: on
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_evidence_file(case: Case, tmp_path: Path, bg2024, hy2025) -> None:  # type: ignore[no-untyped-def]
+    message = case.message.replace("{bg}", bg2024.sha256[:12] + "…").replace("{hy}", hy2025.sha256[:12] + "…")
+    output = run_case(dataclasses.replace(case, message=message), tmp_path)
+    if case.build is ev_formula_looking_text:
+        with zipfile.ZipFile(tmp_path / "ket-qua.xlsx") as z:
+            sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+            assert sheets and not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in sheets)
+    if case.build is ev_codes_equal_but_spaces:
+        assert "07201" in output
