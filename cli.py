@@ -790,6 +790,77 @@ def _decision_ref(d: Any) -> str:
     return text
 
 
+@main.group(
+    epilog=example(
+        "cqtt survey tally samples/bac-giang-2024-phieu-khao-sat.csv --criteria bac-giang@2024 --year 2024 "
+        "-o kiem-dem.xlsx --csv kiem-dem.csv"
+    )
+)
+def survey() -> None:
+    """Phiếu khảo sát mức độ hài lòng: kiểm đếm từ phiếu trả lời gốc."""
+
+
+@survey.command(
+    "tally",
+    epilog=example(
+        "cqtt survey tally samples/bac-giang-2024-phieu-khao-sat.csv --criteria bac-giang@2024 --year 2024 "
+        "--units samples/units/bac-giang.csv -o kiem-dem.xlsx --csv kiem-dem.csv",
+        "cqtt score samples/bac-giang-2024.xlsx kiem-dem.csv --criteria bac-giang@2024 -o ket-qua.xlsx",
+    ),
+)
+@click.argument("responses", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--criteria", "ref", required=True, help="Bộ tiêu chí có khai báo mẫu phiếu (`surveys:`).")
+@click.option("--year", type=int, help="Năm đánh giá: phiếu trả lời ngoài năm này bị bỏ qua và báo.")
+@click.option(
+    "--units",
+    "units_path",
+    type=click.Path(path_type=Path),
+    help="Danh sách đơn vị (CSV ma_don_vi, ten_don_vi, ...): mã không có trong danh sách bị báo.",
+)
+@click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ kiểm đếm (Excel).")
+@click.option(
+    "--csv", "csv_path", type=click.Path(path_type=Path), help="Kiểm đếm dạng CSV, để chấm cùng minh chứng."
+)
+@click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+def survey_tally(
+    responses: tuple[Path, ...],
+    ref: str,
+    year: int | None,
+    units_path: Path | None,
+    xlsx: Path | None,
+    csv_path: Path | None,
+    force: bool,
+) -> None:
+    """Kiểm đếm phiếu trả lời gốc (.xlsx, .csv; mỗi dòng một người trả lời) thành số phiếu hài lòng
+    và tổng số phiếu của từng đơn vị, từng mẫu phiếu; báo mọi phiếu đáng ngờ kèm tệp, dòng, cột.
+
+    Đưa tệp CSV kiểm đếm vào `cqtt score` cùng tệp minh chứng: số kiểm đếm thay số gõ tay.
+    """
+    if xlsx is None and csv_path is None:
+        raise click.UsageError("cần ít nhất một tệp kết quả: -o KIEM-DEM.xlsx hoặc --csv KIEM-DEM.csv")
+    with _errors():
+        result = jobs.survey_tally(list(responses), ref, year, units_path, xlsx, csv_path, force)
+    for p in result.problems[:SHOWN_PROBLEMS]:
+        click.echo(p.format(), err=True)
+    if len(result.problems) > SHOWN_PROBLEMS:
+        click.echo(
+            f"... và {len(result.problems) - SHOWN_PROBLEMS} vấn đề khác (xem sheet “Vấn đề”)", err=True
+        )
+    kinds: dict[str, int] = {}
+    for p in result.problems:
+        kinds[p.kind] = kinds.get(p.kind, 0) + 1
+    click.echo(
+        f"Đã kiểm đếm {result.counted}/{result.rows} phiếu trả lời của {len(result.units())} đơn vị, "
+        f"{len(result.forms)} mẫu phiếu"
+    )
+    from engine.outputs.tallybook import KINDS
+
+    for kind, n in kinds.items():
+        click.echo(f"  {KINDS.get(kind, kind) + ':':<30}{n}")
+    written = [str(p) for p in (xlsx, csv_path) if p is not None]
+    click.echo(f"Đã ghi: {', '.join(written)}")
+
+
 @main.group(epilog=example("cqtt units succession samples/sap-nhap-vi-du-gia-dinh.csv --db"))
 def units() -> None:
     """Danh sách đơn vị: sáp nhập, đổi mã."""

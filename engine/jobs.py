@@ -508,3 +508,34 @@ def db_upgrade(db: str | None) -> tuple[str | None, str, str]:
         return was, now or "", store.label
     finally:
         store.close()
+
+
+# -- raw survey responses ----------------------------------------------------------------------------
+def survey_tally(
+    responses: list[Path],
+    ref: str,
+    year: int | None,
+    units_path: Path | None,
+    xlsx: Path | None,
+    csv_path: Path | None,
+    force: bool = False,
+) -> Any:
+    """Count raw responses into tallies; write the tallies workbook and/or CSV (checked first)."""
+    from engine.errors import CqttError
+    from engine.intake.responses import read_responses
+    from engine.intake.template import read_units
+    from engine.outputs.tallybook import write_tallies, write_tallies_csv
+    from engine.scoring.tally import tally
+
+    _check_targets([xlsx, csv_path], force, [*responses, *([units_path] if units_path else [])])
+    loaded = load_ref(ref, year)
+    if not loaded.model.surveys:
+        raise CqttError(f"bộ tiêu chí {loaded.model.ref} không khai báo mẫu phiếu khảo sát nào (`surveys:`)")
+    names = {u.code: u.name for u in read_units(units_path)} if units_path else None
+    read = read_responses(responses, loaded.model)
+    result = tally(read, loaded, year, names)
+    if csv_path is not None:
+        write_atomic(csv_path, lambda h: write_tallies_csv(h, result))
+    if xlsx is not None:
+        write_atomic(xlsx, lambda h: write_tallies(h, result))
+    return result

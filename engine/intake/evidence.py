@@ -573,7 +573,11 @@ READERS = {
 
 
 def _application(
-    table: _Table, row: _Row, cmap: ColumnMap, issues: list[EvidenceIssue]
+    table: _Table,
+    row: _Row,
+    cmap: ColumnMap,
+    issues: list[EvidenceIssue],
+    supplement: dict[str, dict[str, Any]] | None = None,
 ) -> Application | None:
     def issue(shown: str | None, raw: Any, message: str, unit: str | None) -> None:
         issues.append(EvidenceIssue(table.file, table.sheet, row.number, shown, raw, message, unit))
@@ -625,8 +629,24 @@ def _application(
             group_scores[gid] = score
     values: dict[str, Any] = {}
     invalid: dict[str, str] = {}
+    counted = (supplement or {}).get(code.casefold(), {})
     for decl in cmap.decls.values():
         cell = row.cells.get(decl.id)
+        if decl.id in counted:  # a tally counted from raw responses replaces the typed one
+            values[decl.id] = counted[decl.id]
+            if cell is not None and not is_blank(cell[0]):
+                try:
+                    typed = parse_cell(cell[0], decl, cell[2])
+                except CellError:
+                    typed = None
+                if typed != counted[decl.id]:
+                    issue(
+                        cell[1],
+                        cell[0],
+                        f"khác số kiểm đếm từ phiếu trả lời ({counted[decl.id]}); dùng số kiểm đếm",
+                        code,
+                    )
+            continue
         if cell is not None and isinstance(cell[0], UncomputedFormula):
             invalid[decl.id] = "công thức chưa được tính"
             issue(
@@ -688,8 +708,23 @@ def read_sheet(
 def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet | None = None) -> EvidenceSet:
     """Read and merge evidence files; raise `EvidenceError` on duplicate codes or no units.
     `counterpart` is another version of the set whose renamed fields should be recognised."""
+    from engine.intake.tallies import is_tallies_file, read_tallies
+
     cmap = ColumnMap(cs, counterpart)
     present: set[str] = set()
+    tallies_paths = [p for p in paths if is_tallies_file(p)]
+    supplement: dict[str, dict[str, Any]] = {}
+    supplement_issues: list[EvidenceIssue] = []
+    for path in tallies_paths:
+        found, found_issues = read_tallies(path, cs)
+        supplement_issues += found_issues
+        for code, values in found.items():
+            supplement.setdefault(code.casefold(), {}).update(values)
+    if tallies_paths and len(tallies_paths) == len(paths):
+        raise EvidenceFileError(
+            ", ".join(map(str, paths)), "tệp kiểm đếm phiếu khảo sát cần đi cùng tệp minh chứng"
+        )
+    paths = [p for p in paths if p not in tallies_paths]
     issues: list[EvidenceIssue] = []
     applications: list[Application] = []
     first_seen: dict[str, str] = {}
@@ -714,7 +749,7 @@ def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet |
                 bindings[str(path)] = table.binding
             for row in table.rows:
                 present.update(row.cells)
-                app = _application(table, row, cmap, issues)
+                app = _application(table, row, cmap, issues, supplement)
                 if app is None:
                     continue
                 same = app.code.casefold()  # codes that differ only by case are one unit
@@ -733,6 +768,21 @@ def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet |
                     continue
                 first_seen[same] = app.source
                 applications.append(app)
+    issues += supplement_issues
+    for code in sorted(set(supplement) - set(first_seen)):
+        issues.append(
+            EvidenceIssue(
+                ", ".join(map(str, tallies_paths)),
+                None,
+                None,
+                "ma_don_vi",
+                code,
+                "đơn vị có trong tệp kiểm đếm nhưng không có trong minh chứng; bỏ qua",
+                code,
+            )
+        )
+    if supplement:
+        present.update(f for values in supplement.values() for f in values)
     if fatal:
         raise EvidenceError(fatal)
     if not applications:

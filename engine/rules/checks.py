@@ -55,6 +55,7 @@ def check_criteria(cs: CriteriaSet, file: str, loaded: LoadedYaml | None = None)
     _check_recognition(cs, report)
     _check_provenance(cs, report)
     _check_renamed(cs, report)
+    _check_surveys(cs, report)
     _check_versions(cs, report)
     if not any(i.severity == "error" for i in report.issues):
         _check_compiles(cs, report)
@@ -451,3 +452,53 @@ def _check_renamed(cs: CriteriaSet, report: _Report) -> None:
                 f"mã cũ “{old_id}” vẫn là một trường minh chứng của phiên bản này",
                 "bỏ dòng đổi tên này, hoặc đổi mã trường",
             )
+
+
+def _check_surveys(cs: CriteriaSet, report: _Report) -> None:
+    """A survey form feeds one declared survey field; its rule reads only its own questions, as
+    numbers between 1 and the number of levels."""
+    declared = cs.evidence_by_id()
+    fed: dict[str, str] = {}
+    seen: set[str] = set()
+    for fi, form in enumerate(cs.surveys):
+        base: Path_ = ("surveys", fi)
+        if form.id in seen:
+            report.add((*base, "id"), f"mẫu phiếu “{form.id}” bị khai báo hai lần", "đổi mã một mẫu phiếu")
+        seen.add(form.id)
+        decl = declared.get(form.evidence)
+        if decl is None or decl.type != "survey":
+            report.add(
+                (*base, "evidence"),
+                f"“{form.evidence}” không phải trường minh chứng kiểu survey",
+                did_you_mean(form.evidence, [d.id for d in cs.evidence if d.type == "survey"])
+                or "khai báo trường `type: survey` mà mẫu phiếu này kiểm đếm vào",
+            )
+        elif form.evidence in fed:
+            report.add(
+                (*base, "evidence"),
+                f"trường “{form.evidence}” đã được mẫu phiếu “{fed[form.evidence]}” kiểm đếm",
+                "mỗi trường khảo sát do một mẫu phiếu kiểm đếm",
+            )
+        fed.setdefault(form.evidence, form.id)
+        questions = [q.id for q in form.questions]
+        for qi, q in enumerate(questions):
+            if q in questions[:qi]:
+                report.add((*base, "questions", qi, "id"), f"câu hỏi “{q}” bị lặp lại", "đổi mã câu hỏi")
+        for leaf_path, leaf in _leaf_paths((*base, "satisfied"), form.satisfied):
+            if leaf.field not in questions:
+                report.add(
+                    (*leaf_path, "field"),
+                    f"“{leaf.field}” không phải câu hỏi của mẫu phiếu “{form.id}”",
+                    did_you_mean(leaf.field, questions) or "dùng mã một câu hỏi trong `questions`",
+                )
+                continue
+            value = leaf.value
+            if leaf.op not in ("in",) and not (
+                isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= len(form.levels)
+            ):
+                report.add(
+                    (*leaf_path, leaf.op),
+                    f"câu trả lời được so với mức 1 đến {len(form.levels)} (thấp đến cao), "
+                    f"không phải “{value}”",
+                    f"ví dụ `{{field: {leaf.field}, gte: {len(form.levels) - 1}}}` (từ mức áp chót trở lên)",
+                )

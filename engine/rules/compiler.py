@@ -215,3 +215,17 @@ def group_key(group_id: str) -> str:
 
 def mandatory_key(criterion_id: str) -> str:
     return f"m__{criterion_id}"
+
+
+def survey_rule(form_id: str) -> str:
+    return f"s.{form_id}"
+
+
+def compile_surveys(criteria_set: CriteriaSet, digest: str) -> CompiledSet:
+    """One ruleset (or more) per survey form, deciding "satisfied" for one respondent's answers."""
+    prefix = f"cqtt.{criteria_set.id}.{criteria_set.version}.{digest[:12]}.surveys"
+    plans: list[RulesetPlan] = []
+    for form in criteria_set.surveys:
+        batch = [decision(survey_rule(form.id), "survey", form.id, "satisfied", form.satisfied)]
+        plans.extend(_pack(prefix, form.id, [batch]))
+    return CompiledSet(prefix, plans, [])

@@ -170,6 +170,33 @@ class FlagSettings(Strict):
     sample_weights: SampleWeights = Field(default_factory=SampleWeights)
 
 
+class SurveyQuestion(Strict):
+    id: Ident
+    label: str
+
+
+class BurstCheck(Strict):
+    """Identical responses for one unit and form, this many within this many minutes, are a burst
+    a reviewer should look at (one person filling many forms)."""
+
+    count: int = Field(default=5, ge=2)
+    minutes: float = Field(default=10, gt=0)
+
+
+class SurveyForm(Provenance):
+    """A satisfaction survey form answered per unit (PKS01...): its questions, the answer levels
+    from lowest to highest (an answer is read as its level, 1..n), and the rule that makes a
+    respondent "satisfied". `cqtt survey tally` counts raw responses into the `evidence` field."""
+
+    id: Ident
+    label: str
+    evidence: Ident
+    levels: list[str] = Field(min_length=2, max_length=10)
+    questions: list[SurveyQuestion] = Field(min_length=1, max_length=60)
+    satisfied: Condition
+    burst: BurstCheck = Field(default_factory=BurstCheck)
+
+
 class Effective(Strict):
     from_: dt.date = Field(alias="from")
     to: dt.date | None = None
@@ -198,6 +225,7 @@ class CriteriaSet(Strict):
     # Evidence fields renamed since an earlier version: {id here: id there}. An evidence file
     # written for either version is then read under both (and `criteria diff` can compare them).
     renamed: dict[Ident, Ident] = Field(default_factory=dict)
+    surveys: list[SurveyForm] = Field(default_factory=list)
 
     def evidence_by_id(self) -> dict[str, EvidenceDecl]:
         return {e.id: e for e in self.evidence}
