@@ -349,6 +349,81 @@ def succession_example() -> None:
     _write(HERE / SUCCESSION_EXAMPLE, text.encode())
 
 
+RESPONSES_2024 = "bac-giang-2024-phieu-khao-sat.csv"
+
+
+def survey_responses(units: list[UnitRow], loaded: LoadedCriteria, rng: random.Random) -> str:
+    """Raw answers to the 2024 survey forms, one row per respondent, as a form tool exports them
+    (long headings, a timestamp, a phone number). Most units are well liked; three units have too
+    few citizens' responses, two have a burst of identical answers from one phone within minutes
+    (a duplicate and a burst), and a few rows are outside 2024, malformed or from an unknown code."""
+    forms = loaded.model.surveys
+    questions: list[tuple[str, str]] = []  # (question id, heading), shared by label across forms
+    for form in forms:
+        for q in form.questions:
+            heading = f"Câu hỏi: Ông/bà đánh giá thế nào về “{q.label}”?"
+            if heading not in [h for _, h in questions]:
+                questions.append((q.label, heading))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Dấu thời gian", "Mã đơn vị", "Mẫu phiếu", "Số điện thoại", *(h for _, h in questions)])
+    column = {label: i for i, (label, _) in enumerate(questions)}
+    few = {u.code for u in rng.sample(units, 3)}
+    bursts = {u.code for u in rng.sample([u for u in units if u.code not in few], 2)}
+    per_form = {"pks01": 12, "pks05": 18, "to_chuc": 12}
+    phone = 900_000_000
+
+    def row(when: Any, code: str, form: Any, levels: list[int], number: str, as_labels: bool) -> list[str]:
+        cells = [""] * len(questions)
+        for q, level in zip(form.questions, levels, strict=True):
+            cells[column[q.label]] = form.levels[level - 1] if as_labels else str(level)
+        return [f"{when:%d/%m/%Y %H:%M:%S}", code, form.id.upper(), number, *cells]
+
+    import datetime as dt
+
+    for unit in units:
+        quality = rng.random()
+        for form in forms:
+            n = per_form.get(form.id, 17)
+            if unit.code in few and form.id not in per_form:
+                n = 10
+            for _ in range(n):
+                phone += 1
+                when = dt.datetime(2024, 3, 1, 8) + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 200))
+                top = 0.8 + 0.19 * quality
+                levels = [
+                    3 if rng.random() < top else (2 if rng.random() < 0.9 else 1) for _ in form.questions
+                ]
+                writer.writerow(row(when, unit.code, form, levels, f"0{phone}", rng.random() < 0.2))
+        if unit.code in bursts:
+            form = next(f for f in forms if f.id == "pks05")
+            start = dt.datetime(2024, 9, 12, 14, 3)
+            for i in range(6):  # one phone, six identical answers in five minutes
+                when = start + dt.timedelta(minutes=i)
+                number = f"09123456{sorted(bursts).index(unit.code)}{sorted(bursts).index(unit.code)}"
+                writer.writerow(row(when, unit.code, form, [3] * len(form.questions), number, False))
+    extra = forms[0]
+    writer.writerow(
+        row(
+            dt.datetime(2023, 12, 30, 9),
+            units[0].code,
+            extra,
+            [3] * len(extra.questions),
+            "0988000001",
+            False,
+        )
+    )
+    writer.writerow(
+        row(dt.datetime(2024, 5, 2, 10), "99999", extra, [3] * len(extra.questions), "0988000002", False)
+    )
+    bad = row(
+        dt.datetime(2024, 5, 2, 11), units[1].code, extra, [3] * len(extra.questions), "0988000003", False
+    )
+    bad[4] = "Rất hài lòng"
+    writer.writerow(bad)
+    return out.getvalue()
+
+
 def main() -> None:
     units_bg = read_units(HERE / "units" / "bac-giang.csv")
     for version, year in (("2024", 2024), ("2023", 2023)):
@@ -395,6 +470,9 @@ def main() -> None:
     team_results(random.Random(SEED + 7))
     decisions_2023()
     succession_example()
+    loaded = load_criteria(catalog.resolve("bac-giang@2024"))
+    text = survey_responses(units_bg, loaded, random.Random(SEED + 11))
+    _write(HERE / RESPONSES_2024, text.encode("utf-8"))
 
 
 if __name__ == "__main__":
