@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import EvidenceFileError
+from engine.errors import EvidenceFileError, EvidenceIssue
 from engine.intake.cells import clean_text, is_blank, parse_date
 from engine.intake.evidence import decode_csv
 from engine.rules.model import CriteriaSet, SurveyForm
@@ -61,16 +61,9 @@ class Problem:
     form: str | None = None
 
     def format(self) -> str:
-        parts = [p for p in (self.file,) if p]
-        if self.sheet:
-            parts.append(f"sheet “{self.sheet}”")
-        if self.row is not None:
-            parts.append(f"dòng {self.row}")
-        if self.column:
-            parts.append(f"cột “{self.column}”")
-        where = ", ".join(parts) if parts else f"đơn vị {self.unit}, phiếu {self.form}"
-        shown = "" if self.value is None else f" giá trị “{self.value}”:"
-        return f"{where}:{shown} {self.message}"
+        if self.file is None:  # about a unit and form, not a row
+            return f"đơn vị {self.unit}, phiếu {self.form}: {self.message}"
+        return EvidenceIssue(self.file, self.sheet, self.row, self.column, self.value, self.message).format()
 
 
 @dataclass
