@@ -38,6 +38,15 @@ def ok(*args: str | Path) -> str:
     return output
 
 
+def sheet_rows(path: Path, sheet: str) -> list[tuple]:
+    """Every row of a sheet, the workbook closed again (read-only workbooks hold their file open)."""
+    book = load_workbook(path, read_only=True)
+    try:
+        return list(book[sheet].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
 def sql_url(store: str) -> str:
     return store if "://" in store else f"sqlite:///{store}"
 
@@ -90,8 +99,7 @@ def test_two_years_decisions_and_history(store_url: str, tmp_path: Path, results
     assert data["years"][0]["decision"]["number"] == "1203/QĐ-VD"
 
     # the 2024 workbook gains last year's columns, filled from the store
-    sheet = load_workbook(xlsx, read_only=True)["Xếp hạng"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = sheet_rows(xlsx, "Xếp hạng")
     head = list(rows[0])
     for heading in ("Tổng điểm năm 2023", "Kết quả năm 2023", "Thay đổi điểm", "Lần đầu đủ điều kiện"):
         assert heading in head
@@ -104,8 +112,7 @@ def test_two_years_decisions_and_history(store_url: str, tmp_path: Path, results
     lost = [r for r in rows[1:] if r[head.index("Mất công nhận so với 2023")] == "Có"]
     assert lost and all(r[head.index("Kết quả năm 2023")] == "Công nhận" for r in lost)
     assert all(r[head.index("Kết quả")] == "Chưa đạt" for r in lost)
-    summary = load_workbook(xlsx, read_only=True)["Tổng hợp"]
-    line = next(r[0] for r in summary.iter_rows(values_only=True) if r and str(r[0]).startswith("Năm 2023"))
+    line = next(r[0] for r in sheet_rows(xlsx, "Tổng hợp") if r and str(r[0]).startswith("Năm 2023"))
     assert f"đã công nhận {recognised_2023}" in line
 
 
@@ -185,8 +192,7 @@ def test_a_disqualifier_found_after_recognition_makes_a_withdrawal_candidate(
     xlsx = tmp_path / "r.xlsx"
     out_text = ok("score", EV2024, "--criteria", "bac-giang@2024", "-o", xlsx, "--db", store_url)
     assert f"vi phạm điểm liệt): {recognised_anyway}" in out_text
-    sheet = load_workbook(xlsx, read_only=True)["Xếp hạng"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = sheet_rows(xlsx, "Xếp hạng")
     head = list(rows[0])
     column = head.index("Xem xét thu hồi công nhận năm nay")
     flagged = {r[head.index("Mã đơn vị")] for r in rows[1:] if r[column]}
