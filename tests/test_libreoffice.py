@@ -171,3 +171,31 @@ def test_last_year_columns_open_in_libreoffice(tmp_path: Path) -> None:
         )
     summary = convert(xlsx, tmp_path / "csv2")["Tổng hợp"]
     assert any(r and r[0].startswith("Năm 2023: đủ điều kiện") for r in summary)
+
+
+def test_tallies_and_diff_workbooks_open_in_libreoffice(tmp_path: Path) -> None:
+    """The survey tallies workbook (charts in write-only sheets) and the diff workbook open, and
+    show the figures their JSON/CSV counterparts hold."""
+    from engine.intake.responses import read_responses
+    from engine.outputs.tallybook import write_tallies
+    from engine.scoring.tally import tally
+
+    loaded = jobs.load_ref("bac-giang@2024")
+    read = read_responses([ROOT / "samples/bac-giang-2024-phieu-khao-sat.csv"], loaded.model)
+    result = tally(read, loaded, 2024)
+    book = tmp_path / "kiem-dem.xlsx"
+    write_atomic(book, lambda h: write_tallies(h, result))
+    sheets = convert(book, tmp_path / "csv")
+    rows = sheets["Kiểm đếm"]
+    assert rows[0][2] == "PKS01 [ks_pks01]"
+    shown = {r[0]: r[2] for r in rows[1:]}
+    for (unit, form), t in result.tallies.items():
+        if form == "pks01":
+            assert shown[unit] == t.text
+    assert {"PKS05", "Vấn đề"} <= set(sheets)
+    out = tmp_path / "so-sanh.json"
+    diff_book = tmp_path / "so-sanh.xlsx"
+    jobs.diff("bac-giang@2023", "bac-giang@2024", [ROOT / "samples/bac-giang-2024.xlsx"], out, diff_book)
+    data = json.loads(out.read_text("utf-8"))
+    units = convert(diff_book, tmp_path / "csv2")["Đơn vị thay đổi"]
+    assert [r[0] for r in units[1:]] == [u["code"] for u in data["units"]]
