@@ -6,22 +6,45 @@ bad options are click's usage errors (exit code 2). Everything printed is Vietna
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from engine import jobs
 from engine.errors import CqttError, RuleFileError
-from engine.intake.evidence import EvidenceError
-from engine.rules import catalog
-from engine.scoring.flags import FLAG_LABELS
-from scorers.base import fmt
+
+if TYPE_CHECKING:
+    from engine import jobs as jobs_module
+
+
+class _Lazy:
+    """A module imported on first use: `cqtt --help` and usage errors then never load openpyxl,
+    pydantic or the rules engine, and answer at once."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(self._name)
+        self.__dict__.update(vars(module))
+        return getattr(module, attr)
+
+
+jobs: Any = _Lazy("engine.jobs")
+catalog: Any = _Lazy("engine.rules.catalog")
+
+
+def fmt(value: float) -> str:
+    from scorers.base import fmt as format_points
+
+    return format_points(value)
+
 
 PROGRESS_FROM = 500
 SHOWN_PROBLEMS = 20
@@ -34,6 +57,8 @@ def _pct(x: float) -> str:
 @contextmanager
 def _errors() -> Iterator[None]:
     """Print every detail of a project error to stderr, then fail with its one-line reason."""
+    from engine.intake.evidence import EvidenceError
+
     try:
         yield
     except RuleFileError as exc:
@@ -474,7 +499,7 @@ def score(
     click.echo(f"Đã ghi: {', '.join(written)}")
 
 
-def _print_history(outcome: jobs.ScoreOutcome) -> None:
+def _print_history(outcome: jobs_module.ScoreOutcome) -> None:
     r, prior = outcome.recorded, outcome.run.history
     if r.created:
         click.echo(f"Đã lưu lần chấm số {r.run_id} ({r.units} đơn vị) vào {outcome.store}")
@@ -503,7 +528,9 @@ def _print_history(outcome: jobs.ScoreOutcome) -> None:
         )
 
 
-def _print_summary(outcome: jobs.ScoreOutcome) -> None:
+def _print_summary(outcome: jobs_module.ScoreOutcome) -> None:
+    from engine.scoring.flags import FLAG_LABELS
+
     s, c = outcome.run.summary, outcome.run.criteria
     click.echo(f"Đã chấm {s.units} đơn vị theo {c.id}@{c.version} (sha256 {c.sha256[:12]}…)")
     target = ""

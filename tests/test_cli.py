@@ -401,3 +401,21 @@ def test_criteria_list(runner: CliRunner) -> None:
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert [line.split()[0] for line in lines] == ["bac-giang@2023", "bac-giang@2024", "hung-yen@2025"]
+
+
+def test_help_loads_none_of_the_heavy_modules() -> None:
+    """`cqtt --help` and every command's help answer without importing openpyxl, pydantic, the
+    rules engine or the database layer (start-up time is measured by the benchmark, not here)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cli\n"
+        "from click.testing import CliRunner\n"
+        "for args in (['--help'], ['score', '--help'], ['recheck', '--help'], ['history', '--help']):\n"
+        "    assert CliRunner().invoke(cli.main, args).exit_code == 0\n"
+        "heavy = [m for m in ('openpyxl', 'pydantic', 'durable', 'sqlalchemy', 'alembic') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == ""
