@@ -407,3 +407,28 @@ def test_readme_recheck_output_is_what_the_command_prints(tmp_path: Path, monkey
     )  # fmt: skip
     assert result.exit_code == 3
     assert [line for line in result.output.splitlines() if not line.startswith("Đã ghi")] == shown
+
+
+def test_a_detail_longer_than_a_sheet_continues_on_more_sheets_and_rechecks_clean(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Excel opens no sheet past 1,048,576 rows (the detail of about 47,600 units); with the limit
+    lowered to 1,000 rows the 195 units' detail spans five sheets, heading repeated, and the
+    re-check reads them all: same points, nothing reported as edited."""
+    from engine import jobs
+    from engine.outputs import workbook
+
+    monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", 1000)
+    xlsx = tmp_path / "dai.xlsx"
+    jobs.score([SAMPLE], "bac-giang@2024", None, xlsx, None)
+    book = load_workbook(xlsx, read_only=True)
+    parts = [t for t in book.sheetnames if t.startswith("Chi tiết")]
+    sizes = [sum(1 for _ in book[t].iter_rows()) for t in parts]
+    heads = [next(book[t].iter_rows(max_row=1, values_only=True))[:4] for t in parts]
+    book.close()
+    assert parts == ["Chi tiết", "Chi tiết 2", "Chi tiết 3", "Chi tiết 4", "Chi tiết 5"]
+    assert all(n <= 1000 for n in sizes) and sum(n - 1 for n in sizes) == 195 * 22
+    assert len(set(heads)) == 1
+    code, output, data = _recheck(tmp_path, str(xlsx))
+    assert code == 0, output
+    assert data["seal"]["units_edited"] == 0

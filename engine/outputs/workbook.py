@@ -380,11 +380,13 @@ def _fact(value: Any) -> str:
     return str(value)
 
 
-def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
-    ws = wb.create_sheet(DETAIL_SHEET)
-    set_widths(ws, [11, 26, 24, 24, 40, 40, 8, 8, 9, 26, 60, 30])
-    ws.freeze_panes = "C2"
-    print_setup(ws)
+# Excel opens no sheet longer than this; a longer detail (22 rows a unit: past about 47,600 units)
+# continues on “Chi tiết 2”, “Chi tiết 3”... with the heading repeated. Tests lower it.
+MAX_SHEET_ROWS = 1_048_576
+
+
+def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
+    """The per-criterion detail, on as many sheets as Excel's row limit needs; returns their titles."""
     columns = [
         "Mã đơn vị",
         "Tên đơn vị",
@@ -399,12 +401,30 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         "Giải thích",
         "Nguồn",
     ]
-    ws.append(header_row(ws, columns))
-    titles = {g.id: g.title for g in cs.groups}
+    parts: list[str] = []
+    ws: Any = None
     count = 0
+
+    def start() -> Any:
+        if ws is not None:
+            ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
+        title = DETAIL_SHEET if not parts else f"{DETAIL_SHEET} {len(parts) + 1}"
+        parts.append(title)
+        sheet = wb.create_sheet(title)
+        set_widths(sheet, [11, 26, 24, 24, 40, 40, 8, 8, 9, 26, 60, 30])
+        sheet.freeze_panes = "C2"
+        print_setup(sheet)
+        sheet.append(header_row(sheet, columns))
+        return sheet
+
+    ws = start()
+    titles = {g.id: g.title for g in cs.groups}
     for light in run.units:
         unit = light.full()
         for r in unit.criteria:
+            if count + 1 >= MAX_SHEET_ROWS:
+                ws = start()
+                count = 0
             used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
             fill = None if r.status == "scored" else (RED if r.status == "missing_evidence" else None)
             ws.append(
@@ -425,6 +445,7 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             )
             count += 1
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
+    return parts
 
 
 def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
@@ -552,8 +573,11 @@ def write_results(
         members = [u for u in run.units if u.group == group]
         _ranking_sheet(wb, sheet_title(f"XH {group}", taken), cs, members, group_rank=True, prior=run.history)
     _flags_sheet(wb, run)
-    _detail_sheet(wb, cs, run)
+    detail_parts = _detail_sheet(wb, cs, run)
     _evidence_sheet(wb, cs, run)
     _info_sheet(wb, run, generated_at, options)
-    _binding_sheet(wb, run, SHEETS)
+    sheets = dict(SHEETS)
+    if len(detail_parts) > 1:
+        sheets["detail.parts"] = "|".join(detail_parts)
+    _binding_sheet(wb, run, sheets)
     wb.save(handle)

@@ -416,14 +416,21 @@ def _read_xlsx(identity: Identity, book: Any, cs: CriteriaSet) -> TeamResults:
                     u.where[f"group:{gid}"] = where[heading]
     detail = sheets["detail"]
     if detail is not None:
-        for _, cells in _rows(detail):
-            code = _code(cells.get("Mã đơn vị", (None, ""))[0])
-            cid = _text(cells.get("Mã tiêu chí", ("", ""))[0])
-            if code is None or not cid or "Điểm" not in cells:
-                continue
-            u = unit(code)
-            u.criteria[cid] = _number(cells["Điểm"][0])
-            u.where[f"criterion:{cid}"] = f"{detail.title}!{cells['Điểm'][1]}"
+        parts = [detail]  # a long detail continues on further sheets (written in the binding)
+        for title in identity.sheets.get("detail.parts", "").split("|")[1:]:
+            if title in book.sheetnames and _matches(book[title], "detail", cs):
+                parts.append(book[title])
+            else:
+                missing.append(f"không tìm thấy phần tiếp theo của {ROLE_LABELS['detail']}: “{title}”")
+        for part in parts:
+            for _, cells in _rows(part):
+                code = _code(cells.get("Mã đơn vị", (None, ""))[0])
+                cid = _text(cells.get("Mã tiêu chí", ("", ""))[0])
+                if code is None or not cid or "Điểm" not in cells:
+                    continue
+                u = unit(code)
+                u.criteria[cid] = _number(cells["Điểm"][0])
+                u.where[f"criterion:{cid}"] = f"{part.title}!{cells['Điểm'][1]}"
     flags = sheets["flags"]
     if flags is not None:
         for u in units.values():
