@@ -425,12 +425,24 @@ def _progress_factory(holder: dict[str, Any]) -> Callable[[int], Callable[[int],
     def start(total: int) -> Callable[[int], None] | None:
         if total < PROGRESS_FROM:
             return None
-        bar = click.progressbar(length=total, label="Đang chấm", file=sys.stderr)
+        bar = click.progressbar(length=total, label=f"Đang chấm {total} đơn vị", file=sys.stderr)
         bar.__enter__()
         holder["bar"] = bar
         return bar.update
 
     return start
+
+
+def _phase_printer(holder: dict[str, Any]) -> Callable[[str], None]:
+    """Each phase of a long run on its own line (also without a terminal), the bar closed first."""
+
+    def say(text: str) -> None:
+        bar = holder.pop("bar", None)
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        click.echo(text, err=True)
+
+    return say
 
 
 @main.command(
@@ -476,7 +488,15 @@ def score(
     try:
         with _errors():
             outcome = jobs.score(
-                list(evidence), ref, year, xlsx, json_path, force, progress=_progress_factory(holder), db=db
+                list(evidence),
+                ref,
+                year,
+                xlsx,
+                json_path,
+                force,
+                progress=_progress_factory(holder),
+                db=db,
+                phase=_phase_printer(holder),
             )
     finally:
         if "bar" in holder:

@@ -3,8 +3,9 @@
     python benchmarks/bench_score.py [--units 10000] [--skip-cli]
 
 Prints the engine's time per unit and units per second (evidence already typed), the time to read
-the evidence, and the end-to-end time and peak memory of `cqtt score` on an .xlsx of N units
-writing both the workbook and the JSON. Figures only: nothing here asserts a time.
+the evidence, the end-to-end time and peak memory of `cqtt score` on an .xlsx of N units writing
+both the workbook and the JSON, the JSON's size per unit, the I/O floor measured in the same run,
+and last `ratio end-to-end/floor`. Figures only: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -139,6 +140,57 @@ def main() -> None:
             f"workbook {out_mb:.1f} MB)"
         )
         print(f"cqtt score peak memory         {peak:.0f} MB")
+        json_path = Path(tmp) / "r.json"
+        print(f"JSON                           {json_path.stat().st_size / n / 1024:.1f} KB per unit")
+        floor = io_floor(source, Path(tmp) / "ket-qua.xlsx", json_path, Path(tmp))
+        print(f"ratio end-to-end/floor = {elapsed / floor:.2f}")
+
+
+def io_floor(source: Path, results: Path, json_path: Path, tmp: Path) -> float:
+    """What the same work costs in I/O alone, measured here: reading the input read-only, writing a
+    plain write-only workbook with as many cells as the results workbook, writing the same JSON."""
+    import json
+
+    from openpyxl import Workbook, load_workbook
+
+    started = time.perf_counter()
+    book = load_workbook(source, read_only=True)
+    for sheet in book.worksheets:
+        for _row in sheet.iter_rows(values_only=True):
+            pass
+    book.close()
+    read_s = time.perf_counter() - started
+
+    book = load_workbook(results, read_only=True)
+    shape = []  # (rows, columns) of each sheet, counted (not timed)
+    for sheet in book.worksheets:
+        rows = width = 0
+        for row in sheet.iter_rows(values_only=True):
+            rows += 1
+            width = max(width, len(row))
+        shape.append((rows, width))
+    book.close()
+    cells = sum(r * w for r, w in shape)
+    started = time.perf_counter()
+    plain = Workbook(write_only=True)
+    for index, (rows, width) in enumerate(shape):
+        sheet = plain.create_sheet(f"S{index}")
+        line = [f"ô {i}" if i % 2 else i for i in range(width)]
+        for _ in range(rows):
+            sheet.append(line)
+    plain.save(tmp / "san.xlsx")
+    write_s = time.perf_counter() - started
+
+    data = json.loads(json_path.read_bytes())
+    started = time.perf_counter()
+    (tmp / "san.json").write_bytes(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    json_s = time.perf_counter() - started
+    floor = read_s + write_s + json_s
+    print(
+        f"I/O floor                      {floor:.1f} s (read input {read_s:.1f} s, write {cells:,} cells "
+        f"{write_s:.1f} s, write JSON {json_s:.1f} s)"
+    )
+    return floor
 
 
 if __name__ == "__main__":

@@ -31,6 +31,10 @@ from engine.rules.ruletests import CaseResult, run_tests_file
 from engine.scoring.engine import Engine
 from engine.scoring.results import RunResult
 
+# Above these, `score` names each phase as it starts (reading, scoring, each sheet, the JSON).
+LONG_RUN_UNITS = 500
+LONG_INPUT_BYTES = 1_000_000
+
 
 def load_ref(ref: str, year: int | None = None) -> LoadedCriteria:
     return load_criteria(catalog.resolve(ref, year))
@@ -128,13 +132,14 @@ def score(
     force: bool = False,
     progress: Callable[[int], Callable[[int], None]] | None = None,
     db: str | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> ScoreOutcome:
     """Score evidence files, record the run in the history store when `db` is given (see
     `open_store`), and write the requested outputs (all checked before any work)."""
     _check_targets([xlsx, json_path], force, evidence_paths)
     store = open_store(db) if db is not None else None
     try:
-        return _score(evidence_paths, ref, year, xlsx, json_path, progress, store)
+        return _score(evidence_paths, ref, year, xlsx, json_path, progress, store, phase)
     finally:
         if store is not None:
             store.close()
@@ -148,9 +153,19 @@ def _score(
     json_path: Path | None,
     progress: Callable[[int], Callable[[int], None]] | None,
     store: Any,
+    phase: Callable[[str], None] | None = None,
 ) -> ScoreOutcome:
     loaded = load_ref(ref, year)
+    size = sum(p.stat().st_size for p in evidence_paths if p.is_file())
+    if phase is not None and size >= LONG_INPUT_BYTES:
+        phase(f"Đang đọc minh chứng ({size / 1e6:.1f} MB)…".replace(".", ",", 1))
     evidence = read_evidence(evidence_paths, loaded.model)
+    long_run = len(evidence.applications) >= LONG_RUN_UNITS
+
+    def say(text: str) -> None:
+        if phase is not None and long_run:
+            phase(text)
+
     warnings = _year_warnings(loaded, evidence)
     warnings += _template_warnings(loaded, evidence)
     engine = Engine(loaded)
@@ -165,15 +180,21 @@ def _score(
         from engine.store.history import prior_years
         from engine.store.record import record_run
 
+        say("Đang đối chiếu với các năm trước và lưu vào cơ sở dữ liệu…")
         run.history = prior_years(store, run)  # read before this run is added
         recorded = record_run(store, run)
     if json_path is not None:
+        say(f"Đang ghi JSON {json_path}…")
         write_atomic(json_path, lambda handle: write_json(handle, run))
     if xlsx is not None:
         from engine.outputs.workbook import write_results
 
         options = {"criteria": ref, "year": str(year or ""), "evidence": ", ".join(map(str, evidence_paths))}
-        write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options))
+
+        def sheet(text: str) -> None:
+            say(f"Đang ghi {xlsx}: {text}…")
+
+        write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options, sheet))
     return ScoreOutcome(run, evidence, loaded, warnings, recorded, store.label if store is not None else None)
 
 

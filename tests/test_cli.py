@@ -420,3 +420,39 @@ def test_help_loads_none_of_the_heavy_modules() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_a_long_run_names_each_phase_also_without_a_terminal(tmp_path: Path) -> None:
+    """600 units (the 195 sample units three times over, codes made distinct): every phase of the
+    run is printed on its own line, so that a long run never looks stuck."""
+    import csv
+
+    book = load_workbook(ROOT / "samples" / "bac-giang-2024.xlsx", read_only=True)
+    rows = list(book["Nhập liệu"].iter_rows(min_row=3, values_only=True))
+    book.close()
+    header, body = list(rows[0]), [list(r) for r in rows[1:] if r[0]]
+    path = tmp_path / "dai.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for copy in range(4):
+            for row in body[:150]:
+                writer.writerow([f"{row[0]}-{copy}", *("" if v is None else v for v in row[1:])])
+    result = CliRunner().invoke(
+        main,
+        ["score", str(path), "--criteria", "bac-giang@2024", "-o", str(tmp_path / "r.xlsx"),
+         "--json", str(tmp_path / "r.json")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    xlsx = tmp_path / "r.xlsx"
+    expected = [
+        f"Đang ghi JSON {tmp_path / 'r.json'}…",
+        f"Đang ghi {xlsx}: sheet “Tổng hợp”…",
+        f"Đang ghi {xlsx}: sheet “Xếp hạng”…",
+        f"Đang ghi {xlsx}: sheet “Chi tiết”…",
+        f"Đang ghi {xlsx}: đóng gói tệp Excel…",
+    ]
+    positions = [lines.index(line) for line in expected]
+    assert positions == sorted(positions)
+    assert lines.index(expected[-1]) < next(i for i, x in enumerate(lines) if x.startswith("Đã chấm 600"))

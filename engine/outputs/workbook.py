@@ -7,7 +7,7 @@ criterion with its explanation), Minh chứng (evidence as read), Thông tin (pr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
@@ -563,21 +563,36 @@ def _info_sheet(wb: Workbook, run: RunResult, generated_at: str, options: dict[s
 
 
 def write_results(
-    handle: BinaryIO, cs: CriteriaSet, run: RunResult, generated_at: str, options: dict[str, str]
+    handle: BinaryIO,
+    cs: CriteriaSet,
+    run: RunResult,
+    generated_at: str,
+    options: dict[str, str],
+    phase: Callable[[str], None] | None = None,
 ) -> None:
+    """The results workbook; `phase` hears the name of each step (a long run never looks stuck)."""
+    say = phase or (lambda _text: None)
     wb = Workbook(write_only=True)
+    say("sheet “Tổng hợp”")
     _summary_sheet(wb, cs, run)
+    say(f"sheet “{RANKING_SHEET}”")
     _ranking_sheet(wb, RANKING_SHEET, cs, run.units, group_rank=False, prior=run.history)
     taken = {"Tổng hợp", "Xếp hạng", "Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin"}
-    for group in sorted({u.group for u in run.units}):
+    groups = sorted({u.group for u in run.units})
+    say(f"xếp hạng theo {len(groups)} nhóm thẩm định")
+    for group in groups:
         members = [u for u in run.units if u.group == group]
         _ranking_sheet(wb, sheet_title(f"XH {group}", taken), cs, members, group_rank=True, prior=run.history)
+    say(f"sheet “{FLAGS_SHEET}”")
     _flags_sheet(wb, run)
+    say(f"sheet “{DETAIL_SHEET}”")
     detail_parts = _detail_sheet(wb, cs, run)
+    say(f"sheet “{EVIDENCE_SHEET}”")
     _evidence_sheet(wb, cs, run)
     _info_sheet(wb, run, generated_at, options)
     sheets = dict(SHEETS)
     if len(detail_parts) > 1:
         sheets["detail.parts"] = "|".join(detail_parts)
     _binding_sheet(wb, run, sheets)
+    say("đóng gói tệp Excel")
     wb.save(handle)
