@@ -101,14 +101,15 @@ def write_tallies(handle: BinaryIO, result: TallyResult) -> None:
 def _form_sheet(wb: Workbook, result: TallyResult, form: SurveyForm, title: str) -> None:
     ws = wb.create_sheet(title)
     levels = form.levels
-    set_widths(ws, [40, *([12] * max(len(levels), 4)), 12])
-    print_setup(ws, None)
+    set_widths(ws, [40, *([12] * len(levels)), 11, 9, 9, 12])
+    print_setup(ws, None, fit_width=True)
     ws.append([cell(ws, form.label, font=TITLE_FONT, border=False)])
     units = [t for (u, f), t in sorted(result.tallies.items()) if f == form.id]
     total = sum(t.total for t in units)
     happy = sum(t.satisfied for t in units)
     share = f"{happy / total:.1%}".replace(".", ",") if total else "-"
     ws.append([cell(ws, f"Toàn tỉnh: {total} phiếu, {happy} hài lòng ({share})", border=False)])
+    ws.row_dimensions[3].height = 32  # level names wrap on two lines
     ws.append(header_row(ws, ["Câu hỏi", *levels]))
     for q in form.questions:
         counts = [sum(t.levels[q.id][i] for t in units) for i in range(len(levels))]
@@ -126,16 +127,27 @@ def _form_sheet(wb: Workbook, result: TallyResult, form: SurveyForm, title: str)
         chart.height = max(7.0, 1.0 * len(form.questions) + 3)
         chart.width = 18
         ws.add_chart(chart, f"A{last + 3}")
-    for _ in range(max(16, len(form.questions) + 6)):
+        rows_under_chart = int(chart.height / 0.5) + 2  # rows of 15 pt are about 0.5 cm
+    else:
+        rows_under_chart = 0
+    for _ in range(rows_under_chart + 2):
         ws.append([])
-    heads = ["Mã đơn vị", "Số phiếu", "Hài lòng", "Tỷ lệ hài lòng"]
-    heads += [f"{q.label} — {label}" for q in form.questions for label in levels]
-    ws.append(header_row(ws, heads))
+    # One row per unit and question: narrow enough to print, and filterable in Excel.
+    ws.row_dimensions[last + rows_under_chart + 3].height = 32
+    ws.append(header_row(ws, ["Câu hỏi", *levels, "Mã đơn vị", "Số phiếu", "Hài lòng", "Tỷ lệ hài lòng"]))
     for t in units:
-        row = [cell(ws, t.unit), cell(ws, t.total), cell(ws, t.satisfied, font=BOLD)]
-        row.append(cell(ws, t.satisfied / t.total if t.total else None, number_format=PERCENT))
-        row += [cell(ws, n) for q in form.questions for n in t.levels[q.id]]
-        ws.append(row)
+        share = t.satisfied / t.total if t.total else None
+        for q in form.questions:
+            ws.append(
+                [
+                    cell(ws, q.label, alignment=WRAP),
+                    *(cell(ws, n) for n in t.levels[q.id]),
+                    cell(ws, t.unit),
+                    cell(ws, t.total),
+                    cell(ws, t.satisfied, font=BOLD),
+                    cell(ws, share, number_format=PERCENT),
+                ]
+            )
 
 
 def _problem_sheet(wb: Workbook, result: TallyResult) -> None:
