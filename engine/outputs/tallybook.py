@@ -136,7 +136,7 @@ def _form_sheet(wb: Workbook, result: TallyResult, form: SurveyForm, title: str)
     ws.row_dimensions[last + rows_under_chart + 3].height = 32
     ws.append(header_row(ws, ["Câu hỏi", *levels, "Mã đơn vị", "Số phiếu", "Hài lòng", "Tỷ lệ hài lòng"]))
     for t in units:
-        share = t.satisfied / t.total if t.total else None
+        unit_share = t.satisfied / t.total if t.total else None
         for q in form.questions:
             ws.append(
                 [
@@ -145,7 +145,7 @@ def _form_sheet(wb: Workbook, result: TallyResult, form: SurveyForm, title: str)
                     cell(ws, t.unit),
                     cell(ws, t.total),
                     cell(ws, t.satisfied, font=BOLD),
-                    cell(ws, share, number_format=PERCENT),
+                    cell(ws, unit_share, number_format=PERCENT),
                 ]
             )
 
