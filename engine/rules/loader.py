@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from engine.errors import RuleFileError, RuleIssue
 from engine.rules.model import CriteriaSet
 from engine.rules.modelpath import walk
-from engine.rules.yamlfile import LoadedYaml, format_path, parse_yaml
+from engine.rules.yamlfile import LoadedYaml, format_path, parse_yaml, read_rule_bytes
 from engine.suggest import did_you_mean, slug
 
 
@@ -182,29 +182,7 @@ def parse_criteria(text: str, file: str) -> LoadedCriteria:
 
 def load_criteria(path: Path) -> LoadedCriteria:
     """Read a rule file from disk (UTF-8), keeping the exact bytes' hash for provenance."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RuleFileError(str(path), [RuleIssue(str(path), None, "(tệp)", "không tìm thấy tệp")]) from None
-    except OSError as exc:
-        raise RuleFileError(
-            str(path), [RuleIssue(str(path), None, "(tệp)", f"không đọc được tệp: {exc.strerror}")]
-        ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RuleFileError(
-            str(path),
-            [
-                RuleIssue(
-                    str(path),
-                    None,
-                    "(tệp)",
-                    f"tệp không phải UTF-8 ({exc.reason})",
-                    "lưu lại tệp với mã hóa UTF-8",
-                )
-            ],
-        ) from None
+    raw, text = read_rule_bytes(path)
     loaded = parse_criteria(text, str(path))
     loaded.sha256 = hashlib.sha256(raw).hexdigest()
     return loaded

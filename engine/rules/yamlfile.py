@@ -188,27 +188,25 @@ def parse_yaml(text: str, file: str) -> LoadedYaml:
         loader.dispose()
 
 
+def read_rule_bytes(path: Path) -> tuple[bytes, str]:
+    """A rule file's exact bytes (for its hash) and its UTF-8 text; an unreadable file is a
+    `RuleFileError` naming it."""
+
+    def refuse(message: str, hint: str | None = None) -> RuleFileError:
+        return RuleFileError(str(path), [RuleIssue(str(path), None, "(tệp)", message, hint)])
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise refuse("không tìm thấy tệp") from None
+    except OSError as exc:
+        raise refuse(f"không đọc được tệp: {exc.strerror}") from None
+    try:
+        return raw, raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise refuse(f"tệp không phải UTF-8 ({exc.reason})", "lưu lại tệp với mã hóa UTF-8") from None
+
+
 def read_yaml(path: Path) -> LoadedYaml:
     """Read a YAML file as UTF-8; an unreadable file is a `RuleFileError` naming it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RuleFileError(str(path), [RuleIssue(str(path), None, "(tệp)", "không tìm thấy tệp")]) from None
-    except UnicodeDecodeError as exc:
-        raise RuleFileError(
-            str(path),
-            [
-                RuleIssue(
-                    str(path),
-                    None,
-                    "(tệp)",
-                    f"tệp không phải UTF-8 ({exc.reason})",
-                    "lưu lại tệp với mã hóa UTF-8",
-                )
-            ],
-        ) from None
-    except OSError as exc:
-        raise RuleFileError(
-            str(path), [RuleIssue(str(path), None, "(tệp)", f"không đọc được tệp: {exc.strerror}")]
-        ) from None
-    return parse_yaml(text, str(path))
+    return parse_yaml(read_rule_bytes(path)[1], str(path))
