@@ -68,20 +68,28 @@ def test_many_units_do_not_leak_sessions(engine2024, full_unit_2024) -> None:
     assert totals == {100}
 
 
-def test_an_exception_inside_a_rule_action_is_raised(monkeypatch) -> None:
-    """durable_rules swallows action errors into the session state; the engine must raise."""
+def test_an_error_of_the_rules_engine_is_raised_naming_the_ruleset() -> None:
+    """The C core answers a fact it cannot read with an error code, not an exception of ours; it
+    must surface as an EngineError that names the ruleset, and the session must not be left behind.
+    (A number written with an exponent is refused with error 204, see the project notes.)"""
+    engine = Engine(load_text(_many_criteria_text(2).replace("id: rong", "id: loi-so"), "loi.yaml"))
+    plan = engine.compiled.evidence[0]
+    with pytest.raises(EngineError, match=r"loi-so.*error code: 204"):
+        rete._fire(rete._handles[plan.name], plan.name, '{"sid": "x", "e0": 1e-05}', "x")
+    with pytest.raises(EngineError, match="không đưa được vào bộ máy luật"):
+        rete.run(plan, {"e0": 1e-05})
+    unit, _ = score_one(engine, {"e0": 9, "e1": 9})  # the ruleset still works afterwards
+    assert unit.total == 2
 
-    def failing_action(self, name):
-        def act(closure):
-            raise RuntimeError("hành động hỏng")
 
-        return act
-
-    monkeypatch.setattr(rete._Host, "get_action", failing_action)
-    text = _many_criteria_text(2).replace("id: rong", "id: hanh-dong-hong")
-    engine = Engine(load_text(text, "hong.yaml"))
-    with pytest.raises(EngineError, match="hành động hỏng"):
-        score_one(engine, {"e0": 9, "e1": 9})
+def test_rules_fired_through_the_engine_module_are_the_decisions_of_the_rules(engine2024) -> None:
+    """Every decision the C engine reports is a rule of the ruleset it was asserted to, and a
+    fact matching nothing reports nothing."""
+    plan = next(p for p in engine2024.compiled.evidence if ".g.dan_chu_co_so." in p.name)
+    names = {d.rule for d in plan.decisions}
+    fired = rete.run(plan, {"ty_le_cong_khai_dung_han": 1.0})
+    assert fired and fired <= names
+    assert rete.run(plan, {"khong_co": 1}) == set()
 
 
 def test_negation_is_pushed_down_to_comparisons() -> None:
