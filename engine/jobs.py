@@ -185,7 +185,9 @@ def _score(
         recorded = record_run(store, run)
     if json_path is not None:
         say(f"Đang ghi JSON {json_path}…")
-        write_atomic(json_path, lambda handle: write_json(handle, run))
+        from engine.outputs.resultsjson import write_json
+
+        write_atomic(json_path, lambda handle: write_json(handle, run, loaded.model))
     if xlsx is not None:
         from engine.outputs.workbook import write_results
 
@@ -196,21 +198,6 @@ def _score(
 
         write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options, sheet))
     return ScoreOutcome(run, evidence, loaded, warnings, recorded, store.label if store is not None else None)
-
-
-def write_json(handle: BinaryIO, run: RunResult) -> None:
-    """The results as compact JSON, one unit at a time: at national scale the whole document
-    would be hundreds of MB held twice in memory (as text and as bytes)."""
-    empty = run.model_copy(update={"units": []}).model_dump_json()
-    marker = '"units":[]'
-    assert empty.count(marker) == 1  # strings inside are escaped, so only the key matches
-    before, after = empty.split(marker)
-    handle.write(f'{before}"units":['.encode())
-    for index, unit in enumerate(run.units):
-        if index:
-            handle.write(b",")
-        handle.write(unit.full().model_dump_json().encode())
-    handle.write(f"]{after}".encode())
 
 
 def _year_warnings(loaded: LoadedCriteria, evidence: EvidenceSet) -> list[str]:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from cli import main
+from engine.outputs.resultsjson import read_results
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "samples" / "bac-giang-2024.xlsx"
@@ -145,7 +146,7 @@ def test_score_writes_json_and_workbook(runner: CliRunner, tmp_path: Path) -> No
         main, ["score", str(SAMPLE), "--criteria", "bac-giang@2024", "-o", str(xlsx), "--json", str(out)]
     )
     assert result.exit_code == 0, result.output
-    data = json.loads(out.read_text("utf-8"))
+    data = read_results(out)
     assert data["criteria"]["id"] == "bac-giang" and data["criteria"]["version"] == "2024"
     assert len(data["criteria"]["sha256"]) == 64
     assert len(data["units"]) == 195
@@ -269,7 +270,7 @@ def test_hung_yen_checklist_reports_share_per_target(runner: CliRunner, tmp_path
         ],
     )
     assert result.exit_code == 0, result.output
-    data = json.loads(out.read_text("utf-8"))
+    data = read_results(out)
     shares = {c["id"]: c for c in data["summary"]["criteria"]}
     units = data["units"]
     met = sum(
@@ -317,7 +318,7 @@ def test_template_then_fill_then_score(runner: CliRunner, tmp_path: Path) -> Non
     result = runner.invoke(main, ["score", str(out), "--criteria", "hung-yen@2025", "--json", str(scored)])
     assert result.exit_code == 0, result.output
     assert "là mẫu nhập của" not in result.output
-    units = {u["code"]: u for u in json.loads(scored.read_text("utf-8"))["units"]}
+    units = {u["code"]: u for u in read_results(scored)["units"]}
     first = units["11950"]
     assert first["name"] == "Phường Lam Sơn" and first["total"] == 100 and first["recognised"]
     assert len(units) == 139

@@ -20,6 +20,7 @@ from engine import jobs
 from engine.intake.evidence import read_mappings
 from engine.intake.template import read_units, write_template
 from engine.outputs.output import write_atomic
+from engine.outputs.resultsjson import read_results
 from engine.outputs.workbook import write_results
 from engine.scoring.engine import Engine
 
@@ -66,7 +67,7 @@ def converted(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lo")
     xlsx, out = tmp / "ket-qua.xlsx", tmp / "ket-qua.json"
     jobs.score([ROOT / "samples/bac-giang-2024.xlsx"], "bac-giang@2024", None, xlsx, out)
-    return convert(xlsx, tmp / "csv"), json.loads(out.read_text("utf-8"))
+    return convert(xlsx, tmp / "csv"), read_results(out)
 
 
 def test_ranking_values_match_the_json(converted) -> None:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from cli import main
+from engine.outputs.resultsjson import read_results
 from engine.review.field import Candidate, draw, unit_key
 from engine.rules.model import SampleWeights
 
@@ -143,9 +144,28 @@ def test_json_total_edited(scored, tmp_path: Path) -> None:
     assert [d["where"] for d in out["discrepancies"] if d["kind"] == "total"] == ["units[3].total"]
 
 
+def test_schema_2_json_is_still_read_and_its_seal_checked(scored, tmp_path: Path) -> None:
+    """Version 2 repeated titles and explanations in every unit; the same results in that shape
+    (what `read_results` gives) are read, with the seal, as before."""
+    data = read_results(scored[1])
+    data["schema_version"] = 2
+    assert "catalogue" not in data and "title" in data["units"][0]["criteria"][0]
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    code, output, out = _recheck(tmp_path, str(path))
+    assert out["team_schema_version"] == 2
+    assert out["seal"]["present"] and out["seal"]["run_seal_ok"]
+    assert code == 0, output
+    data["units"][5]["criteria"][2]["points"] += 1  # an edit is still found in a version-2 file
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    code, _, out = _recheck(tmp_path, str(path))
+    assert code == 3
+    assert (data["units"][5]["code"], "hand_edit") in _kinds(out)
+
+
 def test_schema_1_json_is_still_read(scored, tmp_path: Path) -> None:
     """Results written before the schema version existed: no version, no exact values, no seal."""
-    data = json.loads(scored[1].read_text("utf-8"))
+    data = read_results(scored[1])
     del data["schema_version"], data["seal"]
     for unit in data["units"]:
         del unit["values"], unit["seal"]

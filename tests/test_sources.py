@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from cli import main
+from engine.outputs.resultsjson import read_results
 from engine.rules import catalog
 from engine.rules.loader import load_criteria
 
@@ -104,7 +105,7 @@ def test_results_carry_the_origin_per_criterion(tmp_path: Path) -> None:
     out, xlsx = tmp_path / "r.json", tmp_path / "r.xlsx"
     code, text = run("score", EV2024, "--criteria", "bac-giang@2024", "--json", out, "-o", xlsx)
     assert code == 0, text
-    unit = json.loads(out.read_text("utf-8"))["units"][0]
+    unit = read_results(out)["units"][0]
     for result in unit["criteria"]:
         item = cs.criterion(result["id"])
         assert result["source"] == item.provenance()
@@ -222,7 +223,7 @@ def test_a_2023_file_scores_under_2024_through_the_renamed_field(tmp_path: Path)
     out = tmp_path / "r.json"
     code, text = run("score", EV2023, "--criteria", "bac-giang@2024", "--json", out)
     assert code == 0, text
-    units = json.loads(out.read_text("utf-8"))["units"]
+    units = read_results(out)["units"]
     assert not any("phat_thanh_khoan_7_12" in u["evidence_problems"] for u in units)
     assert {u["values"]["phat_thanh_khoan_7_12"] for u in units} == {True, False}
 

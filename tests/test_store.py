@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, func, select, text
 
 from cli import main
+from engine.outputs.resultsjson import read_results
 from engine.store.schema import criterion_results, decisions, runs, unit_results
 
 ROOT = Path(__file__).parent.parent
@@ -67,7 +68,7 @@ def count(store: str, table, *where) -> int:  # type: ignore[no-untyped-def]
 def results_2023(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("r23") / "r.json"
     ok("score", EV2023, "--criteria", "bac-giang@2023", "--json", out)
-    return {u["code"]: u for u in json.loads(out.read_text("utf-8"))["units"]}
+    return {u["code"]: u for u in read_results(out)["units"]}
 
 
 def test_two_years_decisions_and_history(store_url: str, tmp_path: Path, results_2023: dict) -> None:
@@ -167,7 +168,7 @@ def test_a_disqualifier_found_after_recognition_makes_a_withdrawal_candidate(
 ) -> None:
     out = tmp_path / "r.json"
     ok("score", EV2024, "--criteria", "bac-giang@2024", "--json", out)
-    units = json.loads(out.read_text("utf-8"))["units"]
+    units = read_results(out)["units"]
     disqualified = sorted(u["code"] for u in units if any(f["code"] == "disqualified" for f in u["flags"]))
     assert disqualified
     recognised_anyway = disqualified[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import zipfile
 from collections import defaultdict
 from pathlib import Path
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from cli import main
+from engine.outputs.resultsjson import read_results
 
 ROOT = Path(__file__).parent.parent
 RESPONSES = ROOT / "samples" / "bac-giang-2024-phieu-khao-sat.csv"
@@ -177,8 +177,8 @@ def test_score_with_counted_tallies_equals_the_same_tallies_typed_in(tallied, tm
     book.save(typed)
     code, output = run("score", typed, "--criteria", "bac-giang@2024", "--json", b)
     assert code == 0, output
-    units_a = {u["code"]: u for u in json.loads(a.read_text("utf-8"))["units"]}
-    units_b = {u["code"]: u for u in json.loads(b.read_text("utf-8"))["units"]}
+    units_a = {u["code"]: u for u in read_results(a)["units"]}
+    units_b = {u["code"]: u for u in read_results(b)["units"]}
     assert units_a.keys() == units_b.keys()
     for unit, ua in units_a.items():
         ub = units_b[unit]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from openpyxl import load_workbook
 from engine import jobs
 from engine.intake.evidence import read_mappings
 from engine.intake.template import read_units, write_template
+from engine.outputs.resultsjson import read_results
 from engine.outputs.workbook import write_results
 
 ROOT = Path(__file__).parent.parent
@@ -23,7 +23,7 @@ def scored(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wb")
     xlsx, out = tmp / "r.xlsx", tmp / "r.json"
     outcome = jobs.score([SAMPLE], "bac-giang@2024", None, xlsx, out)
-    return outcome, load_workbook(xlsx), json.loads(out.read_text("utf-8"))
+    return outcome, load_workbook(xlsx), read_results(out)
 
 
 def _rows(sheet, start: int = 1) -> list[tuple]:

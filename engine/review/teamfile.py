@@ -23,6 +23,7 @@ from engine.errors import CqttError, EvidenceIssue
 from engine.intake.cells import CellError, clean_text, is_blank, is_percent_format, parse_cell, parse_number
 from engine.intake.evidence import BINDING_SHEET, Application, read_sheet
 from engine.intake.values import from_plain, to_plain
+from engine.outputs.resultsjson import ResultsFormatError, expand
 from engine.outputs.workbook import (
     DETAIL_SHEET,
     EVIDENCE_SHEET,
@@ -143,7 +144,10 @@ def _load_json(path: Path) -> dict[str, Any]:
         raise TeamFileError(f"{path}: không đọc được JSON ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("units"), list) or "criteria" not in data:
         raise TeamFileError(f"{path}: không phải tệp kết quả của cqtt (thiếu “criteria” hoặc “units”)")
-    return data
+    try:
+        return expand(data)  # version 3 says what units share once; read every version alike
+    except ResultsFormatError as exc:
+        raise TeamFileError(f"{path}: tệp kết quả định dạng phiên bản 3 bị hỏng ({exc})") from None
 
 
 def _json_identity(path: Path, data: dict[str, Any]) -> Identity:

@@ -19,9 +19,12 @@ Status = Literal["scored", "not_applicable", "missing_evidence"]
 # per unit (`values`), the seal (per unit and for the run) and the workbook's binding sheet.
 # Every reader (`cqtt recheck`, `cqtt sample`) reads every version listed here. The optional
 # `history` key (the year before, from a history store) was added within version 2: it is outside
-# the seal and readers that do not know it ignore it.
-RESULTS_SCHEMA = 2
-READABLE_SCHEMAS = (1, 2)
+# the seal and readers that do not know it ignore it. 3: national scale. The JSON says what every
+# unit shares once (`catalogue`, `texts`; engine.outputs.resultsjson, docs/results-format.md) and
+# the workbook's Chi tiết sheet continues on "Chi tiết 2", "3"… at Excel's row limit (the binding
+# lists the parts). The in-memory model keeps the version-2 shape.
+RESULTS_SCHEMA = 3
+READABLE_SCHEMAS = (1, 2, 3)
 
 
 class EvidenceUsed(BaseModel):
