@@ -452,7 +452,7 @@ def test_a_long_run_names_each_phase_also_without_a_terminal(tmp_path: Path) -> 
         f"Đang ghi {xlsx}: sheet “Tổng hợp”…",
         f"Đang ghi {xlsx}: sheet “Xếp hạng”…",
         f"Đang ghi {xlsx}: sheet “Chi tiết”…",
-        f"Đang ghi {xlsx}: đóng gói tệp Excel…",
+        f"Đang ghi {xlsx}: sheet “Minh chứng”…",
     ]
     positions = [lines.index(line) for line in expected]
     assert positions == sorted(positions)

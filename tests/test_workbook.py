@@ -209,3 +209,14 @@ def test_units_list_headers_match_like_evidence_headers(tmp_path) -> None:
     path.write_text("Ma don vi,Tên đơn vị,NHÓM THẨM ĐỊNH\n07201,Phường Thọ Xương,Tổ 1\n", "utf-8")
     units = read_units(path)
     assert [(u.code, u.name, u.group) for u in units] == [("07201", "Phường Thọ Xương", "Tổ 1")]
+
+
+def test_the_same_inputs_give_a_byte_identical_workbook(tmp_path, monkeypatch) -> None:
+    """With SOURCE_DATE_EPOCH the workbook's properties and zip entries carry the run's time, so
+    two runs of the same inputs write the same bytes (as the JSON always did)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1732500000")
+    books = []
+    for name in ("a.xlsx", "b.xlsx"):
+        jobs.score([ROOT / "samples" / "hung-yen-2025.csv"], "hung-yen@2025", None, tmp_path / name, None)
+        books.append((tmp_path / name).read_bytes())
+    assert books[0] == books[1]

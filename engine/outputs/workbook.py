@@ -7,15 +7,19 @@ criterion with its explanation), Minh chứng (evidence as read), Thông tin (pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 
+from engine.errors import OutputError
 from engine.intake.evidence import BINDING_SHEET, FIXED_LABELS
-from engine.intake.values import from_plain, to_cell
+from engine.intake.values import PERCENT_CELL, from_plain, to_cell
+from engine.outputs import fastrows
 from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,
@@ -386,7 +390,8 @@ MAX_SHEET_ROWS = 1_048_576
 
 
 def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
-    """The per-criterion detail, on as many sheets as Excel's row limit needs; returns their titles."""
+    """The per-criterion detail, on as many sheets as Excel's row limit needs; returns their titles.
+    The rows are written when the workbook is saved (engine.outputs.fastrows)."""
     columns = [
         "Mã đơn vị",
         "Tên đơn vị",
@@ -401,56 +406,59 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
         "Giải thích",
         "Nguồn",
     ]
+    per_unit = len(cs.criteria())
+    total = len(run.units) * per_unit
+    per_part = MAX_SHEET_ROWS - 1  # below the heading
     parts: list[str] = []
-    ws: Any = None
-    count = 0
+    ids: dict[str, int] = {}  # style ids, registered with the first part's sheet
+    titles = {g.id: g.title for g in cs.groups}
 
-    def start() -> Any:
-        if ws is not None:
-            ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
+    def rows() -> Iterator[list[Any]]:
+        for light in run.units:
+            unit = light.full()
+            if len(unit.criteria) != per_unit:
+                raise OutputError(f"đơn vị {unit.code} có {len(unit.criteria)} dòng tiêu chí, cần {per_unit}")
+            for r in unit.criteria:
+                used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
+                yield [
+                    unit.code,
+                    unit.name,
+                    titles[r.group],
+                    r.id,
+                    r.title,
+                    used,
+                    fastrows.Styled(r.points, ids["missing" if r.status == "missing_evidence" else "points"]),
+                    fastrows.Styled(r.max_points, ids["points"]),
+                    YES if r.applicable else NO,
+                    r.rule,
+                    r.explanation,
+                    r.source or "",
+                ]
+
+    shared = rows()
+    start = 0
+    while start < total or not parts:
+        count = min(per_part, total - start)
         title = DETAIL_SHEET if not parts else f"{DETAIL_SHEET} {len(parts) + 1}"
         parts.append(title)
-        sheet = wb.create_sheet(title)
-        set_widths(sheet, [11, 26, 24, 24, 40, 40, 8, 8, 9, 26, 60, 30])
-        sheet.freeze_panes = "C2"
-        print_setup(sheet)
-        sheet.append(header_row(sheet, columns))
-        return sheet
-
-    ws = start()
-    titles = {g.id: g.title for g in cs.groups}
-    for light in run.units:
-        unit = light.full()
-        for r in unit.criteria:
-            if count + 1 >= MAX_SHEET_ROWS:
-                ws = start()
-                count = 0
-            used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
-            fill = None if r.status == "scored" else (RED if r.status == "missing_evidence" else None)
-            ws.append(
-                [
-                    plain(ws, unit.code),
-                    plain(ws, unit.name),
-                    plain(ws, titles[r.group]),
-                    plain(ws, r.id),
-                    plain(ws, r.title),
-                    plain(ws, used),
-                    cell(ws, r.points, number_format=POINTS, fill=fill, border=False),
-                    cell(ws, r.max_points, number_format=POINTS, border=False),
-                    plain(ws, YES if r.applicable else NO),
-                    plain(ws, r.rule),
-                    plain(ws, r.explanation),
-                    plain(ws, r.source or ""),
-                ]
-            )
-            count += 1
-    ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
+        ws = wb.create_sheet(title)
+        set_widths(ws, [11, 26, 24, 24, 40, 40, 8, 8, 9, 26, 60, 30])
+        ws.freeze_panes = "C2"
+        print_setup(ws)
+        ws.append(header_row(ws, columns))
+        if not ids:
+            ids["points"] = fastrows.style_id(cell(ws, 0, number_format=POINTS, border=False))
+            ids["missing"] = fastrows.style_id(cell(ws, 0, number_format=POINTS, fill=RED, border=False))
+        ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
+        fastrows.defer(wb, ws, len(columns), itertools.islice(shared, count))
+        start += count
     return parts
 
 
 def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     """The evidence as read, one row per unit, in cells the evidence reader parses back to the
-    same values: `cqtt recheck` re-scores from this sheet when no evidence file is given."""
+    same values: `cqtt recheck` re-scores from this sheet when no evidence file is given. The rows
+    are written when the workbook is saved (engine.outputs.fastrows)."""
     ws = wb.create_sheet(EVIDENCE_SHEET)
     decls = cs.evidence
     n_groups = len(cs.groups)
@@ -470,33 +478,46 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         FIXED_LABELS["nguon"],
     ]
     ws.append(header_row(ws, columns))
-    for light in sorted(run.units, key=lambda u: u.code):
-        unit = light.full()
-        row = [
-            plain(ws, unit.code),
-            plain(ws, unit.name),
-            plain(ws, unit.group),
-            unit.year,
-            plain(ws, YES if unit.proposed else NO),
-            cell(ws, unit.self_score, number_format=POINTS, border=False),
-            *[cell(ws, g.self_score, number_format=POINTS, border=False) for g in unit.groups],
-        ]
-        for d in decls:
-            if d.id in unit.evidence_invalid:
-                row.append(cell(ws, f"(lỗi: {unit.evidence_invalid[d.id]})", fill=RED))
-            elif d.id in unit.values:
-                value, number_format = to_cell(d, from_plain(d, unit.values[d.id]))
-                row.append(
-                    cell(ws, value, number_format=number_format, border=False)
-                    if number_format
-                    else plain(ws, value)
-                )
-            else:
-                row.append(None)
-        row.append(plain(ws, unit.comment or ""))
-        row.append(plain(ws, unit.source))
-        ws.append(row)
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(run.units) + 1)}"
+    styles: dict[str | None, int] = {}
+
+    def style(number_format: str | None) -> int:
+        """A number format's style id; None: the red, bordered cell of a value that was not read."""
+        if number_format not in styles:
+            bad = number_format is None
+            styled = cell(ws, 0, number_format=number_format, fill=RED if bad else None, border=bad)
+            styles[number_format] = fastrows.style_id(styled)
+        return styles[number_format]
+
+    invalid = style(None)  # red, bordered: a value that could not be read
+    points = style(POINTS)
+    style(PERCENT_CELL)  # every style must be registered now: styles.xml is written before the rows
+
+    def rows() -> Iterator[list[Any]]:
+        for light in sorted(run.units, key=lambda u: u.code):
+            unit = light.full()
+            row: list[Any] = [
+                unit.code,
+                unit.name,
+                unit.group,
+                unit.year,
+                YES if unit.proposed else NO,
+                fastrows.Styled(unit.self_score, points),
+                *[fastrows.Styled(g.self_score, points) for g in unit.groups],
+            ]
+            for d in decls:
+                if d.id in unit.evidence_invalid:
+                    row.append(fastrows.Styled(f"(lỗi: {unit.evidence_invalid[d.id]})", invalid))
+                elif d.id in unit.values:
+                    value, number_format = to_cell(d, from_plain(d, unit.values[d.id]))
+                    row.append(fastrows.Styled(value, styles[number_format]) if number_format else value)
+                else:
+                    row.append(None)
+            row.append(unit.comment or "")
+            row.append(unit.source)
+            yield row
+
+    fastrows.defer(wb, ws, len(columns), rows())
 
 
 def _binding_sheet(wb: Workbook, run: RunResult, sheets: dict[str, str]) -> None:
@@ -562,6 +583,17 @@ def _info_sheet(wb: Workbook, run: RunResult, generated_at: str, options: dict[s
             ws.append([cell(ws, p.unit or ""), cell(ws, f"{where}:{value} {p.message}", alignment=WRAP)])
 
 
+def _when(generated_at: str) -> dt.datetime:
+    """The run's time as naive UTC, for the workbook's properties and its zip entries."""
+    try:
+        when = dt.datetime.fromisoformat(generated_at)
+    except ValueError:
+        return dt.datetime(1980, 1, 1)
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when
+
+
 def write_results(
     handle: BinaryIO,
     cs: CriteriaSet,
@@ -585,14 +617,11 @@ def write_results(
         _ranking_sheet(wb, sheet_title(f"XH {group}", taken), cs, members, group_rank=True, prior=run.history)
     say(f"sheet “{FLAGS_SHEET}”")
     _flags_sheet(wb, run)
-    say(f"sheet “{DETAIL_SHEET}”")
-    detail_parts = _detail_sheet(wb, cs, run)
-    say(f"sheet “{EVIDENCE_SHEET}”")
+    detail_parts = _detail_sheet(wb, cs, run)  # the long sheets are written (and named) by the save
     _evidence_sheet(wb, cs, run)
     _info_sheet(wb, run, generated_at, options)
     sheets = dict(SHEETS)
     if len(detail_parts) > 1:
         sheets["detail.parts"] = "|".join(detail_parts)
     _binding_sheet(wb, run, sheets)
-    say("đóng gói tệp Excel")
-    wb.save(handle)
+    fastrows.save(wb, handle, _when(generated_at), say)

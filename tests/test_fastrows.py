@@ -1,0 +1,59 @@
+"""Long sheets written as text into the saved workbook read back as the cells openpyxl writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from openpyxl import Workbook, load_workbook
+
+from engine.outputs import fastrows
+from engine.outputs.xlsxstyle import POINTS, RED, cell, header_row
+
+WHEN = dt.datetime(2024, 11, 25, 2, 0, 0)
+
+
+def _write(rows: list[list], plain_rows: list[list] | None = None) -> bytes:
+    wb = Workbook(write_only=True)
+    before = wb.create_sheet("Trước")
+    for row in plain_rows or []:
+        before.append(row)
+    ws = wb.create_sheet("Dài")
+    ws.append(header_row(ws, ["A", "B", "C", "D"]))
+    points = fastrows.style_id(cell(ws, 0, number_format=POINTS, fill=RED, border=False))
+    fastrows.defer(
+        wb, ws, 4, [[fastrows.Styled(v, points) if isinstance(v, float) else v for v in r] for r in rows]
+    )
+    after = wb.create_sheet("Sau")
+    after.append(["sau"])
+    out = io.BytesIO()
+    fastrows.save(wb, out, WHEN)
+    return out.getvalue()
+
+
+def test_values_read_back_as_written() -> None:
+    rows = [
+        ["=SUM(A1:A2)", "a & b < c > d", "  lề trái", 4.75],
+        [True, False, 12, None],
+        ["Xã \x07Đông", "", "“ngoặc” 'đơn' \"kép\"", 0.1 + 0.2],
+    ]
+    book = load_workbook(io.BytesIO(_write(rows)))
+    ws = book["Dài"]
+    got = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    assert got == [
+        ["=SUM(A1:A2)", "a & b < c > d", "  lề trái", 4.75],
+        [True, False, 12, None],
+        ["Xã Đông", None, "“ngoặc” 'đơn' \"kép\"", 0.3],  # numbers as openpyxl writes them: %.16g
+    ]
+    assert ws["A2"].data_type == "s"  # text, never a formula
+    assert ws["D2"].number_format == POINTS and ws["D2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert [s.title for s in book.worksheets] == ["Trước", "Dài", "Sau"]
+    assert book["Sau"]["A1"].value == "sau"
+    assert ws["A1"].value == "A"  # the heading written by openpyxl stays
+
+
+def test_the_same_workbook_gives_the_same_bytes() -> None:
+    rows = [[f"X{i}", "tên", i, float(i) / 3] for i in range(50)]
+    assert _write(rows, [["a", 1]]) == _write(rows, [["a", 1]])
+    book = load_workbook(io.BytesIO(_write(rows)))
+    assert book.properties.created == WHEN
