@@ -469,6 +469,14 @@ def _phase_printer(holder: dict[str, Any]) -> Callable[[str], None]:
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Tệp JSON kết quả.")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
 @db_option("Ghi lần chấm vào cơ sở dữ liệu lịch sử và thêm cột so sánh với năm trước.")
+@click.option(
+    "-j",
+    "--jobs",
+    "n_jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Số tiến trình chấm song song (mặc định: số lõi CPU). Kết quả như nhau với mọi giá trị.",
+)
 def score(
     evidence: tuple[Path, ...],
     ref: str,
@@ -477,6 +485,7 @@ def score(
     json_path: Path | None,
     force: bool,
     db: str | None,
+    n_jobs: int | None,
 ) -> None:
     """Chấm điểm mọi đơn vị trong các tệp minh chứng (.xlsx, .csv, .yaml, .json).
 
@@ -497,6 +506,7 @@ def score(
                 progress=_progress_factory(holder),
                 db=db,
                 phase=_phase_printer(holder),
+                jobs=n_jobs or os.cpu_count() or 1,
             )
     finally:
         if "bar" in holder:

@@ -1,6 +1,6 @@
 """Benchmark: scoring N units (default 10,000, national scale) under bac-giang@2024.
 
-    python benchmarks/bench_score.py [--units 10000] [--skip-cli]
+    python benchmarks/bench_score.py [--units 10000] [--jobs N] [--skip-cli]
 
 Prints the engine's time per unit and units per second (evidence already typed), the time to read
 the evidence, the end-to-end time and peak memory of `cqtt score` on an .xlsx of N units writing
@@ -11,6 +11,7 @@ and last `ratio end-to-end/floor`. Figures only: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import subprocess
@@ -75,6 +76,7 @@ def write_xlsx(path: Path, data: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: cores)")
     parser.add_argument("--skip-cli", action="store_true", help="only the in-process figures")
     args = parser.parse_args()
     n = args.units
@@ -101,6 +103,14 @@ def main() -> None:
         f"engine scoring                 {score_s:.2f} s ({score_s / n * 1000:.3f} ms/unit, "
         f"{n / score_s:.0f} units/s)"
     )
+    if args.jobs > 1:
+        started = time.perf_counter()
+        engine.run(read, jobs=args.jobs)
+        run_s = time.perf_counter() - started
+        print(
+            f"{f'engine run, {args.jobs} processes':<31}{run_s:.2f} s "
+            f"({n / run_s:.0f} units/s, ranking and summary included)"
+        )
     print(
         f"peak memory (in process)       {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
@@ -126,6 +136,8 @@ def main() -> None:
             str(Path(tmp) / "ket-qua.xlsx"),
             "--json",
             str(Path(tmp) / "r.json"),
+            "--jobs",
+            str(args.jobs),
         ]
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)

@@ -133,13 +133,15 @@ def score(
     progress: Callable[[int], Callable[[int], None]] | None = None,
     db: str | None = None,
     phase: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> ScoreOutcome:
     """Score evidence files, record the run in the history store when `db` is given (see
-    `open_store`), and write the requested outputs (all checked before any work)."""
+    `open_store`), and write the requested outputs (all checked before any work). `jobs`
+    processes score the units; the outputs are the same whatever it is."""
     _check_targets([xlsx, json_path], force, evidence_paths)
     store = open_store(db) if db is not None else None
     try:
-        return _score(evidence_paths, ref, year, xlsx, json_path, progress, store, phase)
+        return _score(evidence_paths, ref, year, xlsx, json_path, progress, store, phase, jobs)
     finally:
         if store is not None:
             store.close()
@@ -154,6 +156,7 @@ def _score(
     progress: Callable[[int], Callable[[int], None]] | None,
     store: Any,
     phase: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> ScoreOutcome:
     loaded = load_ref(ref, year)
     size = sum(p.stat().st_size for p in evidence_paths if p.is_file())
@@ -170,7 +173,7 @@ def _score(
     warnings += _template_warnings(loaded, evidence)
     engine = Engine(loaded)
     step = progress(len(evidence.applications)) if progress else None
-    run = engine.run(evidence, step)
+    run = engine.run(evidence, step, jobs)
     run.inputs = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]  # paths as given
     run.criteria.file = ref  # as given (REF or path): the sha256 identifies the file, not where it was
     generated = run_time()

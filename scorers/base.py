@@ -9,14 +9,18 @@ conditions the engine reports as matched.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
 from engine.rules.conditions import Node
 from engine.rules.declarations import EvidenceDecl
+
+_CENT = Decimal("0.01")
 
 Evidence = Mapping[str, EvidenceDecl]
 
@@ -139,6 +143,11 @@ def show_value(decl: EvidenceDecl | None, value: Any) -> str:
 
 def round_points(value: float) -> float:
     """Points are kept to two decimals, rounding half away from zero, so sums are stable."""
-    from decimal import ROUND_HALF_UP, Decimal
+    return _round_text(repr(value))
 
-    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+@functools.lru_cache(maxsize=65536)
+def _round_text(text: str) -> float:
+    """Cached by the number's text (so -0.0 stays itself): the same few hundred values recur on
+    every unit."""
+    return float(Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP))

@@ -189,3 +189,38 @@ def test_ranks_overall_and_within_groups_with_ties(engine2024, full_unit_2024) -
     assign_ranks(units)
     table = [(u.code, u.total, u.rank, u.group_rank) for u in units]
     assert table == [("A", 100, 1, 1), ("C", 100, 1, 1), ("B", 96, 3, 2), ("E", 96, 3, 2), ("D", 93, 5, 3)]
+
+
+def test_scoring_in_several_processes_gives_the_same_bytes(tmp_path, monkeypatch) -> None:
+    """`--jobs N`: units scored by forked workers in chunks come back in input order; the JSON and
+    the workbook are byte-identical to a run in one process (thresholds lowered for the sample)."""
+    import multiprocessing
+    from pathlib import Path
+
+    from engine import jobs
+    from engine.scoring import engine as engine_module
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1732500000")
+    monkeypatch.setattr(engine_module, "PARALLEL_FROM_UNITS", 50)
+    monkeypatch.setattr(engine_module, "CHUNK_UNITS", 23)
+    pools: list[int] = []
+
+    class CountingContext:
+        def __init__(self, real):
+            self.real = real
+
+        def Pool(self, n):  # noqa: N802 - multiprocessing's name
+            pools.append(n)
+            return self.real.Pool(n)
+
+    real = multiprocessing.get_context
+    monkeypatch.setattr(engine_module.mp, "get_context", lambda method: CountingContext(real(method)))
+    sample = Path(__file__).parent.parent / "samples" / "bac-giang-2024.xlsx"
+    outputs = {}
+    for n in (1, 2):
+        out, xlsx = tmp_path / f"r{n}.json", tmp_path / f"r{n}.xlsx"
+        jobs.score([sample], "bac-giang@2024", None, xlsx, out, jobs=n)
+        outputs[n] = (out.read_bytes(), xlsx.read_bytes())
+    assert pools == [2]  # the second run really used two processes
+    assert outputs[1][0] == outputs[2][0]
+    assert outputs[1][1] == outputs[2][1]

@@ -15,7 +15,9 @@ properties to it), so that the same inputs give a byte-identical workbook.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,8 +31,8 @@ from engine.outputs.xlsxstyle import safe_text
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _FLUSH_ROWS = 2000
+_MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,23 @@ def defer(wb: Any, ws: Any, width: int, rows: Iterable[Row], first_row: int = 2)
     deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows)
 
 
-def _text_cell(ref: str, text: str, style: str) -> str:
+@functools.lru_cache(maxsize=65536)
+def _text_body(text: str) -> str:
+    """`<is>…</is>` of a text cell; titles, rules and sources repeat on every unit, so cached."""
     text = safe_text(text)
     if not text:
-        return f'<c r="{ref}"{style} t="inlineStr"/>'  # as openpyxl writes an empty string
+        return ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>'
+    return f"<is><t{space}>{text}</t></is>"
+
+
+def _text_cell(ref: str, text: str, style: str) -> str:
+    body = _text_body(text)
+    if not body:
+        return f'<c r="{ref}"{style} t="inlineStr"/>'  # as openpyxl writes an empty string
+    return f'<c r="{ref}"{style} t="inlineStr">{body}</c>'
 
 
 def _cell(ref: str, value: Any, style: str) -> str:
@@ -138,6 +151,11 @@ def save(
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
             sheet = by_path.get(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the clock
+                modified = f"\\g<1>{when:%Y-%m-%dT%H:%M:%S}Z\\g<2>"
+                text = re.sub(_MODIFIED, modified, source.read(info.filename).decode("utf-8"))
+                out.writestr(entry, text.encode("utf-8"))
+                continue
             if sheet is None:
                 out.writestr(entry, source.read(info.filename))
                 continue

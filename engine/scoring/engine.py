@@ -9,7 +9,8 @@ recognition rulesets. The engine never special-cases a criterion id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing as mp
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from engine.intake.evidence import Application, EvidenceSet
@@ -58,6 +59,9 @@ class Engine:
         rete.register(self.compiled)
         self._criteria = self.cs.criteria()
         self._rescaled = {c.id for _, c in self._criteria if c.not_applicable == "rescale"}
+        # (evidence id, value type, value) -> EvidenceUsed: the same values recur from unit to unit,
+        # and an EvidenceUsed is never changed once made.
+        self._used_cache: dict[tuple[str, type, Any], EvidenceUsed] = {}
 
     # -- facts -------------------------------------------------------------------------------
     def fact(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -87,20 +91,33 @@ class Engine:
     # -- one unit ----------------------------------------------------------------------------
     def _used(self, ids: Iterable[str], values: dict[str, Any]) -> list[EvidenceUsed]:
         used = []
+        cache = self._used_cache
         for eid in sorted(set(ids)):
-            decl = self.evidence.get(eid)
             value = values.get(eid)
-            plain: Any = value
-            if isinstance(value, frozenset):
-                plain = sorted(value)
-            elif isinstance(value, Tally):
-                plain = {"satisfied": value.satisfied, "total": value.total}
-            used.append(
-                EvidenceUsed(
-                    id=eid, label=decl.label if decl else eid, value=plain, shown=show_value(decl, value)
-                )
-            )
+            key = (eid, type(value), value)  # the type too: 1, 1.0 and True are equal keys
+            try:
+                found, hashable = cache.get(key), True
+            except TypeError:  # an unhashable value: built each time
+                found, hashable = None, False
+            if found is None:
+                found = self._evidence_used(eid, value)
+                if hashable:
+                    if len(cache) >= USED_CACHE_SIZE:
+                        cache.clear()
+                    cache[key] = found
+            used.append(found)
         return used
+
+    def _evidence_used(self, eid: str, value: Any) -> EvidenceUsed:
+        decl = self.evidence.get(eid)
+        plain: Any = value
+        if isinstance(value, frozenset):
+            plain = sorted(value)
+        elif isinstance(value, Tally):
+            plain = {"satisfied": value.satisfied, "total": value.total}
+        return EvidenceUsed(
+            id=eid, label=decl.label if decl else eid, value=plain, shown=show_value(decl, value)
+        )
 
     def _criterion(
         self,
@@ -334,15 +351,49 @@ class Engine:
         return sorted(f for f in bad if f in self.evidence)
 
     # -- a run -------------------------------------------------------------------------------
-    def run(self, evidence: EvidenceSet, progress: Callable[[int], None] | None = None) -> RunResult:
+    def score_many(self, apps: list[Application]) -> tuple[list[UnitResult], CriterionTally]:
+        """Score applications in order: light results (see UnitResult.packed) and their tally."""
         units = []
         tally = CriterionTally()
-        for app in evidence.applications:
+        for app in apps:
             unit = self.score(app)
             tally.add(unit)
             units.append(unit.packed())
+        return units, tally
+
+    def _scored(
+        self, apps: list[Application], jobs: int, progress: Callable[[int], None] | None
+    ) -> Iterator[tuple[list[UnitResult], CriterionTally]]:
+        """Chunks of scored units in input order, from `jobs` processes when that pays."""
+        chunks = [apps[i : i + CHUNK_UNITS] for i in range(0, len(apps), CHUNK_UNITS)]
+        if jobs > 1 and len(apps) >= PARALLEL_FROM_UNITS and "fork" in mp.get_all_start_methods():
+            global _worker_engine
+            _worker_engine = self  # inherited by the forked workers: nothing is compiled twice
+            try:
+                with mp.get_context("fork").Pool(min(jobs, len(chunks))) as pool:
+                    for done in pool.imap(_score_chunk, chunks):
+                        if progress:
+                            progress(len(done[0]))
+                        yield done
+            finally:
+                _worker_engine = None
+            return
+        for chunk in chunks:
+            done = self.score_many(chunk)
             if progress:
-                progress(1)
+                progress(len(chunk))
+            yield done
+
+    def run(
+        self, evidence: EvidenceSet, progress: Callable[[int], None] | None = None, jobs: int = 1
+    ) -> RunResult:
+        """Score every application. With `jobs` > 1 the units are scored by that many processes,
+        in chunks taken back in input order: the results are the same whatever `jobs` is."""
+        units: list[UnitResult] = []
+        tally = CriterionTally()
+        for done, part in self._scored(evidence.applications, jobs, progress):
+            units += done
+            tally.merge(part)
         assign_ranks(units)
         for light in units:  # the ranking part includes the rank, known only now
             light.seal["ranking"] = str(digest("ranking", ranking_of(light)))
@@ -373,6 +424,21 @@ class Engine:
             evidence_problems=problems,
             seal=run_seal(self.loaded.sha256, {u.code: u.seal for u in units}),
         )
+
+
+USED_CACHE_SIZE = 100_000
+
+# Scoring in several processes pays only past a few hundred units (a process takes about 0.1 s to
+# start); each worker takes chunks of this many units, so the bar moves and both cores stay busy.
+PARALLEL_FROM_UNITS = 400
+CHUNK_UNITS = 200
+_worker_engine: Engine | None = None
+
+
+def _score_chunk(apps: list[Application]) -> tuple[list[UnitResult], CriterionTally]:
+    """In a forked worker: score a chunk with the engine the parent compiled."""
+    assert _worker_engine is not None
+    return _worker_engine.score_many(apps)
 
 
 def _plain(value: Any) -> Any:

@@ -30,6 +30,13 @@ INVALID = "!invalid"  # an evidence value that could not be read, whatever the m
 def canonical(value: Any) -> Any:
     """Numbers to fixed text (six decimals), strings without control characters, recursively:
     the same value read from JSON or from a re-saved workbook gives the same digest."""
+    kind = type(value)  # exact types first (most of a unit's content); subclasses below
+    if kind is str:
+        return safe_text(value)
+    if kind is float or kind is int:
+        return f"{round(float(value), 6):.6f}"
+    if kind is list:
+        return [canonical(v) for v in value]
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):

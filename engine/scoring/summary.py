@@ -33,6 +33,11 @@ class CriterionTally:
                 if r.points >= r.max_points:
                     self.full[r.id] += 1
 
+    def merge(self, other: CriterionTally) -> None:
+        """Add the counts of units scored elsewhere (another process)."""
+        self.applicable.update(other.applicable)
+        self.full.update(other.full)
+
 
 def summarise(
     cs: CriteriaSet, units: list[UnitResult], evidence: EvidenceSet, tally: CriterionTally
