@@ -67,6 +67,34 @@ def json_schema_not_a_number(tmp: Path) -> list[str]:
     return ["recheck", str(_write(tmp / "ket-qua.json", json.dumps(data).encode()))]
 
 
+def _v3(**changes: object) -> bytes:
+    """A minimal version-3 results document (one unit, one criterion), with `changes` applied."""
+    criterion = {"id": "c", "title": "C", "group": "g", "max_points": 1, "mandatory": False, "evidence": []}
+    data: dict = {
+        "schema_version": 3,
+        "criteria": {"id": "bac-giang", "version": "2024"},
+        "catalogue": {"criteria": [criterion], "groups": [], "gates": [], "evidence": []},
+        "units": [{"code": "X", "criteria": [[1.0, "scored", True, 0, 0]], "groups": [], "gates": []}],
+        "texts": ["quy tắc"],
+    }
+    data.update(changes)
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+def json_v3_text_index_out_of_range(tmp: Path) -> list[str]:
+    unit = {"code": "X", "criteria": [[1.0, "scored", True, 0, 7]], "groups": [], "gates": []}
+    return ["recheck", str(_write(tmp / "ket-qua.json", _v3(units=[unit])))]
+
+
+def json_v3_rows_fewer_than_catalogue(tmp: Path) -> list[str]:
+    unit = {"code": "X", "criteria": [], "groups": [], "gates": []}
+    return ["recheck", str(_write(tmp / "ket-qua.json", _v3(units=[unit])))]
+
+
+def json_v3_without_catalogue(tmp: Path) -> list[str]:
+    return ["recheck", str(_write(tmp / "ket-qua.json", _v3(catalogue=None)))]
+
+
 def sample_zero_units(tmp: Path) -> list[str]:
     return ["sample", str(TEAM), "--n", "0", "--seed", "1"]
 
@@ -106,6 +134,24 @@ CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
         "Lỗi: {tmp}/ket-qua.json: không đọc được JSON (Expecting value: line 1 column 12 (char 11))",
     ),
     (json_schema_not_a_number, 1, "Lỗi: {tmp}/ket-qua.json: “schema_version” phải là số nguyên"),
+    (
+        json_v3_text_index_out_of_range,
+        1,
+        "Lỗi: {tmp}/ket-qua.json: tệp kết quả định dạng phiên bản 3 bị hỏng "
+        "(units[0].criteria[0][4]: chỉ số văn bản 7 không có trong “texts”)",
+    ),
+    (
+        json_v3_rows_fewer_than_catalogue,
+        1,
+        "Lỗi: {tmp}/ket-qua.json: tệp kết quả định dạng phiên bản 3 bị hỏng "
+        "(units[0].criteria: cần 1 dòng theo “catalogue”)",
+    ),
+    (
+        json_v3_without_catalogue,
+        1,
+        "Lỗi: {tmp}/ket-qua.json: tệp kết quả định dạng phiên bản 3 bị hỏng "
+        "(thiếu “catalogue” (danh mục tiêu chí) của định dạng phiên bản 3)",
+    ),
     (sample_zero_units, 1, "Lỗi: --n phải từ 1 trở lên"),
     (
         decisions_from_results_workbook,
