@@ -186,21 +186,55 @@ def _score(
         say("Đang đối chiếu với các năm trước và lưu vào cơ sở dữ liệu…")
         run.history = prior_years(store, run)  # read before this run is added
         recorded = record_run(store, run)
+    _write_outputs(
+        loaded, run, xlsx, json_path, generated, say, jobs if long_run else 1, ref, year, evidence_paths
+    )
+    return ScoreOutcome(run, evidence, loaded, warnings, recorded, store.label if store is not None else None)
+
+
+def _write_outputs(
+    loaded: LoadedCriteria,
+    run: RunResult,
+    xlsx: Path | None,
+    json_path: Path | None,
+    generated: str,
+    say: Callable[[str], None],
+    jobs: int,
+    ref: str,
+    year: int | None,
+    evidence_paths: list[Path],
+) -> None:
+    """The JSON and the workbook; with more than one process, the JSON is written by a forked
+    child while this process writes the workbook (the files are the same either way)."""
+    from contextlib import nullcontext
+
+    from engine.outputs import alongside
+    from engine.outputs.resultsjson import write_json
+
+    def json_file() -> None:
+        assert json_path is not None
+        write_atomic(json_path, lambda handle: write_json(handle, run, loaded.model))
+
     if json_path is not None:
         say(f"Đang ghi JSON {json_path}…")
-        from engine.outputs.resultsjson import write_json
+    if xlsx is None:
+        if json_path is not None:
+            json_file()
+        return
+    from engine.outputs.workbook import write_results
 
-        write_atomic(json_path, lambda handle: write_json(handle, run, loaded.model))
-    if xlsx is not None:
-        from engine.outputs.workbook import write_results
+    options = {"criteria": ref, "year": str(year or ""), "evidence": ", ".join(map(str, evidence_paths))}
 
-        options = {"criteria": ref, "year": str(year or ""), "evidence": ", ".join(map(str, evidence_paths))}
+    def sheet(text: str) -> None:
+        say(f"Đang ghi {xlsx}: {text}…")
 
-        def sheet(text: str) -> None:
-            say(f"Đang ghi {xlsx}: {text}…")
-
+    meanwhile: Any = nullcontext()
+    if json_path is not None and jobs > 1 and alongside.available():
+        meanwhile = alongside.alongside(json_file, f"JSON {json_path}")
+    elif json_path is not None:
+        json_file()
+    with meanwhile:
         write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options, sheet))
-    return ScoreOutcome(run, evidence, loaded, warnings, recorded, store.label if store is not None else None)
 
 
 def _year_warnings(loaded: LoadedCriteria, evidence: EvidenceSet) -> list[str]:

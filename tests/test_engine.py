@@ -203,6 +203,7 @@ def test_scoring_in_several_processes_gives_the_same_bytes(tmp_path, monkeypatch
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1732500000")
     monkeypatch.setattr(engine_module, "PARALLEL_FROM_UNITS", 50)
     monkeypatch.setattr(engine_module, "CHUNK_UNITS", 23)
+    monkeypatch.setattr(jobs, "LONG_RUN_UNITS", 50)  # the JSON is then written by a forked child too
     pools: list[int] = []
 
     class CountingContext:
@@ -212,6 +213,9 @@ def test_scoring_in_several_processes_gives_the_same_bytes(tmp_path, monkeypatch
         def Pool(self, n):  # noqa: N802 - multiprocessing's name
             pools.append(n)
             return self.real.Pool(n)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
 
     real = multiprocessing.get_context
     monkeypatch.setattr(engine_module.mp, "get_context", lambda method: CountingContext(real(method)))
@@ -224,3 +228,24 @@ def test_scoring_in_several_processes_gives_the_same_bytes(tmp_path, monkeypatch
     assert pools == [2]  # the second run really used two processes
     assert outputs[1][0] == outputs[2][0]
     assert outputs[1][1] == outputs[2][1]
+
+
+def test_a_json_written_alongside_that_fails_fails_the_run_with_its_reason(tmp_path, monkeypatch) -> None:
+    """With two processes the JSON is written by a forked child while the workbook is written;
+    its failure reaches the user as the same one-line error, and leaves no temporary file."""
+    from pathlib import Path
+
+    from engine import jobs
+    from engine.errors import OutputError
+    from engine.outputs import resultsjson
+
+    def full_disk(handle, run, cs):
+        handle.write(b"{")
+        raise OutputError(f"{tmp_path / 'r.json'}: không ghi được (hết chỗ trên đĩa)")
+
+    monkeypatch.setattr(jobs, "LONG_RUN_UNITS", 50)
+    monkeypatch.setattr(resultsjson, "write_json", full_disk)
+    sample = Path(__file__).parent.parent / "samples" / "bac-giang-2024.xlsx"
+    with pytest.raises(OutputError, match=r"r\.json: không ghi được \(hết chỗ trên đĩa\)$"):
+        jobs.score([sample], "bac-giang@2024", None, tmp_path / "r.xlsx", tmp_path / "r.json", jobs=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]

@@ -57,12 +57,17 @@ class DeferredSheet:
     first_row: int
     width: int
     rows: Iterable[Row]
+    announce: str | None  # what `save` tells its phase callback when it starts this sheet
 
 
-def defer(wb: Any, ws: Any, width: int, rows: Iterable[Row], first_row: int = 2) -> None:
-    """Write `rows` as the body of `ws` (from `first_row`) when the workbook is saved by `save`."""
+def defer(
+    wb: Any, ws: Any, width: int, rows: Iterable[Row], first_row: int = 2, announce: str | None = ""
+) -> None:
+    """Write `rows` as the body of `ws` (from `first_row`) when the workbook is saved by `save`.
+    `announce`: the phase to report when writing starts ("" the sheet's title, None nothing)."""
     deferred: dict[str, DeferredSheet] = wb.__dict__.setdefault("_cqtt_deferred", {})
-    deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows)
+    said = f"sheet “{ws.title}”" if announce == "" else announce
+    deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows, said)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -140,6 +145,7 @@ def save(
     """Save `wb` to `handle`, writing each deferred sheet's rows into its part, every entry
     dated `when` (naive UTC)."""
     wb.properties.created = wb.properties.modified = when
+    wb.__dict__["_cqtt_styles_written"] = True  # xlsxstyle.styled refuses new styles from here on
     saved = io.BytesIO()
     wb.save(saved)
     deferred: dict[str, DeferredSheet] = wb.__dict__.get("_cqtt_deferred", {})
@@ -159,8 +165,8 @@ def save(
             if sheet is None:
                 out.writestr(entry, source.read(info.filename))
                 continue
-            if phase is not None:
-                phase(f"sheet “{sheet.title}”")
+            if phase is not None and sheet.announce:
+                phase(sheet.announce)
             xml = source.read(info.filename).decode("utf-8")
             xml = xml.replace("<sheetData />", "<sheetData></sheetData>")
             head, tail = xml.split("</sheetData>")  # once: text inside cells has "<" escaped

@@ -36,6 +36,7 @@ from engine.outputs.xlsxstyle import (
     print_setup,
     set_widths,
     sheet_title,
+    styled,
 )
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS
@@ -123,7 +124,7 @@ def _history_columns(prior: PriorYears | None) -> list[str]:
 def _history_cells(ws: Any, prior: PriorYears, unit: UnitResult, columns: int) -> list[Any]:
     p = prior.units.get(unit.code)
     if p is None:
-        return [cell(ws, None) for _ in range(columns)]
+        return [styled(ws, None) for _ in range(columns)]
     if p.decision is not None:
         standing = p.decision
     elif p.recognised is not None:
@@ -135,14 +136,14 @@ def _history_cells(ws: Any, prior: PriorYears, unit: UnitResult, columns: int) -
     elif p.codes and p.codes[0] != unit.code:
         standing += f" (mã {p.codes[0]})"
     cells = [
-        cell(ws, p.total, number_format=POINTS),
-        cell(ws, standing, alignment=WRAP),
-        cell(ws, p.change, number_format=SIGNED_POINTS),
-        cell(ws, YES if p.first_recognition else None),
-        cell(ws, YES if p.recognition_lost else None),
+        styled(ws, p.total, number_format=POINTS),
+        styled(ws, standing, alignment=WRAP),
+        styled(ws, p.change, number_format=SIGNED_POINTS),
+        styled(ws, YES if p.first_recognition else None),
+        styled(ws, YES if p.recognition_lost else None),
     ]
     if columns > len(cells):
-        cells.append(cell(ws, p.withdrawal_reason if p.withdrawal_candidate else None, alignment=WRAP))
+        cells.append(styled(ws, p.withdrawal_reason if p.withdrawal_candidate else None, alignment=WRAP))
     return cells
 
 
@@ -153,7 +154,10 @@ def _ranking_sheet(
     units: Sequence[UnitResult],
     group_rank: bool,
     prior: PriorYears | None = None,
+    announce: str | None = "",
 ) -> None:
+    """A ranking, overall or of one assessment group; the rows are written when the workbook is
+    saved (engine.outputs.fastrows)."""
     ws = wb.create_sheet(title)
     extra = _history_columns(prior)
     columns = _ranking_columns(cs) + extra
@@ -164,25 +168,35 @@ def _ranking_sheet(
     print_setup(ws)
     ws.row_dimensions[1].height = 48
     ws.append(header_row(ws, columns))
-    for unit in units:
-        diff = None if unit.self_score is None else round(unit.self_score - unit.total, 2)
-        ws.append(
-            [
-                cell(ws, unit.group_rank if group_rank else unit.rank),
-                cell(ws, unit.code),
-                cell(ws, unit.name),
-                cell(ws, unit.group),
-                cell(ws, unit.total, number_format=POINTS, font=BOLD),
-                *[cell(ws, g.points, number_format=POINTS) for g in unit.groups],
-                cell(ws, _decision(unit)),
-                cell(ws, YES if unit.proposed else NO),
-                cell(ws, unit.self_score, number_format=POINTS),
-                cell(ws, diff, number_format=POINTS),
-                cell(ws, len(unit.flags)),
-                cell(ws, "; ".join(unit.blocking), alignment=WRAP),
+    for number_format, font, alignment in (
+        (None, None, None),
+        (POINTS, BOLD, None),
+        (POINTS, None, None),
+        (None, None, WRAP),
+        (SIGNED_POINTS, None, None),
+    ):
+        styled(ws, None, number_format=number_format, font=font, alignment=alignment)  # registered now
+
+    def body() -> Iterator[list[Any]]:
+        for unit in units:
+            diff = None if unit.self_score is None else round(unit.self_score - unit.total, 2)
+            yield [
+                styled(ws, unit.group_rank if group_rank else unit.rank),
+                styled(ws, unit.code),
+                styled(ws, unit.name),
+                styled(ws, unit.group),
+                styled(ws, unit.total, number_format=POINTS, font=BOLD),
+                *[styled(ws, g.points, number_format=POINTS) for g in unit.groups],
+                styled(ws, _decision(unit)),
+                styled(ws, YES if unit.proposed else NO),
+                styled(ws, unit.self_score, number_format=POINTS),
+                styled(ws, diff, number_format=POINTS),
+                styled(ws, len(unit.flags)),
+                styled(ws, "; ".join(unit.blocking), alignment=WRAP),
                 *([] if prior is None else _history_cells(ws, prior, unit, len(extra))),
             ]
-        )
+
+    fastrows.defer(wb, ws, len(columns), body(), announce=announce)
     rows = len(units) + 1
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), rows)}"
     if units:
@@ -337,21 +351,26 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
     rows = [(f, u) for u in run.units for f in u.flags]
     rows.sort(key=lambda fu: (fu[0].severity, fu[1].rank, fu[1].code))
     fills = {1: RED, 2: AMBER}
-    for flag, unit in rows:
-        facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_fact(v)}" for k, v in flag.facts.items())
-        ws.append(
-            [
-                cell(ws, flag.severity, fill=fills.get(flag.severity)),
-                cell(ws, unit.code),
-                cell(ws, unit.name),
-                cell(ws, unit.group),
-                cell(ws, flag.code),
-                cell(ws, FLAG_LABELS[flag.code][1]),
-                cell(ws, flag.message, alignment=WRAP),
-                cell(ws, facts, alignment=WRAP),
+    for fill in (RED, AMBER, None):
+        styled(ws, None, fill=fill)  # registered now: the rows are written when the book is saved
+    styled(ws, None, alignment=WRAP)
+
+    def body() -> Iterator[list[Any]]:
+        for flag, unit in rows:
+            facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_fact(v)}" for k, v in flag.facts.items())
+            yield [
+                styled(ws, flag.severity, fill=fills.get(flag.severity)),
+                styled(ws, unit.code),
+                styled(ws, unit.name),
+                styled(ws, unit.group),
+                styled(ws, flag.code),
+                styled(ws, FLAG_LABELS[flag.code][1]),
+                styled(ws, flag.message, alignment=WRAP),
+                styled(ws, facts, alignment=WRAP),
             ]
-        )
+
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(rows) + 1)}"
+    fastrows.defer(wb, ws, len(columns), body())
 
 
 # Facts behind a flag, as reviewers read them (the JSON keeps the English keys).
@@ -607,15 +626,16 @@ def write_results(
     wb = Workbook(write_only=True)
     say("sheet “Tổng hợp”")
     _summary_sheet(wb, cs, run)
-    say(f"sheet “{RANKING_SHEET}”")
+    # The sheets below are laid out now and their rows written by the save, which names each.
     _ranking_sheet(wb, RANKING_SHEET, cs, run.units, group_rank=False, prior=run.history)
     taken = {"Tổng hợp", "Xếp hạng", "Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin"}
-    groups = sorted({u.group for u in run.units})
-    say(f"xếp hạng theo {len(groups)} nhóm thẩm định")
-    for group in groups:
-        members = [u for u in run.units if u.group == group]
-        _ranking_sheet(wb, sheet_title(f"XH {group}", taken), cs, members, group_rank=True, prior=run.history)
-    say(f"sheet “{FLAGS_SHEET}”")
+    by_group: dict[str, list[UnitResult]] = {}
+    for unit in run.units:  # in ranking order
+        by_group.setdefault(unit.group, []).append(unit)
+    for index, group in enumerate(sorted(by_group)):
+        title = sheet_title(f"XH {group}", taken)
+        said = f"xếp hạng theo {len(by_group)} nhóm thẩm định" if index == 0 else None
+        _ranking_sheet(wb, title, cs, by_group[group], group_rank=True, prior=run.history, announce=said)
     _flags_sheet(wb, run)
     detail_parts = _detail_sheet(wb, cs, run)  # the long sheets are written (and named) by the save
     _evidence_sheet(wb, cs, run)

@@ -69,6 +69,34 @@ def cell(
     return c
 
 
+def styled(
+    ws: WriteOnlyWorksheet,
+    value: Any,
+    *,
+    number_format: str | None = None,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    alignment: Alignment | None = None,
+    border: bool = True,
+) -> Any:
+    """What `cell` gives, for a sheet whose rows are written by engine.outputs.fastrows: the
+    value with its style id. Register each combination once before the workbook is saved (call
+    it with None): styles.xml is written before the deferred rows are."""
+    from engine.outputs.fastrows import Styled
+
+    ids: dict[tuple[Any, ...], int] = ws.parent.__dict__.setdefault("_cqtt_style_ids", {})
+    key = (number_format, id(font), id(fill), id(alignment), border)
+    found = ids.get(key)
+    if found is None:
+        if ws.parent.__dict__.get("_cqtt_styles_written"):
+            raise RuntimeError(f"style {key} first used after the workbook's styles were written")
+        proto = cell(
+            ws, None, number_format=number_format, font=font, fill=fill, alignment=alignment, border=border
+        )
+        found = ids[key] = int(proto.style_id)
+    return Styled(value, found)
+
+
 def plain(ws: WriteOnlyWorksheet, value: Any) -> Any:
     """An unstyled value for long tables: written as is, except text that openpyxl would take
     for a formula (it starts with "="), which becomes a text cell."""

@@ -31,6 +31,7 @@ from engine.scoring.results import (
     GateResult,
     GroupResult,
     RunResult,
+    Spool,
     Status,
     UnitResult,
 )
@@ -391,7 +392,10 @@ class Engine:
         in chunks taken back in input order: the results are the same whatever `jobs` is."""
         units: list[UnitResult] = []
         tally = CriterionTally()
+        spool = Spool()
         for done, part in self._scored(evidence.applications, jobs, progress):
+            for light in done:
+                light.spool_to(spool)
             units += done
             tally.merge(part)
         assign_ranks(units)

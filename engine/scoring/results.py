@@ -7,6 +7,9 @@ with its outcome and every reason that blocks recognition; the run holds the cri
 
 from __future__ import annotations
 
+import os
+import tempfile
+import weakref
 import zlib
 from typing import Any, Literal
 
@@ -103,6 +106,7 @@ class UnitResult(BaseModel):
     values: dict[str, Any] = Field(default_factory=dict)  # exact typed evidence, in plain JSON terms
     seal: dict[str, str] = Field(default_factory=dict)  # part -> digest (engine.scoring.seal)
     _packed: bytes | None = PrivateAttr(default=None)
+    _spooled: tuple[Spool, int, int] | None = PrivateAttr(default=None)
 
     def packed(self) -> UnitResult:
         """A light copy for ranking and summaries, carrying this full result compressed.
@@ -116,13 +120,50 @@ class UnitResult(BaseModel):
         light._packed = zlib.compress(self.model_dump_json().encode("utf-8"), 1)
         return light
 
+    def spool_to(self, spool: Spool) -> None:
+        """Move the packed full result out of memory into `spool` (a light unit only)."""
+        if self._packed is not None:
+            self._spooled = (spool, *spool.put(self._packed))
+            self._packed = None
+
     def full(self) -> UnitResult:
         """The full result (this unit itself when it was never packed), with the current ranks."""
-        if self._packed is None:
+        if self._spooled is not None:
+            spool, offset, length = self._spooled
+            packed = spool.get(offset, length)
+        elif self._packed is not None:
+            packed = self._packed
+        else:
             return self
-        unit = UnitResult.model_validate_json(zlib.decompress(self._packed))
+        unit = UnitResult.model_validate_json(zlib.decompress(packed))
         unit.rank, unit.group_rank, unit.seal = self.rank, self.group_rank, dict(self.seal)
         return unit
+
+
+class Spool:
+    """Packed full unit results in an unnamed temporary file: at 100,000 units, even compressed,
+    they would hold some 400 MB of memory for the whole run. Appended in order, read at random
+    (with pread, which leaves the file position alone). The file goes when the spool does."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(buffering=0)
+        self._size = 0
+        weakref.finalize(self, self._file.close)
+
+    def put(self, data: bytes) -> tuple[int, int]:
+        offset = self._size
+        view = memoryview(data)
+        while view:
+            written = self._file.write(view)
+            view = view[written:]
+        self._size += len(data)
+        return offset, len(data)
+
+    def get(self, offset: int, length: int) -> bytes:
+        data = os.pread(self._file.fileno(), length, offset)
+        if len(data) != length:
+            raise OSError(f"tệp tạm kết quả bị cắt ngắn ({len(data)}/{length} byte)")
+        return data
 
 
 class CriteriaInfo(BaseModel):
