@@ -747,7 +747,11 @@ def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet |
             issues.extend(table.issues)
             if table.binding:
                 bindings[str(path)] = table.binding
-            for row in table.rows:
+            rows: list[_Row | None] = list(table.rows)
+            table.rows = []
+            for index, row in enumerate(rows):
+                assert row is not None
+                rows[index] = None  # each raw row goes as its unit is typed: not both for every unit
                 present.update(row.cells)
                 app = _application(table, row, cmap, issues, supplement)
                 if app is None:
