@@ -160,9 +160,10 @@ def _score(
 ) -> ScoreOutcome:
     loaded = load_ref(ref, year)
     size = sum(p.stat().st_size for p in evidence_paths if p.is_file())
-    if phase is not None and size >= LONG_INPUT_BYTES:
-        phase(f"Đang đọc minh chứng ({size / 1e6:.1f} MB)…".replace(".", ",", 1))
-    evidence = read_evidence(evidence_paths, loaded.model)
+    reading = phase if size >= LONG_INPUT_BYTES else None
+    if reading is not None:
+        reading(f"Đang đọc minh chứng ({size / 1e6:.1f} MB)…".replace(".", ",", 1))
+    evidence = read_evidence(evidence_paths, loaded.model, phase=reading)
     long_run = len(evidence.applications) >= LONG_RUN_UNITS
 
     def say(text: str) -> None:

@@ -10,12 +10,13 @@ an unreadable file, no unit-code column, duplicate unit codes.
 from __future__ import annotations
 
 import codecs
+import contextvars
 import csv
 import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,8 +289,26 @@ def _table_from_grid(
             pct = percent_flags[col] if col < len(percent_flags) else False
             cells[key] = (raw, shown, pct)
         rows.append(_Row(number, cells))
+        if len(rows) % PHASE_EVERY_ROWS == 0:
+            _tell(f"Đang đọc minh chứng: {_count(len(rows))} dòng…")
     letters_of = {key: shown.split(" — ")[0] for key, shown in columns.values()}
     return _Table(file, sheet, rows, issues, columns=letters_of)
+
+
+# A national file takes minutes to read: every this many rows, and when typing the values starts,
+# `read_evidence(phase=...)` hears a line, so a long run never looks stuck.
+PHASE_EVERY_ROWS = 20_000
+_phase: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("phase", default=None)
+
+
+def _tell(text: str) -> None:
+    say = _phase.get()
+    if say is not None:
+        say(text)
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 100.000, as Vietnamese readers write it
 
 
 def _letter(col: int) -> str:
@@ -705,9 +724,23 @@ def read_sheet(
     return apps, issues, table.columns
 
 
-def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet | None = None) -> EvidenceSet:
+def read_evidence(
+    paths: list[Path],
+    cs: CriteriaSet,
+    counterpart: CriteriaSet | None = None,
+    phase: Callable[[str], None] | None = None,
+) -> EvidenceSet:
     """Read and merge evidence files; raise `EvidenceError` on duplicate codes or no units.
-    `counterpart` is another version of the set whose renamed fields should be recognised."""
+    `counterpart` is another version of the set whose renamed fields should be recognised;
+    `phase` hears progress lines while a long file is read."""
+    token = _phase.set(phase)
+    try:
+        return _read_evidence(paths, cs, counterpart)
+    finally:
+        _phase.reset(token)
+
+
+def _read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet | None) -> EvidenceSet:
     from engine.intake.tallies import is_tallies_file, read_tallies
 
     cmap = ColumnMap(cs, counterpart)
@@ -749,6 +782,8 @@ def read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet |
                 bindings[str(path)] = table.binding
             rows: list[_Row | None] = list(table.rows)
             table.rows = []
+            if len(rows) >= PHASE_EVERY_ROWS:
+                _tell(f"Đang kiểm tra giá trị minh chứng của {_count(len(rows))} dòng…")
             for index, row in enumerate(rows):
                 assert row is not None
                 rows[index] = None  # each raw row goes as its unit is typed: not both for every unit
