@@ -8,7 +8,7 @@ import io
 from openpyxl import Workbook, load_workbook
 
 from engine.outputs import fastrows
-from engine.outputs.xlsxstyle import POINTS, RED, cell, header_row
+from engine.outputs.xlsxstyle import POINTS, RED, header_row, styled
 
 WHEN = dt.datetime(2024, 11, 25, 2, 0, 0)
 
@@ -20,10 +20,9 @@ def _write(rows: list[list], plain_rows: list[list] | None = None) -> bytes:
         before.append(row)
     ws = wb.create_sheet("Dài")
     ws.append(header_row(ws, ["A", "B", "C", "D"]))
-    points = fastrows.style_id(cell(ws, 0, number_format=POINTS, fill=RED, border=False))
-    fastrows.defer(
-        wb, ws, 4, [[fastrows.Styled(v, points) if isinstance(v, float) else v for v in r] for r in rows]
-    )
+    points = styled(ws, None, number_format=POINTS, fill=RED, border=False).style
+    body = [[fastrows.Styled(v, points) if isinstance(v, float) else v for v in r] for r in rows]
+    fastrows.defer(wb, ws, 4, body, len(body))
     after = wb.create_sheet("Sau")
     after.append(["sau"])
     out = io.BytesIO()
@@ -57,3 +56,41 @@ def test_the_same_workbook_gives_the_same_bytes() -> None:
     assert _write(rows, [["a", 1]]) == _write(rows, [["a", 1]])
     book = load_workbook(io.BytesIO(_write(rows)))
     assert book.properties.created == book.properties.modified == WHEN
+
+
+def test_a_style_first_used_while_the_rows_are_written_is_refused() -> None:
+    """styles.xml is written before the deferred rows: a style registered later would point at
+    nothing (Excel and openpyxl fail on such a file), so it is refused."""
+    import pytest
+
+    from engine.outputs.xlsxstyle import BOLD
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Dài")
+    ws.append(["A"])
+    fastrows.defer(wb, ws, 1, ([styled(ws, i, font=BOLD)] for i in range(3)), 3)
+    with pytest.raises(RuntimeError, match="after the workbook's styles were written"):
+        fastrows.save(wb, io.BytesIO(), WHEN)
+
+
+def test_a_long_sheet_declares_its_extent_and_never_a_wrong_one() -> None:
+    """openpyxl's read-only reader scans a whole sheet without <dimension> before its first row;
+    the declared extent must be exact (a short one made readers drop rows)."""
+    import zipfile
+
+    import pytest
+
+    rows = [[f"X{i}", i] for i in range(7)]
+    written = _write(rows)
+    xml = zipfile.ZipFile(io.BytesIO(written)).read("xl/worksheets/sheet2.xml").decode()
+    assert xml.index('<dimension ref="A1:D8"/>') < xml.index("<sheetData>")  # heading + 7 rows
+    book = load_workbook(io.BytesIO(written), read_only=True)
+    assert book["Dài"].calculate_dimension() == "A1:D8"
+    assert len(list(book["Dài"].iter_rows())) == 8
+    book.close()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Dài")
+    ws.append(["A"])
+    fastrows.defer(wb, ws, 1, [["a"], ["b"]], 3)
+    with pytest.raises(RuntimeError, match="2 rows, 3 declared"):
+        fastrows.save(wb, io.BytesIO(), WHEN)

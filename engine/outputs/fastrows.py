@@ -32,12 +32,14 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FLUSH_ROWS = 2000
+# Elements a worksheet may have right after <dimension> (SpreadsheetML order); sheetData always is.
+_AFTER_DIMENSION = ("<sheetViews", "<sheetFormatPr", "<cols", "<sheetData")
 _MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 @dataclass(frozen=True)
 class Styled:
-    """A cell value with a style id from `style_id`."""
+    """A cell value with its style id (engine.outputs.xlsxstyle.styled makes them)."""
 
     value: Any
     style: int
@@ -46,28 +48,39 @@ class Styled:
 Row = Sequence[Any]  # values (str, int, float, bool, None) or Styled
 
 
-def style_id(styled_cell: Any) -> int:
-    """The workbook's index of a styled cell's style (this registers it, so styles.xml holds it)."""
-    return int(styled_cell.style_id)
-
-
 @dataclass
 class DeferredSheet:
     title: str
     first_row: int
     width: int
     rows: Iterable[Row]
+    count: int  # how many rows `rows` yields (declared in <dimension>, checked when written)
     announce: str | None  # what `save` tells its phase callback when it starts this sheet
+
+    @property
+    def dimension(self) -> str:
+        return f'<dimension ref="A1:{get_column_letter(self.width)}{self.first_row - 1 + self.count}"/>'
 
 
 def defer(
-    wb: Any, ws: Any, width: int, rows: Iterable[Row], first_row: int = 2, announce: str | None = ""
+    wb: Any,
+    ws: Any,
+    width: int,
+    rows: Iterable[Row],
+    count: int,
+    first_row: int = 2,
+    announce: str | None = "",
 ) -> None:
-    """Write `rows` as the body of `ws` (from `first_row`) when the workbook is saved by `save`.
-    `announce`: the phase to report when writing starts ("" the sheet's title, None nothing)."""
+    """Write `rows` (`count` of them) as the body of `ws` from `first_row` when the workbook is
+    saved by `save`. `announce`: the phase to report when writing starts ("" the sheet's title,
+    None nothing).
+
+    The sheet gets a <dimension>: openpyxl writes none in write-only mode, and without one every
+    reader that opens the workbook read-only (openpyxl, so `cqtt recheck`) scans the whole sheet
+    before the first row (10 s for 100,000 rows)."""
     deferred: dict[str, DeferredSheet] = wb.__dict__.setdefault("_cqtt_deferred", {})
     said = f"sheet “{ws.title}”" if announce == "" else announce
-    deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows, said)
+    deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows, count, said)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -122,6 +135,8 @@ def sheet_rows(sheet: DeferredSheet) -> Iterator[str]:
             chunk = []
     if chunk:
         yield "".join(chunk)
+    if number - sheet.first_row != sheet.count:  # the <dimension> would lie: readers lose rows
+        raise RuntimeError(f"sheet {sheet.title}: {number - sheet.first_row} rows, {sheet.count} declared")
 
 
 def _sheet_paths(source: zipfile.ZipFile) -> dict[str, str]:
@@ -170,6 +185,9 @@ def save(
             xml = source.read(info.filename).decode("utf-8")
             xml = xml.replace("<sheetData />", "<sheetData></sheetData>")
             head, tail = xml.split("</sheetData>")  # once: text inside cells has "<" escaped
+            if "<dimension" not in head:
+                at = min(i for i in (head.find(t) for t in _AFTER_DIMENSION) if i >= 0)
+                head = head[:at] + sheet.dimension + head[at:]
             with out.open(entry, "w", force_zip64=True) as part:
                 part.write(head.encode("utf-8"))
                 for text in sheet_rows(sheet):

@@ -196,7 +196,7 @@ def _ranking_sheet(
                 *([] if prior is None else _history_cells(ws, prior, unit, len(extra))),
             ]
 
-    fastrows.defer(wb, ws, len(columns), body(), announce=announce)
+    fastrows.defer(wb, ws, len(columns), body(), len(units), announce=announce)
     rows = len(units) + 1
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), rows)}"
     if units:
@@ -370,7 +370,7 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
             ]
 
     ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(rows) + 1)}"
-    fastrows.defer(wb, ws, len(columns), body())
+    fastrows.defer(wb, ws, len(columns), body(), len(rows))
 
 
 # Facts behind a flag, as reviewers read them (the JSON keeps the English keys).
@@ -466,10 +466,10 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
         print_setup(ws)
         ws.append(header_row(ws, columns))
         if not ids:
-            ids["points"] = fastrows.style_id(cell(ws, 0, number_format=POINTS, border=False))
-            ids["missing"] = fastrows.style_id(cell(ws, 0, number_format=POINTS, fill=RED, border=False))
+            ids["points"] = styled(ws, None, number_format=POINTS, border=False).style
+            ids["missing"] = styled(ws, None, number_format=POINTS, fill=RED, border=False).style
         ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
-        fastrows.defer(wb, ws, len(columns), itertools.islice(shared, count))
+        fastrows.defer(wb, ws, len(columns), itertools.islice(shared, count), count)
         start += count
     return parts
 
@@ -504,8 +504,8 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         """A number format's style id; None: the red, bordered cell of a value that was not read."""
         if number_format not in styles:
             bad = number_format is None
-            styled = cell(ws, 0, number_format=number_format, fill=RED if bad else None, border=bad)
-            styles[number_format] = fastrows.style_id(styled)
+            found = styled(ws, None, number_format=number_format, fill=RED if bad else None, border=bad)
+            styles[number_format] = found.style
         return styles[number_format]
 
     invalid = style(None)  # red, bordered: a value that could not be read
@@ -536,7 +536,7 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             row.append(unit.source)
             yield row
 
-    fastrows.defer(wb, ws, len(columns), rows())
+    fastrows.defer(wb, ws, len(columns), rows(), len(run.units))
 
 
 def _binding_sheet(wb: Workbook, run: RunResult, sheets: dict[str, str]) -> None:
