@@ -433,6 +433,12 @@ def _progress_factory(holder: dict[str, Any]) -> Callable[[int], Callable[[int],
     return start
 
 
+def _at_least_one(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"cần từ 1 trở lên (đang là {value})")
+    return value
+
+
 def _phase_printer(holder: dict[str, Any]) -> Callable[[str], None]:
     """Each phase of a long run on its own line (also without a terminal), the bar closed first."""
 
@@ -473,8 +479,9 @@ def _phase_printer(holder: dict[str, Any]) -> Callable[[str], None]:
     "-j",
     "--jobs",
     "n_jobs",
-    type=click.IntRange(min=1),
+    type=int,
     default=None,
+    callback=lambda _ctx, _param, value: _at_least_one(value),
     help="Số tiến trình chấm song song (mặc định: số lõi CPU). Kết quả như nhau với mọi giá trị.",
 )
 def score(

@@ -72,6 +72,14 @@ def opt_year_not_a_number(tmp: Path) -> list[str]:
     return _score("--year", "hai nghìn", "--json", str(tmp / "r.json"))
 
 
+def opt_jobs_zero(tmp: Path) -> list[str]:
+    return _score("--jobs", "0", "--json", str(tmp / "r.json"))
+
+
+def opt_jobs_not_a_number(tmp: Path) -> list[str]:
+    return _score("-j", "hai", "--json", str(tmp / "r.json"))
+
+
 def opt_unknown_criteria(tmp: Path) -> list[str]:
     return ["score", str(HUNG_YEN), "--criteria", "ha-noi@2030", "--json", str(tmp / "r.json")]
 
@@ -118,6 +126,8 @@ CASES = [
         opt_no_output_at_all, 2, "Lỗi: cần ít nhất một tệp kết quả: -o KET-QUA.xlsx hoặc --json KET-QUA.json"
     ),
     Case(opt_year_not_a_number, 2, "Lỗi: Giá trị 'hai nghìn' của '--year' không phải số nguyên."),
+    Case(opt_jobs_zero, 2, "Lỗi: Giá trị không hợp lệ cho '-j' / '--jobs': cần từ 1 trở lên (đang là 0)"),
+    Case(opt_jobs_not_a_number, 2, "Lỗi: Giá trị 'hai' của '-j' / '--jobs' không phải số nguyên."),
     Case(
         opt_unknown_criteria, 1, "Lỗi: không có bộ tiêu chí “ha-noi”; dùng một trong: `bac-giang`, `hung-yen`"
     ),
