@@ -210,9 +210,9 @@ def test_scoring_in_several_processes_gives_the_same_bytes(tmp_path, monkeypatch
         def __init__(self, real):
             self.real = real
 
-        def Pool(self, n):  # noqa: N802 - multiprocessing's name
+        def Pool(self, n, **options):  # noqa: N802 - multiprocessing's name
             pools.append(n)
-            return self.real.Pool(n)
+            return self.real.Pool(n, **options)
 
         def __getattr__(self, name):
             return getattr(self.real, name)
@@ -249,3 +249,40 @@ def test_a_json_written_alongside_that_fails_fails_the_run_with_its_reason(tmp_p
     with pytest.raises(OutputError, match=r"r\.json: không ghi được \(hết chỗ trên đĩa\)$"):
         jobs.score([sample], "bac-giang@2024", None, tmp_path / "r.xlsx", tmp_path / "r.json", jobs=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
+
+
+def test_pool_workers_end_with_the_pool_whatever_the_parents_sigterm_handler(tmp_path) -> None:
+    """Regression (CI hung): the CLI's SIGTERM handler (print "Đã dừng.", exit through the cleanup
+    code) was inherited by the forked workers; when the pool ended, a worker waiting for tasks
+    outlived its SIGTERM and Pool.terminate waited for it forever. Several pooled runs in a
+    process with such a handler must all end, and no worker may print the parent's message."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    script = tmp_path / "pools.py"
+    script.write_text(
+        "import signal, sys\n"
+        f"sys.path[:0] = [{str(root)!r}, {str(root / 'tests')!r}]\n"
+        "def stop(signum, frame):\n"
+        "    print('Đã dừng.', file=sys.stderr)\n"
+        "    raise SystemExit(128 + signum)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "from engine.intake.evidence import read_evidence\n"
+        "from engine.rules import catalog\n"
+        "from engine.rules.loader import load_criteria\n"
+        "from engine.scoring import engine as em\n"
+        "em.PARALLEL_FROM_UNITS, em.CHUNK_UNITS = 50, 10\n"
+        "loaded = load_criteria(catalog.resolve('bac-giang@2024'))\n"
+        "from pathlib import Path\n"
+        f"evidence = read_evidence([Path({str(root / 'samples' / 'bac-giang-2024.xlsx')!r})], loaded.model)\n"
+        "engine = em.Engine(loaded)\n"
+        "totals = {tuple(u.total for u in engine.run(evidence, None, 2).units) for _ in range(12)}\n"
+        "print(len(totals))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "1"  # twelve runs, one result
+    assert "Đã dừng." not in done.stderr

@@ -10,6 +10,7 @@ recognition rulesets. The engine never special-cases a criterion id.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -371,7 +372,8 @@ class Engine:
             global _worker_engine
             _worker_engine = self  # inherited by the forked workers: nothing is compiled twice
             try:
-                with mp.get_context("fork").Pool(min(jobs, len(chunks))) as pool:
+                workers = min(jobs, len(chunks))
+                with mp.get_context("fork").Pool(workers, initializer=_plain_signals) as pool:
                     for done in pool.imap(_score_chunk, chunks):
                         if progress:
                             progress(len(done[0]))
@@ -437,6 +439,15 @@ USED_CACHE_SIZE = 100_000
 PARALLEL_FROM_UNITS = 400
 CHUNK_UNITS = 200
 _worker_engine: Engine | None = None
+
+
+def _plain_signals() -> None:
+    """In a forked worker: SIGTERM kills at once and Ctrl-C is left to the parent. The parent's
+    own SIGTERM handler (cli: print "Đã dừng." and exit through the cleanup code) is inherited by
+    fork; in a worker waiting for tasks it left the pool's shutdown waiting for that worker
+    forever (seen in CI: Pool.terminate joining a worker blocked on the task queue's lock)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _score_chunk(apps: list[Application]) -> tuple[list[UnitResult], CriterionTally]:
