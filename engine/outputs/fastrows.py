@@ -167,6 +167,8 @@ def save(
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
         by_path = {path: deferred[title] for title, path in _sheet_paths(source).items() if title in deferred}
+        if len(by_path) != len(deferred):  # a sheet whose rows would silently never be written
+            raise RuntimeError(f"deferred sheets not found in the saved workbook: {sorted(deferred)}")
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
