@@ -19,13 +19,12 @@ reads the three versions alike. The format is documented in docs/results-format.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 from engine.rules.model import CriteriaSet
-from engine.scoring.results import RunResult, UnitResult
+from engine.scoring.results import RESULTS_SCHEMA, RunResult, UnitResult
 
-COMPACT_SCHEMA = 3
+COMPACT_SINCE = 3  # the first version that writes the catalogue and texts
 
 
 class ResultsFormatError(ValueError):
@@ -87,51 +86,18 @@ def catalogue_of(cs: CriteriaSet, first: UnitResult | None) -> dict[str, Any]:
     return catalogue
 
 
-def _criteria_shape(unit: UnitResult) -> list[tuple[Any, ...]]:
-    return [
-        (
-            r.id,
-            r.title,
-            r.group,
-            r.max_points,
-            r.mandatory,
-            r.source,
-            r.proposed,
-            [(u.id, u.label) for u in r.evidence],
-        )
-        for r in unit.criteria
-    ]
-
-
-class _Shape:
-    """The catalogue's rows as tuples, to check each unit against in one comparison."""
-
-    def __init__(self, catalogue: dict[str, Any]) -> None:
-        self.criteria = [
-            (
-                c["id"],
-                c["title"],
-                c["group"],
-                c["max_points"],
-                c["mandatory"],
-                c["source"],
-                c["proposed"],
-                c["evidence"],
-            )
-            for c in catalogue["criteria"]
-        ]
-        self.groups = [(g["id"], g["title"], g["max_points"]) for g in catalogue["groups"]]
-        self.gates = [(g["id"], g["title"], g["kind"], g["source"]) for g in catalogue["gates"]]
-        self.max_total = catalogue["max_total"]
-
-    def check(self, unit: UnitResult) -> None:
-        if (
-            _criteria_shape(unit) != self.criteria
-            or [(g.id, g.title, g.max_points) for g in unit.groups] != self.groups
-            or [(g.id, g.title, g.kind, g.source) for g in unit.gates] != self.gates
-            or unit.max_total != self.max_total
-        ):
-            raise ResultsFormatError(f"đơn vị {unit.code} không cùng danh mục tiêu chí với các đơn vị khác")
+def _shape_of(unit: UnitResult) -> tuple[Any, ...]:
+    """What the catalogue says of a unit: its rows' ids, titles, maxima and sources, in order."""
+    return (
+        [
+            (r.id, r.title, r.group, r.max_points, r.mandatory, r.source, r.proposed)
+            + ([(u.id, u.label) for u in r.evidence],)
+            for r in unit.criteria
+        ],
+        [(g.id, g.title, g.max_points) for g in unit.groups],
+        [(g.id, g.title, g.kind, g.source) for g in unit.gates],
+        unit.max_total,
+    )
 
 
 def compact_unit(unit: UnitResult, text: _Texts) -> dict[str, Any]:
@@ -169,10 +135,8 @@ def write_json(handle: BinaryIO, run: RunResult, cs: CriteriaSet) -> None:
     otherwise be held whole in memory, twice)."""
     first = run.units[0].full() if run.units else None
     catalogue = catalogue_of(cs, first)
-    shape = _Shape(catalogue)
-    head = json.loads(
-        run.model_copy(update={"units": [], "schema_version": COMPACT_SCHEMA}).model_dump_json()
-    )
+    shape = _shape_of(first) if first is not None else None
+    head = json.loads(run.model_copy(update={"units": []}).model_dump_json())
     del head["units"]
     head["catalogue"] = catalogue
     handle.write(_dumps(head)[:-1].encode())
@@ -180,7 +144,8 @@ def write_json(handle: BinaryIO, run: RunResult, cs: CriteriaSet) -> None:
     text = _Texts()
     for index, light in enumerate(run.units):
         unit = first if index == 0 and first is not None else light.full()
-        shape.check(unit)
+        if _shape_of(unit) != shape:  # every unit's rows must be the catalogue's, in its order
+            raise ResultsFormatError(f"đơn vị {unit.code} không cùng danh mục tiêu chí với các đơn vị khác")
         if index:
             handle.write(b",")
         handle.write(_dumps(compact_unit(unit, text)).encode())
@@ -337,8 +302,9 @@ def _check_catalogue(catalogue: Any) -> dict[str, Any]:
 def expand(data: dict[str, Any]) -> dict[str, Any]:
     """A results document of any version in the version-2 shape (versions 1 and 2 unchanged).
     Raises ResultsFormatError naming the place when a version-3 document does not hold together."""
-    if data.get("schema_version") != COMPACT_SCHEMA:
-        return data
+    version = data.get("schema_version")
+    if not isinstance(version, int) or not COMPACT_SINCE <= version <= RESULTS_SCHEMA:
+        return data  # 1 and 2 are already in that shape; a newer one is refused by its reader
     catalogue = _check_catalogue(data.get("catalogue"))
     texts = data.get("texts")
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
@@ -352,11 +318,6 @@ def expand(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in data.items() if k not in ("catalogue", "texts")}
     out["units"] = units
     return out
-
-
-def expanded_units(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """Units of any version in the version-2 shape."""
-    return expand(data)["units"]
 
 
 def read_results(path: Any) -> dict[str, Any]:
