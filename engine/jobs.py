@@ -163,7 +163,7 @@ def _score(
     reading = phase if size >= LONG_INPUT_BYTES else None
     if reading is not None:
         reading(f"Đang đọc minh chứng ({size / 1e6:.1f} MB)…".replace(".", ",", 1))
-    evidence = read_evidence(evidence_paths, loaded.model, phase=reading)
+    evidence = read_evidence(evidence_paths, loaded.model, phase=reading, spooled=True)
     long_run = len(evidence.applications) >= LONG_RUN_UNITS
 
     def say(text: str) -> None:

@@ -457,7 +457,6 @@ def test_a_long_run_names_each_phase_also_without_a_terminal(tmp_path: Path, mon
     expected = [
         "Đang đọc minh chứng: 250 dòng…",
         "Đang đọc minh chứng: 500 dòng…",
-        "Đang kiểm tra giá trị minh chứng của 600 dòng…",
         f"Đang ghi JSON {tmp_path / 'r.json'}…",
         f"Đang ghi {xlsx}: sheet “Tổng hợp”…",
         f"Đang ghi {xlsx}: sheet “Xếp hạng”…",

@@ -16,7 +16,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from engine.intake.cells import (
     parse_yes_no,
 )
 from engine.rules.model import CriteriaSet
+from engine.spool import SpooledList
 from engine.suggest import ascii_fold, did_you_mean
 
 # Columns every evidence sheet has besides the declared evidence fields.
@@ -92,7 +93,7 @@ class Application:
 class EvidenceSet:
     """Everything read from the evidence files of one run."""
 
-    applications: list[Application]
+    applications: Sequence[Application]  # a list, or a SpooledList when read with spooled=True
     issues: list[EvidenceIssue]
     files: list[Path]
     bindings: dict[str, dict[str, str]] = field(default_factory=dict)  # template file -> criteria
@@ -169,8 +170,8 @@ class _Row:
 class _Table:
     file: str
     sheet: str | None
-    rows: list[_Row]
-    issues: list[EvidenceIssue]
+    rows: Iterable[_Row]  # read once: a sheet's rows come from the file as they are asked for
+    issues: list[EvidenceIssue]  # complete once the rows are read
     binding: dict[str, str] | None = None
     columns: dict[str, str] = field(default_factory=dict)  # field -> column letter or number
 
@@ -256,7 +257,6 @@ def _table_from_grid(
                     "thiếu cột minh chứng này" + (" (bắt buộc)" if decl.required else ""),
                 )
             )
-    rows: list[_Row] = []
 
     def all_rows() -> Iterator[tuple[int, tuple[list[Any], list[bool]]]]:
         for offset, item in enumerate(buffered[head_index + 1 :], start=head_index + 2):
@@ -264,35 +264,40 @@ def _table_from_grid(
         for offset, item in enumerate(iterator, start=len(buffered) + 1):
             yield offset, item
 
-    blank_run = 0
-    for number, (values, percent_flags) in all_rows():
-        if all(is_blank(v) for v in values):
-            blank_run += 1
-            if blank_run >= BLANK_ROWS_LIMIT:
-                issues.append(
-                    EvidenceIssue(
-                        file,
-                        sheet,
-                        number - blank_run + 1,
-                        None,
-                        None,
-                        f"dừng đọc sau {BLANK_ROWS_TEXT} dòng trống liên tiếp; nếu bên dưới còn đơn vị, "
-                        "xóa các dòng trống rồi chạy lại",
-                    )
-                )
-                break
-            continue
+    def rows() -> Iterator[_Row]:
+        """The sheet's rows as they are read (a national file is never held whole in memory)."""
         blank_run = 0
-        cells = {}
-        for col, (key, shown) in columns.items():
-            raw = values[col] if col < len(values) else None
-            pct = percent_flags[col] if col < len(percent_flags) else False
-            cells[key] = (raw, shown, pct)
-        rows.append(_Row(number, cells))
-        if len(rows) % PHASE_EVERY_ROWS == 0:
-            _tell(f"Đang đọc minh chứng: {_count(len(rows))} dòng…")
+        count = 0
+        for number, (values, percent_flags) in all_rows():
+            if all(is_blank(v) for v in values):
+                blank_run += 1
+                if blank_run >= BLANK_ROWS_LIMIT:
+                    issues.append(
+                        EvidenceIssue(
+                            file,
+                            sheet,
+                            number - blank_run + 1,
+                            None,
+                            None,
+                            f"dừng đọc sau {BLANK_ROWS_TEXT} dòng trống liên tiếp; nếu bên dưới còn đơn vị, "
+                            "xóa các dòng trống rồi chạy lại",
+                        )
+                    )
+                    return
+                continue
+            blank_run = 0
+            cells = {}
+            for col, (key, shown) in columns.items():
+                raw = values[col] if col < len(values) else None
+                pct = percent_flags[col] if col < len(percent_flags) else False
+                cells[key] = (raw, shown, pct)
+            yield _Row(number, cells)
+            count += 1
+            if count % PHASE_EVERY_ROWS == 0:
+                _tell(f"Đang đọc minh chứng: {_count(count)} dòng…")
+
     letters_of = {key: shown.split(" — ")[0] for key, shown in columns.values()}
-    return _Table(file, sheet, rows, issues, columns=letters_of)
+    return _Table(file, sheet, rows(), issues, columns=letters_of)
 
 
 # A national file takes minutes to read: every this many rows, and when typing the values starts,
@@ -338,6 +343,19 @@ class UncomputedFormula:
         return self.text
 
 
+def _has_formula(book: Any, name: str) -> bool:
+    """Whether a sheet's XML holds a formula cell, read a block at a time (a national sheet's
+    XML is hundreds of MB)."""
+    tail = b""
+    with book.open(name) as part:
+        while block := part.read(1 << 20):
+            text = tail + block
+            if b"<f>" in text or b"<f " in text:
+                return True
+            tail = text[-3:]
+    return False
+
+
 def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     """Formula cells per sheet title, read only when the workbook has any (a second pass costs)."""
     import zipfile
@@ -346,9 +364,7 @@ def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
 
     with zipfile.ZipFile(path) as z:
         if not any(
-            b"<f>" in z.read(n) or b"<f " in z.read(n)
-            for n in z.namelist()
-            if n.startswith("xl/worksheets/") and n.endswith(".xml")
+            _has_formula(z, n) for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
         ):
             return {}
     book = load_workbook(path, read_only=True, data_only=False)
@@ -390,7 +406,9 @@ def _has_unit_table(sheet: Any, cmap: ColumnMap) -> bool:
     return False
 
 
-def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
+def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
+    """The unit tables of a workbook, one sheet at a time: the book stays open until the last
+    table's rows have been read."""
     from openpyxl import load_workbook
 
     try:
@@ -399,11 +417,11 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise EvidenceFileError(str(path), f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
     try:
-        tables = []
+        binding = read_binding(book)
         for sheet in book.worksheets:
             if getattr(sheet, "sheet_state", "visible") != "visible":
                 if sheet.title != BINDING_SHEET and _has_unit_table(sheet, cmap):
-                    tables.append(
+                    yield (
                         _Table(
                             str(path),
                             sheet.title,
@@ -419,6 +437,7 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
                                     "(Unhide) nếu muốn chấm",
                                 )
                             ],
+                            binding,
                         )
                     )
                 continue
@@ -429,11 +448,8 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> list[_Table]:
             grid = _grid(sheet.iter_rows(), formulas.get(sheet.title, {}))
             table = _table_from_grid(str(path), sheet.title, grid, cmap, letters=True)
             if table is not None:
-                tables.append(table)
-        binding = read_binding(book)
-        for table in tables:
-            table.binding = binding
-        return tables
+                table.binding = binding
+                yield table
     finally:
         book.close()
 
@@ -480,7 +496,7 @@ def decode_csv(path: Path) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _read_csv(path: Path, cmap: ColumnMap) -> list[_Table]:
+def _read_csv(path: Path, cmap: ColumnMap) -> Iterable[_Table]:
     text = decode_csv(path)
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max([",", ";", "\t"], key=first.count)
@@ -501,7 +517,7 @@ def _read_csv(path: Path, cmap: ColumnMap) -> list[_Table]:
     return [table] if table else []
 
 
-def _read_documents(path: Path, cmap: ColumnMap) -> list[_Table]:
+def _read_documents(path: Path, cmap: ColumnMap) -> Iterable[_Table]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -576,12 +592,19 @@ def read_mappings(units: list[dict[str, Any]], cs: CriteriaSet, file: str) -> Ev
     """Applications from in-memory mappings (rule tests, API use), with the same checks as files."""
     cmap = ColumnMap(cs)
     table = _table_from_mappings(file, units, cmap)
-    issues = list(table.issues)
-    apps = [a for a in (_application(table, row, cmap, issues) for row in table.rows) if a]
+    apps, issues = _typed(table, cmap)
     return EvidenceSet(apps, issues, [])
 
 
-READERS = {
+def _typed(table: _Table, cmap: ColumnMap) -> tuple[list[Application], list[EvidenceIssue]]:
+    """Every application of a table, then its issues: the table's own (complete only once its
+    rows are read) before those found typing the values."""
+    typing: list[EvidenceIssue] = []
+    apps = [a for a in (_application(table, row, cmap, typing) for row in table.rows) if a]
+    return apps, table.issues + typing
+
+
+READERS: dict[str, Callable[[Path, ColumnMap], Iterable[_Table]]] = {
     ".xlsx": _read_xlsx,
     ".xlsm": _read_xlsx,
     ".csv": _read_csv,
@@ -719,8 +742,7 @@ def read_sheet(
     table = _table_from_grid(file, sheet, grid, cmap, letters=True)
     if table is None:
         return [], [], {}
-    issues = list(table.issues)
-    apps = [a for a in (_application(table, row, cmap, issues) for row in table.rows) if a]
+    apps, issues = _typed(table, cmap)
     return apps, issues, table.columns
 
 
@@ -729,18 +751,26 @@ def read_evidence(
     cs: CriteriaSet,
     counterpart: CriteriaSet | None = None,
     phase: Callable[[str], None] | None = None,
+    spooled: bool = False,
 ) -> EvidenceSet:
     """Read and merge evidence files; raise `EvidenceError` on duplicate codes or no units.
     `counterpart` is another version of the set whose renamed fields should be recognised;
-    `phase` hears progress lines while a long file is read."""
+    `phase` hears progress lines while a long file is read. With `spooled`, the applications
+    are kept in a temporary file as they are typed (a read-only `SpooledList`: memory stays
+    flat however many units the files hold); otherwise they are a list."""
     token = _phase.set(phase)
     try:
-        return _read_evidence(paths, cs, counterpart)
+        return _read_evidence(paths, cs, counterpart, SpooledList() if spooled else [])
     finally:
         _phase.reset(token)
 
 
-def _read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet | None) -> EvidenceSet:
+def _read_evidence(
+    paths: list[Path],
+    cs: CriteriaSet,
+    counterpart: CriteriaSet | None,
+    applications: list[Application] | SpooledList[Application],
+) -> EvidenceSet:
     from engine.intake.tallies import is_tallies_file, read_tallies
 
     cmap = ColumnMap(cs, counterpart)
@@ -759,7 +789,6 @@ def _read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet 
         )
     paths = [p for p in paths if p not in tallies_paths]
     issues: list[EvidenceIssue] = []
-    applications: list[Application] = []
     first_seen: dict[str, str] = {}
     fatal: list[EvidenceIssue] = []
     bindings: dict[str, dict[str, str]] = {}
@@ -771,24 +800,15 @@ def _read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet 
             raise EvidenceFileError(str(path), "là một thư mục, không phải tệp minh chứng")
         if not path.is_file():
             raise EvidenceFileError(str(path), "không tìm thấy tệp")
-        tables = reader(path, cmap)
-        if not tables:
-            raise EvidenceFileError(
-                str(path), "không tìm thấy bảng có cột “Mã đơn vị” (ma_don_vi) trong 10 dòng đầu"
-            )
-        for table in tables:
-            issues.extend(table.issues)
+        tables = 0
+        for table in reader(path, cmap):
+            tables += 1
             if table.binding:
                 bindings[str(path)] = table.binding
-            rows: list[_Row | None] = list(table.rows)
-            table.rows = []
-            if len(rows) >= PHASE_EVERY_ROWS:
-                _tell(f"Đang kiểm tra giá trị minh chứng của {_count(len(rows))} dòng…")
-            for index, row in enumerate(rows):
-                assert row is not None
-                rows[index] = None  # each raw row goes as its unit is typed: not both for every unit
+            typing: list[EvidenceIssue] = []  # after the table's own issues, known once it is read
+            for row in table.rows:  # each row typed as it is read: never the whole sheet at once
                 present.update(row.cells)
-                app = _application(table, row, cmap, issues, supplement)
+                app = _application(table, row, cmap, typing, supplement)
                 if app is None:
                     continue
                 same = app.code.casefold()  # codes that differ only by case are one unit
@@ -807,6 +827,11 @@ def _read_evidence(paths: list[Path], cs: CriteriaSet, counterpart: CriteriaSet 
                     continue
                 first_seen[same] = app.source
                 applications.append(app)
+            issues += table.issues + typing
+        if not tables:
+            raise EvidenceFileError(
+                str(path), "không tìm thấy bảng có cột “Mã đơn vị” (ma_don_vi) trong 10 dòng đầu"
+            )
     issues += supplement_issues
     for code in sorted(set(supplement) - set(first_seen)):
         issues.append(

@@ -9,7 +9,7 @@ replaces declared evidence by the values verified on site.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -211,7 +211,7 @@ def recheck(
     if field_path is not None:
         from engine.review.field import apply_field
 
-        found += apply_field(field_path, cs, evidence.applications)
+        found += apply_field(field_path, cs, list(evidence.applications))  # changed in place
         field_file = {"file": str(field_path), "sha256": _sha(field_path)}
     step = progress(len(evidence.applications)) if progress else None
     province = Engine(loaded).run(evidence, step)
@@ -457,7 +457,7 @@ def _file_hashes(team: TeamResults, paths: list[Path]) -> list[Discrepancy]:
     return found
 
 
-def _evidence_values(cs: CriteriaSet, team: TeamResults, apps: list[Application]) -> list[Discrepancy]:
+def _evidence_values(cs: CriteriaSet, team: TeamResults, apps: Sequence[Application]) -> list[Discrepancy]:
     """Evidence the team's file shows that differs from the evidence files given."""
     if not team.applications:
         return []
