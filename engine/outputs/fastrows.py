@@ -83,7 +83,7 @@ def defer(
     deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows, count, said)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _text_body(text: str) -> str:
     """`<is>…</is>` of a text cell; titles, rules and sources repeat on every unit, so cached."""
     text = safe_text(text)

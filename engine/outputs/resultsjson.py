@@ -22,6 +22,7 @@ import json
 from typing import Any, BinaryIO
 
 from engine.rules.model import CriteriaSet
+from engine.scoring.ranked import full_results
 from engine.scoring.results import RESULTS_SCHEMA, RunResult, UnitResult
 
 COMPACT_SINCE = 3  # the first version that writes the catalogue and texts
@@ -142,8 +143,7 @@ def write_json(handle: BinaryIO, run: RunResult, cs: CriteriaSet) -> None:
     handle.write(_dumps(head)[:-1].encode())
     handle.write(b',"units":[')
     text = _Texts()
-    for index, light in enumerate(run.units):
-        unit = first if index == 0 and first is not None else light.full()
+    for index, unit in enumerate(full_results(run.units)):
         if _shape_of(unit) != shape:  # every unit's rows must be the catalogue's, in its order
             raise ResultsFormatError(f"đơn vị {unit.code} không cùng danh mục tiêu chí với các đơn vị khác")
         if index:

@@ -40,6 +40,8 @@ from engine.outputs.xlsxstyle import (
 )
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS
+from engine.scoring.ranked import by_code, full_results
+from engine.scoring.ranked import by_group as groups_of
 from engine.scoring.results import PriorYears, RunResult, UnitResult
 from engine.scoring.seal import PARTS
 from scorers.base import fmt
@@ -348,15 +350,22 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
         "Căn cứ",
     ]
     ws.append(header_row(ws, columns))
-    rows = [(f, u) for u in run.units for f in u.flags]
-    rows.sort(key=lambda fu: (fu[0].severity, fu[1].rank, fu[1].code))
+    # Sorted by what each flag needs (not holding the units): each is read again to be written.
+    keys = [
+        (f.severity, u.rank, u.code, position, index)
+        for position, u in enumerate(run.units)
+        for index, f in enumerate(u.flags)
+    ]
+    keys.sort()
     fills = {1: RED, 2: AMBER}
     for fill in (RED, AMBER, None):
         styled(ws, None, fill=fill)  # registered now: the rows are written when the book is saved
     styled(ws, None, alignment=WRAP)
 
     def body() -> Iterator[list[Any]]:
-        for flag, unit in rows:
+        for _, _, _, position, index in keys:
+            unit = run.units[position]
+            flag = unit.flags[index]
             facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_fact(v)}" for k, v in flag.facts.items())
             yield [
                 styled(ws, flag.severity, fill=fills.get(flag.severity)),
@@ -369,8 +378,8 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
                 styled(ws, facts, alignment=WRAP),
             ]
 
-    ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(rows) + 1)}"
-    fastrows.defer(wb, ws, len(columns), body(), len(rows))
+    ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(keys) + 1)}"
+    fastrows.defer(wb, ws, len(columns), body(), len(keys))
 
 
 # Facts behind a flag, as reviewers read them (the JSON keeps the English keys).
@@ -433,8 +442,7 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
     titles = {g.id: g.title for g in cs.groups}
 
     def rows() -> Iterator[list[Any]]:
-        for light in run.units:
-            unit = light.full()
+        for unit in full_results(run.units):
             if len(unit.criteria) != per_unit:
                 raise OutputError(f"đơn vị {unit.code} có {len(unit.criteria)} dòng tiêu chí, cần {per_unit}")
             for r in unit.criteria:
@@ -513,8 +521,7 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     style(PERCENT_CELL)  # every style must be registered now: styles.xml is written before the rows
 
     def rows() -> Iterator[list[Any]]:
-        for light in sorted(run.units, key=lambda u: u.code):
-            unit = light.full()
+        for unit in full_results(run.units, in_code_order=True):
             row: list[Any] = [
                 unit.code,
                 unit.name,
@@ -560,7 +567,7 @@ def _binding_sheet(wb: Workbook, run: RunResult, sheets: dict[str, str]) -> None
         ws.append([plain(ws, key), plain(ws, value)])
     ws.append([])
     ws.append([UNIT_SEALS_HEADER, *PARTS])
-    for unit in sorted(run.units, key=lambda u: u.code):
+    for unit in by_code(run.units):
         ws.append([plain(ws, unit.code), *[unit.seal.get(p, "") for p in PARTS]])
 
 
@@ -629,9 +636,7 @@ def write_results(
     # The sheets below are laid out now and their rows written by the save, which names each.
     _ranking_sheet(wb, RANKING_SHEET, cs, run.units, group_rank=False, prior=run.history)
     taken = {"Tổng hợp", "Xếp hạng", "Cảnh báo", "Chi tiết", "Minh chứng", "Thông tin"}
-    by_group: dict[str, list[UnitResult]] = {}
-    for unit in run.units:  # in ranking order
-        by_group.setdefault(unit.group, []).append(unit)
+    by_group = groups_of(run.units)  # in ranking order
     for index, group in enumerate(sorted(by_group)):
         title = sheet_title(f"XH {group}", taken)
         said = f"xếp hạng theo {len(by_group)} nhóm thẩm định" if index == 0 else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from engine.intake.evidence import Application, EvidenceSet
@@ -23,7 +23,7 @@ from engine.rules.loader import LoadedCriteria
 from engine.rules.model import CriteriaSet, Criterion
 from engine.scoring import rete
 from engine.scoring.flags import unit_flags
-from engine.scoring.ranking import assign_ranks
+from engine.scoring.ranked import RankedUnits
 from engine.scoring.results import (
     CriteriaInfo,
     CriterionResult,
@@ -32,12 +32,12 @@ from engine.scoring.results import (
     GateResult,
     GroupResult,
     RunResult,
-    Spool,
     Status,
     UnitResult,
 )
-from engine.scoring.seal import content_of, digest, ranking_of, run_seal
+from engine.scoring.seal import content_of
 from engine.scoring.summary import CriterionTally, summarise
+from engine.spool import SpooledList
 from scorers.base import fmt, round_points, show_value
 
 
@@ -353,7 +353,7 @@ class Engine:
         return sorted(f for f in bad if f in self.evidence)
 
     # -- a run -------------------------------------------------------------------------------
-    def score_many(self, apps: list[Application]) -> tuple[list[UnitResult], CriterionTally]:
+    def score_many(self, apps: Iterable[Application]) -> tuple[list[UnitResult], CriterionTally]:
         """Score applications in order: light results (see UnitResult.packed) and their tally."""
         units = []
         tally = CriterionTally()
@@ -364,45 +364,44 @@ class Engine:
         return units, tally
 
     def _scored(
-        self, apps: list[Application], jobs: int, progress: Callable[[int], None] | None
+        self, apps: Sequence[Application], jobs: int, progress: Callable[[int], None] | None
     ) -> Iterator[tuple[list[UnitResult], CriterionTally]]:
-        """Chunks of scored units in input order, from `jobs` processes when that pays."""
-        chunks = [apps[i : i + CHUNK_UNITS] for i in range(0, len(apps), CHUNK_UNITS)]
+        """Chunks of scored units in input order, from `jobs` processes when that pays. Workers
+        are given index ranges and read the applications themselves (a spooled list is read from
+        its file, which the forked workers share), so nothing is held twice."""
+        spans = [(i, min(i + CHUNK_UNITS, len(apps))) for i in range(0, len(apps), CHUNK_UNITS)]
         if jobs > 1 and len(apps) >= PARALLEL_FROM_UNITS and "fork" in mp.get_all_start_methods():
-            global _worker_engine
-            _worker_engine = self  # inherited by the forked workers: nothing is compiled twice
+            global _worker_engine, _worker_apps
+            _worker_engine, _worker_apps = self, apps  # inherited by the forked workers
             try:
-                workers = min(jobs, len(chunks))
+                workers = min(jobs, len(spans))
                 with mp.get_context("fork").Pool(workers, initializer=_plain_signals) as pool:
-                    for done in pool.imap(_score_chunk, chunks):
+                    for done in pool.imap(_score_span, spans):
                         if progress:
                             progress(len(done[0]))
                         yield done
             finally:
-                _worker_engine = None
+                _worker_engine, _worker_apps = None, None
             return
-        for chunk in chunks:
-            done = self.score_many(chunk)
+        for start, stop in spans:
+            done = self.score_many(_span(apps, start, stop))
             if progress:
-                progress(len(chunk))
+                progress(stop - start)
             yield done
 
     def run(
         self, evidence: EvidenceSet, progress: Callable[[int], None] | None = None, jobs: int = 1
     ) -> RunResult:
         """Score every application. With `jobs` > 1 the units are scored by that many processes,
-        in chunks taken back in input order: the results are the same whatever `jobs` is."""
-        units: list[UnitResult] = []
+        in chunks taken back in input order: the results are the same whatever `jobs` is. The
+        results go to disk as they come (RankedUnits): memory does not grow with the units."""
+        units = RankedUnits()
         tally = CriterionTally()
-        spool = Spool()
         for done, part in self._scored(evidence.applications, jobs, progress):
             for light in done:
-                light.spool_to(spool)
-            units += done
+                units.add(light)
             tally.merge(part)
-        assign_ranks(units)
-        for light in units:  # the ranking part includes the rank, known only now
-            light.seal["ranking"] = str(digest("ranking", ranking_of(light)))
+        units.finish()
         problems = [
             EvidenceProblem(
                 file=i.file,
@@ -415,7 +414,7 @@ class Engine:
             )
             for i in evidence.issues
         ]
-        return RunResult(
+        run = RunResult(
             tool=tool_version(),
             criteria=CriteriaInfo(
                 id=self.cs.id,
@@ -425,11 +424,13 @@ class Engine:
                 sha256=self.loaded.sha256,
                 file=str(self.loaded.path),
             ),
-            units=units,
+            units=[],
             summary=summarise(self.cs, units, evidence, tally),
             evidence_problems=problems,
-            seal=run_seal(self.loaded.sha256, {u.code: u.seal for u in units}),
+            seal=units.seal(self.loaded.sha256),
         )
+        run.units = units  # set after validation, which would read every unit into a list
+        return run
 
 
 USED_CACHE_SIZE = 100_000
@@ -439,6 +440,7 @@ USED_CACHE_SIZE = 100_000
 PARALLEL_FROM_UNITS = 400
 CHUNK_UNITS = 200
 _worker_engine: Engine | None = None
+_worker_apps: Sequence[Application] | None = None
 
 
 def _plain_signals() -> None:
@@ -450,10 +452,16 @@ def _plain_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _score_chunk(apps: list[Application]) -> tuple[list[UnitResult], CriterionTally]:
-    """In a forked worker: score a chunk with the engine the parent compiled."""
-    assert _worker_engine is not None
-    return _worker_engine.score_many(apps)
+def _score_span(span: tuple[int, int]) -> tuple[list[UnitResult], CriterionTally]:
+    """In a forked worker: score applications start..stop-1 with the engine the parent compiled."""
+    assert _worker_engine is not None and _worker_apps is not None
+    return _worker_engine.score_many(_span(_worker_apps, *span))
+
+
+def _span(apps: Sequence[Application], start: int, stop: int) -> list[Application]:
+    if isinstance(apps, SpooledList):
+        return list(apps.iterate(start, stop))
+    return list(apps[start:stop])
 
 
 def _plain(value: Any) -> Any:

@@ -7,13 +7,13 @@ with its outcome and every reason that blocks recognition; the run holds the cri
 
 from __future__ import annotations
 
-import os
-import tempfile
-import weakref
 import zlib
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, field_serializer
+
+from engine.spool import Spool
 
 Status = Literal["scored", "not_applicable", "missing_evidence"]
 
@@ -120,14 +120,21 @@ class UnitResult(BaseModel):
         light._packed = zlib.compress(self.model_dump_json().encode("utf-8"), 1)
         return light
 
-    def spool_to(self, spool: Spool) -> None:
-        """Move the packed full result out of memory into `spool` (a light unit only), and let
-        the light unit and its rows share one "fields set" per model class (below)."""
-        if self._packed is not None:
-            self._spooled = (spool, *spool.put(self._packed))
-            self._packed = None
-        for model in (self, *self.groups, *self.flags):
-            _share_fields_set(model)
+    @staticmethod
+    def unpack(packed: bytes) -> UnitResult:
+        """A full result from what `packed` compressed."""
+        return UnitResult.model_validate_json(zlib.decompress(packed))
+
+    def take_packed(self) -> bytes:
+        """The packed full result of a light unit, which no longer holds it."""
+        if self._packed is None:
+            raise ValueError(f"đơn vị {self.code}: không phải kết quả rút gọn")
+        packed, self._packed = self._packed, None
+        return packed
+
+    def attach_full(self, spool: Spool, offset: int, length: int) -> None:
+        """Say where this light unit's packed full result lies (see engine.scoring.ranked)."""
+        self._spooled = (spool, offset, length)
 
     def full(self) -> UnitResult:
         """The full result (this unit itself when it was never packed), with the current ranks."""
@@ -138,48 +145,9 @@ class UnitResult(BaseModel):
             packed = self._packed
         else:
             return self
-        unit = UnitResult.model_validate_json(zlib.decompress(packed))
+        unit = UnitResult.unpack(packed)
         unit.rank, unit.group_rank, unit.seal = self.rank, self.group_rank, dict(self.seal)
         return unit
-
-
-_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
-
-
-def _share_fields_set(model: BaseModel) -> None:
-    """pydantic keeps, per instance, the set of field names given when it was made (for
-    `exclude_unset`, which this project never uses): some 2 KB for a unit and 700 bytes for each
-    group row, more than the values themselves, 100,000 times over at national scale. Results
-    are made with every field given or defaulted on purpose, so one set naming every field, shared
-    by all instances of a class, says the same."""
-    shared = _ALL_FIELDS.setdefault(type(model), set(type(model).model_fields))
-    object.__setattr__(model, "__pydantic_fields_set__", shared)
-
-
-class Spool:
-    """Packed full unit results in an unnamed temporary file: at 100,000 units, even compressed,
-    they would hold some 400 MB of memory for the whole run. Appended in order, read at random
-    (with pread, which leaves the file position alone). The file goes when the spool does."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(buffering=0)
-        self._size = 0
-        weakref.finalize(self, self._file.close)
-
-    def put(self, data: bytes) -> tuple[int, int]:
-        offset = self._size
-        view = memoryview(data)
-        while view:
-            written = self._file.write(view)
-            view = view[written:]
-        self._size += len(data)
-        return offset, len(data)
-
-    def get(self, offset: int, length: int) -> bytes:
-        data = os.pread(self._file.fileno(), length, offset)
-        if len(data) != length:
-            raise OSError(f"tệp tạm kết quả bị cắt ngắn ({len(data)}/{length} byte)")
-        return data
 
 
 class CriteriaInfo(BaseModel):
@@ -276,9 +244,15 @@ class RunResult(BaseModel):
     tool: str
     generated_at: str | None = None
     criteria: CriteriaInfo
-    units: list[UnitResult]
+    units: Sequence[UnitResult]  # engine runs: a RankedUnits (engine.scoring.ranked), on disk
     summary: Summary
     evidence_problems: list[EvidenceProblem] = Field(default_factory=list)
     inputs: list[dict[str, str]] = Field(default_factory=list)
     seal: str | None = None  # digest over every unit's seal and the criteria file's hash
     history: PriorYears | None = None  # only when scored with a history store that knows earlier years
+
+    @field_serializer("units")
+    def _units_as_list(self, units: Sequence[UnitResult]) -> list[UnitResult]:
+        """A run's units kept on disk are dumped like a list (tests, API use; the results JSON
+        is written unit by unit, engine.outputs.resultsjson)."""
+        return units if isinstance(units, list) else list(units)

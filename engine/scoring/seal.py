@@ -127,10 +127,18 @@ def content_of(cs: CriteriaSet, unit: UnitResult) -> UnitContent:
 
 def run_seal(criteria_sha256: str, unit_seals: dict[str, dict[str, str]]) -> str:
     """One digest over every unit's, in unit-code order, bound to the criteria file."""
-    rows = [[code, *(unit_seals[code].get(p) for p in PARTS)] for code in sorted(unit_seals)]
-    return hashlib.sha256(
-        f"cqtt-seal/run\n{criteria_sha256}\n{json.dumps(rows, separators=(',', ':'))}".encode()
-    ).hexdigest()
+    rows = ([code, *(unit_seals[code].get(p) for p in PARTS)] for code in sorted(unit_seals))
+    return run_seal_of_rows(criteria_sha256, rows)
+
+
+def run_seal_of_rows(criteria_sha256: str, rows: Iterable[list[str | None]]) -> str:
+    """`run_seal` from rows [code, *digests] already in code order, hashed as they come: the
+    bytes are those of `json.dumps(rows)`, without the whole list in memory."""
+    sha = hashlib.sha256(f"cqtt-seal/run\n{criteria_sha256}\n[".encode())
+    for index, row in enumerate(rows):
+        sha.update((b"," if index else b"") + json.dumps(row, separators=(",", ":")).encode())
+    sha.update(b"]")
+    return sha.hexdigest()
 
 
 @dataclass

@@ -5,6 +5,7 @@ per target for checklist-style sets)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from engine.scoring.results import CriterionSummary, GroupSummary, Summary, UnitResult
@@ -39,24 +40,46 @@ class CriterionTally:
         self.full.update(other.full)
 
 
+class _Counts:
+    """What the summary counts over a set of units, added one unit at a time."""
+
+    def __init__(self) -> None:
+        self.units = self.proposed = self.recognisable = self.proposed_recognisable = 0
+        self.proposed_not_recognisable = self.flags = self.evidence_issue_units = 0
+
+    def add(self, unit: UnitResult) -> None:
+        self.units += 1
+        self.proposed += unit.proposed
+        self.recognisable += unit.recognised
+        self.proposed_recognisable += unit.proposed and unit.recognised
+        self.proposed_not_recognisable += unit.proposed and not unit.recognised
+        self.flags += len(unit.flags)
+        self.evidence_issue_units += any(f.code == "evidence_problem" for f in unit.flags)
+
+
 def summarise(
-    cs: CriteriaSet, units: list[UnitResult], evidence: EvidenceSet, tally: CriterionTally
+    cs: CriteriaSet, units: Iterable[UnitResult], evidence: EvidenceSet, tally: CriterionTally
 ) -> Summary:
-    flags = Counter(f.code for u in units for f in u.flags)
-    groups: list[GroupSummary] = []
-    for name in sorted({u.group for u in units}):
-        mine = [u for u in units if u.group == name]
-        groups.append(
-            GroupSummary(
-                group=name,
-                units=len(mine),
-                proposed=sum(u.proposed for u in mine),
-                recognisable=sum(u.recognised for u in mine),
-                proposed_not_recognisable=sum(u.proposed and not u.recognised for u in mine),
-                recognised_share=_share(sum(u.recognised for u in mine), len(mine)),
-                flags=sum(len(u.flags) for u in mine),
-            )
+    """The summary, from one pass over the units (a run's units are read from disk)."""
+    flags: Counter[str] = Counter()
+    whole = _Counts()
+    by_group: dict[str, _Counts] = {}
+    for u in units:
+        flags.update(f.code for f in u.flags)
+        whole.add(u)
+        by_group.setdefault(u.group, _Counts()).add(u)
+    groups = [
+        GroupSummary(
+            group=name,
+            units=c.units,
+            proposed=c.proposed,
+            recognisable=c.recognisable,
+            proposed_not_recognisable=c.proposed_not_recognisable,
+            recognised_share=_share(c.recognisable, c.units),
+            flags=c.flags,
         )
+        for name, c in sorted(by_group.items())
+    ]
     criteria: list[CriterionSummary] = []
     for _, c in cs.criteria():
         applicable, full = tally.applicable[c.id], tally.full[c.id]
@@ -69,20 +92,19 @@ def summarise(
                 full_points_share=_share(full, applicable) if applicable else None,
             )
         )
-    recognisable = sum(u.recognised for u in units)
-    share = _share(recognisable, len(units))
+    share = _share(whole.recognisable, whole.units)
     target = cs.flags.target_share
     return Summary(
-        units=len(units),
-        proposed=sum(u.proposed for u in units),
-        recognisable=recognisable,
-        proposed_recognisable=sum(u.proposed and u.recognised for u in units),
-        proposed_not_recognisable=sum(u.proposed and not u.recognised for u in units),
+        units=whole.units,
+        proposed=whole.proposed,
+        recognisable=whole.recognisable,
+        proposed_recognisable=whole.proposed_recognisable,
+        proposed_not_recognisable=whole.proposed_not_recognisable,
         recognised_share=share,
         target_share=target,
         meets_target=None if target is None else share >= target,
         borderline=flags.get("borderline", 0),
-        units_with_evidence_issues=sum(any(f.code == "evidence_problem" for f in u.flags) for u in units),
+        units_with_evidence_issues=whole.evidence_issue_units,
         evidence_issues=len(evidence.issues),
         flags_by_code=dict(sorted(flags.items())),
         groups=groups,

@@ -1,0 +1,206 @@
+"""A run's unit results in ranking order, kept on disk: what keeps memory flat at national scale.
+
+Each unit's light result (no per-criterion detail) and its packed full result go to temporary
+files as they are scored; memory keeps, per unit, what ranking and the run's seal need (code,
+total, group, ranks, the three 8-byte digests) and where its records lie: about 150 bytes a unit
+instead of several KB. Reading a unit gives a fresh light result with its ranks and seal, whose
+`full()` reads the complete result.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
+
+from engine.scoring.ranking import competition_ranks
+from engine.scoring.results import UnitResult
+from engine.scoring.seal import PARTS, digest, ranking_of, run_seal_of_rows
+from engine.spool import Spool, SpooledList
+
+DIGEST_BYTES = 8  # a unit's digests are 16 hex digits (engine.scoring.seal.digest)
+SEAL_ORDER = ("criteria", "evidence", "ranking")  # as a unit's seal was always written
+
+
+class RankedUnits(Sequence[UnitResult]):
+    """Light unit results, added in input order, read in ranking order once `finish` has run."""
+
+    def __init__(self) -> None:
+        self._lights: SpooledList[UnitResult] = SpooledList()
+        self._full = Spool()
+        self._full_at = array("q")
+        self._full_length = array("q")
+        self.codes: list[str] = []  # by input index
+        self._totals = array("d")
+        self._group_of = array("l")
+        self._groups: dict[str, int] = {}
+        self._digests = {part: bytearray() for part in PARTS}
+        self._order = array("q")  # ranking position -> input index
+        self._rank = array("q")  # by input index
+        self._group_rank = array("q")
+        self._finished = False
+
+    def add(self, light: UnitResult) -> None:
+        """Keep one light result (made by `UnitResult.packed`, in input order)."""
+        packed = light.take_packed()
+        at, length = self._full.put(packed)
+        self._full_at.append(at)
+        self._full_length.append(length)
+        self._lights.append(light)
+        self.codes.append(light.code)
+        self._totals.append(light.total)
+        self._group_of.append(self._groups.setdefault(light.group, len(self._groups)))
+        for part in ("criteria", "evidence"):
+            self._digests[part] += bytes.fromhex(light.seal[part])
+
+    def finish(self) -> None:
+        """Rank (see engine.scoring.ranking: competition ranks, ties listed by code) and seal the
+        ranking part, which holds the rank."""
+        n = len(self.codes)
+        codes, totals = self.codes, self._totals
+        self._order = array("q", sorted(range(n), key=lambda i: (-totals[i], codes[i])))
+        self._rank = array("q", bytes(8 * n))
+        self._group_rank = array("q", bytes(8 * n))
+        for i, rank in zip(self._order, competition_ranks([totals[i] for i in self._order]), strict=True):
+            self._rank[i] = rank
+        for members in self._members_by_group().values():
+            for i, rank in zip(members, competition_ranks([totals[i] for i in members]), strict=True):
+                self._group_rank[i] = rank
+        self._finished = True
+        ranking = bytearray(DIGEST_BYTES * n)
+        for position, light in enumerate(self):
+            i = self._order[position]
+            ranking[i * DIGEST_BYTES : (i + 1) * DIGEST_BYTES] = bytes.fromhex(light.seal["ranking"])
+        self._digests["ranking"] = ranking
+
+    def _members_by_group(self) -> dict[int, list[int]]:
+        """Input indices of each group's units, in ranking order."""
+        members: dict[int, list[int]] = {}
+        for i in self._order:
+            members.setdefault(self._group_of[i], []).append(i)
+        return members
+
+    def _seal_of(self, i: int) -> dict[str, str]:
+        at = slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES)
+        return {part: self._digests[part][at].hex() for part in SEAL_ORDER if self._digests[part]}
+
+    def _dress(self, i: int, light: UnitResult) -> UnitResult:
+        light.rank, light.group_rank = self._rank[i], self._group_rank[i]
+        light.seal = self._seal_of(i)
+        if "ranking" not in light.seal:  # sealed here, the first time the rank is known
+            light.seal["ranking"] = str(digest("ranking", ranking_of(light)))
+        light.attach_full(self._full, self._full_at[i], self._full_length[i])
+        return light
+
+    # -- the sequence, in ranking order ------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @overload
+    def __getitem__(self, position: int) -> UnitResult: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[UnitResult]: ...
+
+    def __getitem__(self, position: int | slice) -> UnitResult | list[UnitResult]:
+        if isinstance(position, slice):
+            return [self[p] for p in range(*position.indices(len(self)))]
+        self._check()
+        i = self._order[position]
+        return self._dress(i, self._lights[i])
+
+    def __iter__(self) -> Iterator[UnitResult]:
+        self._check()
+        for i in self._order:
+            yield self._dress(i, self._lights[i])
+
+    def _check(self) -> None:
+        if not self._finished:
+            raise RuntimeError("RankedUnits read before finish()")
+
+    # -- other orders ------------------------------------------------------------------------
+    def in_input_order(self) -> Iterator[UnitResult]:
+        self._check()
+        for i, light in enumerate(self._lights):
+            yield self._dress(i, light)
+
+    def by_code(self) -> Iterator[UnitResult]:
+        self._check()
+        for i in sorted(range(len(self)), key=self.codes.__getitem__):
+            yield self._dress(i, self._lights[i])
+
+    def full_results(self, in_code_order: bool = False) -> Iterator[UnitResult]:
+        """Every unit's full result with its ranks and seal, in ranking (or unit-code) order,
+        without reading the light results: what the long sheets and the JSON are made of."""
+        self._check()
+        order = sorted(range(len(self)), key=self.codes.__getitem__) if in_code_order else self._order
+        for i in order:
+            unit = UnitResult.unpack(self._full.get(self._full_at[i], self._full_length[i]))
+            unit.rank, unit.group_rank, unit.seal = self._rank[i], self._group_rank[i], self._seal_of(i)
+            yield unit
+
+    def by_group(self) -> dict[str, Sequence[UnitResult]]:
+        """Each appraisal group's units in ranking order, read as they are asked for."""
+        self._check()
+        names = {index: name for name, index in self._groups.items()}
+        return {names[g]: _Subset(self, members) for g, members in self._members_by_group().items()}
+
+    def seal(self, criteria_sha256: str) -> str:
+        """The run's seal (engine.scoring.seal.run_seal) from the digests kept in memory."""
+        self._check()
+
+        def rows() -> Iterator[list[str | None]]:
+            for i in sorted(range(len(self)), key=self.codes.__getitem__):
+                seal = self._seal_of(i)
+                yield [self.codes[i], *(seal.get(p) for p in PARTS)]
+
+        return run_seal_of_rows(criteria_sha256, rows())
+
+
+class _Subset(Sequence[UnitResult]):
+    """Some of a run's units (input indices, in the order given), read as they are asked for."""
+
+    def __init__(self, units: RankedUnits, indices: Iterable[int]) -> None:
+        self._units = units
+        self._indices = list(indices)
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    @overload
+    def __getitem__(self, position: int) -> UnitResult: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[UnitResult]: ...
+
+    def __getitem__(self, position: int | slice) -> UnitResult | list[UnitResult]:
+        if isinstance(position, slice):
+            return [self[p] for p in range(*position.indices(len(self)))]
+        i = self._indices[position]
+        return self._units._dress(i, self._units._lights[i])
+
+
+def by_code(units: Sequence[UnitResult]) -> Iterable[UnitResult]:
+    """Units in unit-code order, whether kept on disk or in a list."""
+    if isinstance(units, RankedUnits):
+        return units.by_code()
+    return sorted(units, key=lambda u: u.code)
+
+
+def full_results(units: Sequence[UnitResult], in_code_order: bool = False) -> Iterator[UnitResult]:
+    """The full result of each unit, in the order given or in unit-code order."""
+    if isinstance(units, RankedUnits):
+        yield from units.full_results(in_code_order)
+        return
+    for unit in by_code(units) if in_code_order else units:
+        yield unit.full()
+
+
+def by_group(units: Sequence[UnitResult]) -> dict[str, Sequence[UnitResult]]:
+    """Each appraisal group's units, in the order given (ranking order for a run's units)."""
+    if isinstance(units, RankedUnits):
+        return units.by_group()
+    groups: dict[str, list[UnitResult]] = {}
+    for unit in units:
+        groups.setdefault(unit.group, []).append(unit)
+    return dict(groups)
