@@ -712,11 +712,7 @@ def _application(
         except CellError as exc:
             invalid[decl.id] = str(exc)
             issue(shown, raw, f"{exc} ({hint_for(decl)})", code)
-    where = (
-        f"{Path(table.file).name}"
-        + (f", sheet “{table.sheet}”" if table.sheet else "")
-        + (f", dòng {row.number}" if row.number is not None else "")
-    )
+    where = _where(table, row.number)
     return Application(
         code=code,
         name=text("ten_don_vi") or code,
@@ -730,6 +726,15 @@ def _application(
         source=where,
         comment=text("ghi_chu") or None,
         row=row.number,
+    )
+
+
+def _where(table: _Table, row: int | None) -> str:
+    """Where a unit was read, as users see it: file name, sheet, row."""
+    return (
+        f"{Path(table.file).name}"
+        + (f", sheet “{table.sheet}”" if table.sheet else "")
+        + (f", dòng {row}" if row is not None else "")
     )
 
 
@@ -789,7 +794,8 @@ def _read_evidence(
         )
     paths = [p for p in paths if p not in tallies_paths]
     issues: list[EvidenceIssue] = []
-    first_seen: dict[str, str] = {}
+    # code (casefolded) -> where it was first read: (table, row), not the text, for 100,000 units
+    first_seen: dict[str, tuple[_Table, int | None]] = {}
     fatal: list[EvidenceIssue] = []
     bindings: dict[str, dict[str, str]] = {}
     for path in paths:
@@ -820,12 +826,12 @@ def _read_evidence(
                             row.number,
                             FIXED_LABELS["ma_don_vi"],
                             app.code,
-                            f"mã đơn vị bị trùng (đã có ở {first_seen[same]})",
+                            f"mã đơn vị bị trùng (đã có ở {_where(*first_seen[same])})",
                             app.code,
                         )
                     )
                     continue
-                first_seen[same] = app.source
+                first_seen[same] = (table, row.number)
                 applications.append(app)
             issues += table.issues + typing
         if not tables:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
@@ -40,8 +41,8 @@ from engine.outputs.xlsxstyle import (
 )
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS
-from engine.scoring.ranked import by_code, full_results
 from engine.scoring.ranked import by_group as groups_of
+from engine.scoring.ranked import full_results, seals_by_code
 from engine.scoring.results import PriorYears, RunResult, UnitResult
 from engine.scoring.seal import PARTS
 from scorers.base import fmt
@@ -350,20 +351,24 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
         "Căn cứ",
     ]
     ws.append(header_row(ws, columns))
-    # Sorted by what each flag needs (not holding the units): each is read again to be written.
-    keys = [
-        (f.severity, u.rank, u.code, position, index)
-        for position, u in enumerate(run.units)
-        for index, f in enumerate(u.flags)
-    ]
-    keys.sort()
+    # Flags by severity, then as the ranking lists units (rank, then code): one integer per flag
+    # (severity, position in the ranking, index in the unit), each unit read again to be written.
+    keys = array(
+        "q",
+        sorted(
+            (f.severity << 48) | (position << 16) | index
+            for position, u in enumerate(run.units)
+            for index, f in enumerate(u.flags)
+        ),
+    )
     fills = {1: RED, 2: AMBER}
     for fill in (RED, AMBER, None):
         styled(ws, None, fill=fill)  # registered now: the rows are written when the book is saved
     styled(ws, None, alignment=WRAP)
 
     def body() -> Iterator[list[Any]]:
-        for _, _, _, position, index in keys:
+        for key in keys:
+            position, index = (key >> 16) & 0xFFFFFFFF, key & 0xFFFF
             unit = run.units[position]
             flag = unit.flags[index]
             facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_fact(v)}" for k, v in flag.facts.items())
@@ -567,8 +572,10 @@ def _binding_sheet(wb: Workbook, run: RunResult, sheets: dict[str, str]) -> None
         ws.append([plain(ws, key), plain(ws, value)])
     ws.append([])
     ws.append([UNIT_SEALS_HEADER, *PARTS])
-    for unit in by_code(run.units):
-        ws.append([plain(ws, unit.code), *[unit.seal.get(p, "") for p in PARTS]])
+    # Written by the save as inline text: through openpyxl, 100,000 codes and 300,000 digests
+    # would sit in its shared-strings table in memory until the end.
+    seals = ([code, *[seal.get(p, "") for p in PARTS]] for code, seal in seals_by_code(run.units))
+    fastrows.defer(wb, ws, 1 + len(PARTS), seals, len(run.units), first_row=len(rows) + 3, announce=None)
 
 
 def _info_sheet(wb: Workbook, run: RunResult, generated_at: str, options: dict[str, str]) -> None:

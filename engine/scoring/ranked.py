@@ -2,7 +2,7 @@
 
 Each unit's light result (no per-criterion detail) and its packed full result go to temporary
 files as they are scored; memory keeps, per unit, what ranking and the run's seal need (code,
-total, group, ranks, the three 8-byte digests) and where its records lie: about 150 bytes a unit
+total, group, ranks, the three 8-byte digests) and where its records lie: about 100 bytes a unit
 instead of several KB. Reading a unit gives a fresh light result with its ranks and seal, whose
 `full()` reads the complete result.
 """
@@ -30,14 +30,16 @@ class RankedUnits(Sequence[UnitResult]):
         self._full = Spool()
         self._full_at = array("q")
         self._full_length = array("q")
-        self.codes: list[str] = []  # by input index
+        self._codes = bytearray()  # every unit's code in UTF-8, end to end
+        self._code_end = array("q")  # by input index: where its code ends in _codes
         self._totals = array("d")
-        self._group_of = array("l")
+        self._group_of = array("i")
         self._groups: dict[str, int] = {}
         self._digests = {part: bytearray() for part in PARTS}
-        self._order = array("q")  # ranking position -> input index
-        self._rank = array("q")  # by input index
-        self._group_rank = array("q")
+        self._order = array("i")  # ranking position -> input index
+        self._by_code = array("i")  # unit-code order -> input index
+        self._rank = array("i")  # by input index
+        self._group_rank = array("i")
         self._finished = False
 
     def add(self, light: UnitResult) -> None:
@@ -47,7 +49,8 @@ class RankedUnits(Sequence[UnitResult]):
         self._full_at.append(at)
         self._full_length.append(length)
         self._lights.append(light)
-        self.codes.append(light.code)
+        self._codes += light.code.encode()
+        self._code_end.append(len(self._codes))
         self._totals.append(light.total)
         self._group_of.append(self._groups.setdefault(light.group, len(self._groups)))
         for part in ("criteria", "evidence"):
@@ -56,11 +59,12 @@ class RankedUnits(Sequence[UnitResult]):
     def finish(self) -> None:
         """Rank (see engine.scoring.ranking: competition ranks, ties listed by code) and seal the
         ranking part, which holds the rank."""
-        n = len(self.codes)
-        codes, totals = self.codes, self._totals
-        self._order = array("q", sorted(range(n), key=lambda i: (-totals[i], codes[i])))
-        self._rank = array("q", bytes(8 * n))
-        self._group_rank = array("q", bytes(8 * n))
+        n = len(self)
+        totals, code = self._totals, self.code
+        self._order = array("i", sorted(range(n), key=lambda i: (-totals[i], code(i))))
+        self._by_code = array("i", sorted(range(n), key=code))
+        self._rank = array("i", bytes(4 * n))
+        self._group_rank = array("i", bytes(4 * n))
         for i, rank in zip(self._order, competition_ranks([totals[i] for i in self._order]), strict=True):
             self._rank[i] = rank
         for members in self._members_by_group().values():
@@ -73,12 +77,16 @@ class RankedUnits(Sequence[UnitResult]):
             ranking[i * DIGEST_BYTES : (i + 1) * DIGEST_BYTES] = bytes.fromhex(light.seal["ranking"])
         self._digests["ranking"] = ranking
 
-    def _members_by_group(self) -> dict[int, list[int]]:
+    def _members_by_group(self) -> dict[int, array[int]]:
         """Input indices of each group's units, in ranking order."""
-        members: dict[int, list[int]] = {}
+        members: dict[int, array[int]] = {}
         for i in self._order:
-            members.setdefault(self._group_of[i], []).append(i)
+            members.setdefault(self._group_of[i], array("i")).append(i)
         return members
+
+    def code(self, i: int) -> str:
+        """The code of the unit at input index `i`."""
+        return self._codes[self._code_end[i - 1] if i else 0 : self._code_end[i]].decode()
 
     def _seal_of(self, i: int) -> dict[str, str]:
         at = slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES)
@@ -94,7 +102,7 @@ class RankedUnits(Sequence[UnitResult]):
 
     # -- the sequence, in ranking order ------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.codes)
+        return len(self._code_end)
 
     @overload
     def __getitem__(self, position: int) -> UnitResult: ...
@@ -126,14 +134,14 @@ class RankedUnits(Sequence[UnitResult]):
 
     def by_code(self) -> Iterator[UnitResult]:
         self._check()
-        for i in sorted(range(len(self)), key=self.codes.__getitem__):
+        for i in self._by_code:
             yield self._dress(i, self._lights[i])
 
     def full_results(self, in_code_order: bool = False) -> Iterator[UnitResult]:
         """Every unit's full result with its ranks and seal, in ranking (or unit-code) order,
         without reading the light results: what the long sheets and the JSON are made of."""
         self._check()
-        order = sorted(range(len(self)), key=self.codes.__getitem__) if in_code_order else self._order
+        order = self._by_code if in_code_order else self._order
         for i in order:
             unit = UnitResult.unpack(self._full.get(self._full_at[i], self._full_length[i]))
             unit.rank, unit.group_rank, unit.seal = self._rank[i], self._group_rank[i], self._seal_of(i)
@@ -145,14 +153,20 @@ class RankedUnits(Sequence[UnitResult]):
         names = {index: name for name, index in self._groups.items()}
         return {names[g]: _Subset(self, members) for g, members in self._members_by_group().items()}
 
+    def seals_by_code(self) -> Iterator[tuple[str, dict[str, str]]]:
+        """(code, seal) of every unit in unit-code order, from memory."""
+        self._check()
+        for i in self._by_code:
+            yield self.code(i), self._seal_of(i)
+
     def seal(self, criteria_sha256: str) -> str:
         """The run's seal (engine.scoring.seal.run_seal) from the digests kept in memory."""
         self._check()
 
         def rows() -> Iterator[list[str | None]]:
-            for i in sorted(range(len(self)), key=self.codes.__getitem__):
+            for i in self._by_code:
                 seal = self._seal_of(i)
-                yield [self.codes[i], *(seal.get(p) for p in PARTS)]
+                yield [self.code(i), *(seal.get(p) for p in PARTS)]
 
         return run_seal_of_rows(criteria_sha256, rows())
 
@@ -160,9 +174,9 @@ class RankedUnits(Sequence[UnitResult]):
 class _Subset(Sequence[UnitResult]):
     """Some of a run's units (input indices, in the order given), read as they are asked for."""
 
-    def __init__(self, units: RankedUnits, indices: Iterable[int]) -> None:
+    def __init__(self, units: RankedUnits, indices: array[int]) -> None:
         self._units = units
-        self._indices = list(indices)
+        self._indices = indices
 
     def __len__(self) -> int:
         return len(self._indices)
@@ -194,6 +208,15 @@ def full_results(units: Sequence[UnitResult], in_code_order: bool = False) -> It
         return
     for unit in by_code(units) if in_code_order else units:
         yield unit.full()
+
+
+def seals_by_code(units: Sequence[UnitResult]) -> Iterator[tuple[str, dict[str, str]]]:
+    """(code, seal) of each unit, in unit-code order."""
+    if isinstance(units, RankedUnits):
+        yield from units.seals_by_code()
+        return
+    for unit in by_code(units):
+        yield unit.code, unit.seal
 
 
 def by_group(units: Sequence[UnitResult]) -> dict[str, Sequence[UnitResult]]:
