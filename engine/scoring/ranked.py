@@ -61,8 +61,10 @@ class RankedUnits(Sequence[UnitResult]):
         ranking part, which holds the rank."""
         n = len(self)
         totals, code = self._totals, self.code
-        self._order = array("i", sorted(range(n), key=lambda i: (-totals[i], code(i))))
         self._by_code = array("i", sorted(range(n), key=code))
+        # Highest total first, ties by code: a stable sort of the code order by total alone
+        # (no tuple per unit).
+        self._order = array("i", sorted(self._by_code, key=lambda i: -totals[i]))
         self._rank = array("i", bytes(4 * n))
         self._group_rank = array("i", bytes(4 * n))
         for i, rank in zip(self._order, competition_ranks([totals[i] for i in self._order]), strict=True):
