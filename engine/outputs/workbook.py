@@ -352,15 +352,15 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
     ]
     ws.append(header_row(ws, columns))
     # Flags by severity, then as the ranking lists units (rank, then code): one integer per flag
-    # (severity, position in the ranking, index in the unit), each unit read again to be written.
-    keys = array(
-        "q",
-        sorted(
-            (f.severity << 48) | (position << 16) | index
-            for position, u in enumerate(run.units)
-            for index, f in enumerate(u.flags)
-        ),
-    )
+    # (position in the ranking, index in the unit) kept per severity. The units are read in
+    # ranking order, so each severity's keys come already in order: nothing to sort.
+    by_severity: dict[int, array[int]] = {}
+    for position, u in enumerate(run.units):
+        for index, f in enumerate(u.flags):
+            by_severity.setdefault(f.severity, array("q")).append((position << 16) | index)
+    keys = array("q")
+    for severity in sorted(by_severity):
+        keys += by_severity.pop(severity)
     fills = {1: RED, 2: AMBER}
     for fill in (RED, AMBER, None):
         styled(ws, None, fill=fill)  # registered now: the rows are written when the book is saved
@@ -368,7 +368,7 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
 
     def body() -> Iterator[list[Any]]:
         for key in keys:
-            position, index = (key >> 16) & 0xFFFFFFFF, key & 0xFFFF
+            position, index = key >> 16, key & 0xFFFF
             unit = run.units[position]
             flag = unit.flags[index]
             facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_fact(v)}" for k, v in flag.facts.items())
