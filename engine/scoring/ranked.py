@@ -94,6 +94,10 @@ class RankedUnits(Sequence[UnitResult]):
         at = slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES)
         return {part: self._digests[part][at].hex() for part in SEAL_ORDER if self._digests[part]}
 
+    def _at(self, i: int) -> UnitResult:
+        """The unit at input index `i`, with its ranks and seal."""
+        return self._dress(i, self._lights[i])
+
     def _dress(self, i: int, light: UnitResult) -> UnitResult:
         light.rank, light.group_rank = self._rank[i], self._group_rank[i]
         light.seal = self._seal_of(i)
@@ -116,13 +120,12 @@ class RankedUnits(Sequence[UnitResult]):
         if isinstance(position, slice):
             return [self[p] for p in range(*position.indices(len(self)))]
         self._check()
-        i = self._order[position]
-        return self._dress(i, self._lights[i])
+        return self._at(self._order[position])
 
     def __iter__(self) -> Iterator[UnitResult]:
         self._check()
         for i in self._order:
-            yield self._dress(i, self._lights[i])
+            yield self._at(i)
 
     def _check(self) -> None:
         if not self._finished:
@@ -137,7 +140,7 @@ class RankedUnits(Sequence[UnitResult]):
     def by_code(self) -> Iterator[UnitResult]:
         self._check()
         for i in self._by_code:
-            yield self._dress(i, self._lights[i])
+            yield self._at(i)
 
     def full_results(self, in_code_order: bool = False) -> Iterator[UnitResult]:
         """Every unit's full result with its ranks and seal, in ranking (or unit-code) order,
@@ -192,8 +195,7 @@ class _Subset(Sequence[UnitResult]):
     def __getitem__(self, position: int | slice) -> UnitResult | list[UnitResult]:
         if isinstance(position, slice):
             return [self[p] for p in range(*position.indices(len(self)))]
-        i = self._indices[position]
-        return self._units._dress(i, self._units._lights[i])
+        return self._units._at(self._indices[position])
 
 
 def by_code(units: Sequence[UnitResult]) -> Iterable[UnitResult]:
