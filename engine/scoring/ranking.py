@@ -28,7 +28,9 @@ def competition_ranks(totals: Sequence[float]) -> list[int]:
 
 
 def assign_ranks(units: list[UnitResult]) -> None:
-    """Set `rank` (overall) and `group_rank` (within the appraisal group); order units by rank."""
+    """Set `rank` (overall) and `group_rank` (within the appraisal group); order units by rank.
+    For units in a list; a run's units (engine.scoring.ranked.RankedUnits) are ranked the same
+    way from their totals and codes alone, and the tests compare the two."""
     units[:] = ordered(units)
     for unit, rank in zip(units, competition_ranks([u.total for u in units]), strict=True):
         unit.rank = rank
