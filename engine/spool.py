@@ -44,7 +44,31 @@ class Spool:
         return data
 
 
-class SpooledList(Sequence[T], Generic[T]):
+class LazySequence(Sequence[T], Generic[T]):
+    """A read-only sequence whose items are made when asked for: a subclass gives `__len__` and
+    `_item(index)` for 0 <= index < len; indexing from the end and slices are handled here."""
+
+    def _item(self, index: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(len(self)))]
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError(f"{type(self).__name__} index out of range")
+        return self._item(index)
+
+
+class SpooledList(LazySequence[T]):
     """Objects appended in order and read back one at a time, each a fresh copy: changing an
     object read from the list does not change the list. Iterating reads the file in blocks."""
 
@@ -65,19 +89,7 @@ class SpooledList(Sequence[T], Generic[T]):
     def __len__(self) -> int:
         return len(self._offsets)
 
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("SpooledList index out of range")
+    def _item(self, index: int) -> T:
         loaded: T = pickle.loads(self._spool.get(self._offsets[index], self._lengths[index]))
         return loaded
 

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
 
 from engine.scoring.ranking import competition_ranks
 from engine.scoring.results import UnitResult
 from engine.scoring.seal import PARTS, digest, ranking_of, run_seal_of_rows
-from engine.spool import Spool, SpooledList
+from engine.spool import LazySequence, Spool, SpooledList
 
 DIGEST_BYTES = 8  # a unit's digests are 16 hex digits (engine.scoring.seal.digest)
 SEAL_ORDER = ("criteria", "evidence", "ranking")  # as a unit's seal was always written
 
 
-class RankedUnits(Sequence[UnitResult]):
+class RankedUnits(LazySequence[UnitResult]):
     """Light unit results, added in input order, read in ranking order once `finish` has run."""
 
     def __init__(self) -> None:
@@ -110,15 +109,7 @@ class RankedUnits(Sequence[UnitResult]):
     def __len__(self) -> int:
         return len(self._code_end)
 
-    @overload
-    def __getitem__(self, position: int) -> UnitResult: ...
-
-    @overload
-    def __getitem__(self, position: slice) -> list[UnitResult]: ...
-
-    def __getitem__(self, position: int | slice) -> UnitResult | list[UnitResult]:
-        if isinstance(position, slice):
-            return [self[p] for p in range(*position.indices(len(self)))]
+    def _item(self, position: int) -> UnitResult:
         self._check()
         return self._at(self._order[position])
 
@@ -176,7 +167,7 @@ class RankedUnits(Sequence[UnitResult]):
         return run_seal_of_rows(criteria_sha256, rows())
 
 
-class _Subset(Sequence[UnitResult]):
+class _Subset(LazySequence[UnitResult]):
     """Some of a run's units (input indices, in the order given), read as they are asked for."""
 
     def __init__(self, units: RankedUnits, indices: array[int]) -> None:
@@ -186,15 +177,7 @@ class _Subset(Sequence[UnitResult]):
     def __len__(self) -> int:
         return len(self._indices)
 
-    @overload
-    def __getitem__(self, position: int) -> UnitResult: ...
-
-    @overload
-    def __getitem__(self, position: slice) -> list[UnitResult]: ...
-
-    def __getitem__(self, position: int | slice) -> UnitResult | list[UnitResult]:
-        if isinstance(position, slice):
-            return [self[p] for p in range(*position.indices(len(self)))]
+    def _item(self, position: int) -> UnitResult:
         return self._units._at(self._indices[position])
 
 
