@@ -7,6 +7,7 @@ with its outcome and every reason that blocks recognition; the run holds the cri
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -63,12 +64,15 @@ class GroupResult(BaseModel):
     self_score: float | None = None
 
 
+GateKind = Literal["mandatory", "disqualifier", "requirement"]
+
+
 class GateResult(BaseModel):
     """A mandatory criterion, disqualifier or requirement and its outcome for one unit."""
 
     id: str
     title: str
-    kind: Literal["mandatory", "disqualifier", "requirement"]
+    kind: GateKind
     ok: bool
     explanation: str
     source: str | None = None  # as for a criterion
@@ -108,22 +112,47 @@ class UnitResult(BaseModel):
     _packed: bytes | None = PrivateAttr(default=None)
     _spooled: tuple[Spool, int, int] | None = PrivateAttr(default=None)
 
-    def packed(self) -> UnitResult:
+    def packed(
+        self, criteria_json: Sequence[bytes | None] | None = None, dictionary: bytes | None = None
+    ) -> UnitResult:
         """A light copy for ranking and summaries, carrying this full result compressed.
 
         At national scale the full results (every criterion with its evidence and explanation)
         would take most of a gigabyte as objects; packed they take a few KB per unit.
+        `criteria_json` may give a criterion result's JSON already made (the engine gives the same
+        result object to many units); `dictionary` names a preset dictionary registered with
+        `packing_dictionary`, which holds the texts every unit repeats (titles, labels, sources):
+        the unit compresses to less than half, in two thirds of the time.
         """
         light = self.model_copy(
             update={"criteria": [], "gates": [], "evidence": {}, "evidence_invalid": {}, "values": {}}
         )
-        light._packed = zlib.compress(self.model_dump_json().encode("utf-8"), 1)
+        if criteria_json is None:
+            data = self.model_dump_json().encode("utf-8")
+        else:
+            parts = [
+                made or r.model_dump_json().encode("utf-8")
+                for r, made in zip(self.criteria, criteria_json, strict=True)
+            ]
+            rest = self.model_dump_json(exclude={"criteria"}).encode("utf-8")
+            data = b'{"criteria":[' + b",".join(parts) + b"]," + rest[1:]
+        if dictionary is None:
+            light._packed = b"\x00" + zlib.compress(data, 1)
+        else:
+            packer = _DICTIONARIES[dictionary][1].copy()  # cheaper than loading the dictionary
+            light._packed = b"\x01" + dictionary + packer.compress(data) + packer.flush()
         return light
 
     @staticmethod
     def unpack(packed: bytes) -> UnitResult:
         """A full result from what `packed` compressed."""
-        return UnitResult.model_validate_json(zlib.decompress(packed))
+        if packed[:1] == b"\x01":
+            key, body = packed[1 : 1 + DICTIONARY_ID_BYTES], packed[1 + DICTIONARY_ID_BYTES :]
+            unpacker = zlib.decompressobj(zdict=_DICTIONARIES[key][0])
+            data = unpacker.decompress(body) + unpacker.flush()
+        else:
+            data = zlib.decompress(packed[1:])
+        return UnitResult.model_validate_json(data)
 
     def take_packed(self) -> bytes:
         """The packed full result of a light unit, which no longer holds it."""
@@ -148,6 +177,23 @@ class UnitResult(BaseModel):
         unit = UnitResult.unpack(packed)
         unit.rank, unit.group_rank, unit.seal = self.rank, self.group_rank, dict(self.seal)
         return unit
+
+
+# Preset dictionaries for packing full results, by id. Packed results never leave the process
+# that packed them or its forked workers (they live in a run's temporary files), which register
+# the same dictionaries: nothing packed with one is ever read without it.
+DICTIONARY_ID_BYTES = 8
+_DICTIONARIES: dict[bytes, tuple[bytes, Any]] = {}  # id -> (dictionary, compressor holding it)
+
+
+def packing_dictionary(text: bytes) -> bytes:
+    """Register a preset dictionary for `UnitResult.packed` (zlib uses its last 32 KB, where the
+    most frequent strings belong) and return its id."""
+    text = text[-32768:]
+    key = hashlib.blake2b(text, digest_size=DICTIONARY_ID_BYTES).digest()
+    if key not in _DICTIONARIES:
+        _DICTIONARIES[key] = (text, zlib.compressobj(1, zdict=text))
+    return key
 
 
 class CriteriaInfo(BaseModel):
