@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 import signal
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from engine.intake.evidence import Application, EvidenceSet
@@ -37,7 +37,7 @@ from engine.scoring.results import (
     UnitResult,
     packing_dictionary,
 )
-from engine.scoring.seal import INVALID, Sealer
+from engine.scoring.seal import Sealer
 from engine.scoring.summary import CriterionTally, summarise
 from engine.spool import SpooledList
 from scorers.base import Scorer, fmt, round_points, show_value
@@ -150,7 +150,7 @@ class Engine:
         c: Criterion,
         values: dict[str, Any],
         fired: set[str],
-        decisions: dict[str, set[str]],
+        decisions: Mapping[str, frozenset[str]],
     ) -> CriterionResult:
         """One criterion's result: applicability first, then evidence, then the scorer.
 
@@ -161,11 +161,8 @@ class Engine:
         once made. A criterion whose values rarely repeat stops adding at CRITERION_CACHE_SIZE."""
         reads, cache = self._reads[c.id], self._results[c.id]
         try:
-            key = (
-                f"a.{c.id}" in fired,
-                frozenset(decisions.get(c.id, ())),
-                tuple((type(v), v) for v in (values.get(f, _ABSENT) for f in reads)),
-            )
+            read = tuple([values.get(f, _ABSENT) for f in reads])
+            key = (f"a.{c.id}" in fired, decisions.get(c.id, _NONE), read, tuple(map(type, read)))
             found = cache.get(key)
         except TypeError:  # an unhashable value: made each time
             key, found = None, None
@@ -183,7 +180,7 @@ class Engine:
         c: Criterion,
         values: dict[str, Any],
         fired: set[str],
-        decisions: dict[str, set[str]],
+        decisions: Mapping[str, frozenset[str]],
     ) -> CriterionResult:
         reads = c.evidence_read()
 
@@ -237,7 +234,7 @@ class Engine:
             return result(
                 0.0, True, "missing_evidence", "thiếu minh chứng", self._missing_text(missing, "chấm điểm")
             )
-        award = c.scorer.score(c.method, c.points, decisions.get(c.id, set()), values, self.evidence)
+        award = c.scorer.score(c.method, c.points, set(decisions.get(c.id, ())), values, self.evidence)
         return result(award.points, True, "scored", award.rule, award.explanation)
 
     def _missing_text(self, fields: list[str], purpose: str) -> str:
@@ -324,11 +321,12 @@ class Engine:
         self, app: Application, fired: set[str]
     ) -> tuple[list[CriterionResult], list[GroupResult], float, set[str]]:
         """Each criterion's result, the groups and the total of one unit."""
-        decisions: dict[str, set[str]] = {}  # criterion id -> its scoring decisions that fired
+        found: dict[str, set[str]] = {}  # criterion id -> its scoring decisions that fired
         for name in fired:
             if name.startswith("c."):
                 criterion_id, local = name[2:].split(".", 1)
-                decisions.setdefault(criterion_id, set()).add(local)
+                found.setdefault(criterion_id, set()).add(local)
+        decisions = {cid: frozenset(names) for cid, names in found.items()}
         criteria = [self._criterion(g.id, c, app.values, fired, decisions) for g, c in self._criteria]
         groups = self._groups(criteria, app.group_self_scores)
         total = round_points(sum(g.points for g in groups))
@@ -375,17 +373,15 @@ class Engine:
                 app.proposed,
                 app.self_score,
                 [g.self_score for g in groups],
-                (self._sealed_value(app, eid) for eid in self._sealer.evidence_ids),
+                app.values,
+                app.invalid,
+                self._plain,
             ),
         }
         return unit
 
-    def _sealed_value(self, app: Application, eid: str) -> tuple[Any, Any]:
-        """(key, sealed value) of one evidence value, for the Sealer (as content_of takes it)."""
-        if eid in app.invalid:
-            return INVALID, INVALID
-        value = app.values.get(eid)
-        return value, None if value is None else self._used_one(eid, value).value
+    def _plain(self, eid: str, value: Any) -> Any:
+        return self._used_one(eid, value).value
 
     def _recognition_fired(
         self, scored: Sequence[tuple[list[CriterionResult], list[GroupResult], float]]
@@ -557,6 +553,7 @@ USED_CACHE_SIZE = 100_000
 MADE_CACHE_SIZE = 20_000  # group and gate results kept (see Engine._group_result, _gate)
 CRITERION_CACHE_SIZE = 512  # results kept per criterion (see Engine._criterion)
 _ABSENT = object()  # a value the unit does not have, in a criterion result's cache key
+_NONE: frozenset[str] = frozenset()
 
 # Units given to the rules engine at once (one session per ruleset): past about 50 a batch costs no
 # less per unit, and the batch's facts and results are held together.

@@ -110,9 +110,10 @@ def run_batch(plan: RulesetPlan, facts: Sequence[Mapping[str, Any]]) -> list[set
         for key in keys:
             if key in fact:
                 value = payload[key] = fact[key]
-                if type(value) is float and "e" in repr(value):
-                    # durable_rules refuses "1e-05" or "1e+16" (error 204); the evidence layer
-                    # keeps numbers within [0.0001, 1e12), so this is a bug, not bad input.
+                if type(value) is float and not (value == 0 or 1e-4 <= abs(value) < 1e16):
+                    # JSON writes these with an exponent ("1e-05", "1e+16") or not at all (nan),
+                    # which durable_rules refuses (error 204); the evidence layer keeps numbers
+                    # within [0.0001, 1e12), so this is a bug, not bad input.
                     raise EngineError(f"giá trị {value!r} của “{key}” không đưa được vào bộ máy luật")
         if len(payload) > 2:  # a fact with nothing this ruleset reads fires nothing
             payloads.append(payload)

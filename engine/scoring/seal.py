@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,13 +136,13 @@ class Sealer:
     """The criteria and evidence digests of units as they are scored, the same as
     `content_of(cs, unit).digests()` gives, made faster: the canonical text of a list is its items'
     texts joined, and the items ([criterion, points], [evidence id, value]) recur from unit to
-    unit, so each item's text is kept (up to ITEM_TEXTS of them)."""
+    unit, so each item's text is kept (up to ITEM_TEXTS of them, a tenth of that per evidence id)."""
 
     ITEM_TEXTS = 50_000
 
     def __init__(self, evidence_ids: Sequence[str]) -> None:
-        self.evidence_ids = list(evidence_ids)
-        self._texts: dict[Any, str] = {}
+        self._texts: dict[Any, str] = {}  # (criterion, type, points) -> text
+        self._evidence_texts: list[tuple[str, dict[Any, str]]] = [(e, {}) for e in evidence_ids]
 
     def _item(self, key: Any, item: list[Any]) -> str:
         try:
@@ -166,15 +166,27 @@ class Sealer:
         proposed: bool | None,
         self_score: float | None,
         group_self_scores: Sequence[float | None],
-        values: Iterable[tuple[Any, Any]],
+        values: Mapping[str, Any],
+        invalid: Container[str],
+        plain: Callable[[str, Any], Any],
     ) -> str:
-        """The evidence digest. `values` gives, for each of `evidence_ids` in order, a hashable
-        key of the unit's value (its typed value) and the value as sealed (plain, or INVALID)."""
+        """The evidence digest of a unit's typed `values` (`plain(id, value)` gives the value as
+        sealed; ids in `invalid` are sealed as INVALID)."""
         head = canonical_text([year, proposed, self_score, list(group_self_scores)])
-        items = [
-            self._item((eid, type(key), key), [eid, plain])
-            for eid, (key, plain) in zip(self.evidence_ids, values, strict=True)
-        ]
+        items = []
+        for eid, texts in self._evidence_texts:
+            value = INVALID if eid in invalid else values.get(eid)
+            key: tuple[type, Any] | None = (type(value), value)
+            try:
+                text = texts.get(key)
+            except TypeError:  # an unhashable value
+                key, text = None, None
+            if text is None:
+                sealed = value if value is None or value is INVALID else plain(eid, value)
+                text = canonical_text([eid, sealed])
+                if key is not None and len(texts) < self.ITEM_TEXTS // 10:
+                    texts[key] = text
+            items.append(text)
         return digest_of_text("evidence", head[:-1] + ",[" + ",".join(items) + "]]")
 
 
