@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.intake import seen as seen_module
 from engine.intake.evidence import read_evidence
+from engine.intake.seen import SeenCodes
 from engine.scoring.engine import Engine
 from engine.scoring.ranked import RankedUnits, by_code, by_group
 from engine.scoring.ranking import assign_ranks
@@ -75,3 +77,27 @@ def test_units_cannot_be_read_before_they_are_ranked() -> None:
     units = RankedUnits()
     with pytest.raises(RuntimeError, match="finish"):
         list(units)
+
+
+def test_seen_codes_find_each_code_where_it_was_first_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    codes = [f"xa-{i:05d}" for i in range(3000)]  # the table grows several times
+    seen = SeenCodes(lambda position: codes[position])
+    for i, code in enumerate(codes):
+        assert seen.first(code) is None
+        seen.add(code, i % 3, None if i == 7 else i + 2)
+    assert len(seen) == 3000
+    assert seen.first("xa-00010") == (1, 12) and seen.first("xa-00007") == (1, None)
+    assert "xa-02999" in seen and "xa-03000" not in seen
+    with pytest.raises(ValueError):
+        seen.add("xa-00001", 0, 1)
+
+
+def test_seen_codes_with_the_same_digest_stay_two_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seen_module, "_digest", lambda code: 42)  # every code collides
+    codes = ["A1", "B2", "C3"]
+    seen = SeenCodes(lambda position: codes[position])
+    for i, code in enumerate(codes):
+        assert seen.first(code) is None
+        seen.add(code, 0, i)
+    assert [seen.first(c) for c in codes] == [(0, 0), (0, 1), (0, 2)]
+    assert seen.first("D4") is None

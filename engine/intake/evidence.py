@@ -34,6 +34,7 @@ from engine.intake.cells import (
     parse_number,
     parse_yes_no,
 )
+from engine.intake.seen import SeenCodes
 from engine.rules.model import CriteriaSet
 from engine.spool import SpooledList
 from engine.suggest import ascii_fold, did_you_mean
@@ -794,8 +795,10 @@ def _read_evidence(
         )
     paths = [p for p in paths if p not in tallies_paths]
     issues: list[EvidenceIssue] = []
-    # code (casefolded) -> where it was first read: (table, row), not the text, for 100,000 units
-    first_seen: dict[str, tuple[_Table, int | None]] = {}
+    # Codes (casefolded: codes that differ only by case are one unit) with the table and row
+    # where each was first read; SeenCodes checks a digest match against the unit's own code.
+    tables_read: list[_Table] = []
+    first_seen = SeenCodes(lambda position: applications[position].code.casefold())
     fatal: list[EvidenceIssue] = []
     bindings: dict[str, dict[str, str]] = {}
     for path in paths:
@@ -809,6 +812,7 @@ def _read_evidence(
         tables = 0
         for table in reader(path, cmap):
             tables += 1
+            tables_read.append(table)
             if table.binding:
                 bindings[str(path)] = table.binding
             typing: list[EvidenceIssue] = []  # after the table's own issues, known once it is read
@@ -817,8 +821,9 @@ def _read_evidence(
                 app = _application(table, row, cmap, typing, supplement)
                 if app is None:
                     continue
-                same = app.code.casefold()  # codes that differ only by case are one unit
-                if same in first_seen:
+                same = app.code.casefold()
+                seen = first_seen.first(same)
+                if seen is not None:
                     fatal.append(
                         EvidenceIssue(
                             table.file,
@@ -826,12 +831,12 @@ def _read_evidence(
                             row.number,
                             FIXED_LABELS["ma_don_vi"],
                             app.code,
-                            f"mã đơn vị bị trùng (đã có ở {_where(*first_seen[same])})",
+                            f"mã đơn vị bị trùng (đã có ở {_where(tables_read[seen[0]], seen[1])})",
                             app.code,
                         )
                     )
                     continue
-                first_seen[same] = (table, row.number)
+                first_seen.add(same, len(tables_read) - 1, row.number)
                 applications.append(app)
             issues += table.issues + typing
         if not tables:
@@ -839,7 +844,7 @@ def _read_evidence(
                 str(path), "không tìm thấy bảng có cột “Mã đơn vị” (ma_don_vi) trong 10 dòng đầu"
             )
     issues += supplement_issues
-    for code in sorted(set(supplement) - set(first_seen)):
+    for code in sorted(code for code in supplement if code not in first_seen):
         issues.append(
             EvidenceIssue(
                 ", ".join(map(str, tallies_paths)),
