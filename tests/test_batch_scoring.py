@@ -31,7 +31,7 @@ def test_a_batch_scores_each_unit_as_scored_alone_with_nothing_kept(
     batch = Engine(bg2024).score_batch(sample_apps)
     monkeypatch.setattr(engine_module, "CRITERION_CACHE_SIZE", 0)
     monkeypatch.setattr(engine_module, "MADE_CACHE_SIZE", 0)
-    monkeypatch.setattr(engine_module, "USED_CACHE_SIZE", 0)
+    monkeypatch.setattr(engine_module, "USED_PER_EVIDENCE", 0)
     monkeypatch.setattr(Sealer, "ITEM_TEXTS", 0)
     plain = Engine(bg2024)
     alone = [plain.score(app) for app in sample_apps]

@@ -65,7 +65,7 @@ class Engine:
         self._rescaled = {c.id for _, c in self._criteria if c.not_applicable == "rescale"}
         # (evidence id, value type, value) -> EvidenceUsed: the same values recur from unit to unit,
         # and an EvidenceUsed is never changed once made.
-        self._used_cache: dict[tuple[str, type, Any], EvidenceUsed] = {}
+        self._used_cache: dict[str, dict[tuple[type, Any], EvidenceUsed]] = {}  # by evidence id
         # Criteria whose scoring method derives facts of its own (Scorer.derived overridden).
         self._deriving = [c for _, c in self._criteria if type(c.scorer).derived is not Scorer.derived]
         self._group_results: dict[tuple[Any, ...], GroupResult] = {}  # see _group_result
@@ -119,17 +119,17 @@ class Engine:
     def _used_one(self, eid: str, value: Any) -> EvidenceUsed:
         """One evidence value as shown and in plain terms; the same values recur from unit to
         unit, and an EvidenceUsed is never changed once made."""
-        cache = self._used_cache
-        key = (eid, type(value), value)  # the type too: 1, 1.0 and True are equal keys
+        cache = self._used_cache.get(eid)
+        if cache is None:
+            cache = self._used_cache[eid] = {}
+        key = (type(value), value)  # the type too: 1, 1.0 and True are equal keys
         try:
             found, hashable = cache.get(key), True
         except TypeError:  # an unhashable value: built each time
             found, hashable = None, False
         if found is None:
             found = self._evidence_used(eid, value)
-            if hashable:
-                if len(cache) >= USED_CACHE_SIZE:
-                    cache.clear()
+            if hashable and len(cache) < USED_PER_EVIDENCE:
                 cache[key] = found
         return found
 
@@ -549,9 +549,12 @@ class Engine:
         return run
 
 
-USED_CACHE_SIZE = 100_000
-MADE_CACHE_SIZE = 20_000  # group and gate results kept (see Engine._group_result, _gate)
-CRITERION_CACHE_SIZE = 512  # results kept per criterion (see Engine._criterion)
+# What the engine keeps of results already made (the first ones met; once full, a cache keeps
+# what it has). Small and fixed, so that a scoring process holds as much at 100,000 units as at
+# 10,000: the values that recur are met early.
+USED_PER_EVIDENCE = 1024  # values as shown, per evidence id (see Engine._used_one)
+MADE_CACHE_SIZE = 4096  # group and gate results (see Engine._group_result, _gate)
+CRITERION_CACHE_SIZE = 256  # results per criterion (see Engine._criterion)
 _ABSENT = object()  # a value the unit does not have, in a criterion result's cache key
 _NONE: frozenset[str] = frozenset()
 

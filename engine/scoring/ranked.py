@@ -12,7 +12,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 
-from engine.scoring.ranking import competition_ranks
 from engine.scoring.results import UnitResult
 from engine.scoring.seal import PARTS, digest, ranking_of, run_seal_of_rows
 from engine.spool import LazySequence, Spool, SpooledList
@@ -57,20 +56,28 @@ class RankedUnits(LazySequence[UnitResult]):
 
     def finish(self) -> None:
         """Rank (see engine.scoring.ranking: competition ranks, ties listed by code) and seal the
-        ranking part, which holds the rank."""
+        ranking part, which holds the rank. Ranks are given walking the ranking once, keeping per
+        group only its last total and rank: no list of a run's totals or ranks is made."""
         n = len(self)
-        totals, code = self._totals, self.code
-        self._by_code = array("i", sorted(range(n), key=code))
-        # Highest total first, ties by code: a stable sort of the code order by total alone
-        # (no tuple per unit).
-        self._order = array("i", sorted(self._by_code, key=lambda i: -totals[i]))
+        totals, codes, ends = self._totals, bytes(self._codes), self._code_end
+        # Codes compared as UTF-8 bytes sort as the strings do (UTF-8 keeps code point order),
+        # and a bytes key weighs less than a decoded string.
+        self._by_code = array("i", sorted(range(n), key=lambda i: codes[ends[i - 1] if i else 0 : ends[i]]))
+        # Highest total first, ties by code: a stable sort of the code order by total alone.
+        self._order = array("i", sorted(self._by_code, key=totals.__getitem__, reverse=True))
         self._rank = array("i", bytes(4 * n))
         self._group_rank = array("i", bytes(4 * n))
-        for i, rank in zip(self._order, competition_ranks([totals[i] for i in self._order]), strict=True):
-            self._rank[i] = rank
-        for members in self._members_by_group().values():
-            for i, rank in zip(members, competition_ranks([totals[i] for i in members]), strict=True):
-                self._group_rank[i] = rank
+        group_seen: dict[int, tuple[int, float, int]] = {}  # group -> (units so far, last total, rank)
+        for position, i in enumerate(self._order):
+            total, group = totals[i], self._group_of[i]
+            if position and total == totals[self._order[position - 1]]:
+                self._rank[i] = self._rank[self._order[position - 1]]
+            else:
+                self._rank[i] = position + 1
+            count, last, rank = group_seen.get(group, (0, 0.0, 0))
+            rank = rank if count and total == last else count + 1
+            self._group_rank[i] = rank
+            group_seen[group] = (count + 1, total, rank)
         self._finished = True
         ranking = bytearray(DIGEST_BYTES * n)
         for position, light in enumerate(self):

@@ -136,9 +136,10 @@ class Sealer:
     """The criteria and evidence digests of units as they are scored, the same as
     `content_of(cs, unit).digests()` gives, made faster: the canonical text of a list is its items'
     texts joined, and the items ([criterion, points], [evidence id, value]) recur from unit to
-    unit, so each item's text is kept (up to ITEM_TEXTS of them, a tenth of that per evidence id)."""
+    unit, so each item's text is kept: the first ITEM_TEXTS met for the criteria, the first
+    ITEM_TEXTS / 8 for each evidence id (a fixed amount, the same at 10,000 units as at 100,000)."""
 
-    ITEM_TEXTS = 50_000
+    ITEM_TEXTS = 8192
 
     def __init__(self, evidence_ids: Sequence[str]) -> None:
         self._texts: dict[Any, str] = {}  # (criterion, type, points) -> text
@@ -184,7 +185,7 @@ class Sealer:
             if text is None:
                 sealed = value if value is None or value is INVALID else plain(eid, value)
                 text = canonical_text([eid, sealed])
-                if key is not None and len(texts) < self.ITEM_TEXTS // 10:
+                if key is not None and len(texts) < self.ITEM_TEXTS // 8:
                     texts[key] = text
             items.append(text)
         return digest_of_text("evidence", head[:-1] + ",[" + ",".join(items) + "]]")
