@@ -1,20 +1,21 @@
 """A run's unit results in ranking order, kept on disk: what keeps memory flat at national scale.
 
-Each unit's light result (no per-criterion detail) and its packed full result go to temporary
-files as they are scored; memory keeps, per unit, what ranking and the run's seal need (code,
-total, group, ranks, the three 8-byte digests) and where its records lie: about 100 bytes a unit
-instead of several KB. Reading a unit gives a fresh light result with its ranks and seal, whose
+Each unit's light result (no per-criterion detail) and its packed full result go to a temporary
+file as they are scored, one record a unit; memory keeps, per unit, what ranking and the run's
+seal need (code, total, group, ranks, the three 8-byte digests) and where its record lies: about
+90 bytes a unit instead of several KB. Reading a unit gives a fresh light result with its ranks and seal, whose
 `full()` reads the complete result.
 """
 
 from __future__ import annotations
 
+import pickle
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 
 from engine.scoring.results import UnitResult
 from engine.scoring.seal import PARTS, digest, ranking_of, run_seal_of_rows
-from engine.spool import LazySequence, Spool, SpooledList
+from engine.spool import LazySequence, Spool
 
 DIGEST_BYTES = 8  # a unit's digests are 16 hex digits (engine.scoring.seal.digest)
 SEAL_ORDER = ("criteria", "evidence", "ranking")  # as a unit's seal was always written
@@ -24,12 +25,13 @@ class RankedUnits(LazySequence[UnitResult]):
     """Light unit results, added in input order, read in ranking order once `finish` has run."""
 
     def __init__(self) -> None:
-        self._lights: SpooledList[UnitResult] = SpooledList()
-        self._full = Spool()
-        self._full_at = array("q")
-        self._full_length = array("q")
+        # One record a unit in one spool: its light result pickled, then its packed full result.
+        self._records = Spool()
+        self._at_offset = array("q")
+        self._light_length = array("I")
+        self._full_length = array("I")
         self._codes = bytearray()  # every unit's code in UTF-8, end to end
-        self._code_end = array("q")  # by input index: where its code ends in _codes
+        self._code_end = array("Q")  # by input index: where its code ends in _codes
         self._totals = array("d")
         self._group_of = array("i")
         self._groups: dict[str, int] = {}
@@ -43,10 +45,11 @@ class RankedUnits(LazySequence[UnitResult]):
     def add(self, light: UnitResult) -> None:
         """Keep one light result (made by `UnitResult.packed`, in input order)."""
         packed = light.take_packed()
-        at, length = self._full.put(packed)
-        self._full_at.append(at)
-        self._full_length.append(length)
-        self._lights.append(light)
+        pickled = pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL)
+        at, _ = self._records.put(pickled + packed)
+        self._at_offset.append(at)
+        self._light_length.append(len(pickled))
+        self._full_length.append(len(packed))
         self._codes += light.code.encode()
         self._code_end.append(len(self._codes))
         self._totals.append(light.total)
@@ -92,6 +95,10 @@ class RankedUnits(LazySequence[UnitResult]):
             members.setdefault(self._group_of[i], array("i")).append(i)
         return members
 
+    def _full_record(self, i: int) -> tuple[int, int]:
+        """(offset, length) of the packed full result of the unit at input index `i`."""
+        return self._at_offset[i] + self._light_length[i], self._full_length[i]
+
     def code(self, i: int) -> str:
         """The code of the unit at input index `i`."""
         return self._codes[self._code_end[i - 1] if i else 0 : self._code_end[i]].decode()
@@ -102,14 +109,15 @@ class RankedUnits(LazySequence[UnitResult]):
 
     def _at(self, i: int) -> UnitResult:
         """The unit at input index `i`, with its ranks and seal."""
-        return self._dress(i, self._lights[i])
+        light: UnitResult = pickle.loads(self._records.get(self._at_offset[i], self._light_length[i]))
+        return self._dress(i, light)
 
     def _dress(self, i: int, light: UnitResult) -> UnitResult:
         light.rank, light.group_rank = self._rank[i], self._group_rank[i]
         light.seal = self._seal_of(i)
         if "ranking" not in light.seal:  # sealed here, the first time the rank is known
             light.seal["ranking"] = str(digest("ranking", ranking_of(light)))
-        light.attach_full(self._full, self._full_at[i], self._full_length[i])
+        light.attach_full(self._records, *self._full_record(i))
         return light
 
     # -- the sequence, in ranking order ------------------------------------------------------
@@ -132,8 +140,8 @@ class RankedUnits(LazySequence[UnitResult]):
     # -- other orders ------------------------------------------------------------------------
     def in_input_order(self) -> Iterator[UnitResult]:
         self._check()
-        for i, light in enumerate(self._lights):
-            yield self._dress(i, light)
+        for i in range(len(self)):
+            yield self._at(i)
 
     def by_code(self) -> Iterator[UnitResult]:
         self._check()
@@ -146,7 +154,7 @@ class RankedUnits(LazySequence[UnitResult]):
         self._check()
         order = self._by_code if in_code_order else self._order
         for i in order:
-            unit = UnitResult.unpack(self._full.get(self._full_at[i], self._full_length[i]))
+            unit = UnitResult.unpack(self._records.get(*self._full_record(i)))
             unit.rank, unit.group_rank, unit.seal = self._rank[i], self._group_rank[i], self._seal_of(i)
             yield unit
 
