@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -100,11 +102,17 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
     results are shared in common folders. Interrupted (exception, Ctrl-C, SIGTERM, which the CLI
     turns into an exit), the temporary file is removed; killed outright, the next run removes it."""
     remove_stale_temps(path)
+    # Ctrl-C or SIGTERM arriving between the temporary file's creation and the `try` below would
+    # leave it behind (seen under load: the signal sent as soon as the file appears). They wait
+    # while the file is made and are delivered inside the `try`, whose cleanup removes it.
+    held = _hold_signals()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
+        _release_signals(held)
         raise OutputError(f"{path}: không ghi được ({_reason(exc)})") from None
     try:
+        _release_signals(held)
         os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -121,6 +129,20 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
             kept = "tệp cũ (nếu có) vẫn nguyên"
             raise OutputError(f"{path}: không ghi được ({_reason(exc)}); {kept}") from None
         raise
+
+
+def _hold_signals() -> Iterable[int] | None:
+    """Block SIGINT and SIGTERM in this thread; the mask before, to give to `_release_signals`
+    (None where signals cannot be blocked: Windows, or not the main thread)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _release_signals(held: Iterable[int] | None) -> None:
+    """Restore the mask; a signal that came meanwhile is delivered now."""
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _discard_writers(exc: BaseException) -> None:

@@ -284,3 +284,25 @@ def test_case_full_disk(tmp_path: Path) -> None:
         assert sorted(p.name for p in mount.iterdir()) == ["cu.xlsx"]
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_case_signal_as_the_temporary_file_appears_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C sent the moment the temporary file exists (before the code that removes it on an
+    interruption was entered) left it behind; seen under load in the case above."""
+    import tempfile
+
+    from engine.outputs import output
+
+    real = tempfile.mkstemp
+
+    def mkstemp_then_interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # delivered at once unless held
+        return made
+
+    monkeypatch.setattr(output.tempfile, "mkstemp", mkstemp_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        output.write_atomic(tmp_path / "r.json", lambda handle: handle.write(b"{}"))
+    assert list(tmp_path.iterdir()) == []
