@@ -139,6 +139,9 @@ def score(
     `open_store`), and write the requested outputs (all checked before any work). `jobs`
     processes score the units; the outputs are the same whatever it is."""
     _check_targets([xlsx, json_path], force, evidence_paths)
+    from engine.allocator import keep_large_buffers_apart
+
+    keep_large_buffers_apart()  # a long run frees many large buffers (see engine.allocator)
     store = open_store(db) if db is not None else None
     try:
         return _score(evidence_paths, ref, year, xlsx, json_path, progress, store, phase, jobs)

@@ -3,8 +3,8 @@
 Each unit's light result (no per-criterion detail) and its packed full result go to a temporary
 file as they are scored, one record a unit; memory keeps, per unit, what ranking and the run's
 seal need (code, total, group, ranks, the three 8-byte digests) and where its record lies: about
-90 bytes a unit instead of several KB. Reading a unit gives a fresh light result with its ranks and seal, whose
-`full()` reads the complete result.
+90 bytes a unit instead of several KB. Reading a unit gives a fresh light result with its ranks
+and seal, whose `full()` reads the complete result.
 """
 
 from __future__ import annotations
