@@ -63,9 +63,8 @@ class Engine:
         rete.register(self.compiled)
         self._criteria = self.cs.criteria()
         self._rescaled = {c.id for _, c in self._criteria if c.not_applicable == "rescale"}
-        # (evidence id, value type, value) -> EvidenceUsed: the same values recur from unit to unit,
-        # and an EvidenceUsed is never changed once made.
-        self._used_cache: dict[str, dict[tuple[type, Any], EvidenceUsed]] = {}  # by evidence id
+        # Evidence id -> (value type, value) -> EvidenceUsed (see _used_one).
+        self._used_cache: dict[str, dict[tuple[type, Any], EvidenceUsed]] = {}
         # Criteria whose scoring method derives facts of its own (Scorer.derived overridden).
         self._deriving = [c for _, c in self._criteria if type(c.scorer).derived is not Scorer.derived]
         self._group_results: dict[tuple[Any, ...], GroupResult] = {}  # see _group_result
@@ -79,7 +78,18 @@ class Engine:
         self._results: dict[str, dict[Any, CriterionResult]] = {c.id: {} for _, c in self._criteria}
         # The preset dictionary for packing full results: the result of a unit with no evidence
         # holds every title, label and source a unit's result repeats.
-        empty = Application("", "", "", None, False, None, {}, {}, {}, "")
+        empty = Application(
+            code="",
+            name="",
+            group="",
+            year=None,
+            proposed=False,
+            self_score=None,
+            group_self_scores={},
+            values={},
+            invalid={},
+            source="",
+        )
         self._dictionary = packing_dictionary(self.score(empty).model_dump_json().encode("utf-8"))
 
     # -- facts -------------------------------------------------------------------------------
