@@ -75,6 +75,7 @@ class Engine:
         self._result_json: dict[int, bytes] = {}  # id of a kept criterion result -> its JSON
         self._sealer = Sealer([d.id for d in self.cs.evidence])
         self._reads = {c.id: sorted(c.evidence_read()) for _, c in self._criteria}
+        self._applies_rule = {c.id: f"a.{c.id}" for _, c in self._criteria}  # its rule's name
         self._results: dict[str, dict[Any, CriterionResult]] = {c.id: {} for _, c in self._criteria}
         # The preset dictionary for packing full results: the result of a unit with no evidence
         # holds every title, label and source a unit's result repeats.
@@ -170,14 +171,15 @@ class Engine:
         count and take a handful of values over thousands of units. Results are never changed
         once made. A criterion whose values rarely repeat stops adding at CRITERION_CACHE_SIZE."""
         reads, cache = self._reads[c.id], self._results[c.id]
+        applies, mine = self._applies_rule[c.id] in fired, decisions.get(c.id, _NONE)
         try:
             read = tuple([values.get(f, _ABSENT) for f in reads])
-            key = (f"a.{c.id}" in fired, decisions.get(c.id, _NONE), read, tuple(map(type, read)))
+            key = (applies, mine, read, tuple(map(type, read)))
             found = cache.get(key)
         except TypeError:  # an unhashable value: made each time
             key, found = None, None
         if found is None:
-            found = self._criterion_result(group_id, c, values, fired, decisions)
+            found = self._criterion_result(group_id, c, values, applies, mine)
             if key is not None and len(cache) < CRITERION_CACHE_SIZE:
                 cache[key] = found
                 # Kept results live as long as the engine, so their ids stay theirs.
@@ -185,14 +187,11 @@ class Engine:
         return found
 
     def _criterion_result(
-        self,
-        group_id: str,
-        c: Criterion,
-        values: dict[str, Any],
-        fired: set[str],
-        decisions: Mapping[str, frozenset[str]],
+        self, group_id: str, c: Criterion, values: dict[str, Any], applies: bool, mine: frozenset[str]
     ) -> CriterionResult:
-        reads = c.evidence_read()
+        """The result made anew: `applies` whether the applicability rule fired, `mine` the
+        criterion's scoring decisions that fired."""
+        reads = self._reads[c.id]
 
         def result(
             points: float, applicable: bool, status: Status, rule: str, explanation: str
@@ -223,7 +222,7 @@ class Engine:
                 "thiếu minh chứng",
                 self._missing_text(missing_gate, "xác định áp dụng"),
             )
-        if c.applies_when is not None and f"a.{c.id}" not in fired:
+        if c.applies_when is not None and not applies:
             if c.not_applicable == "full":
                 return result(
                     round_points(c.points),
@@ -244,7 +243,7 @@ class Engine:
             return result(
                 0.0, True, "missing_evidence", "thiếu minh chứng", self._missing_text(missing, "chấm điểm")
             )
-        award = c.scorer.score(c.method, c.points, set(decisions.get(c.id, ())), values, self.evidence)
+        award = c.scorer.score(c.method, c.points, set(mine), values, self.evidence)
         return result(award.points, True, "scored", award.rule, award.explanation)
 
     def _missing_text(self, fields: list[str], purpose: str) -> str:
