@@ -79,6 +79,19 @@ class Scorer:
         """Points from the decisions that matched; `values` holds the typed evidence."""
         raise NotImplementedError
 
+    def points(
+        self,
+        method: Any,
+        max_points: float,
+        fired: set[str],
+        values: Mapping[str, Any],
+        evidence: Evidence,
+    ) -> float:
+        """The points `score` gives, without its explanation: what totals and recognition need.
+        Scoring runs this for every unit and leaves the explanation to the outputs. Methods
+        whose explanation costs more than their arithmetic give it directly."""
+        return self.score(method, max_points, fired, values, evidence).points
+
     def check(self, method: Any, max_points: float, evidence: Evidence) -> list[Problem]:
         return []
 

@@ -50,6 +50,22 @@ class LinearScorer(Scorer):
             "between": All(all=[Compare(field=f, lt=method.zero_at), Compare(field=f, gt=method.full_at)]),
         }
 
+    def points(
+        self,
+        method: LinearMethod,
+        max_points: float,
+        fired: set[str],
+        values: Mapping[str, Any],
+        evidence: Evidence,
+    ) -> float:
+        if "full" in fired:
+            return round_points(max_points)
+        if "between" in fired:
+            value = float(values.get(method.evidence) or 0)
+            share = (value - method.zero_at) / (method.full_at - method.zero_at)
+            return round_points(max_points * share)
+        return 0.0
+
     def score(
         self,
         method: LinearMethod,
@@ -59,27 +75,25 @@ class LinearScorer(Scorer):
         evidence: Evidence,
     ) -> Award:
         decl = evidence.get(method.evidence)
-        value = values.get(method.evidence)
-        shown = show_value(decl, value)
+        shown = show_value(decl, values.get(method.evidence))
+        points = self.points(method, max_points, fired, values, evidence)
         span = (
             f"{show_value(decl, method.zero_at)} → 0, {show_value(decl, method.full_at)} → {fmt(max_points)}"
         )
         if "full" in fired:
             return Award(
-                round_points(max_points),
+                points,
                 "đạt mức tối đa",
                 f"{shown}: đạt mức tối đa ({span}): {fmt(max_points)}/{fmt(max_points)} điểm",
             )
         if "between" in fired:
-            share = (float(value or 0) - method.zero_at) / (method.full_at - method.zero_at)
-            points = round_points(max_points * share)
             return Award(
                 points,
                 "nội suy tuyến tính",
                 f"{shown}: nội suy tuyến tính ({span}): {fmt(points)}/{fmt(max_points)} điểm",
             )
         return Award(
-            0.0,
+            points,
             "chưa đạt mức tối thiểu",
             f"{shown}: chưa vượt mức {show_value(decl, method.zero_at)} → 0 điểm",
         )

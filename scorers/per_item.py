@@ -54,6 +54,10 @@ def expand(method: PerItemMethod, evidence: Evidence) -> list[Item]:
     ]
 
 
+def _cap(method: PerItemMethod, max_points: float) -> float:
+    return min(method.cap or max_points, max_points)
+
+
 class PerItemScorer(Scorer):
     name = "per_item"
     model = PerItemMethod
@@ -73,6 +77,23 @@ class PerItemScorer(Scorer):
     def conditions(self, method: PerItemMethod, key: str, evidence: Evidence) -> dict[str, Node]:
         return {f"item:{item.id}": item.when for item in expand(method, evidence)}
 
+    def points(
+        self,
+        method: PerItemMethod,
+        max_points: float,
+        fired: set[str],
+        values: Mapping[str, Any],
+        evidence: Evidence,
+    ) -> float:
+        if method.items is not None:
+            pairs = [(f"item:{i.id}", i.points) for i in method.items]
+        else:
+            decl = evidence.get(method.items_from or "")
+            each = method.points_each or 0
+            pairs = [(f"item:{c.id}", each) for c in (decl.choices or [] if decl is not None else [])]
+        raw = sum(points for name, points in pairs if name in fired)
+        return round_points(min(raw, _cap(method, max_points)))
+
     def score(
         self,
         method: PerItemMethod,
@@ -84,9 +105,9 @@ class PerItemScorer(Scorer):
         items = expand(method, evidence)
         met = [i for i in items if f"item:{i.id}" in fired]
         missing = [i for i in items if f"item:{i.id}" not in fired]
-        cap = min(method.cap or max_points, max_points)
+        cap = _cap(method, max_points)
         raw = sum(i.points for i in met)
-        points = round_points(min(raw, cap))
+        points = self.points(method, max_points, fired, values, evidence)
         capped = f" (tối đa {fmt(cap)})" if raw > cap else ""
         rule = f"{len(met)}/{len(items)} mục đạt"
         text = f"{rule}: {fmt(points)}/{fmt(max_points)} điểm{capped}"

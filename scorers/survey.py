@@ -11,8 +11,8 @@ from pydantic import Field
 from engine.rules.conditions import Compare, Node
 from engine.rules.declarations import Ident, Strict, Tally
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points
-from .tiers import Tier, check_tiers, matched_tier, tier_conditions, tiers_direction
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt
+from .tiers import Tier, check_tiers, matched_tier, tier_conditions, tier_points, tiers_direction
 
 
 class SurveyMethod(Strict):
@@ -55,6 +55,18 @@ class SurveyScorer(Scorer):
             facts[share_key(key)] = 100.0 * satisfied / total
         return facts
 
+    def points(
+        self,
+        method: SurveyMethod,
+        max_points: float,
+        fired: set[str],
+        values: Mapping[str, Any],
+        evidence: Evidence,
+    ) -> float:
+        if "enough" not in fired or not _respondents(method, values):
+            return 0.0
+        return tier_points(method.tiers, fired)
+
     def score(
         self,
         method: SurveyMethod,
@@ -79,7 +91,7 @@ class SurveyScorer(Scorer):
             return Award(0.0, "không thuộc bậc nào", f"{shown}: không thuộc bậc nào → 0 điểm")
         index, tier = hit
         rule = f"bậc {index + 1} ({tier.label or tier.describe('%')})"
-        points = round_points(tier.points)
+        points = tier_points(method.tiers, fired)
         return Award(points, rule, f"{shown} → {rule}: {fmt(points)}/{fmt(max_points)} điểm")
 
     def check(self, method: SurveyMethod, max_points: float, evidence: Evidence) -> list[Problem]:
@@ -102,6 +114,10 @@ class SurveyScorer(Scorer):
 
     def direction(self, method: SurveyMethod) -> int:
         return tiers_direction(method.tiers)
+
+
+def _respondents(method: SurveyMethod, values: Mapping[str, Any]) -> int:
+    return sum(t.total for e in method.evidence if isinstance(t := values.get(e), Tally))
 
 
 REGISTRY.register(SurveyScorer())

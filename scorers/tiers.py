@@ -43,8 +43,16 @@ def tier_conditions(field: str, tiers: Sequence[Tier]) -> dict[str, Node]:
 
 
 def matched_tier(tiers: Sequence[Tier], fired: set[str]) -> tuple[int, Tier] | None:
-    hits = [(i, t) for i, t in enumerate(tiers) if f"tier{i}" in fired]
-    return hits[0] if hits else None
+    for index, tier in enumerate(tiers):
+        if f"tier{index}" in fired:
+            return index, tier
+    return None
+
+
+def tier_points(tiers: Sequence[Tier], fired: set[str]) -> float:
+    """The points of the tier that matched, 0 when none did."""
+    hit = matched_tier(tiers, fired)
+    return 0.0 if hit is None else round_points(hit[1].points)
 
 
 def check_tiers(
@@ -148,6 +156,16 @@ class TiersScorer(Scorer):
     def conditions(self, method: TiersMethod, key: str, evidence: Evidence) -> dict[str, Node]:
         return tier_conditions(method.evidence, method.tiers)
 
+    def points(
+        self,
+        method: TiersMethod,
+        max_points: float,
+        fired: set[str],
+        values: Mapping[str, Any],
+        evidence: Evidence,
+    ) -> float:
+        return tier_points(method.tiers, fired)
+
     def score(
         self,
         method: TiersMethod,
@@ -164,7 +182,7 @@ class TiersScorer(Scorer):
             return Award(0.0, "không thuộc bậc nào", f"{shown}: không thuộc bậc nào → 0 điểm")
         index, tier = hit
         rule = f"bậc {index + 1} ({tier.label or tier.describe(unit)})"
-        points = round_points(tier.points)
+        points = tier_points(method.tiers, fired)
         return Award(points, rule, f"{shown} → {rule}: {fmt(points)}/{fmt(max_points)} điểm")
 
     def check(self, method: TiersMethod, max_points: float, evidence: Evidence) -> list[Problem]:

@@ -41,7 +41,7 @@ _HANDLED, _NOT_HANDLED, _OBSERVED, _QUEUED = 0, 1, 2, 3
 # Where a fact of a batch stands, written right after "sid" so that each fired action's message
 # names its unit early. Never an evidence key: ids cannot contain "__".
 UNIT_KEY = "cqtt__u"
-_UNIT_MARK = f'"{UNIT_KEY}": '
+_UNIT_MARK = f'"{UNIT_KEY}":'
 
 _lock = threading.Lock()
 _handles: dict[str, int] = {}  # ruleset name -> handle in the C engine
@@ -65,10 +65,11 @@ def register(compiled: CompiledSet) -> None:
             _handles[plan.name] = handle
 
 
-def _fire(handle: int, name: str, payload: str, sid: str, many: bool = False) -> list[tuple[str, str]]:
-    """Assert a fact's JSON (`many`: a list of facts) in session `sid`, collect the rules that
-    fired as (rule name, action message), delete the session. Called with the lock held."""
-    fired: list[tuple[str, str]] = []
+def _fire(handle: int, name: str, payload: str, sid: str, many: bool = False) -> list[str]:
+    """Assert a fact's JSON (`many`: a list of facts) in session `sid`, collect the messages of
+    the rules that fired, delete the session. Called with the lock held. A message is the JSON
+    object {"<rule name>":{"m":<the fact as asserted>}}."""
+    fired: list[str] = []
     try:
         result = core.assert_facts(handle, payload) if many else core.assert_fact(handle, payload)
         if result[0] == _OBSERVED:
@@ -77,9 +78,7 @@ def _fire(handle: int, name: str, payload: str, sid: str, many: bool = False) ->
             started = core.start_action_for_state(handle, result[1])
             message = started[1] if started else None
             while message:
-                # A message is the JSON object {"<rule name>": {"m": {fact}}}; rule names are
-                # compiled from ids that hold no quote, so the name ends at the first quote.
-                fired.append((message[2 : message.index('"', 2)], message))
+                fired.append(message)
                 message = core.complete_and_start_action(handle, result[1])
     except EngineError:
         raise
@@ -93,38 +92,109 @@ def _fire(handle: int, name: str, payload: str, sid: str, many: bool = False) ->
     return fired
 
 
+class Facts:
+    """A batch of facts, each as the JSON text of its fields (`"key":value`), ready for any
+    ruleset: a ruleset is given the fields it reads, and a unit's fields are written once
+    whichever rulesets read them."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, facts: Sequence[Mapping[str, Any]]) -> None:
+        self.fields = [_fields(fact) for fact in facts]
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+
+def _fields(fact: Mapping[str, Any]) -> dict[str, str]:
+    written = {}
+    for key, value in fact.items():
+        kind = type(value)
+        if kind is bool:
+            text = "true" if value else "false"
+        elif kind is float:
+            if not (value == 0 or 1e-4 <= abs(value) < 1e16):
+                # JSON writes these with an exponent ("1e-05", "1e+16") or not at all (nan),
+                # which durable_rules refuses (error 204); the evidence layer keeps numbers
+                # within [0.0001, 1e12), so this is a bug, not bad input.
+                raise EngineError(f"giá trị {value!r} của “{key}” không đưa được vào bộ máy luật")
+            text = repr(value)  # as json writes a float
+        elif kind is int:
+            text = str(value)
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        prefix = _prefixes.get(key)
+        if prefix is None:
+            prefix = _prefixes[key] = json.dumps(key, ensure_ascii=False) + ":"
+        written[key] = prefix + text
+    return written
+
+
+_prefixes: dict[str, str] = {}  # fact key -> its JSON text and colon
+
+
 def run(plan: RulesetPlan, fact: Mapping[str, Any]) -> set[str]:
     """Assert one fact to one ruleset in a new session; return the names of the rules that fired."""
-    return run_batch(plan, [fact])[0]
+    return set(run_batch(plan, [fact])[0])
 
 
-def run_batch(plan: RulesetPlan, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
-    """Assert many facts to one ruleset in one new session; return, for each fact, the names of the
-    rules that fired for it."""
-    fired: list[set[str]] = [set() for _ in facts]
-    keys = sorted(plan.keys)
+def run_batch(plan: RulesetPlan, facts: Facts | Sequence[Mapping[str, Any]]) -> list[frozenset[str]]:
+    """The names of the rules of one ruleset that fire for each fact.
+
+    A ruleset's rules each read one fact, so what fires for a fact depends only on the fields
+    the ruleset reads: facts whose fields are the same get the same answer, and the answers for
+    the first fields met (REMEMBERED per ruleset) are kept. The other facts are asserted in one
+    new session, each distinct one once."""
+    if not isinstance(facts, Facts):
+        facts = Facts(facts)
+    keys, known = _plans.get(plan.name) or _plan(plan)
+    answers: list[frozenset[str]] = [_NOTHING] * len(facts)
+    asked: dict[str, list[int]] = {}  # fields not known yet -> the facts that have them
+    for index, fields in enumerate(facts.fields):
+        body = ",".join([fields[k] for k in keys if k in fields])
+        if not body:  # a fact with nothing this ruleset reads fires nothing
+            continue
+        answer = known.get(body)
+        if answer is not None:
+            answers[index] = answer
+        else:
+            asked.setdefault(body, []).append(index)
+    if not asked:
+        return answers
     sid = f"s{next(_sessions)}"
-    payloads = []
-    for index, fact in enumerate(facts):
-        payload: dict[str, Any] = {"sid": sid, UNIT_KEY: index}
-        for key in keys:
-            if key in fact:
-                value = payload[key] = fact[key]
-                if type(value) is float and not (value == 0 or 1e-4 <= abs(value) < 1e16):
-                    # JSON writes these with an exponent ("1e-05", "1e+16") or not at all (nan),
-                    # which durable_rules refuses (error 204); the evidence layer keeps numbers
-                    # within [0.0001, 1e12), so this is a bug, not bad input.
-                    raise EngineError(f"giá trị {value!r} của “{key}” không đưa được vào bộ máy luật")
-        if len(payload) > 2:  # a fact with nothing this ruleset reads fires nothing
-            payloads.append(payload)
-    if not payloads:
-        return fired
-    text = json.dumps(payloads, ensure_ascii=False)
+    head = f'{{"sid":"{sid}",{_UNIT_MARK}'
+    text = "[" + ",".join([f"{head}{n},{body}}}" for n, body in enumerate(asked)]) + "]"
+    after_name = len('":{"m":') + len(head)  # from the end of a rule's name to the position
+    found: list[set[str]] = [set() for _ in asked]
     with _lock:
         handle = _handles.get(plan.name)
         if handle is None:
             raise EngineError(f"bộ luật “{plan.name}” chưa được đăng ký với bộ máy luật")
-        for name, message in _fire(handle, plan.name, text, sid, many=True):
-            start = message.index(_UNIT_MARK, len(name)) + len(_UNIT_MARK)
-            fired[int(message[start : message.index(",", start)])].add(name)
-    return fired
+        messages = _fire(handle, plan.name, text, sid, many=True)
+    for message in messages:
+        # Rule names are compiled from ids that hold no quote: the name ends at the first one.
+        end = message.index('"', 2)
+        start = end + after_name
+        if not message.startswith(head, start - len(head)):
+            raise EngineError(f"bộ máy luật trả lời không đúng dạng ở “{plan.name}”: {message[:200]}")
+        found[int(message[start : message.index(",", start)])].add(message[2:end])
+    for (body, indices), names in zip(asked.items(), found, strict=True):
+        answer = frozenset(names)
+        if len(known) < REMEMBERED:
+            known[body] = answer
+        for index in indices:
+            answers[index] = answer
+    return answers
+
+
+def _plan(plan: RulesetPlan) -> tuple[list[str], dict[str, frozenset[str]]]:
+    with _lock:
+        found = _plans[plan.name] = (sorted(plan.keys), {})
+    return found
+
+
+# Answers kept per ruleset: a ruleset that reads a few yes/no fields sees a handful of distinct
+# facts in a whole run, one that reads a percentage sees a new one nearly every unit.
+REMEMBERED = 2048
+_plans: dict[str, tuple[list[str], dict[str, frozenset[str]]]] = {}  # name -> keys, answers
+_NOTHING: frozenset[str] = frozenset()
