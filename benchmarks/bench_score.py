@@ -2,11 +2,14 @@
 
     python benchmarks/bench_score.py [--units 10000] [--jobs N] [--skip-cli]
 
-Prints the engine's time per unit and units per second (evidence already typed, units given to
-the engine in batches as a run does; then again with each result packed for the outputs, the work
-of each scoring process of a run), the time to read the evidence, the end-to-end time and peak
-memory of `cqtt score` on an .xlsx of N units writing both the workbook and the JSON, the JSON's
-size per unit, the I/O floor measured in the same run, and last `ratio end-to-end/floor`.
+Prints the engine's time per unit and units per second, evidence already typed and units given to
+the engine in batches as a run does: deciding (every rule evaluated by durable_rules, each
+criterion's points, groups, total, gates and what blocks recognition), then with each unit's full
+result made (explanations, evidence as shown, flags, seal), then with it packed for the outputs
+(the work of each scoring process of a run); each from a fresh start. Then the time to read the
+evidence, the end-to-end time and peak memory of `cqtt score` on an .xlsx of N units writing both
+the workbook and the JSON, the JSON's size per unit, the I/O floor measured in the same run, and
+last `ratio end-to-end/floor`.
 Figures only: nothing here asserts a time.
 """
 
@@ -30,7 +33,8 @@ from generate import DOCUMENTS, SEED, evidence  # noqa: E402
 from engine.intake.evidence import read_mappings  # noqa: E402
 from engine.intake.template import read_units  # noqa: E402
 from engine.rules import catalog  # noqa: E402
-from engine.rules.loader import load_criteria  # noqa: E402
+from engine.rules.loader import LoadedCriteria, load_criteria  # noqa: E402
+from engine.scoring import rete  # noqa: E402
 from engine.scoring.engine import BATCH_UNITS, Engine  # noqa: E402
 
 
@@ -75,6 +79,12 @@ def write_xlsx(path: Path, data: list[dict]) -> None:
     book.save(path)
 
 
+def fresh(loaded: LoadedCriteria) -> Engine:
+    """An engine that starts as the first did: nothing kept from a pass before."""
+    rete.forget()
+    return Engine(loaded)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
@@ -96,8 +106,14 @@ def main() -> None:
     apps = read.applications
     started = time.perf_counter()
     for start in range(0, n, BATCH_UNITS):
-        engine.score_batch(apps[start : start + BATCH_UNITS])
+        engine.decide_batch(apps[start : start + BATCH_UNITS])
     score_s = time.perf_counter() - started
+    engine = fresh(loaded)
+    started = time.perf_counter()
+    for start in range(0, n, BATCH_UNITS):
+        engine.score_batch(apps[start : start + BATCH_UNITS])
+    full_s = time.perf_counter() - started
+    engine = fresh(loaded)
     started = time.perf_counter()
     engine.score_many(apps)
     packed_s = time.perf_counter() - started
@@ -106,8 +122,12 @@ def main() -> None:
     print(f"rulesets compiled              {len(engine.compiled.all)} in {compile_s * 1000:.0f} ms")
     print(f"evidence typing                {read_s:.2f} s ({read_s / n * 1000:.3f} ms/unit)")
     print(
-        f"engine scoring                 {score_s:.2f} s ({score_s / n * 1000:.3f} ms/unit, "
+        f"engine scoring (decisions)     {score_s:.2f} s ({score_s / n * 1000:.3f} ms/unit, "
         f"{n / score_s:.0f} units/s)"
+    )
+    print(
+        f"scoring with full results      {full_s:.2f} s ({full_s / n * 1000:.3f} ms/unit, "
+        f"{n / full_s:.0f} units/s)"
     )
     print(
         f"scoring, packed for outputs    {packed_s:.2f} s ({packed_s / n * 1000:.3f} ms/unit, "

@@ -16,6 +16,11 @@ and a batch costs about half of what a session per unit does (one JSON text, one
 engine). When any fact of a batch matches no rule, `assert_facts` reports "not handled" for the
 whole batch yet asserts the others: the fired actions are drained whatever it reports.
 
+What fires for a fact depends only on the fields the ruleset reads (each rule reads one fact), so
+a batch asserts each distinct fact once, and the answers for the first facts met are kept: a
+ruleset that reads a few yes/no fields is asked a handful of times in a whole run. Every rule is
+still evaluated by durable_rules, once for each distinct fact.
+
 A ruleset that has never handled a message crashes the process (segmentation fault) when the
 state of a session whose fact matched no rule is deleted. Each ruleset therefore gets one extra
 rule that only a warm-up fact can match, and that fact is asserted once when the ruleset is
@@ -26,9 +31,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import threading
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import durable_rules_engine as core
 
@@ -147,11 +153,14 @@ def run_batch(plan: RulesetPlan, facts: Facts | Sequence[Mapping[str, Any]]) -> 
     new session, each distinct one once."""
     if not isinstance(facts, Facts):
         facts = Facts(facts)
-    keys, known = _plans.get(plan.name) or _plan(plan)
+    keys, every, known = _plans.get(plan.name) or _plan(plan)
     answers: list[frozenset[str]] = [_NOTHING] * len(facts)
     asked: dict[str, list[int]] = {}  # fields not known yet -> the facts that have them
     for index, fields in enumerate(facts.fields):
-        body = ",".join([fields[k] for k in keys if k in fields])
+        try:
+            body = ",".join(every(fields))
+        except KeyError:  # a fact without some of the fields
+            body = ",".join([fields[k] for k in keys if k in fields])
         if not body:  # a fact with nothing this ruleset reads fires nothing
             continue
         answer = known.get(body)
@@ -180,6 +189,8 @@ def run_batch(plan: RulesetPlan, facts: Facts | Sequence[Mapping[str, Any]]) -> 
         found[int(message[start : message.index(",", start)])].add(message[2:end])
     for (body, indices), names in zip(asked.items(), found, strict=True):
         answer = frozenset(names)
+        if len(_answers) < REMEMBERED * 4:  # one object for each distinct answer
+            answer = _answers.setdefault(answer, answer)
         if len(known) < REMEMBERED:
             known[body] = answer
         for index in indices:
@@ -187,14 +198,33 @@ def run_batch(plan: RulesetPlan, facts: Facts | Sequence[Mapping[str, Any]]) -> 
     return answers
 
 
-def _plan(plan: RulesetPlan) -> tuple[list[str], dict[str, frozenset[str]]]:
+def forget() -> None:
+    """Drop the answers kept (a benchmark starts each figure afresh)."""
     with _lock:
-        found = _plans[plan.name] = (sorted(plan.keys), {})
+        _plans.clear()
+        _answers.clear()
+
+
+def _plan(plan: RulesetPlan) -> _Plan:
+    keys = sorted(plan.keys)
+    every: Callable[[Mapping[str, str]], tuple[str, ...]]
+    if len(keys) == 1:  # itemgetter of one key gives the value, not a tuple
+        key = keys[0]
+        every = lambda fields: (fields[key],)  # noqa: E731
+    else:
+        every = cast(Callable[[Mapping[str, str]], tuple[str, ...]], operator.itemgetter(*keys))
+    with _lock:
+        found = _plans[plan.name] = (keys, every, {})
     return found
 
 
 # Answers kept per ruleset: a ruleset that reads a few yes/no fields sees a handful of distinct
 # facts in a whole run, one that reads a percentage sees a new one nearly every unit.
-REMEMBERED = 2048
-_plans: dict[str, tuple[list[str], dict[str, frozenset[str]]]] = {}  # name -> keys, answers
+REMEMBERED = 1024
+# Ruleset name -> the fact keys it reads, a getter of their texts, the answers kept.
+_Plan = tuple[list[str], Callable[[Mapping[str, str]], tuple[str, ...]], dict[str, frozenset[str]]]
+_plans: dict[str, _Plan] = {}
 _NOTHING: frozenset[str] = frozenset()
+# Distinct answers (sets of rule names: the ways a ruleset's decisions combine, far fewer than
+# the facts), shared by the facts that get them.
+_answers: dict[frozenset[str], frozenset[str]] = {}
