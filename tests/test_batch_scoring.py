@@ -9,6 +9,7 @@ import pytest
 from helpers import load_text
 
 from engine.intake.evidence import Application, read_evidence
+from engine.rules.compiler import RulesetPlan
 from engine.scoring import engine as engine_module
 from engine.scoring import rete
 from engine.scoring.engine import Engine
@@ -56,16 +57,7 @@ def test_a_fact_of_a_batch_matching_no_rule_costs_the_others_nothing(monkeypatch
     """durable_rules answers "not handled" for a whole batch when one fact matches no rule, yet
     asserts the others: their firings must still be collected."""
     monkeypatch.setattr(rete, "REMEMBERED", 0)  # every batch asserted, none answered from memory
-    text = (
-        'id: lo\ntitle: Lô\nversion: "2024"\nstatus: model\neffective: {from: 2024-01-01}\nscale: 1\n'
-        "evidence:\n  - {id: e0, type: count, max: 100, label: Trường 0}\n"
-        "groups:\n  - id: nhom\n    title: Nhóm\n    points: 1\n    criteria:\n"
-        "      - id: c0\n        title: Tiêu chí 0\n        points: 1\n        method:\n"
-        "          type: tiers\n          evidence: e0\n          tiers:\n"
-        "            - {min: 0, max: 5, points: 0}\n            - {min: 5, points: 1}\n"
-        "recognition: {min_total: 1}\n"
-    )
-    plan = Engine(load_text(text, "lo.yaml")).compiled.evidence[0]
+    plan = _one_ruleset("count")
     facts = [{"e0": 7}, {"e0": -1}, {"e0": 2}, {}, {"e0": 5}]
     alone = [rete.run(plan, fact) for fact in facts]
     assert alone[1] == set() and alone[3] == set() and all(alone[i] for i in (0, 2, 4))
@@ -90,16 +82,7 @@ def test_a_packed_result_unpacks_to_the_full_result(
 def test_facts_met_again_get_the_answer_durable_rules_gave(monkeypatch: pytest.MonkeyPatch) -> None:
     """A ruleset's answer for the same fields is the same: answers kept, and facts repeated in
     a batch, give what asserting each fact gives."""
-    text = (
-        'id: lo\ntitle: Lô\nversion: "2024"\nstatus: model\neffective: {from: 2024-01-01}\nscale: 1\n'
-        "evidence:\n  - {id: e0, type: number, max: 100, label: Trường 0}\n"
-        "groups:\n  - id: nhom\n    title: Nhóm\n    points: 1\n    criteria:\n"
-        "      - id: c0\n        title: Tiêu chí 0\n        points: 1\n        method:\n"
-        "          type: tiers\n          evidence: e0\n          tiers:\n"
-        "            - {min: 0, max: 5, points: 0}\n            - {min: 5, points: 1}\n"
-        "recognition: {min_total: 1}\n"
-    )
-    plan = Engine(load_text(text, "lo.yaml")).compiled.evidence[0]
+    plan = _one_ruleset("number")
     facts = [{"e0": 7}, {"e0": 2}, {"e0": 7}, {"e0": 7.0}, {"e0": 2}, {"e0": 5.5}]
     monkeypatch.setattr(rete, "REMEMBERED", 0)
     alone = [rete.run(plan, fact) for fact in facts]
@@ -139,3 +122,17 @@ def test_the_cycle_collector_runs_again_after_a_batch(
     with pytest.raises(AttributeError):
         engine2024.decide_batch([None])  # type: ignore[list-item]
     assert gc.isenabled()
+
+
+def _one_ruleset(kind: str) -> RulesetPlan:
+    """The evidence ruleset of a set with one criterion: tiers on one field of type `kind`."""
+    text = (
+        'id: lo\ntitle: Lô\nversion: "2024"\nstatus: model\neffective: {from: 2024-01-01}\nscale: 1\n'
+        f"evidence:\n  - {{id: e0, type: {kind}, max: 100, label: Trường 0}}\n"
+        "groups:\n  - id: nhom\n    title: Nhóm\n    points: 1\n    criteria:\n"
+        "      - id: c0\n        title: Tiêu chí 0\n        points: 1\n        method:\n"
+        "          type: tiers\n          evidence: e0\n          tiers:\n"
+        "            - {min: 0, max: 5, points: 0}\n            - {min: 5, points: 1}\n"
+        "recognition: {min_total: 1}\n"
+    )
+    return Engine(load_text(text, "lo.yaml")).compiled.evidence[0]
