@@ -620,7 +620,7 @@ class Engine:
 USED_PER_EVIDENCE = 1024  # values as shown, per evidence id (see Engine._used_one)
 MADE_CACHE_SIZE = 4096  # group and gate results (see Engine._group_result, _gate)
 CRITERION_CACHE_SIZE = 256  # outcomes per criterion (see Engine._outcome)
-ANSWERS_KEPT = 8192  # rulesets' answers read into decisions (see Engine._decisions_in)
+ANSWERS_KEPT = 2048  # rulesets' answers read into decisions (see Engine._decisions_in)
 _ABSENT = object()  # a value the unit does not have, in a criterion result's cache key
 _NONE: frozenset[str] = frozenset()
 

@@ -189,7 +189,7 @@ def run_batch(plan: RulesetPlan, facts: Facts | Sequence[Mapping[str, Any]]) -> 
         found[int(message[start : message.index(",", start)])].add(message[2:end])
     for (body, indices), names in zip(asked.items(), found, strict=True):
         answer = frozenset(names)
-        if len(_answers) < REMEMBERED * 4:  # one object for each distinct answer
+        if len(_answers) < REMEMBERED * 2:  # one object for each distinct answer
             answer = _answers.setdefault(answer, answer)
         if len(known) < REMEMBERED:
             known[body] = answer
