@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 
 class Outcome:
-    """One criterion's decided outcome for a unit. The same outcome serves every unit whose values
-    read and decisions fired are the same (Engine keeps the first ones met); its full result,
-    made once when first written, is kept with it."""
+    """One criterion's decided outcome for a unit. A kept outcome serves every unit whose values
+    read and decisions fired are the same (Engine keeps the first ones met); an outcome's full
+    result, made once when first asked for, is kept with it."""
 
     __slots__ = ("points", "applicable", "status", "applies", "mine", "full", "kept")
 
@@ -33,7 +33,7 @@ class Outcome:
         self.applies = applies  # whether the applicability rule fired
         self.mine = mine  # the criterion's scoring decisions that fired
         self.full: CriterionResult | None = None
-        self.kept = False
+        self.kept = False  # shared by the units with the same values and decisions
 
 
 class Decided:

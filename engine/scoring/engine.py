@@ -154,16 +154,9 @@ class Engine:
             fact.update(criterion.scorer.derived(criterion.method, criterion.id, values))
         return fact
 
-    def fired(self, values: dict[str, Any]) -> set[str]:
-        return self.fired_many([values])[0]
-
-    def fired_many(self, values: Sequence[dict[str, Any]]) -> list[set[str]]:
-        """The evidence rules that fired, for each unit: each ruleset sees all the units at once."""
-        return [fired for fired, _ in self._fired_batch(values)]
-
     def _fired_batch(self, values: Sequence[dict[str, Any]]) -> list[tuple[set[str], Decisions]]:
         """For each unit, the evidence rules that fired and, per criterion, its scoring
-        decisions among them."""
+        decisions among them: each ruleset sees all the units at once."""
         facts = rete.Facts([self.fact(v) for v in values])
         answers = [rete.run_batch(plan, facts) for plan in self.compiled.evidence]
         found = []
@@ -266,14 +259,14 @@ class Engine:
 
     def _full(self, index: int, outcome: Outcome, values: dict[str, Any]) -> CriterionResult:
         """The criterion's full result for an outcome: evidence as shown, the rule in words and
-        the explanation. Made once for an outcome the engine keeps."""
+        the explanation. Made once for an outcome (a mandatory criterion's is read for its gate
+        while deciding, and again when written)."""
         if outcome.full is not None:
             return outcome.full
         group, c = self._criteria[index]
-        found = self._criterion_result(group.id, c, values, outcome)
+        found = outcome.full = self._criterion_result(group.id, c, values, outcome)
         if outcome.kept:
-            outcome.full = found
-            # Kept results live as long as the engine, so their ids stay theirs.
+            # Kept outcomes live as long as the engine, so their results' ids stay theirs.
             self._result_json[id(found)] = found.model_dump_json().encode("utf-8")
         return found
 
@@ -459,13 +452,12 @@ class Engine:
     def _recognition_fired(self, decided: Sequence[Decided]) -> list[set[str]]:
         """The recognition rules that passed, for each unit, from its computed points."""
         facts = []
-        mandatory = [(i, c.id, c.points) for i, (_, c) in enumerate(self._criteria) if c.is_mandatory]
         for d in decided:
             fact: dict[str, Any] = {"total": d.total}
             fact.update({group_key(g.id): g.share for g in d.groups})
-            for index, cid, max_points in mandatory:
+            for index, c, _ in self._mandatory:
                 o = d.outcomes[index]
-                fact[mandatory_key(cid)] = max_points if not o.applicable else o.points
+                fact[mandatory_key(c.id)] = c.points if not o.applicable else o.points
             facts.append(fact)
         passed: list[set[str]] = [set() for _ in facts]
         written = rete.Facts(facts)
@@ -518,7 +510,7 @@ class Engine:
         """Evidence ids that are invalid, or missing where a rule needed them."""
         keys = d.app.values.keys()
         needed: set[str] = set()
-        for o, (c, *_) in zip(d.outcomes, self._lookups, strict=True):
+        for o, (_, c) in zip(d.outcomes, self._criteria, strict=True):
             if o.status == "missing_evidence":
                 needed |= self._read_sets[c.id] - keys
         for _, reads in self._disqualifiers:
@@ -619,9 +611,9 @@ class Engine:
 # 10,000: the values that recur are met early.
 USED_PER_EVIDENCE = 1024  # values as shown, per evidence id (see Engine._used_one)
 MADE_CACHE_SIZE = 4096  # group and gate results (see Engine._group_result, _gate)
-CRITERION_CACHE_SIZE = 256  # outcomes per criterion (see Engine._outcome)
+CRITERION_CACHE_SIZE = 256  # outcomes per criterion (see Engine._outcomes)
 ANSWERS_KEPT = 2048  # rulesets' answers read into decisions (see Engine._decisions_in)
-_ABSENT = object()  # a value the unit does not have, in a criterion result's cache key
+_ABSENT = object()  # a value the unit does not have, in an outcome's cache key
 _NONE: frozenset[str] = frozenset()
 
 # Units given to the rules engine at once (one session per ruleset): past about 50 a batch costs no
