@@ -12,15 +12,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from engine.numbers import decimal, round_cents
 from engine.rules.conditions import Node
 from engine.rules.declarations import EvidenceDecl
-
-_CENT = Decimal("0.01")
 
 Evidence = Mapping[str, EvidenceDecl]
 
@@ -130,8 +128,18 @@ def fmt(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+        return _two_decimals(value)
     return str(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _two_decimals(value: float) -> str:
+    """The value as written, to two decimals rounding half away from zero (99.325 is "99,33";
+    formatting the float itself would give "99,32"). Cached: the same values recur."""
+    n = round_cents(decimal(value))
+    whole, part = divmod(abs(n), 100)
+    text = f"{'-' if n < 0 else ''}{whole},{part:02d}".rstrip("0").rstrip(",")
+    return "0" if text in ("-0", "") else text
 
 
 def show_value(decl: EvidenceDecl | None, value: Any) -> str:
@@ -152,15 +160,3 @@ def show_value(decl: EvidenceDecl | None, value: Any) -> str:
     if decl is not None and decl.unit and decl.type in ("number", "count"):
         text += f" {decl.unit}"
     return text
-
-
-def round_points(value: float) -> float:
-    """Points are kept to two decimals, rounding half away from zero, so sums are stable."""
-    return _round_text(repr(value))
-
-
-@functools.lru_cache(maxsize=65536)
-def _round_text(text: str) -> float:
-    """Cached by the number's text (so -0.0 stays itself): the same few hundred values recur on
-    every unit."""
-    return float(Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP))

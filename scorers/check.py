@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from engine.numbers import round_points
 from engine.rules.conditions import Condition, Node, describe, fields_read
 from engine.rules.declarations import Strict
 
-from .base import REGISTRY, Award, Evidence, Scorer, fmt, round_points, show_value
+from .base import REGISTRY, Award, Evidence, Scorer, fmt, show_value
 
 
 class CheckMethod(Strict):

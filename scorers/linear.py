@@ -10,10 +10,11 @@ from typing import Any, Literal
 
 from pydantic import model_validator
 
+from engine.numbers import ratio, round_points, round_ratio
 from engine.rules.conditions import All, Compare, Node
 from engine.rules.declarations import NUMERIC_TYPES, Ident, Strict
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points, show_value
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, show_value
 
 
 class LinearMethod(Strict):
@@ -27,6 +28,17 @@ class LinearMethod(Strict):
         if self.zero_at == self.full_at:
             raise ValueError("`zero_at` và `full_at` phải khác nhau")
         return self
+
+
+def linear_points(value: float, method: LinearMethod, max_points: float) -> float:
+    """The points between the two ends, computed exactly from the decimals as written and rounded
+    once (engine.numbers): 99,3% from 80% (0) to 100% (5) is 4,825 and gives 4,83. In integers,
+    as max·(value − zero)/(full − zero) over common denominators: this runs for every unit."""
+    a, b = ratio(value)
+    c, d = ratio(method.zero_at)
+    e, g = ratio(method.full_at)
+    h, k = ratio(max_points)
+    return round_ratio(h * (a * d - c * b) * g, k * (e * d - c * g) * b)
 
 
 class LinearScorer(Scorer):
@@ -61,9 +73,7 @@ class LinearScorer(Scorer):
         if "full" in fired:
             return round_points(max_points)
         if "between" in fired:
-            value = float(values.get(method.evidence) or 0)
-            share = (value - method.zero_at) / (method.full_at - method.zero_at)
-            return round_points(max_points * share)
+            return linear_points(values.get(method.evidence) or 0, method, max_points)
         return 0.0
 
     def score(

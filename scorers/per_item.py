@@ -4,14 +4,16 @@ points, and the sum never exceeds the cap (by default the criterion's points).""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from engine.numbers import decimal, round_points
 from engine.rules.conditions import Compare, Condition, Node, describe, fields_read
 from engine.rules.declarations import Ident, Strict
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points, show_value
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, show_value
 
 
 class Item(Strict):
@@ -91,8 +93,8 @@ class PerItemScorer(Scorer):
             decl = evidence.get(method.items_from or "")
             each = method.points_each or 0
             pairs = [(f"item:{c.id}", each) for c in (decl.choices or [] if decl is not None else [])]
-        raw = sum(points for name, points in pairs if name in fired)
-        return round_points(min(raw, _cap(method, max_points)))
+        raw = sum((decimal(points) for name, points in pairs if name in fired), Decimal(0))
+        return round_points(min(raw, decimal(_cap(method, max_points))))
 
     def score(
         self,
@@ -106,9 +108,9 @@ class PerItemScorer(Scorer):
         met = [i for i in items if f"item:{i.id}" in fired]
         missing = [i for i in items if f"item:{i.id}" not in fired]
         cap = _cap(method, max_points)
-        raw = sum(i.points for i in met)
+        raw = sum((decimal(i.points) for i in met), Decimal(0))
         points = self.points(method, max_points, fired, values, evidence)
-        capped = f" (tối đa {fmt(cap)})" if raw > cap else ""
+        capped = f" (tối đa {fmt(cap)})" if raw > decimal(cap) else ""
         rule = f"{len(met)}/{len(items)} mục đạt"
         text = f"{rule}: {fmt(points)}/{fmt(max_points)} điểm{capped}"
         if met:
@@ -141,12 +143,12 @@ class PerItemScorer(Scorer):
                 )
             )
         items = expand(method, evidence)
-        reachable = sum(i.points for i in items)
-        if items and reachable < min(method.cap or max_points, max_points):
+        reachable = sum((decimal(i.points) for i in items), Decimal(0))
+        if items and reachable < decimal(min(method.cap or max_points, max_points)):
             problems.append(
                 Problem(
                     ("items" if method.items else "points_each",),
-                    f"tổng điểm các mục ({fmt(reachable)}) không đạt điểm tối đa "
+                    f"tổng điểm các mục ({fmt(float(reachable))}) không đạt điểm tối đa "
                     f"của tiêu chí ({fmt(max_points)})",
                     "tăng điểm các mục hoặc giảm điểm tiêu chí",
                 )

@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from engine.numbers import round_points
 from engine.rules.conditions import All, Compare, Node
 from engine.rules.declarations import NUMERIC_TYPES, Ident, Strict
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points, show_value
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, show_value
 
 
 class Tier(Strict):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from engine.numbers import round_points
 from engine.rules.conditions import Compare, Node
 from engine.rules.declarations import Ident, Strict
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, round_points, show_value
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, show_value
 
 
 class YesNoMethod(Strict):

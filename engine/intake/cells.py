@@ -13,6 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
+from engine.numbers import as_shown, exact
 from engine.rules.declarations import EvidenceDecl, Tally
 from engine.suggest import ascii_fold, did_you_mean
 
@@ -62,7 +63,7 @@ def _parse_number(raw: Any, integer: bool = False) -> float:
     if isinstance(raw, (int, float)):
         if raw != raw or raw in (float("inf"), float("-inf")):
             raise CellError("giá trị không phải số hữu hạn")
-        return float(raw)
+        return as_shown(float(raw))
     text = _SPACES.sub("", clean_text(raw))
     sign = -1.0 if text.startswith("-") else 1.0
     body = text.lstrip("+-").strip()
@@ -137,9 +138,10 @@ def parse_percent(raw: Any, percent_format: bool = False) -> float:
 
 
 def _times_100(share: float) -> float:
-    """A share as a percentage without binary noise: 0.57 * 100 is 56.99999999999999, which
-    would fall below a tier that starts at 57 (a user typing 57% in Excel stores 0.57)."""
-    return round(share * 100.0, 9)
+    """A share as a percentage, from the decimal as written: 0.57 * 100 in binary is
+    56.99999999999999, which would fall below a tier that starts at 57 (a user typing 57% in
+    Excel stores 0.57); 0.993 is 99.3 exactly, not 99.30000000000001."""
+    return float(exact(share) * 100)
 
 
 def is_percent_format(number_format: str | None) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.numbers import exact
 from engine.rules.declarations import EvidenceDecl, Tally
 
 PERCENT_CELL = "0.0#%"
@@ -58,7 +59,7 @@ def to_cell(decl: EvidenceDecl, value: Any) -> tuple[Any, str | None]:
     kind = decl.type
     labels = {c.id: c.label for c in decl.choices or []}
     if kind == "percent":
-        return value / 100.0, PERCENT_CELL
+        return float(exact(value) / 100), PERCENT_CELL  # 87.3 is written 0.873, not 0.8729999999999999
     if kind == "yes_no":
         return ("Có" if value else "Không"), None
     if kind == "choice":

@@ -27,6 +27,7 @@ from engine.errors import CqttError, EvidenceIssue
 from engine.intake.cells import CellError, clean_text, is_blank, is_percent_format, parse_cell
 from engine.intake.evidence import BINDING_SHEET, Application, EvidenceError
 from engine.intake.template import _validation
+from engine.numbers import exact, near
 from engine.outputs.output import run_time
 from engine.rules.model import CriteriaSet, SampleWeights
 from engine.scoring.engine import tool_version
@@ -100,13 +101,14 @@ def risks_of(
     rec = cs.recognition
     found = []
     if "borderline" in flags or (
-        total is not None and abs(total - rec.min_total) <= cs.flags.borderline_margin
+        total is not None and near(total, rec.min_total, cs.flags.borderline_margin)
     ):
         found.append("borderline")
     if flags & {"self_score_inflated", "group_self_score_inflated"}:
         found.append("self_score_inflated")
     if rec.min_group_share > 0 and any(
-        s is not None and s <= rec.min_group_share + w.group_margin for s in group_shares.values()
+        s is not None and exact(s) <= exact(rec.min_group_share) + exact(w.group_margin)
+        for s in group_shares.values()
     ):
         found.append("group_at_minimum")
     if app is not None:

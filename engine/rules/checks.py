@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any
 
 from engine.errors import RuleIssue
+from engine.numbers import exact
 from engine.rules.compiler import CompileError, compile_set
 from engine.rules.conditions import Compare, Node
 from engine.rules.declarations import NUMERIC_TYPES, EvidenceDecl
 from engine.rules.model import CriteriaSet
 from engine.rules.yamlfile import LoadedYaml, Path_, format_path
 from engine.suggest import did_you_mean
-
-EPSILON = 1e-9
 
 
 class _Report:
@@ -34,8 +34,9 @@ class _Report:
         self.issues.append(RuleIssue(self.file, line, format_path(path), message, suggestion, severity))
 
 
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}".replace(".", ",")
+def _fmt(x: float | Fraction) -> str:
+    x = float(x)
+    return str(int(x)) if x.is_integer() else f"{x:g}".replace(".", ",")
 
 
 def check_criteria(cs: CriteriaSet, file: str, loaded: LoadedYaml | None = None) -> list[RuleIssue]:
@@ -63,16 +64,16 @@ def check_criteria(cs: CriteriaSet, file: str, loaded: LoadedYaml | None = None)
 
 
 def _check_points(cs: CriteriaSet, report: _Report) -> None:
-    total = sum(g.points for g in cs.groups)
-    if abs(total - cs.scale) > EPSILON:
+    total = sum((exact(g.points) for g in cs.groups), Fraction(0))
+    if total != exact(cs.scale):
         report.add(
             ("scale",),
             f"tổng điểm các nhóm ({_fmt(total)}) khác thang điểm ({_fmt(cs.scale)})",
             "sửa điểm các nhóm cho cộng lại bằng thang điểm",
         )
     for gi, group in enumerate(cs.groups):
-        inside = sum(c.points for c in group.criteria)
-        if abs(inside - group.points) > EPSILON:
+        inside = sum((exact(c.points) for c in group.criteria), Fraction(0))
+        if inside != exact(group.points):
             report.add(
                 ("groups", gi, "points"),
                 f"nhóm “{group.id}”: tổng điểm các tiêu chí ({_fmt(inside)}) khác điểm "

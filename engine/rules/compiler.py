@@ -21,8 +21,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.numbers import ceil_points, exact
 from engine.rules.conditions import Node, normalise
-from engine.rules.model import CriteriaSet, Criterion
+from engine.rules.model import CriteriaSet, Criterion, Recognition
 
 MAX_CONDITIONS = 48  # below the measured 64, to leave room for the engine's own nodes
 WARMUP_RULE = "warmup"  # see engine.scoring.rete: every ruleset must handle one message before use
@@ -180,9 +181,9 @@ def recognition_batches(criteria_set: CriteriaSet) -> list[list[Decision]]:
     """The recognition rule as decisions over computed results (total, group shares, mandatory)."""
     rec = criteria_set.recognition
     found = [[_computed("rec.total", "total", "total", "gte", rec.min_total)]]
-    if rec.min_group_share > 0:
+    if rec.min_group_share > 0:  # on the group's points: two decimals, compared exactly
         found += [
-            [_computed(f"rec.group.{g.id}", g.id, group_key(g.id), "gte", rec.min_group_share)]
+            [_computed(f"rec.group.{g.id}", g.id, group_key(g.id), "gte", group_minimum(g.points, rec))]
             for g in criteria_set.groups
         ]
     if rec.require_mandatory:
@@ -207,6 +208,13 @@ def _computed(rule: str, owner: str, key: str, op: str, value: float) -> Decisio
     return Decision(
         rule, "recognition", owner, rule.split(".")[1], {f"${op}": {key: value}}, frozenset({key}), 1
     )
+
+
+def group_minimum(group_points: float, rec: Recognition) -> float:
+    """The fewest points a group may have, to two decimals: `min_group_share` of the group's
+    points, rounded up to the cent, so that points at or above it are exactly the points whose
+    share of the group is at least `min_group_share` (half of 13 is 6,5; a third of 10 is 3,34)."""
+    return ceil_points(exact(rec.min_group_share) * exact(group_points))
 
 
 def group_key(group_id: str) -> str:

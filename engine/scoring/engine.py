@@ -15,9 +15,11 @@ import multiprocessing as mp
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from fractions import Fraction
 from typing import Any
 
 from engine.intake.evidence import Application, EvidenceSet
+from engine.numbers import exact, round_points, sum_points
 from engine.rules.compiler import CompiledSet, compile_set, group_key, item_key, mandatory_key
 from engine.rules.conditions import fields_read
 from engine.rules.declarations import Tally
@@ -42,7 +44,7 @@ from engine.scoring.results import (
 from engine.scoring.seal import Sealer
 from engine.scoring.summary import CriterionTally, summarise
 from engine.spool import SpooledList
-from scorers.base import Scorer, fmt, round_points, show_value
+from scorers.base import Scorer, fmt, show_value
 
 
 def tool_version() -> str:
@@ -74,8 +76,14 @@ class Engine:
         self._deriving = [c for _, c in self._criteria if type(c.scorer).derived is not Scorer.derived]
         self._group_results: dict[tuple[Any, ...], GroupResult] = {}  # see _group_result
         self._gate_results: dict[tuple[Any, ...], GateResult] = {}  # see _gate
+        # each group's criteria: (index, whether its points are rescaled away when it does not apply)
         self._group_members = [
-            [i for i, (g, _) in enumerate(self._criteria) if g.id == group.id] for group in self.cs.groups
+            [(i, c.id in self._rescaled) for i, (g, c) in enumerate(self._criteria) if g.id == group.id]
+            for group in self.cs.groups
+        ]
+        self._rescaled_points: dict[tuple[str, tuple[int, ...], int], float] = {}
+        self._group_possible = [
+            sum((exact(c.points) for c in g.criteria), Fraction(0)) for g in self.cs.groups
         ]
         self._result_json: dict[int, bytes] = {}  # id of a kept criterion result -> its JSON
         self._sealer = Sealer([d.id for d in self.cs.evidence])
@@ -254,8 +262,11 @@ class Engine:
             return Outcome(points, False, "not_applicable", applies, mine)
         if not keys >= self._read_sets[c.id]:
             return Outcome(0.0, True, "missing_evidence", applies, mine)
-        points = c.scorer.points(c.method, c.points, set(mine), values, self.evidence)
-        return Outcome(points, True, "scored", applies, mine)
+        return Outcome(self._method_points(c, mine, values), True, "scored", applies, mine)
+
+    def _method_points(self, c: Criterion, mine: frozenset[str], values: dict[str, Any]) -> float:
+        """A criterion's points by its scoring method, from the decisions that fired for it."""
+        return c.scorer.points(c.method, c.points, set(mine), values, self.evidence)
 
     def _full(self, index: int, outcome: Outcome, values: dict[str, Any]) -> CriterionResult:
         """The criterion's full result for an outcome: evidence as shown, the rule in words and
@@ -318,26 +329,37 @@ class Engine:
 
     def _groups(self, outcomes: list[Outcome], self_scores: dict[str, float]) -> list[GroupResult]:
         groups = []
-        for group, members in zip(self.cs.groups, self._group_members, strict=True):
-            earned = possible = 0.0
-            rescaled = False
-            for index in members:
-                o, c = outcomes[index], self._criteria[index][1]
-                if o.status == "not_applicable" and c.id in self._rescaled:
-                    rescaled = True
+        for group, members, possible_all in zip(
+            self.cs.groups, self._group_members, self._group_possible, strict=True
+        ):
+            earned = 0  # whole cents (engine.numbers.cents): every criterion's points have two decimals
+            excluded: list[int] = []
+            for index, rescalable in members:
+                o = outcomes[index]
+                if rescalable and o.status == "not_applicable":
+                    excluded.append(index)
                 else:
-                    earned += o.points
-                    possible += c.points
-            if not rescaled:
-                points = earned
-            elif possible == 0:
-                points = group.points
-            else:
-                points = earned * group.points / possible
-            groups.append(
-                self._group_result(group, round_points(points), rescaled, self_scores.get(group.id))
-            )
+                    earned += round(o.points * 100)
+            points = earned / 100 if not excluded else self._rescale(group, possible_all, excluded, earned)
+            groups.append(self._group_result(group, points, bool(excluded), self_scores.get(group.id)))
         return groups
+
+    def _rescale(self, group: Group, possible_all: Fraction, excluded: list[int], earned: int) -> float:
+        """A group's points when criteria that do not apply are taken out of its maximum: the
+        exact share of what could be earned, rounded once. Made once for each case met (the
+        arithmetic is exact, so in fractions, and the same few cases recur over thousands of
+        units)."""
+        key = (group.id, tuple(excluded), earned)
+        found = self._rescaled_points.get(key)
+        if found is None:
+            possible = possible_all - sum((exact(self._criteria[i][1].points) for i in excluded), Fraction(0))
+            if possible == 0:
+                found = round_points(group.points)
+            else:
+                found = round_points(Fraction(earned, 100) * exact(group.points) / possible)
+            if len(self._rescaled_points) < MADE_CACHE_SIZE:
+                self._rescaled_points[key] = found
+        return found
 
     def _group_result(
         self, group: Group, points: float, rescaled: bool, self_score: float | None
@@ -402,7 +424,7 @@ class Engine:
         """Each criterion's outcome, the groups and the total of one unit."""
         outcomes = self._outcomes(app.values, fired, decisions)
         groups = self._groups(outcomes, app.group_self_scores)
-        return Decided(app, fired, outcomes, groups, round_points(sum(g.points for g in groups)))
+        return Decided(app, fired, outcomes, groups, sum_points(g.points for g in groups))
 
     def result(self, d: Decided) -> UnitResult:
         """A decided unit's full result: every criterion with its evidence and explanation, the
@@ -454,7 +476,7 @@ class Engine:
         facts = []
         for d in decided:
             fact: dict[str, Any] = {"total": d.total}
-            fact.update({group_key(g.id): g.share for g in d.groups})
+            fact.update({group_key(g.id): g.points for g in d.groups})
             for index, c, _ in self._mandatory:
                 o = d.outcomes[index]
                 fact[mandatory_key(c.id)] = c.points if not o.applicable else o.points

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.numbers import at_least, difference, exceeds, near
 from engine.scoring.results import Flag, UnitResult
 from scorers.base import fmt
 
@@ -47,7 +48,7 @@ def unit_flags(cs: CriteriaSet, app: Application, unit: UnitResult) -> list[Flag
             flags.append(_flag("disqualified", f"Điểm liệt: {gate.title}", disqualifier=gate.id))
     for gate in unit.gates:
         if gate.kind == "mandatory" and not gate.ok:
-            hidden = unit.total >= rec.min_total
+            hidden = at_least(unit.total, rec.min_total)
             note = f" dù tổng điểm {fmt(unit.total)} đạt ngưỡng" if hidden else ""
             flags.append(
                 _flag(
@@ -68,8 +69,8 @@ def unit_flags(cs: CriteriaSet, app: Application, unit: UnitResult) -> list[Flag
                     detail=gate.explanation,
                 )
             )
-    if app.self_score is not None and app.self_score - unit.total > settings.self_score_tolerance:
-        gap = round(app.self_score - unit.total, 2)
+    if app.self_score is not None and exceeds(app.self_score, unit.total, settings.self_score_tolerance):
+        gap = difference(app.self_score, unit.total)
         flags.append(
             _flag(
                 "self_score_inflated",
@@ -83,8 +84,10 @@ def unit_flags(cs: CriteriaSet, app: Application, unit: UnitResult) -> list[Flag
         )
     if settings.group_self_score_tolerance is not None:
         for g in unit.groups:
-            if g.self_score is not None and g.self_score - g.points > settings.group_self_score_tolerance:
-                gap = round(g.self_score - g.points, 2)
+            if g.self_score is not None and exceeds(
+                g.self_score, g.points, settings.group_self_score_tolerance
+            ):
+                gap = difference(g.self_score, g.points)
                 flags.append(
                     _flag(
                         "group_self_score_inflated",
@@ -108,13 +111,13 @@ def unit_flags(cs: CriteriaSet, app: Application, unit: UnitResult) -> list[Flag
                 reasons={p: app.invalid.get(p, "thiếu giá trị") for p in problems},
             )
         )
-    if settings.borderline_margin > 0 and abs(unit.total - rec.min_total) <= settings.borderline_margin:
-        side = "trên" if unit.total >= rec.min_total else "dưới"
+    if settings.borderline_margin > 0 and near(unit.total, rec.min_total, settings.borderline_margin):
+        side = "trên" if at_least(unit.total, rec.min_total) else "dưới"
         flags.append(
             _flag(
                 "borderline",
                 f"Tổng điểm {fmt(unit.total)} sát ngưỡng {fmt(rec.min_total)} "
-                f"({side} ngưỡng {fmt(abs(round(unit.total - rec.min_total, 2)))} điểm)",
+                f"({side} ngưỡng {fmt(abs(difference(unit.total, rec.min_total)))} điểm)",
                 total=unit.total,
                 threshold=rec.min_total,
             )

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from engine.numbers import exact
 from engine.scoring.results import CriterionSummary, GroupSummary, Summary, UnitResult
 
 if TYPE_CHECKING:
@@ -17,6 +19,11 @@ if TYPE_CHECKING:
 
 def _share(part: int, whole: int) -> float:
     return round(part / whole, 6) if whole else 0.0
+
+
+def _reaches(part: int, whole: int, target: float) -> bool:
+    """Whether part/whole reaches the target share, exactly (120 of 200 reaches 60%)."""
+    return whole > 0 and Fraction(part, whole) >= exact(target)
 
 
 class CriterionTally:
@@ -102,7 +109,7 @@ def summarise(
         proposed_not_recognisable=whole.proposed_not_recognisable,
         recognised_share=share,
         target_share=target,
-        meets_target=None if target is None else share >= target,
+        meets_target=None if target is None else _reaches(whole.recognisable, whole.units, target),
         borderline=flags.get("borderline", 0),
         units_with_evidence_issues=whole.evidence_issue_units,
         evidence_issues=len(evidence.issues),
