@@ -666,6 +666,15 @@ def recheck(
         click.echo(f"  {describe(d)}")
     if len(found) > SHOWN_PROBLEMS:
         click.echo(f"  ... và {len(found) - SHOWN_PROBLEMS} sai lệch khác (xem sheet “Sai lệch”)")
+    if r.rounding:
+        click.echo(
+            f"Chênh lệch do cách làm tròn đã sửa ở phiên bản {r.rounding_fixed_in} ({r.team_tool} ghi sổ "
+            f"này; không tính là sai lệch): {len(r.rounding)}"
+        )
+        for d in r.rounding[:SHOWN_PROBLEMS]:
+            click.echo(f"  {describe(d)}")
+        if len(r.rounding) > SHOWN_PROBLEMS:
+            click.echo(f"  ... và {len(r.rounding) - SHOWN_PROBLEMS} chênh lệch khác (xem sheet “Làm tròn”)")
     seal = r.seal
     if not seal.present:
         seal_text = "không có niêm phong (sổ ghi trước định dạng phiên bản 2)"
@@ -678,6 +687,7 @@ def recheck(
         f"Đã phúc tra {len(r.units)} đơn vị theo {r.criteria.id}@{r.criteria.version}: "
         f"{len(found)} sai lệch, "
         f"{changed} đơn vị đổi kết quả công nhận; {seal_text}"
+        + (f"; {len(r.rounding)} chênh lệch do cách làm tròn (tính riêng)" if r.rounding else "")
     )
     written = [str(p) for p in (xlsx, json_path) if p is not None]
     click.echo(f"Đã ghi: {', '.join(written)}")

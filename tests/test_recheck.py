@@ -452,3 +452,81 @@ def test_a_detail_longer_than_a_sheet_continues_on_more_sheets_and_rechecks_clea
     code, output, data = _recheck(tmp_path, str(xlsx))
     assert code == 0, output
     assert data["seal"]["units_edited"] == 0
+
+
+# -- files written before exact points (cqtt 0.1.0) ------------------------------------------------
+BEFORE_EXACT = ROOT / "tests" / "data" / "truoc-0.2.0"
+# The units of Huyện Lục Nam whose cong_khai_dung_han landed on a half cent that 0.1.0 rounded down.
+HALF_CENT_UNITS = {"07450", "07459", "07465", "07483", "07486", "07498", "07510", "07513"}
+
+
+@pytest.mark.parametrize("name", ["ket-qua.xlsx", "ket-qua.json"])
+def test_rounding_differences_of_a_file_written_before_the_fix_are_apart(tmp_path: Path, name: str) -> None:
+    """cqtt 0.1.0 gave 4,82 for 4,825: re-checked now, those 0,01 differences (criterion, group,
+    total) are not discrepancies or hand edits, are counted apart, and exit 0 when nothing else
+    differs."""
+    code, output, data = _recheck(tmp_path, str(BEFORE_EXACT / name))
+    assert code == 0, output
+    assert data["discrepancies"] == []
+    assert data["team_tool"] == "cqtt 0.1.0" and data["rounding_fixed_in"] == "0.2.0"
+    rounding = data["rounding"]
+    assert {d["unit"] for d in rounding} == HALF_CENT_UNITS
+    assert Counter(d["kind"] for d in rounding) == {"criterion_points": 8, "group_points": 8, "total": 8}
+    assert {d["difference"] for d in rounding} == {-0.01}
+    assert {d["item"] for d in rounding if d["kind"] == "criterion_points"} == {"cong_khai_dung_han"}
+    assert (
+        "Chênh lệch do cách làm tròn đã sửa ở phiên bản 0.2.0 (cqtt 0.1.0 ghi sổ này; không tính là "
+        "sai lệch): 24"
+    ) in output
+    assert output.splitlines()[-2] == (
+        "Đã phúc tra 24 đơn vị theo bac-giang@2024: 0 sai lệch, 0 đơn vị đổi kết quả công nhận; "
+        "niêm phong: 0/24 đơn vị bị sửa tay; 24 chênh lệch do cách làm tròn (tính riêng)"
+    )
+
+
+def test_rounding_apart_also_when_rescored_from_the_evidence_file(tmp_path: Path) -> None:
+    code, output, data = _recheck(
+        tmp_path, str(BEFORE_EXACT / "ket-qua.xlsx"), "--evidence", str(BEFORE_EXACT / "luc-nam-2024.xlsx")
+    )
+    assert code == 0, output
+    assert len(data["rounding"]) == 24 and data["discrepancies"] == []
+
+
+def test_an_edit_in_a_file_written_before_the_fix_is_still_a_discrepancy(tmp_path: Path) -> None:
+    """A total typed over in an old file: the edit is a discrepancy (exit 3); the rounding of the
+    other units stays apart, and the edited unit's own criterion and group are still rounding."""
+    book = load_workbook(BEFORE_EXACT / "ket-qua.xlsx")
+    ranking = book["Xếp hạng"]
+    row = _ranking_row(ranking, "07465")
+    ranking.cell(row=row, column=5).value = 87.65
+    edited = tmp_path / "sua.xlsx"
+    book.save(edited)
+    code, output, data = _recheck(tmp_path, str(edited))
+    assert code == 3, output
+    assert _kinds(data) == {("07465", "total"), ("07465", "hand_edit")}
+    total = next(d for d in data["discrepancies"] if d["kind"] == "total")
+    assert (total["team"], total["province"]) == (87.65, 81.66)
+    assert len(data["rounding"]) == 23
+    assert ("07465", "group_points") in {(d["unit"], d["kind"]) for d in data["rounding"]}
+
+
+def test_the_recheck_workbook_lists_rounding_on_its_own_sheet(tmp_path: Path) -> None:
+    out = tmp_path / "phuc-tra.xlsx"
+    result = CliRunner().invoke(main, ["recheck", str(BEFORE_EXACT / "ket-qua.xlsx"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert book["Sai lệch"].max_row == 1  # the header only
+    sheet = book["Làm tròn"]
+    assert sheet["A1"].value.startswith(
+        "Chênh lệch do cách làm tròn đã sửa ở phiên bản 0.2.0: sổ của tổ do cqtt 0.1.0 ghi"
+    )
+    assert [c.value for c in sheet[2]][:4] == ["Mã đơn vị", "Tên đơn vị", "Nhóm thẩm định", "Loại sai lệch"]
+    assert sheet.max_row == 2 + 24
+    info = {r[0].value: r[1].value for r in book["Thông tin"].iter_rows(min_row=2)}
+    assert info["Phiên bản công cụ ghi sổ của tổ"] == "cqtt 0.1.0"
+
+
+def test_a_current_file_has_no_rounding_apart(scored, tmp_path: Path) -> None:
+    code, output, data = _recheck(tmp_path, str(scored[1]))
+    assert code == 0 and data["rounding"] == [] and data["team_tool"] == "cqtt 0.2.0"
+    assert "làm tròn" not in output

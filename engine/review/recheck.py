@@ -25,6 +25,7 @@ from engine.rules import catalog
 from engine.rules.loader import LoadedCriteria, load_criteria
 from engine.rules.model import CriteriaSet
 from engine.scoring.engine import Engine, tool_version
+from engine.scoring.legacy import EXACT_SINCE_TEXT, EngineBefore02, written_before_exact
 from engine.scoring.results import CriteriaInfo, RunResult, UnitResult
 from engine.scoring.seal import PARTS, UnitContent, digest, run_seal
 from scorers.base import fmt, show_value
@@ -119,6 +120,11 @@ class RecheckResult(BaseModel):
     seal: SealStatus
     not_found: list[str]
     discrepancies: list[Discrepancy]
+    team_tool: str | None = None  # the cqtt version that wrote the team's file, when it says
+    # Differences the rounding fix of EXACT_SINCE explains, in a file written before it: kept
+    # apart, not discrepancies (see engine.scoring.legacy).
+    rounding: list[Discrepancy] = Field(default_factory=list)
+    rounding_fixed_in: str | None = None
     units: list[UnitDecisionRow]
     groups: list[GroupRecheck]
 
@@ -217,14 +223,19 @@ def recheck(
     province = Engine(loaded).run(evidence, step)
     seal, edits = check_seal(cs, team)
     found += edits
-    found += compare(cs, team, province)
+    compared = compare(cs, team, province)
+    rounding: list[Discrepancy] = []
+    if written_before_exact(team.identity.tool):
+        compared, rounding = _explained_by_rounding(cs, team, loaded, evidence, compared)
+    found += compared
     by_code = {u.code: u for u in province.units}
-    for d in found:
+    for d in found + rounding:
         source = by_code.get(d.unit) or None
         tu = team.units.get(d.unit)
         d.name = d.name or (source.name if source else (tu.name if tu and tu.name else ""))
         d.group = d.group or (source.group if source else (tu.group if tu and tu.group else ""))
-    found.sort(key=lambda d: (d.group, d.unit, list(KIND_LABELS).index(d.kind), d.item))
+    found.sort(key=_order)
+    rounding.sort(key=_order)
     units = _decision_rows(team, province, found)
     result = RecheckResult(
         tool=tool_version(),
@@ -245,10 +256,34 @@ def recheck(
         seal=seal,
         not_found=team.missing,
         discrepancies=found,
+        team_tool=team.identity.tool,
+        rounding=rounding,
+        rounding_fixed_in=EXACT_SINCE_TEXT if rounding else None,
         units=units,
         groups=_groups(units, found),
     )
     return RecheckOutcome(result, province, warnings)
+
+
+def _order(d: Discrepancy) -> tuple[str, str, int, str]:
+    return (d.group, d.unit, list(KIND_LABELS).index(d.kind), d.item)
+
+
+def _explained_by_rounding(
+    cs: CriteriaSet,
+    team: TeamResults,
+    loaded: LoadedCriteria,
+    evidence: EvidenceSet,
+    compared: list[Discrepancy],
+) -> tuple[list[Discrepancy], list[Discrepancy]]:
+    """Split the differences found in a file written before exact points into those that remain
+    and those the rounding fix explains: the same evidence scored with the arithmetic of the
+    version that wrote the file gives exactly what the file shows."""
+    before = EngineBefore02(loaded).run(evidence)
+    remaining = {(d.unit, d.kind, d.item) for d in compare(cs, team, before)}
+    kept = [d for d in compared if (d.unit, d.kind, d.item) in remaining]
+    explained = [d for d in compared if (d.unit, d.kind, d.item) not in remaining]
+    return kept, explained
 
 
 # -- comparisons ----------------------------------------------------------------------------------

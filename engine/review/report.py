@@ -27,11 +27,12 @@ from engine.outputs.xlsxstyle import (
     print_setup,
     set_widths,
 )
-from engine.review.recheck import KIND_LABELS, RecheckResult
+from engine.review.recheck import KIND_LABELS, Discrepancy, RecheckResult
 
 EXACT = "0.00"  # a discrepancy of 0.05 must not disappear in a one-decimal format
 DECISION_SHEET = "Quyết định"
 DISCREPANCY_SHEET = "Sai lệch"
+ROUNDING_SHEET = "Làm tròn"
 DECISIONS = {"Công nhận": "recognised", "Không công nhận": "not_recognised", "Tạm hoãn": "deferred"}
 DECISION_COLUMNS = [
     "Mã đơn vị",
@@ -134,6 +135,16 @@ def _summary(wb: Workbook, r: RecheckResult) -> None:
         ]
     )
     ws.append([])
+    if r.rounding:
+        ws.append(
+            [
+                cell(
+                    ws,
+                    rounding_note(r) + f" Số chênh lệch: {len(r.rounding)} (sheet “{ROUNDING_SHEET}”).",
+                    border=False,
+                )
+            ]
+        )
     ws.append([cell(ws, "Sai lệch theo loại", font=BOLD, border=False)])
     ws.append(header_row(ws, ["Loại sai lệch", "Số lượng"]))
     for kind, label in KIND_LABELS.items():
@@ -143,7 +154,23 @@ def _summary(wb: Workbook, r: RecheckResult) -> None:
 
 
 def _discrepancies(wb: Workbook, r: RecheckResult) -> None:
-    ws = wb.create_sheet(DISCREPANCY_SHEET)
+    _discrepancy_sheet(wb, DISCREPANCY_SHEET, r.discrepancies)
+    if r.rounding:
+        _discrepancy_sheet(wb, ROUNDING_SHEET, r.rounding, rounding_note(r))
+
+
+def rounding_note(r: RecheckResult) -> str:
+    """Why the rows of the Làm tròn sheet are not discrepancies."""
+    return (
+        f"Chênh lệch do cách làm tròn đã sửa ở phiên bản {r.rounding_fixed_in}: sổ của tổ do "
+        f"{r.team_tool} ghi, khi điểm tuyến tính còn tính bằng số nhị phân rồi mới làm tròn (4,825 "
+        "thành 4,82). Chấm lại bằng cách tính của phiên bản đó cho đúng các giá trị này, nên chúng "
+        "không phải sai lệch hay sửa tay."
+    )
+
+
+def _discrepancy_sheet(wb: Workbook, title: str, found: list[Discrepancy], note: str | None = None) -> None:
+    ws = wb.create_sheet(title)
     set_widths(ws, [11, 20, 18, 30, 70, 14, 14, 11, 20])
     ws.freeze_panes = "C2"
     print_setup(ws)
@@ -158,9 +185,11 @@ def _discrepancies(wb: Workbook, r: RecheckResult) -> None:
         "Chênh lệch",
         "Vị trí trong sổ của tổ",
     ]
+    if note:
+        ws.append([cell(ws, note, alignment=WRAP, font=BOLD, border=False)])
     ws.append(header_row(ws, columns))
     severe = {"hand_edit", "recognition", "unit_added", "unit_missing", "file_hash"}
-    for d in r.discrepancies:
+    for d in found:
         ws.append(
             [
                 cell(ws, d.unit),
@@ -174,7 +203,8 @@ def _discrepancies(wb: Workbook, r: RecheckResult) -> None:
                 cell(ws, d.where),
             ]
         )
-    ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(r.discrepancies) + 1)}"
+    top = 2 if note else 1
+    ws.auto_filter.ref = f"A{top}:{last_cell(len(columns), len(found) + top)}"
 
 
 def _decisions(wb: Workbook, r: RecheckResult) -> None:
@@ -244,6 +274,7 @@ def _info(wb: Workbook, r: RecheckResult) -> None:
         ("Sổ kết quả của tổ", r.team_file["file"]),
         ("SHA-256 sổ của tổ", r.team_file["sha256"]),
         ("Định dạng sổ của tổ", f"phiên bản {r.team_schema_version}"),
+        ("Phiên bản công cụ ghi sổ của tổ", r.team_tool or "(sổ không ghi)"),
         ("Bộ tiêu chí", f"{r.criteria.id}@{r.criteria.version} — {r.criteria.title}"),
         ("SHA-256 tệp tiêu chí", r.criteria.sha256),
         ("Minh chứng dùng để chấm lại", r.evidence_from),

@@ -57,6 +57,7 @@ class Identity:
     run_seal: str | None = None
     seals: dict[str, dict[str, str]] | None = None  # unit -> part -> digest
     sheets: dict[str, str] = field(default_factory=dict)  # role -> title as written
+    tool: str | None = None  # "cqtt 0.1.0": the version that wrote the file, when it says
 
     @property
     def ref(self) -> str:
@@ -169,6 +170,7 @@ def _json_identity(path: Path, data: dict[str, Any]) -> Identity:
         inputs=[i for i in data.get("inputs") or [] if isinstance(i, dict)],
         run_seal=data.get("seal"),
         seals=seals,
+        tool=data.get("tool") if isinstance(data.get("tool"), str) else None,
     )
 
 
@@ -227,6 +229,7 @@ def _xlsx_identity(path: Path, book: Any) -> Identity:
             run_seal=binding.get("seal") or None,
             seals=seals,
             sheets=sheets,
+            tool=binding.get("tool") or _first_info(info, "Phiên bản công cụ"),
         )
     info = _info_rows(book, None)
     if not info:
@@ -244,7 +247,12 @@ def _xlsx_identity(path: Path, book: Any) -> Identity:
         version=first.get("Phiên bản"),
         sha256=first.get("SHA-256 tệp tiêu chí"),
         inputs=_inputs_from_info(info),
+        tool=first.get("Phiên bản công cụ"),
     )
+
+
+def _first_info(info: list[tuple[str, str]], label: str) -> str | None:
+    return next((value for key, value in info if key == label), None)
 
 
 def _info_rows(book: Any, title: str | None) -> list[tuple[str, str]]:
