@@ -115,7 +115,7 @@ def test_formats_freeze_panes_filters_and_print_setup(scored) -> None:
     assert sheet.auto_filter.ref.startswith("A1:")
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape"
-    assert sheet["E2"].number_format == "0.0"
+    assert sheet["E2"].number_format == "0.00"  # two decimals, as kept: 84,99 never shows as 85,0
     assert book["Tổng hợp"]["F6"].number_format == "0.0%"
     assert len(sheet.conditional_formatting) >= 3
 

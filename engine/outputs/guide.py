@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 
-from engine.outputs.xlsxstyle import BOLD, TITLE_FONT, WRAP, cell, header_row, print_setup, set_widths
+from engine.outputs.xlsxstyle import BOLD, POINTS, TITLE_FONT, WRAP, cell, header_row, print_setup, set_widths
 from engine.rules.conditions import describe
 from engine.rules.declarations import TYPE_LABELS
 from engine.rules.model import CriteriaSet, Criterion, Provenance
@@ -98,7 +98,7 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
                 cell(ws, index, font=BOLD),
                 cell(ws, group.id, font=BOLD),
                 cell(ws, group.title, font=BOLD, alignment=WRAP),
-                cell(ws, group.points, font=BOLD, number_format="0.0"),
+                cell(ws, group.points, font=BOLD, number_format=POINTS),
                 cell(ws, ""),
                 cell(ws, ""),
                 cell(ws, f"nguồn: {group.source.cite()}" if group.source else "", alignment=WRAP),
@@ -110,7 +110,7 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
                     cell(ws, index),
                     cell(ws, c.id),
                     cell(ws, c.title, alignment=WRAP),
-                    cell(ws, c.points, number_format="0.0"),
+                    cell(ws, c.points, number_format=POINTS),
                     cell(ws, c.scorer.describe(c.method), alignment=WRAP),
                     cell(ws, _notes(c), alignment=WRAP),
                     cell(ws, _origin(c), alignment=WRAP),

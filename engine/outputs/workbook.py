@@ -69,7 +69,7 @@ NOT_RECOGNISED = "Chưa đạt"
 YES, NO = "Có", "Không"
 
 
-SIGNED_POINTS = "+0.0;-0.0;0.0"
+SIGNED_POINTS = "+0.00;-0.00;0.00"
 
 
 def _previous_line(prior: PriorYears, share: float) -> str:

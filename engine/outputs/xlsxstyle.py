@@ -31,7 +31,7 @@ RED = PatternFill("solid", fgColor="FFC7CE")
 AMBER = PatternFill("solid", fgColor="FFEB9C")
 GREY = PatternFill("solid", fgColor="EDEDED")
 
-POINTS = "0.0"
+POINTS = "0.00"  # points are kept to two decimals: 84,99 must never show as 85,0
 PERCENT = "0.0%"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
