@@ -1,15 +1,24 @@
 """Benchmark: scoring N units (default 10,000, national scale) under bac-giang@2024.
 
-    python benchmarks/bench_score.py [--units 10000] [--jobs N] [--skip-cli]
+    python benchmarks/bench_score.py [--units 10000] [--jobs N] [--mode both|sample|distinct] [--skip-cli]
 
-Prints the engine's time per unit and units per second, evidence already typed and units given to
-the engine in batches as a run does: deciding (every rule evaluated by durable_rules, each
+The evidence is what a clerk would type, unambiguously: shares as percentages ("98,7%"), never a
+bare 1 that the reader refuses as "1% or 100%?"; the number of evidence problems is printed and is 0.
+Two kinds of data, both by default:
+
+- sample: units drawn like the bundled sample (samples/generate.py): many yes/no answers and
+  values that repeat from unit to unit, as in a province's real files;
+- distinct: every unit's numbers differ (percentages with two decimals, counts from 0 to 500,
+  survey tallies): the engine's answer caches, which make repeated values cheap, help little.
+
+For each, the engine's time per unit and units per second, evidence already typed and units given
+to the engine in batches as a run does: deciding (every rule evaluated by durable_rules, each
 criterion's points, groups, total, gates and what blocks recognition), then with each unit's full
 result made (explanations, evidence as shown, flags, seal), then with it packed for the outputs
-(the work of each scoring process of a run); each from a fresh start. Then the time to read the
-evidence, the end-to-end time and peak memory of `cqtt score` on an .xlsx of N units writing both
-the workbook and the JSON, the JSON's size per unit, the I/O floor measured in the same run, and
-last `ratio end-to-end/floor`.
+(the work of each scoring process of a run); each from a fresh start. Then, on the sample kind,
+the time to read the evidence, the end-to-end time and peak memory of `cqtt score` on an .xlsx of
+N units writing both the workbook and the JSON, the evidence problems it reports, the JSON's size
+per unit, the I/O floor measured in the same run, and last `ratio end-to-end/floor`.
 Figures only: nothing here asserts a time.
 """
 
@@ -18,11 +27,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,9 +49,12 @@ from engine.scoring import rete  # noqa: E402
 from engine.scoring.engine import BATCH_UNITS, Engine  # noqa: E402
 
 
-def rows(n: int) -> list[dict]:
+def rows(n: int, loaded: LoadedCriteria, distinct: bool = False) -> list[dict]:
+    """N units' evidence. Shares (ty_le_*) are kept as fractions of 1 here, as an Excel % cell
+    holds them; `as_typed` writes them as a clerk types them."""
     rng = random.Random(SEED)
     units = read_units(ROOT / "samples/units/bac-giang.csv")
+    declared = loaded.model.evidence_by_id()
     out = []
     for i in range(n):
         unit = units[i % len(units)]
@@ -54,8 +68,35 @@ def rows(n: int) -> list[dict]:
             "ho_so": "; ".join(DOCUMENTS),
             "tu_cham": round(rng.uniform(70, 100), 1),
         }
+        if distinct:
+            for fid, decl in declared.items():
+                if row.get(fid) is None:
+                    continue
+                if decl.type == "percent":
+                    row[fid] = rng.randint(0, 10_000) / 10_000  # 0,00% to 100,00%
+                elif decl.type == "count":
+                    row[fid] = rng.randint(0, min(500, int(decl.high or 500)))
+                elif decl.type == "survey":
+                    total = rng.randint(10, 500)
+                    row[fid] = f"{rng.randint(0, total)}/{total}"
         out.append(row)
     return out
+
+
+def as_typed(data: list[dict]) -> list[dict]:
+    """The rows as a clerk types them into a CSV or a text cell: shares as "98,7%"."""
+    return [
+        {
+            k: _percent_text(v) if k.startswith("ty_le_") and isinstance(v, float) else v
+            for k, v in row.items()
+        }
+        for row in data
+    ]
+
+
+def _percent_text(share: float) -> str:
+    text = f"{Decimal(repr(share)).scaleb(2).normalize():f}"
+    return text.replace(".", ",") + "%"
 
 
 def write_xlsx(path: Path, data: list[dict]) -> None:
@@ -89,19 +130,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: cores)")
+    parser.add_argument("--mode", choices=["both", "sample", "distinct"], default="both")
     parser.add_argument("--skip-cli", action="store_true", help="only the in-process figures")
     args = parser.parse_args()
     n = args.units
 
     loaded = load_criteria(catalog.resolve("bac-giang@2024"))
+    data = rows(n, loaded)
+    modes = ["sample", "distinct"] if args.mode == "both" else [args.mode]
+    for mode in modes:
+        in_process(loaded, n, rows(n, loaded, distinct=True) if mode == "distinct" else data, mode, args.jobs)
+    if not args.skip_cli:
+        end_to_end(data, n, args.jobs)
+
+
+def in_process(loaded: LoadedCriteria, n: int, data: list[dict], mode: str, jobs: int) -> None:
+    print(f"== {mode}: {DESCRIBED[mode]}")
+    rete.forget()
     started = time.perf_counter()
     engine = Engine(loaded)
     compile_s = time.perf_counter() - started
-    data = rows(n)
 
     started = time.perf_counter()
-    read = read_mappings(data, loaded.model, "(benchmark)")
+    read = read_mappings(as_typed(data), loaded.model, "(benchmark)")
     read_s = time.perf_counter() - started
+    problem_units = len({i.unit for i in read.issues})
 
     apps = read.applications
     started = time.perf_counter()
@@ -121,6 +174,7 @@ def main() -> None:
     print(f"units                          {n}")
     print(f"rulesets compiled              {len(engine.compiled.all)} in {compile_s * 1000:.0f} ms")
     print(f"evidence typing                {read_s:.2f} s ({read_s / n * 1000:.3f} ms/unit)")
+    print(f"evidence problems              {len(read.issues)} ({problem_units} units)")
     print(
         f"engine scoring (decisions)     {score_s:.2f} s ({score_s / n * 1000:.3f} ms/unit, "
         f"{n / score_s:.0f} units/s)"
@@ -133,20 +187,27 @@ def main() -> None:
         f"scoring, packed for outputs    {packed_s:.2f} s ({packed_s / n * 1000:.3f} ms/unit, "
         f"{n / packed_s:.0f} units/s: what each process of a run does)"
     )
-    if args.jobs > 1:
+    if jobs > 1:
         started = time.perf_counter()
-        engine.run(read, jobs=args.jobs)
+        engine.run(read, jobs=jobs)
         run_s = time.perf_counter() - started
         print(
-            f"{f'engine run, {args.jobs} processes':<31}{run_s:.2f} s "
+            f"{f'engine run, {jobs} processes':<31}{run_s:.2f} s "
             f"({n / run_s:.0f} units/s, ranking and summary included)"
         )
     print(
         f"peak memory (in process)       {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
 
-    if args.skip_cli:
-        return
+
+DESCRIBED = {
+    "sample": "values drawn like the bundled sample, many repeat from unit to unit",
+    "distinct": "every unit's numbers differ (two-decimal percentages, counts 0-500, tallies)",
+}
+
+
+def end_to_end(data: list[dict], n: int, jobs: int) -> None:
+    print("== cqtt score on an .xlsx of the sample kind")
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "minh-chung.xlsx"
         started = time.perf_counter()
@@ -167,7 +228,7 @@ def main() -> None:
             "--json",
             str(Path(tmp) / "r.json"),
             "--jobs",
-            str(args.jobs),
+            str(jobs),
         ]
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", PEAK_OF, *command], capture_output=True, text=True)
@@ -182,6 +243,8 @@ def main() -> None:
             f"workbook {out_mb:.1f} MB)"
         )
         print(f"cqtt score peak memory         {peak:.0f} MB (largest process)")
+        read_errors = re.search(r"\((\d+) lỗi khi đọc", done.stdout)
+        print(f"evidence problems (cqtt score) {read_errors.group(1) if read_errors else '?'}")
         json_path = Path(tmp) / "r.json"
         print(f"JSON                           {json_path.stat().st_size / n / 1024:.1f} KB per unit")
         floor = io_floor(source, Path(tmp) / "ket-qua.xlsx", json_path, Path(tmp))
