@@ -6,27 +6,19 @@ Each job returns plain data (or raises a `CqttError`); nothing here prints or ex
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from engine.errors import OutputError, RuleFileError, RuleIssue
+from engine.hashing import sha256_file
 from engine.intake.evidence import EvidenceSet, read_evidence
 from engine.outputs.output import check_target, run_time, write_atomic
 from engine.rules import catalog
 from engine.rules.checks import check_versions_together
-from engine.rules.diff import (
-    CriterionEffect,
-    MissingField,
-    SetDiff,
-    UnitChange,
-    diff_sets,
-    missing_fields,
-    unit_changes,
-)
-from engine.rules.loader import LoadedCriteria, load_criteria
+from engine.rules.diff import DiffOutcome, diff_sets, missing_fields, unit_changes
+from engine.rules.loader import LoadedCriteria, load_criteria, load_ref
 from engine.rules.ruletests import CaseResult, run_tests_file
 from engine.scoring.engine import Engine
 from engine.scoring.results import RunResult
@@ -34,10 +26,6 @@ from engine.scoring.results import RunResult
 # Above these, `score` names each phase as it starts (reading, scoring, each sheet, the JSON).
 LONG_RUN_UNITS = 500
 LONG_INPUT_BYTES = 1_000_000
-
-
-def load_ref(ref: str, year: int | None = None) -> LoadedCriteria:
-    return load_criteria(catalog.resolve(ref, year))
 
 
 @dataclass
@@ -103,14 +91,6 @@ def rule_tests(paths: list[Path]) -> list[TestReport]:
         except RuleFileError as exc:
             reports.append(TestReport(path, tests, [], "\n".join(i.format() for i in exc.errors)))
     return reports
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -267,17 +247,6 @@ def _template_warnings(loaded: LoadedCriteria, evidence: EvidenceSet) -> list[st
                 f"(sha256 {loaded.sha256[:12]}…): kiểm tra các cột và thang điểm"
             )
     return found
-
-
-@dataclass
-class DiffOutcome:
-    diff: SetDiff
-    units: list[UnitChange] | None = None
-    scored: int = 0
-    effects: list[CriterionEffect] = field(default_factory=list)
-    missing: tuple[list[MissingField], list[MissingField]] = ([], [])  # old, new
-    evidence: list[dict[str, str]] = field(default_factory=list)
-    sha256: tuple[str, str] = ("", "")
 
 
 def diff(

@@ -9,13 +9,11 @@ an unreadable file, no unit-code column, duplicate unit codes.
 
 from __future__ import annotations
 
-import codecs
 import contextvars
 import csv
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 import yaml
 
 from engine.errors import CqttError, EvidenceFileError, EvidenceIssue
+from engine.intake.binding import BINDING_SHEET, read_binding
 from engine.intake.cells import (
     CellError,
     clean_text,
@@ -34,6 +33,7 @@ from engine.intake.cells import (
     parse_number,
     parse_yes_no,
 )
+from engine.intake.csvtext import decode_csv
 from engine.intake.seen import SeenCodes
 from engine.rules.model import CriteriaSet
 from engine.spool import SpooledList
@@ -323,17 +323,6 @@ def _letter(col: int) -> str:
     return get_column_letter(col + 1)
 
 
-BINDING_SHEET = "_cqtt"  # hidden sheet of a generated template: which criteria it was made for
-
-
-def read_binding(book: Any) -> dict[str, str] | None:
-    """The criteria id, version and file hash a template was generated for, if it is one."""
-    if BINDING_SHEET not in book.sheetnames:
-        return None
-    rows = book[BINDING_SHEET].iter_rows(values_only=True)
-    return {str(r[0]): str(r[1]) for r in rows if r and r[0] is not None and len(r) > 1}
-
-
 @dataclass(frozen=True)
 class UncomputedFormula:
     """A formula cell saved without its value (written by a program, never opened in Excel)."""
@@ -453,48 +442,6 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
                 yield table
     finally:
         book.close()
-
-
-_VIETNAMESE = set(
-    "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
-    "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ"
-    "“”‘’–—…°²³×·•\u00a0"
-)
-CSV_ENCODING_HINT = "hãy lưu lại dạng “CSV UTF-8”"
-
-
-def decode_csv(path: Path) -> str:
-    """The text of a CSV as Excel and people save it: UTF-8 (with or without BOM), UTF-16 with a
-    BOM ("Unicode Text"), or Windows Vietnamese (cp1258, whose separate tone marks are joined to
-    their letters, NFC). Bytes that are none of these with confidence are refused in one line."""
-    raw = path.read_bytes()
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise EvidenceFileError(str(path), f"tệp UTF-16 bị hỏng; {CSV_ENCODING_HINT}") from None
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            if b"\x00" in raw:
-                raise EvidenceFileError(
-                    str(path), f"tệp có vẻ là UTF-16 nhưng thiếu dấu BOM đầu tệp; {CSV_ENCODING_HINT}"
-                ) from None
-            try:
-                text = raw.decode("cp1258")
-            except UnicodeDecodeError:
-                text = ""
-            text = unicodedata.normalize("NFC", text)
-            foreign = [c for c in text if ord(c) > 127]
-            known = sum(c in _VIETNAMESE for c in foreign)
-            if not text or not foreign or known < 0.9 * len(foreign):
-                raise EvidenceFileError(
-                    str(path),
-                    "không xác định được bảng mã của tệp CSV (không phải UTF-8, UTF-16 có BOM hay "
-                    f"Windows-1258); {CSV_ENCODING_HINT}",
-                ) from None
-    return unicodedata.normalize("NFC", text)
 
 
 def _read_csv(path: Path, cmap: ColumnMap) -> Iterable[_Table]:

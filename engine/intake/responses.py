@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.errors import EvidenceFileError, EvidenceIssue
 from engine.intake.cells import clean_text, is_blank, parse_date
-from engine.intake.evidence import decode_csv
+from engine.intake.csvtext import decode_csv
 from engine.rules.model import CriteriaSet, SurveyForm
 from engine.suggest import ascii_fold
 

@@ -25,14 +25,14 @@ def is_tallies_file(path: Path) -> bool:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv" and path.is_file():
-            from engine.intake.evidence import decode_csv
+            from engine.intake.csvtext import decode_csv
 
             first = decode_csv(path).split("\n", 1)[0]
             return MARKER in [clean_text(c) for c in next(csv.reader([first]), [])]
         if suffix == ".xlsx" and path.is_file():
             from openpyxl import load_workbook
 
-            from engine.intake.evidence import BINDING_SHEET
+            from engine.intake.binding import BINDING_SHEET
 
             book = load_workbook(path, read_only=True)
             try:
@@ -53,7 +53,7 @@ def read_tallies(path: Path, cs: CriteriaSet) -> tuple[dict[str, dict[str, Tally
     """unit code -> survey field -> tally, and the problems found (with row and column)."""
     fields = {d.id for d in cs.evidence if d.type == "survey"}
     if path.suffix.lower() == ".csv":
-        from engine.intake.evidence import decode_csv
+        from engine.intake.csvtext import decode_csv
 
         rows: list[list[Any]] = list(csv.reader(io.StringIO(decode_csv(path))))
         sheet = None

@@ -20,8 +20,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.errors import EvidenceFileError
+from engine.intake.binding import BINDING_SHEET, read_binding
 from engine.intake.cells import clean_text, is_blank
-from engine.intake.evidence import BINDING_SHEET, FIXED_LABELS, fixed_column, read_binding, self_score_column
+from engine.intake.evidence import FIXED_LABELS, fixed_column, self_score_column
 from engine.outputs.xlsxstyle import (
     BOLD,
     CENTER,

@@ -27,7 +27,7 @@ from engine.outputs.xlsxstyle import (
 )
 
 if TYPE_CHECKING:
-    from engine.jobs import DiffOutcome
+    from engine.rules.diff import DiffOutcome
 
 DIFF_SCHEMA = 1
 

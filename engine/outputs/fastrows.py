@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 
 from openpyxl.utils import get_column_letter
 
-from engine.outputs.xlsxstyle import safe_text
+from engine.outputs.xlsxstyle import Styled, safe_text
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -37,14 +37,6 @@ _FLUSH_ROWS = 200
 # Elements a worksheet may have right after <dimension> (SpreadsheetML order); sheetData always is.
 _AFTER_DIMENSION = ("<sheetViews", "<sheetFormatPr", "<cols", "<sheetData")
 _MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-@dataclass(frozen=True)
-class Styled:
-    """A cell value with its style id (engine.outputs.xlsxstyle.styled makes them)."""
-
-    value: Any
-    style: int
 
 
 Row = Sequence[Any]  # values (str, int, float, bool, None) or Styled

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
-from engine.intake.evidence import BINDING_SHEET
+from engine.intake.binding import BINDING_SHEET
 from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,

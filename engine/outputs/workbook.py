@@ -18,7 +18,8 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 
 from engine.errors import OutputError
-from engine.intake.evidence import BINDING_SHEET, FIXED_LABELS
+from engine.intake.binding import BINDING_SHEET
+from engine.intake.evidence import FIXED_LABELS
 from engine.intake.values import PERCENT_CELL, from_plain, to_cell
 from engine.outputs import fastrows
 from engine.outputs.xlsxstyle import (

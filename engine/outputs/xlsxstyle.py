@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from copy import copy
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -30,6 +31,16 @@ GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
 AMBER = PatternFill("solid", fgColor="FFEB9C")
 GREY = PatternFill("solid", fgColor="EDEDED")
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A cell value with its style id, for rows written by engine.outputs.fastrows (`styled`
+    makes them)."""
+
+    value: Any
+    style: int
+
 
 POINTS = "0.00"  # points are kept to two decimals: 84,99 must never show as 85,0
 PERCENT = "0.0%"
@@ -82,8 +93,6 @@ def styled(
     """What `cell` gives, for a sheet whose rows are written by engine.outputs.fastrows: the
     value with its style id. Register each combination once before the workbook is saved (call
     it with None): styles.xml is written before the deferred rows are."""
-    from engine.outputs.fastrows import Styled
-
     ids: dict[tuple[Any, ...], int] = ws.parent.__dict__.setdefault("_cqtt_style_ids", {})
     key = (number_format, id(font), id(fill), id(alignment), border)
     found = ids.get(key)

@@ -14,8 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from engine.errors import CqttError, EvidenceIssue
+from engine.intake.binding import BINDING_SHEET
 from engine.intake.cells import clean_text, is_blank, parse_date
-from engine.intake.evidence import BINDING_SHEET, EvidenceError
+from engine.intake.evidence import EvidenceError
 from engine.review.report import DECISION_SHEET, DECISIONS
 
 FINAL = {"recognised", "not_recognised"}
@@ -46,7 +47,7 @@ def read_decisions(path: Path) -> DecisionFile:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
-    from engine.jobs import sha256_file
+    from engine.hashing import sha256_file
 
     if not path.is_file():
         raise CqttError(f"{path}: không tìm thấy tệp")

@@ -24,8 +24,9 @@ from openpyxl.worksheet.pagebreak import Break
 from pydantic import BaseModel
 
 from engine.errors import CqttError, EvidenceIssue
+from engine.intake.binding import BINDING_SHEET
 from engine.intake.cells import CellError, clean_text, is_blank, is_percent_format, parse_cell
-from engine.intake.evidence import BINDING_SHEET, Application, EvidenceError
+from engine.intake.evidence import Application, EvidenceError
 from engine.intake.template import _validation
 from engine.numbers import exact, near
 from engine.outputs.output import run_time
@@ -162,7 +163,7 @@ def sample(
 ) -> tuple[Draw, CriteriaSet, dict[str, Application]]:
     """Draw `n` units among those proposed and recognisable in a results file. With a history
     store, a unit never proposed before carries the `first_proposal` weight."""
-    from engine.review.recheck import resolve_criteria
+    from engine.review.discrepancies import resolve_criteria
     from engine.review.teamfile import read_team
 
     if n < 1:
@@ -202,7 +203,7 @@ def sample(
         raise CqttError(
             f"{results}: không có đơn vị nào vừa được đề nghị vừa đủ điều kiện công nhận để chọn mẫu"
         )
-    from engine.jobs import sha256_file
+    from engine.hashing import sha256_file
 
     w = cs.flags.sample_weights
     result = Draw(
@@ -425,7 +426,7 @@ def _has_heading(sheet: Any) -> bool:
 
 def apply_field(path: Path, cs: CriteriaSet, apps: list[Application]) -> list[Any]:
     """Replace declared evidence by the verified values; each change is a "field check" discrepancy."""
-    from engine.review.recheck import Discrepancy
+    from engine.review.discrepancies import Discrepancy
 
     by_code = {a.code: a for a in apps}
     decls = cs.evidence_by_id()

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from engine.intake.evidence import BINDING_SHEET
+from engine.intake.binding import BINDING_SHEET
 from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,

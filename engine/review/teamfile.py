@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import CqttError, EvidenceIssue
+from engine.intake.binding import BINDING_SHEET
 from engine.intake.cells import CellError, clean_text, is_blank, is_percent_format, parse_cell, parse_number
-from engine.intake.evidence import BINDING_SHEET, Application, read_sheet
+from engine.intake.evidence import Application, read_sheet
 from engine.intake.values import from_plain, to_plain
 from engine.outputs.resultsjson import ResultsFormatError, expand
 from engine.outputs.workbook import (

@@ -331,3 +331,14 @@ def unit_changes(old: RunResult, new: RunResult) -> tuple[list[UnitChange], list
     changes.sort(key=lambda c: (not c.status_changed, -abs(c.delta), c.code))
     ordered = sorted(effects.values(), key=lambda e: (-(e.units_gain + e.units_lose), e.id))
     return changes, ordered
+
+
+@dataclass
+class DiffOutcome:
+    diff: SetDiff
+    units: list[UnitChange] | None = None
+    scored: int = 0
+    effects: list[CriterionEffect] = field(default_factory=list)
+    missing: tuple[list[MissingField], list[MissingField]] = ([], [])  # old, new
+    evidence: list[dict[str, str]] = field(default_factory=list)
+    sha256: tuple[str, str] = ("", "")

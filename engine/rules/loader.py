@@ -197,3 +197,10 @@ def _dedupe(issues: list[RuleIssue]) -> list[RuleIssue]:
             seen.add(key)
             kept.append(issue)
     return kept
+
+
+def load_ref(ref: str, year: int | None = None) -> LoadedCriteria:
+    """The set a reference names: a path, `id@version`, or `id` with the year in force."""
+    from engine.rules import catalog
+
+    return load_criteria(catalog.resolve(ref, year))
