@@ -89,7 +89,8 @@ def _parse_number(raw: Any, integer: bool = False) -> float:
     whole, frac = parts
     if not whole or not frac:
         raise CellError("không đọc được số")
-    if grouped:  # "1.234" or "1,234": thousands, or a decimal with three places?
+    if grouped and whole != "0":  # "1.234" or "1,234": thousands, or a decimal with three places?
+        # ("0,993" is a share: no number is written with a thousands group after a lone 0)
         if integer:
             return sign * float(whole + frac)
         raise CellError(
