@@ -55,7 +55,32 @@ def test_validate_warns_about_overlapping_versions(runner: CliRunner, tmp_path: 
     result = runner.invoke(main, ["criteria", "validate", str(tmp_path)])
     assert result.exit_code == 1
     assert "chồng lên bac-giang@2024" in result.output
-    assert "supersedes" in result.output  # 2025 supersedes 2023, which is not in the folder
+    assert "supersedes" not in result.output  # 2025 supersedes 2023: not in the folder, but bundled
+
+
+def test_validate_a_bundled_file_alone(runner: CliRunner) -> None:
+    """The example of `validate --help`: 2024 supersedes 2023, found beside it."""
+    result = runner.invoke(main, ["criteria", "validate", "criteria/bac-giang/2024.yaml"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "hợp lệ: criteria/bac-giang/2024.yaml (bac-giang@2024)",
+        "1 tệp tiêu chí hợp lệ, 0 cảnh báo",
+    ]
+
+
+def test_validate_warns_with_the_line_when_the_superseded_version_is_nowhere(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    text = (ROOT / "criteria/bac-giang/2024.yaml").read_text("utf-8")
+    draft = tmp_path / "ban-nhap.yaml"
+    draft.write_text(text.replace('supersedes: "2023"', 'supersedes: "2019"'), "utf-8")
+    line = text.splitlines().index('supersedes: "2023"') + 1
+    result = runner.invoke(main, ["criteria", "validate", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{draft}:{line}: cảnh báo: [supersedes] phiên bản bị thay thế 2019 không có trong các tệp của bộ "
+        "“bac-giang” (cùng thư mục hoặc có sẵn trong cqtt) — gợi ý: dùng một trong: `2023`"
+    ) in result.output
 
 
 def test_rule_tests_pass_and_report_per_case(runner: CliRunner) -> None:

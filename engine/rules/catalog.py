@@ -59,9 +59,17 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 def entries(root: Path | None = None) -> list[Entry]:
     """Every bundled rule file with its version and effective period (read cheaply, not checked)."""
-    root = root or bundled_root()
+    return _entries(rule_files([root or bundled_root()]))
+
+
+def entries_in(folder: Path) -> list[Entry]:
+    """The rule files directly in one folder (not below it), read as `entries` reads them."""
+    return _entries([p for p in sorted(folder.glob("*.y*ml")) if is_rule_file(p)])
+
+
+def _entries(paths: list[Path]) -> list[Entry]:
     found = []
-    for path in rule_files([root]):
+    for path in paths:
         try:
             head = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, OSError, UnicodeDecodeError):

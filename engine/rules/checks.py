@@ -365,8 +365,15 @@ def _check_compiles(cs: CriteriaSet, report: _Report) -> None:
         report.add((), str(exc))
 
 
-def check_versions_together(loaded: list[tuple[str, CriteriaSet]]) -> list[RuleIssue]:
-    """Checks across the versions of one set: versions unique, `supersedes` known, periods apart."""
+def check_versions_together(
+    loaded: list[tuple[str, CriteriaSet]],
+    elsewhere: dict[str, set[str]] | None = None,
+    lines: dict[str, LoadedYaml] | None = None,
+) -> list[RuleIssue]:
+    """Checks across the versions of one set: versions unique, `supersedes` known, periods apart.
+    A superseded version that is not among the files checked may be one of `elsewhere` (set id ->
+    versions found beside the file or bundled); when it is nowhere, that is a warning at the line
+    of `supersedes`, not an error: the file itself may be right."""
     issues: list[RuleIssue] = []
     by_set: dict[str, list[tuple[str, CriteriaSet]]] = {}
     for file, cs in loaded:
@@ -386,14 +393,21 @@ def check_versions_together(loaded: list[tuple[str, CriteriaSet]]) -> list[RuleI
                     )
                 )
             seen[cs.version] = file
-            if cs.supersedes and cs.supersedes not in known:
+            found_elsewhere = (elsewhere or {}).get(set_id, set())
+            if cs.supersedes and cs.supersedes not in known | found_elsewhere:
+                others = sorted((known | found_elsewhere) - {cs.version})
+                where = (lines or {}).get(file)
                 issues.append(
                     RuleIssue(
                         file,
-                        None,
+                        where.line_of(("supersedes",)) if where is not None else None,
                         "supersedes",
-                        f"phiên bản bị thay thế {cs.supersedes} không có trong các tệp của bộ “{set_id}”",
-                        did_you_mean(cs.supersedes, sorted(known)),
+                        f"phiên bản bị thay thế {cs.supersedes} không có trong các tệp của bộ “{set_id}” "
+                        "(cùng thư mục hoặc có sẵn trong cqtt)",
+                        (did_you_mean(cs.supersedes, others) or f"các phiên bản có: {', '.join(others)}")
+                        if others
+                        else None,
+                        severity="warning" if elsewhere is not None else "error",
                     )
                 )
         ordered = sorted(versions, key=lambda fv: fv[1].effective.from_)
