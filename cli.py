@@ -953,6 +953,205 @@ def units_succession(path: Path, db: str | None) -> None:
     click.echo(f"Đã nạp {added} dòng sáp nhập vào {label} ({present} dòng đã có từ trước)")
 
 
+@units.command(
+    "load",
+    epilog=example("cqtt units load samples/units/bac-giang.csv --year 2024 --criteria bac-giang --db"),
+)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--year", type=int, required=True, help="Năm đánh giá.")
+@click.option(
+    "--criteria",
+    "ref",
+    help="Bộ tiêu chí của năm (mã: bản hiệu lực năm đó được chọn). Bỏ trống: giữ bộ đã nạp cho năm.",
+)
+@db_option("Cơ sở dữ liệu của cổng.")
+def units_load(path: Path, year: int, ref: str | None, db: str | None) -> None:
+    """Nạp danh sách đơn vị của tỉnh cho một năm (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh).
+
+    Danh sách là mẫu số của mọi tỷ lệ và mọi danh sách “chưa nộp” trên cổng; nạp lại cho cùng
+    năm thì thay danh sách cũ.
+    """
+    with _errors():
+        loaded = jobs.units_load(db, path, year, ref)
+    click.echo(
+        f"Đã nạp {loaded.units} đơn vị ({loaded.districts} huyện hoặc nhóm thẩm định) cho năm {loaded.year}, "
+        f"chấm theo {loaded.criteria}"
+    )
+    if loaded.dropped_with_applications:
+        shown = ", ".join(loaded.dropped_with_applications[:10])
+        click.echo(f"cảnh báo: các đơn vị đã có hồ sơ nhưng không còn trong danh sách: {shown}", err=True)
+
+
+@main.group(
+    epilog=example(
+        "cqtt users add quantri --role quan-tri --db",
+        "cqtt users add lucnam --role huyen --district 'Huyện Lục Nam' --db",
+    )
+)
+def users() -> None:
+    """Tài khoản của cổng (cqtt web): thêm, liệt kê, khóa, cấp lại mật khẩu."""
+
+
+ROLE_CHOICES = ["xa", "huyen", "tinh", "chinh-sach", "quan-tri"]
+
+
+@users.command("add", epilog=example("cqtt users add xa07207 --role xa --unit 07207 --db"))
+@click.argument("login")
+@click.option("--role", type=click.Choice(ROLE_CHOICES), required=True, help="Vai trò.")
+@click.option("--unit", help="Mã đơn vị (vai trò xa).")
+@click.option("--district", help="Huyện hoặc nhóm thẩm định (vai trò huyen).")
+@click.option("--name", help="Họ tên người dùng.")
+@db_option("Cơ sở dữ liệu của cổng.")
+def users_add(
+    login: str, role: str, unit: str | None, district: str | None, name: str | None, db: str | None
+) -> None:
+    """Thêm tài khoản; in mật khẩu dùng một lần (phải đổi ở lần đăng nhập đầu)."""
+    with _errors():
+        account, password, label = jobs.users_add(db, login, role, unit, district, name)
+    scope = account.unit_code or account.district or "toàn tỉnh"
+    click.echo(f"Đã thêm tài khoản {account.login} ({account.role_label}, {scope}) vào {label}")
+    click.echo(f"Mật khẩu dùng một lần: {password}")
+
+
+@users.command("list", epilog=example("cqtt users list --db"))
+@db_option("Cơ sở dữ liệu của cổng.")
+def users_list(db: str | None) -> None:
+    """Liệt kê tài khoản: vai trò, phạm vi, trạng thái."""
+    with _errors():
+        listed = jobs.users_list(db)
+    for item in listed:
+        a = item.account
+        state = "đã khóa" if item.disabled else ("chờ đổi mật khẩu" if a.must_change else "đang dùng")
+        click.echo(f"{a.login:<20} {a.role_label:<24} {a.unit_code or a.district or 'toàn tỉnh':<24} {state}")
+    click.echo(f"{len(listed)} tài khoản")
+
+
+@users.command("disable", epilog=example("cqtt users disable xa07207 --db"))
+@click.argument("login")
+@db_option("Cơ sở dữ liệu của cổng.")
+def users_disable(login: str, db: str | None) -> None:
+    """Khóa tài khoản; mọi phiên đăng nhập của tài khoản kết thúc ngay."""
+    with _errors():
+        account = jobs.users_disable(db, login)
+    click.echo(f"Đã khóa tài khoản {account.login}")
+
+
+@users.command("reset-password", epilog=example("cqtt users reset-password xa07207 --db"))
+@click.argument("login")
+@db_option("Cơ sở dữ liệu của cổng.")
+def users_reset_password(login: str, db: str | None) -> None:
+    """Cấp mật khẩu dùng một lần mới (phải đổi ở lần đăng nhập đầu); các phiên cũ kết thúc."""
+    with _errors():
+        password = jobs.users_reset_password(db, login)
+    click.echo(f"Mật khẩu dùng một lần của {login}: {password}")
+
+
+@main.command("audit", epilog=example("cqtt audit --since 01/12/2024 --user lucnam --db"))
+@click.option("--since", help="Từ ngày (ví dụ 01/12/2024).")
+@click.option("--user", "login", help="Chỉ một tài khoản.")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON (mỗi dòng một bản ghi).")
+@db_option("Cơ sở dữ liệu của cổng.")
+def audit(since: str | None, login: str | None, as_json: bool, db: str | None) -> None:
+    """Đọc nhật ký của cổng: đăng nhập, nộp hồ sơ, sửa giá trị, chuyển trạng thái, tải tệp."""
+    import datetime as dt
+    import json as json_module
+
+    from engine.intake.cells import parse_date
+    from engine.portal.clock import shown
+
+    start = None
+    if since is not None:
+        try:
+            day = parse_date(since)
+        except ValueError:
+            raise click.BadParameter(
+                f"ngày không hợp lệ: {since!r} (ví dụ 01/12/2024)", param_hint="--since"
+            ) from None
+        start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    with _errors():
+        found = jobs.audit_entries(db, start, login.strip().lower() if login else None)
+    for e in found:
+        if as_json:
+            click.echo(json_module.dumps(e.as_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{shown(e.at)}  {e.login or '-':<16} {e.address:<16} {e.label}: {e.target}")
+    if not as_json:
+        click.echo(f"{len(found)} bản ghi")
+
+
+@main.command(
+    "web",
+    epilog=example(
+        "cqtt web --demo",
+        "cqtt web --db postgresql://cqtt@localhost/cqtt --data-dir /srv/cqtt --behind-proxy 1",
+    ),
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Địa chỉ lắng nghe.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Cổng.")
+@db_option("Cơ sở dữ liệu của cổng (tệp SQLite hoặc URL PostgreSQL).")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Thư mục tệp đính kèm và khóa bí mật (mặc định: thư mục du-lieu cạnh cơ sở dữ liệu mặc định).",
+)
+@click.option("--demo", is_flag=True, help="Cổng thử nghiệm với dữ liệu mẫu trong một thư mục tạm.")
+@click.option(
+    "--insecure-cookies",
+    is_flag=True,
+    help="Cookie không cần HTTPS: chỉ khi thử trên chính máy này (mặc định cookie chỉ gửi qua HTTPS).",
+)
+@click.option("--behind-proxy", default=0, type=click.IntRange(0, 5), help="Số proxy (TLS) đứng trước cổng.")
+@click.option(
+    "--upload-limit", default=20, type=click.IntRange(1, 200), help="Giới hạn mỗi tệp tải lên (MB)."
+)
+@click.option("--threads", default=8, type=click.IntRange(1, 64), help="Số luồng phục vụ.")
+def web(
+    host: str,
+    port: int,
+    db: str | None,
+    data_dir: Path | None,
+    demo: bool,
+    insecure_cookies: bool,
+    behind_proxy: int,
+    upload_limit: int,
+    threads: int,
+) -> None:
+    """Chạy cổng thông tin: xã nộp hồ sơ, tổ thẩm định xác minh, tỉnh xem tổng hợp.
+
+    Trên máy chủ: đặt sau một proxy có TLS (nginx), dùng PostgreSQL, sao lưu cơ sở dữ liệu và thư
+    mục dữ liệu (xem README).
+    """
+    from engine.portal import demo as demo_module
+    from engine.store.connect import default_location
+    from web.config import PortalConfig
+    from web.server import serve
+
+    with _errors():
+        if demo:
+            click.echo("Đang dựng cổng thử nghiệm với dữ liệu mẫu…", err=True)
+            built = demo_module.build()
+            for line in demo_module.describe(built):
+                click.echo(line)
+            config = PortalConfig(db=built.db, data_dir=built.data_dir, secure_cookies=False, demo=True)
+        else:
+            folder = data_dir or Path(
+                os.environ.get("CQTT_DATA_DIR") or default_location().parent / "du-lieu"
+            )
+            target = db if db else (os.environ.get("CQTT_DB") or str(default_location()))
+            config = PortalConfig(
+                db=target,
+                data_dir=folder,
+                secure_cookies=not insecure_cookies,
+                upload_limit=upload_limit * 1024 * 1024,
+                behind_proxy=behind_proxy,
+            )
+
+        def ready(address: str) -> None:
+            click.echo(f"Cổng đang chạy tại {address} (Ctrl-C để dừng)", err=True)
+
+        serve(config, host, port, threads, ready)
+
+
 @main.group("db", epilog=example("cqtt db upgrade --db lich-su.sqlite"))
 def db_group() -> None:
     """Cơ sở dữ liệu lịch sử (SQLite hoặc PostgreSQL)."""

@@ -58,8 +58,13 @@ def validate(paths: list[Path], strict: bool = False) -> ValidationReport:
             continue
         report.valid.append(loaded)
         report.warnings += loaded.warnings
-    together = check_versions_together([(str(v.path), v.model) for v in report.valid])
-    report.errors += together
+    together = check_versions_together(
+        [(str(v.path), v.model) for v in report.valid],
+        _versions_beside(report.valid),
+        {str(v.path): v.yaml for v in report.valid},
+    )
+    report.errors += [i for i in together if i.severity == "error"]
+    report.warnings += [i for i in together if i.severity != "error"]
     if strict and report.warnings:
         from dataclasses import replace
 
@@ -67,6 +72,18 @@ def validate(paths: list[Path], strict: bool = False) -> ValidationReport:
         report.warnings = []
         report.valid = [v for v in report.valid if str(v.path) not in {e.file for e in report.errors}]
     return report
+
+
+def _versions_beside(valid: list[LoadedCriteria]) -> dict[str, set[str]]:
+    """Versions of each set found beside the files checked (their folders) and among the bundled
+    sets: what a `supersedes` may name without the file being checked alongside."""
+    found: dict[str, set[str]] = {}
+    for entry in catalog.entries():
+        found.setdefault(entry.set_id, set()).add(entry.version)
+    for folder in {v.path.resolve().parent for v in valid}:
+        for entry in catalog.entries_in(folder):
+            found.setdefault(entry.set_id, set()).add(entry.version)
+    return found
 
 
 @dataclass
@@ -557,3 +574,76 @@ def survey_tally(
     if xlsx is not None:
         write_atomic(xlsx, lambda h: write_tallies(h, result))
     return result
+
+
+# -- the portal's accounts, unit lists and audit log (the CLI face; web/ is the other) ----------------
+def users_add(
+    db: str | None, login: str, role: str, unit: str | None, district: str | None, name: str | None
+) -> tuple[Any, str, str]:
+    """A new account and its one-time password; returns (account, password, store)."""
+    from engine.portal import accounts
+
+    store = open_store(db)
+    try:
+        account, password = accounts.add(store, login, role, unit, district, name)
+        return account, password, store.label
+    finally:
+        store.close()
+
+
+def users_list(db: str | None) -> list[Any]:
+    from engine.portal import accounts
+
+    store = open_store(db, create=False)
+    try:
+        return accounts.listing(store)
+    finally:
+        store.close()
+
+
+def users_disable(db: str | None, login: str) -> Any:
+    from engine.portal import accounts
+
+    store = open_store(db, create=False)
+    try:
+        return accounts.disable(store, login)
+    finally:
+        store.close()
+
+
+def users_reset_password(db: str | None, login: str) -> str:
+    from engine.portal import accounts
+
+    store = open_store(db, create=False)
+    try:
+        return accounts.reset_password(store, login)
+    finally:
+        store.close()
+
+
+def units_load(db: str | None, path: Path, year: int, criteria: str | None) -> Any:
+    """The province's unit list for a year; the criteria set is kept from an earlier load of the
+    year when not given."""
+    from engine.errors import CqttError
+    from engine.portal import units
+
+    store = open_store(db)
+    try:
+        if criteria is None:
+            known = units.year_of(store, year)
+            if known is None:
+                raise CqttError(f"năm {year} chưa có bộ tiêu chí; ghi --criteria (ví dụ bac-giang)")
+            criteria = known.criteria_ref
+        return units.load(store, path, year, criteria)
+    finally:
+        store.close()
+
+
+def audit_entries(db: str | None, since: dt.datetime | None, login: str | None) -> list[Any]:
+    from engine.portal import audit
+
+    store = open_store(db, create=False)
+    try:
+        return audit.entries(store, since, login)
+    finally:
+        store.close()

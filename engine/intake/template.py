@@ -173,7 +173,15 @@ def _columns(loaded: LoadedCriteria) -> list[tuple[str, str, str, int | None, An
     return cols
 
 
-def write_template(handle: BinaryIO, loaded: LoadedCriteria, units: list[UnitRow], year: int | None) -> None:
+def write_template(
+    handle: BinaryIO,
+    loaded: LoadedCriteria,
+    units: list[UnitRow],
+    year: int | None,
+    filled: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """The evidence template for `units`; with `filled` (unit code -> column -> value), the rows
+    of those units carry their values, as a team would have typed them."""
     cs = loaded.model
     cols = _columns(loaded)
     wb = Workbook(write_only=True)
@@ -202,6 +210,7 @@ def write_template(handle: BinaryIO, loaded: LoadedCriteria, units: list[UnitRow
         values: dict[str, Any] = {}
         if unit is not None:
             values = {
+                **(filled or {}).get(unit.code, {}),
                 "ma_don_vi": unit.code,
                 "ten_don_vi": unit.name,
                 "nhom_tham_dinh": unit.group,

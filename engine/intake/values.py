@@ -69,3 +69,36 @@ def to_cell(decl: EvidenceDecl, value: Any) -> tuple[Any, str | None]:
     if kind == "survey":
         return f"{value.satisfied}/{value.total}", None
     return value, None
+
+
+def to_text(decl: EvidenceDecl, value: Any) -> str:
+    """The typed value as a person types it in a cell or a form field ("95,5%", "Có",
+    "Máy tính; Máy in", "452/500"), read back by the evidence reader to the identical value."""
+    kind = decl.type
+    labels = {c.id: c.label for c in decl.choices or []}
+    if kind == "yes_no":
+        return "Có" if value else "Không"
+    if kind == "choice":
+        return labels.get(value, str(value))
+    if kind == "items":
+        return "; ".join(labels.get(v, v) for v in sorted(value)) or NO_ITEMS
+    if kind == "survey":
+        return f"{value.satisfied}/{value.total}"
+    if kind == "count":
+        return str(int(value))
+    text = _decimal_text(value)
+    return text + "%" if kind == "percent" else text
+
+
+def _decimal_text(value: Any) -> str:
+    """A number with a decimal comma and no thousands separator: 1234,5 (the reader would ask
+    whether "1.234" means thousands)."""
+    number = exact(value)
+    if number.denominator == 1:
+        return str(number.numerator)
+    from decimal import Decimal
+
+    text = f"{Decimal(repr(float(value))):f}"
+    if len(text.partition(".")[2]) == 3:  # "0,123" would read as thousands or decimals: "0,1230"
+        text += "0"
+    return text.replace(".", ",")

@@ -277,3 +277,10 @@ def revision(store: Store) -> tuple[str | None, str]:
         ).scalar()
     assert application == APPLICATION
     return current, head
+
+
+def new_id(result: Any) -> int:
+    """The primary key an INSERT made."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

@@ -118,3 +118,166 @@ succession = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_succession_old_code", succession.c.old_code)
+
+# -- the portal (cqtt web) ---------------------------------------------------------------------------
+# A programme year: the province's unit list for the year and the criteria set its applications
+# are scored with. The unit list is the population of every share and every "chưa nộp" list.
+portal_years = Table(
+    "portal_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("criteria_ref", String(150), nullable=False),  # id@version
+    Column("criteria_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(20), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("district", Text, nullable=False),  # the appraisal group (a district before 2025)
+    Column("source", Text, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_units_year_district", units.c.year, units.c.district)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # xa, huyen, tinh, chinh-sach, quan-tri
+    Column("unit_code", String(20), nullable=True),  # role xa
+    Column("district", Text, nullable=True),  # role huyen
+    Column("full_name", Text, nullable=True),
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("must_change", Boolean, nullable=False),  # a one-time password was given
+    Column("disabled", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=True),
+)
+
+# Server-side sessions: the cookie holds a random token, the store only its SHA-256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=True),  # None before login
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),  # absolute limit
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("address", String(64), nullable=False),
+    Column("data", Text, nullable=False),  # JSON: the CSRF secret and little else
+)
+Index("ix_web_sessions_account", web_sessions.c.account_id)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_login_failures_address_at", login_failures.c.address, login_failures.c.at)
+Index("ix_login_failures_login_at", login_failures.c.login, login_failures.c.at)
+
+# One application (hồ sơ đề nghị) per unit and year, and its state.
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("unit_code", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    # the evidence version whose score counts now: the district's verified one once made, else the
+    # commune's last submitted one (a denormalised pointer, so that dashboards need no search)
+    Column("scored_version_id", Integer, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_applications_year_unit", applications.c.year, applications.c.unit_code, unique=True)
+
+# Every version of an application's evidence, never changed once written: the commune's declared
+# values ("declared"), the district's verified ones ("verified"). Values are kept as typed by
+# people (text), and read by the same code as an evidence file.
+evidence_versions = Table(
+    "evidence_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("draft", Boolean, nullable=False),
+    Column("data", Text, nullable=False),  # JSON: {column key: text as typed}
+    Column("notes", Text, nullable=False),  # JSON: {field: reason for a correction}
+    Column("source", Text, nullable=False),  # the form, or an uploaded workbook and its SHA-256
+    Column("author_id", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_evidence_versions_application", evidence_versions.c.application_id, evidence_versions.c.kind)
+
+# The engine's result for one evidence version (made when the version is written).
+version_scores = Table(
+    "version_scores",
+    metadata,
+    Column("version_id", Integer, ForeignKey("evidence_versions.id"), primary_key=True),
+    Column("criteria_sha256", String(64), nullable=False),
+    Column("total", Float, nullable=False),
+    Column("recognised", Boolean, nullable=False),
+    Column("proposed", Boolean, nullable=True),  # None: the Đề nghị cell could not be read
+    Column("flags", Text, nullable=False),  # JSON: [flag code]
+    Column("problems", Integer, nullable=False),  # evidence cells that could not be read
+    Column("result", Text, nullable=False),  # the unit's full result (JSON)
+    Column("issues", Text, nullable=False),  # JSON: [{field, value, message}]
+)
+
+# The timeline: every change of state, who, when and why (append-only).
+transitions = Table(
+    "transitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False),
+    Column("from_state", String(20), nullable=False),
+    Column("to_state", String(20), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("items", Text, nullable=False),  # JSON: criteria or fields a request names
+)
+Index("ix_transitions_application", transitions.c.application_id)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", Integer, ForeignKey("applications.id"), nullable=False),
+    Column("slot", String(120), nullable=False),  # "doc:<document>" or "field:<evidence id>"
+    Column("sha256", String(64), nullable=False),  # the file under the data folder
+    Column("size", Integer, nullable=False),
+    Column("media_type", String(50), nullable=False),  # from the content, not the name
+    Column("name", Text, nullable=False),  # as uploaded, shown only (never used as a path)
+    Column("uploaded_by", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_attachments_application", attachments.c.application_id)
+
+# Append-only: the migration adds triggers that refuse UPDATE and DELETE on this table.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("account_id", Integer, nullable=True),
+    Column("login", String(64), nullable=False),  # "" for an anonymous request
+    Column("address", String(64), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("details", Text, nullable=False),  # JSON
+)
+Index("ix_audit_log_at", audit_log.c.at)

@@ -1,0 +1,123 @@
+"""The audit log: who did what, when, from where. Rows are only ever added; the database
+itself refuses to change or remove one (triggers made by the migration)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.portal.clock import aware, now
+from engine.portal.roles import Account
+from engine.store.connect import Store
+from engine.store.schema import accounts, audit_log
+
+ACTIONS: dict[str, str] = {
+    "login": "Đăng nhập",
+    "login_failed": "Đăng nhập sai",
+    "login_refused": "Đăng nhập bị chặn",
+    "logout": "Đăng xuất",
+    "password_changed": "Đổi mật khẩu",
+    "account_added": "Thêm tài khoản",
+    "account_disabled": "Khóa tài khoản",
+    "password_reset": "Cấp lại mật khẩu",
+    "units_loaded": "Nạp danh sách đơn vị",
+    "draft_saved": "Lưu bản nháp hồ sơ",
+    "submitted": "Nộp hồ sơ",
+    "resubmitted": "Nộp lại hồ sơ",
+    "clarification_requested": "Yêu cầu bổ sung",
+    "verified": "Xác minh, sửa giá trị minh chứng",
+    "appraisal_finalised": "Hoàn tất thẩm định",
+    "sent_to_province": "Gửi danh sách lên tỉnh",
+    "workbook_uploaded": "Tải lên tệp Excel minh chứng",
+    "attachment_uploaded": "Tải lên tệp đính kèm",
+    "attachment_downloaded": "Tải về tệp đính kèm",
+    "download": "Tải về kết quả",
+    "rules_draft_checked": "Kiểm tra bản nháp bộ tiêu chí",
+    "refused": "Bị từ chối truy cập",
+}
+
+
+def record(
+    conn: Connection,
+    account: Account | None,
+    address: str,
+    action: str,
+    target: str = "",
+    details: dict[str, Any] | None = None,
+    login: str | None = None,
+) -> None:
+    """Add one row, inside the caller's transaction (what it records and the record land together)."""
+    conn.execute(
+        audit_log.insert().values(
+            at=now(),
+            account_id=account.id if account else None,
+            login=(account.login if account else login or "")[:64],
+            address=address[:64],
+            action=action,
+            target=target,
+            details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
+        )
+    )
+
+
+def log(
+    store: Store, account: Account | None, address: str, action: str, target: str = "", **details: Any
+) -> None:
+    with store.write() as conn:
+        record(conn, account, address, action, target, details)
+
+
+@dataclass
+class Entry:
+    id: int
+    at: dt.datetime
+    login: str
+    address: str
+    action: str
+    target: str
+    details: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "login": self.login,
+            "address": self.address,
+            "action": self.action,
+            "label": self.label,
+            "target": self.target,
+            "details": self.details,
+        }
+
+
+def entries(
+    store: Store, since: dt.datetime | None = None, login: str | None = None, limit: int | None = None
+) -> list[Entry]:
+    """The log in order, optionally from a time on and for one login; with `limit`, the latest."""
+    query = select(audit_log).order_by(audit_log.c.id.desc() if limit else audit_log.c.id)
+    if since is not None:
+        query = query.where(audit_log.c.at >= since)
+    if login is not None:
+        query = query.where(audit_log.c.login == login)
+    if limit:
+        query = query.limit(limit)
+    with store.read() as conn:
+        rows = conn.execute(query).all()
+    found = [
+        Entry(r.id, aware(r.at) or r.at, r.login, r.address, r.action, r.target, json.loads(r.details))
+        for r in rows
+    ]
+    return list(reversed(found)) if limit else found
+
+
+def known_login(store: Store, login: str) -> bool:
+    with store.read() as conn:
+        return conn.execute(select(accounts.c.id).where(accounts.c.login == login)).first() is not None

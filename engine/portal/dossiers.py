@@ -1,0 +1,568 @@
+"""Applications (hồ sơ đề nghị) and their states: the commune fills and submits, the district
+verifies each value, asks for more, finalises and sends its list to the province.
+
+Every version of the evidence is kept (the commune's declared values, the district's verified
+values); a score is always the engine's, on one version. Every change of state is a row of the
+timeline with who, when and why, and a row of the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.errors import CqttError
+from engine.hashing import sha256_file
+from engine.intake.evidence import read_evidence
+from engine.intake.values import to_text
+from engine.portal import audit
+from engine.portal.clock import aware, now
+from engine.portal.roles import APPRAISED, EDITABLE, STATES, TRANSITIONS, UNDER_APPRAISAL, Account
+from engine.portal.scoring import UnitValues, read, score_one
+from engine.portal.units import Unit, criteria_of
+from engine.portal.units import unit as unit_of
+from engine.rules.loader import LoadedCriteria
+from engine.scoring.results import UnitResult
+from engine.store.connect import Store, new_id
+from engine.store.schema import accounts, applications, evidence_versions, transitions, version_scores
+from engine.store.schema import units as unit_list
+
+
+class WorkflowError(CqttError):
+    """A step that cannot be taken now (wrong state, missing reason...): one Vietnamese line."""
+
+
+@dataclass
+class Score:
+    total: float
+    recognised: bool
+    proposed: bool | None
+    flags: list[str]
+    problems: int
+    result: UnitResult
+    issues: list[dict[str, Any]]
+
+    def issue_for(self, key: str) -> str | None:
+        return next((i["message"] for i in self.issues if i.get("field") == key), None)
+
+
+@dataclass
+class Version:
+    id: int
+    kind: str  # declared | verified
+    draft: bool
+    data: dict[str, str]
+    notes: dict[str, str]
+    source: str
+    author: str
+    created_at: dt.datetime
+    score: Score | None = None
+
+
+@dataclass
+class Dossier:
+    id: int
+    year: int
+    unit: Unit
+    state: str
+    scored_version_id: int | None
+    updated_at: dt.datetime
+
+    @property
+    def state_label(self) -> str:
+        return STATES[self.state]
+
+
+@dataclass
+class Step:
+    at: dt.datetime
+    who: str
+    what: str
+    comment: str
+    items: list[str]
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def dossier(store: Store, year: int, code: str) -> Dossier | None:
+    with store.read() as conn:
+        return _dossier(conn, year, code)
+
+
+def _dossier(conn: Connection, year: int, code: str) -> Dossier | None:
+    row = conn.execute(
+        select(applications).where(applications.c.year == year, applications.c.unit_code == code)
+    ).first()
+    if row is None:
+        return None
+    found = unit_of(conn, year, code)
+    if found is None:
+        found = Unit(year, code, code, "")
+    return Dossier(row.id, row.year, found, row.state, row.scored_version_id, aware(row.updated_at))  # type: ignore[arg-type]
+
+
+def _score(row: Any) -> Score | None:
+    if row is None or row.total is None:
+        return None
+    return Score(
+        total=row.total,
+        recognised=bool(row.recognised),
+        proposed=row.proposed,
+        flags=json.loads(row.flags),
+        problems=row.problems,
+        result=UnitResult.model_validate_json(row.result),
+        issues=json.loads(row.issues),
+    )
+
+
+def _versions_query(application_id: int) -> Any:
+    return (
+        select(evidence_versions, accounts.c.login, version_scores)
+        .outerjoin(accounts, accounts.c.id == evidence_versions.c.author_id)
+        .outerjoin(version_scores, version_scores.c.version_id == evidence_versions.c.id)
+        .where(evidence_versions.c.application_id == application_id)
+        .order_by(evidence_versions.c.id)
+    )
+
+
+def _version(row: Any) -> Version:
+    return Version(
+        id=row.id,
+        kind=row.kind,
+        draft=bool(row.draft),
+        data=json.loads(row.data),
+        notes=json.loads(row.notes),
+        source=row.source,
+        author=row.login or "",
+        created_at=aware(row.created_at),  # type: ignore[arg-type]
+        score=_score(row),
+    )
+
+
+def versions(store: Store, application_id: int) -> list[Version]:
+    with store.read() as conn:
+        return [_version(r) for r in conn.execute(_versions_query(application_id)).all()]
+
+
+def latest(found: list[Version], kind: str, drafts: bool = False) -> Version | None:
+    for v in reversed(found):
+        if v.kind == kind and (drafts or not v.draft):
+            return v
+    return None
+
+
+def current(store: Store, d: Dossier) -> Version | None:
+    """The version whose score counts now."""
+    if d.scored_version_id is None:
+        return None
+    return next((v for v in versions(store, d.id) if v.id == d.scored_version_id), None)
+
+
+def _step_name(before: str, after: str) -> str:
+    rule = TRANSITIONS.get((before, after))
+    return rule[1] if rule else f"{STATES[before]} → {STATES[after]}"
+
+
+def timeline(store: Store, application_id: int) -> list[Step]:
+    with store.read() as conn:
+        rows = conn.execute(
+            select(transitions, accounts.c.login)
+            .outerjoin(accounts, accounts.c.id == transitions.c.account_id)
+            .where(transitions.c.application_id == application_id)
+            .order_by(transitions.c.id)
+        ).all()
+    return [
+        Step(
+            aware(r.at),  # type: ignore[arg-type]
+            r.login or "",
+            TRANSITIONS.get(
+                (r.from_state, r.to_state), ("", f"{STATES[r.from_state]} → {STATES[r.to_state]}")
+            )[1],
+            r.comment,
+            json.loads(r.items),
+        )
+        for r in rows
+    ]
+
+
+# -- writing ----------------------------------------------------------------------------------------
+def ensure(conn: Connection, year: int, code: str) -> Any:
+    row = conn.execute(
+        select(applications).where(applications.c.year == year, applications.c.unit_code == code)
+    ).first()
+    if row is not None:
+        return row
+    moment = now()
+    conn.execute(
+        applications.insert().values(
+            year=year,
+            unit_code=code,
+            state="chua_nop",
+            scored_version_id=None,
+            created_at=moment,
+            updated_at=moment,
+        )
+    )
+    return conn.execute(
+        select(applications).where(applications.c.year == year, applications.c.unit_code == code)
+    ).one()
+
+
+def _move(
+    conn: Connection,
+    app: Any,
+    to: str,
+    account: Account | None,
+    comment: str = "",
+    items: list[str] | None = None,
+) -> None:
+    rule = TRANSITIONS.get((app.state, to))
+    if rule is None or (account is not None and account.role not in rule[0]):
+        raise WorkflowError(
+            f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không thể chuyển sang “{STATES[to]}”"
+        )
+    moment = now()
+    conn.execute(
+        transitions.insert().values(
+            application_id=app.id,
+            from_state=app.state,
+            to_state=to,
+            account_id=account.id if account else None,
+            at=moment,
+            comment=comment,
+            items=json.dumps(items or [], ensure_ascii=False),
+        )
+    )
+    conn.execute(applications.update().where(applications.c.id == app.id).values(state=to, updated_at=moment))
+
+
+def _write_version(
+    conn: Connection,
+    loaded: LoadedCriteria,
+    app: Any,
+    unit: Unit,
+    kind: str,
+    data: dict[str, str],
+    notes: dict[str, str],
+    draft: bool,
+    source: str,
+    account: Account | None,
+) -> tuple[int, Score]:
+    """A new version and its score (made now, on exactly these values)."""
+    version_id = new_id(
+        conn.execute(
+            evidence_versions.insert().values(
+                application_id=app.id,
+                kind=kind,
+                draft=draft,
+                data=json.dumps(data, ensure_ascii=False, sort_keys=True),
+                notes=json.dumps(notes, ensure_ascii=False, sort_keys=True),
+                source=source,
+                author_id=account.id if account else None,
+                created_at=now(),
+            )
+        )
+    )
+    scored = score_one(loaded, UnitValues(unit.code, unit.name, unit.district, unit.year, data), source)
+    issues = [
+        {"field": i.column, "value": None if i.value is None else str(i.value), "message": i.message}
+        for i in scored.issues
+    ]
+    result = scored.unit
+    conn.execute(
+        version_scores.insert().values(
+            version_id=version_id,
+            criteria_sha256=loaded.sha256,
+            total=result.total,
+            recognised=result.recognised,
+            proposed=scored.application.proposed,
+            flags=json.dumps([f.code for f in result.flags]),
+            problems=len(issues),
+            result=result.model_dump_json(),
+            issues=json.dumps(issues, ensure_ascii=False),
+        )
+    )
+    score = Score(
+        result.total, result.recognised, scored.application.proposed, [f.code for f in result.flags],
+        len(issues), result, issues,
+    )  # fmt: skip
+    return version_id, score
+
+
+def _complete(loaded: LoadedCriteria, data: dict[str, str]) -> dict[str, str]:
+    """Every declared field present (blank when not filled), as a row of the template has every
+    column: a required field left blank is then reported as missing."""
+    full = {d.id: "" for d in loaded.model.evidence}
+    full.update(data)
+    return full
+
+
+@dataclass
+class Saved:
+    version_id: int
+    state: str
+    score: Score
+    problems: dict[str, str] = field(default_factory=dict)  # field key -> message
+    submitted: bool = False
+
+
+def save_declared(
+    store: Store, account: Account, address: str, year: int, code: str, data: dict[str, str], submit: bool
+) -> Saved:
+    """The commune's values: saved as a draft, or submitted (only when every value reads)."""
+    loaded = criteria_of(store, year)
+    with store.write() as conn:
+        unit = unit_of(conn, year, code)
+        if unit is None:
+            raise WorkflowError(f"đơn vị {code} không có trong danh sách năm {year}")
+        app = ensure(conn, year, code)
+        if app.state not in EDITABLE:
+            raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: xã không sửa được nữa")
+        values = _complete(loaded, data)
+        unit_values = UnitValues(unit.code, unit.name, unit.district, year, values)
+        readable = not read(loaded, [unit_values], "biểu mẫu").issues
+        submitting = submit and readable  # a form with unreadable values is kept as a draft
+        version_id, score = _write_version(
+            conn, loaded, app, unit, "declared", values, {}, not submitting, "biểu mẫu trên cổng", account
+        )
+        problems = {i["field"]: i["message"] for i in score.issues if i.get("field")}
+        if app.state == "chua_nop":
+            _move(conn, app, "dang_soan", account)
+            app = conn.execute(select(applications).where(applications.c.id == app.id)).one()
+        if submitting:
+            to = "da_nop_lai" if app.state == "can_bo_sung" else "da_nop"
+            _move(conn, app, to, account)
+            conn.execute(
+                applications.update().where(applications.c.id == app.id).values(scored_version_id=version_id)
+            )
+            audit.record(
+                conn, account, address, "resubmitted" if to == "da_nop_lai" else "submitted", f"{year}/{code}"
+            )
+        else:
+            audit.record(conn, account, address, "draft_saved", f"{year}/{code}")
+        state = conn.execute(select(applications.c.state).where(applications.c.id == app.id)).scalar_one()
+    return Saved(version_id, state, score, problems, submitted=submitting)
+
+
+def request_clarification(
+    store: Store, account: Account | None, address: str, year: int, code: str, comment: str, items: list[str]
+) -> None:
+    """The district asks for more on named criteria or fields; the commune may then edit again."""
+    comment = comment.strip()
+    if not comment:
+        raise WorkflowError("cần ghi nội dung yêu cầu bổ sung")
+    if not items:
+        raise WorkflowError("chọn ít nhất một tiêu chí hoặc trường minh chứng cần bổ sung")
+    loaded = criteria_of(store, year)
+    known = {c.id: c.title for _, c in loaded.model.criteria()} | {
+        d.id: d.label for d in loaded.model.evidence
+    }
+    unknown = [i for i in items if i not in known]
+    if unknown:
+        raise WorkflowError(f"không có tiêu chí hay trường minh chứng: {', '.join(unknown)}")
+    with store.write() as conn:
+        app = ensure(conn, year, code)
+        if app.state not in UNDER_APPRAISAL:
+            raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: chưa thể yêu cầu bổ sung")
+        _move(conn, app, "can_bo_sung", account, comment[:2000], [f"{i}: {known[i]}" for i in items])
+        audit.record(conn, account, address, "clarification_requested", f"{year}/{code}", {"items": items})
+
+
+def save_verified(
+    store: Store,
+    account: Account | None,
+    address: str,
+    year: int,
+    code: str,
+    values: dict[str, str],
+    reasons: dict[str, str],
+) -> Saved:
+    """The district's verified values: each declared value confirmed, or corrected with a reason.
+    The verified version's score counts from now on."""
+    loaded = criteria_of(store, year)
+    with store.write() as conn:
+        unit = unit_of(conn, year, code)
+        app = ensure(conn, year, code)
+        if unit is None or app.state not in UNDER_APPRAISAL:
+            raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không xác minh được")
+        declared = _latest_row(conn, app.id, "declared")
+        if declared is None:
+            raise WorkflowError("hồ sơ chưa có giá trị do xã nộp")
+        before = _complete(loaded, json.loads(declared.data))
+        after = _complete(loaded, values)
+        changed = sorted(k for k in set(before) | set(after) if before.get(k, "") != after.get(k, ""))
+        missing = [k for k in changed if not reasons.get(k, "").strip()]
+        if missing:
+            raise WorkflowError(f"cần ghi lý do cho {len(missing)} giá trị đã sửa: " + ", ".join(missing[:5]))
+        notes = {k: reasons[k].strip()[:1000] for k in changed}
+        version_id, score = _write_version(
+            conn, loaded, app, unit, "verified", after, notes, False, "tổ thẩm định xác minh", account
+        )
+        conn.execute(
+            applications.update().where(applications.c.id == app.id).values(scored_version_id=version_id)
+        )
+        audit.record(conn, account, address, "verified", f"{year}/{code}", {"corrected": changed})
+    return Saved(
+        version_id, app.state, score, {i["field"]: i["message"] for i in score.issues if i.get("field")}
+    )
+
+
+def _counts(conn: Connection, application_id: int, version_id: int) -> None:
+    """From now on, this version's score is the application's."""
+    conn.execute(
+        applications.update().where(applications.c.id == application_id).values(scored_version_id=version_id)
+    )
+
+
+def _latest_row(conn: Connection, application_id: int, kind: str) -> Any:
+    return conn.execute(
+        select(evidence_versions)
+        .where(
+            evidence_versions.c.application_id == application_id,
+            evidence_versions.c.kind == kind,
+            evidence_versions.c.draft.is_(False),
+        )
+        .order_by(evidence_versions.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def finalise(store: Store, account: Account | None, address: str, year: int, code: str) -> None:
+    """End the appraisal: only once the values submitted last have been verified."""
+    with store.write() as conn:
+        app = ensure(conn, year, code)
+        if app.state not in UNDER_APPRAISAL:
+            raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không hoàn tất được")
+        declared = _latest_row(conn, app.id, "declared")
+        verified = _latest_row(conn, app.id, "verified")
+        if verified is None or declared is None or verified.id < declared.id:
+            raise WorkflowError(
+                "chưa xác minh các giá trị xã nộp lần cuối: xác nhận hoặc sửa từng giá trị rồi hoàn tất"
+            )
+        _move(conn, app, "da_tham_dinh", account)
+        audit.record(conn, account, address, "appraisal_finalised", f"{year}/{code}")
+
+
+def send_to_province(store: Store, account: Account | None, address: str, year: int, district: str) -> int:
+    """Send the district's appraised applications to the province; refused while some are still
+    under appraisal (the district sends one list)."""
+    with store.write() as conn:
+        rows = conn.execute(
+            select(applications)
+            .join(
+                unit_list,
+                (unit_list.c.year == applications.c.year) & (unit_list.c.code == applications.c.unit_code),
+            )
+            .where(applications.c.year == year, unit_list.c.district == district)
+        ).all()
+        pending = [r.unit_code for r in rows if r.state in UNDER_APPRAISAL | {"can_bo_sung"}]
+        if pending:
+            raise WorkflowError(
+                f"còn {len(pending)} hồ sơ chưa thẩm định xong ({', '.join(sorted(pending)[:5])}"
+                f"{'…' if len(pending) > 5 else ''}); hoàn tất rồi gửi"
+            )
+        ready = [r for r in rows if r.state == "da_tham_dinh"]
+        if not ready:
+            raise WorkflowError("không có hồ sơ nào đã thẩm định để gửi")
+        for r in ready:
+            _move(conn, r, "da_gui_tinh", account)
+        audit.record(conn, account, address, "sent_to_province", f"{year}/{district}", {"units": len(ready)})
+    return len(ready)
+
+
+# -- a district's workbook --------------------------------------------------------------------------
+@dataclass
+class Uploaded:
+    submitted: list[str] = field(default_factory=list)
+    not_submitted: list[str] = field(default_factory=list)  # rows with only a code and a name
+    kept: list[str] = field(default_factory=list)  # already submitted in the portal: unchanged
+    outside: list[str] = field(default_factory=list)  # not units of this district
+    issues: list[str] = field(default_factory=list)  # sheet, row, column, value: message
+
+
+def _blank(app: Any) -> bool:
+    """A row with nothing but its identity: a unit of the template that did not apply."""
+    return not app.values and not app.proposed and app.self_score is None and not app.group_self_scores
+
+
+def upload_workbook(
+    store: Store,
+    account: Account | None,
+    address: str,
+    year: int,
+    district: str | None,
+    path: Path,
+    name: str,
+) -> Uploaded:
+    """A district's filled Excel template (the reader of `cqtt score`): every unit of the district
+    with evidence becomes a submitted application; a row with only its code and name stays
+    "chưa nộp"; every cell problem is listed by sheet, row and column. Without a district (the
+    demonstration, an administrator's import), every unit of the list."""
+    loaded = criteria_of(store, year)
+    evidence = read_evidence([path], loaded.model)
+    source = f"tệp {name} (sha256 {sha256_file(path)[:12]}…)"
+    outcome = Uploaded()
+    decls = loaded.model.evidence_by_id()
+    blank_codes = {a.code for a in evidence.applications if _blank(a)}
+    outcome.issues = [
+        i.format().replace(str(path), name) for i in evidence.issues if i.unit not in blank_codes
+    ]
+    with store.write() as conn:
+        for app in evidence.applications:
+            unit = unit_of(conn, year, app.code)
+            if unit is None or (district is not None and unit.district != district):
+                outcome.outside.append(app.code)
+                continue
+            if app.code in blank_codes:
+                outcome.not_submitted.append(app.code)
+                continue
+            row = ensure(conn, year, app.code)
+            if row.state not in ("chua_nop", "dang_soan"):
+                outcome.kept.append(app.code)
+                continue
+            data = {k: to_text(decls[k], v) for k, v in app.values.items()}
+            for fid in app.invalid:
+                raw = next(
+                    (
+                        i.value
+                        for i in evidence.issues
+                        if i.unit == app.code and decls[fid].label in (i.column or "")
+                    ),
+                    None,
+                )
+                if raw is not None:
+                    data[fid] = str(raw)
+            data["de_nghi"] = "Có" if app.proposed else "Không"
+            if app.self_score is not None:
+                data["tu_cham"] = to_text(_number_decl(), app.self_score)
+            from engine.intake.evidence import self_score_column
+
+            for gid, points in app.group_self_scores.items():
+                data[self_score_column(gid)] = to_text(_number_decl(), points)
+            version_id, _ = _write_version(
+                conn, loaded, row, unit, "declared", _complete(loaded, data), {}, False, source, account
+            )
+            _move(conn, row, "da_nop", account, f"nhập từ {source}")
+            conn.execute(
+                applications.update().where(applications.c.id == row.id).values(scored_version_id=version_id)
+            )
+            outcome.submitted.append(app.code)
+        audit.record(
+            conn, account, address, "workbook_uploaded", f"{year}/{district or 'toàn tỉnh'}",
+            {"file": source, "submitted": len(outcome.submitted), "issues": len(outcome.issues)},
+        )  # fmt: skip
+    return outcome
+
+
+def _number_decl() -> Any:
+    from engine.rules.declarations import EvidenceDecl
+
+    return EvidenceDecl(id="so", type="number", label="số")
+
+
+def appraised(state: str) -> bool:
+    return state in APPRAISED

@@ -1,0 +1,114 @@
+"""Downloads: the ranked results workbook and JSON for a scope (a unit, a district, the province),
+written by the same code as `cqtt score`; the evidence template, blank or filled with the values
+the scores are on (what `cqtt score` would read to give the same results)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.intake.template import UnitRow, write_template
+from engine.outputs.output import run_time
+from engine.outputs.resultsjson import write_json
+from engine.outputs.workbook import write_results
+from engine.portal.roles import SUBMITTED
+from engine.portal.scoring import UnitValues, engine_for, read
+from engine.portal.units import Unit, all_units, criteria_of, of_district
+from engine.scoring.results import RunResult
+from engine.store.connect import Store
+from engine.store.schema import applications, evidence_versions
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A unit, a district, or the whole province (neither)."""
+
+    unit: str | None = None
+    district: str | None = None
+
+    def label(self) -> str:
+        if self.unit:
+            return f"đơn vị {self.unit}"
+        if self.district:
+            return self.district
+        return "toàn tỉnh"
+
+    def slug(self) -> str:
+        from engine.suggest import slug
+
+        return slug(self.unit or self.district or "toan-tinh")
+
+
+def _units(store: Store, year: int, scope: Scope) -> list[Unit]:
+    if scope.unit:
+        return [u for u in all_units(store, year) if u.code == scope.unit]
+    if scope.district:
+        return of_district(store, year, scope.district)
+    return all_units(store, year)
+
+
+def scored_values(store: Store, year: int, scope: Scope) -> tuple[list[Unit], list[UnitValues]]:
+    """The scope's units, and the values each submitted application's score is on."""
+    listed = _units(store, year, scope)
+    wanted = {u.code: u for u in listed}
+    with store.read() as conn:
+        found = conn.execute(
+            select(applications.c.unit_code, applications.c.state, evidence_versions.c.data)
+            .join(evidence_versions, evidence_versions.c.id == applications.c.scored_version_id)
+            .where(applications.c.year == year)
+        ).all()
+    values = [
+        UnitValues(u.code, u.name, u.district, year, json.loads(r.data))
+        for r in sorted(found, key=lambda r: r.unit_code)
+        if r.state in SUBMITTED and (u := wanted.get(r.unit_code)) is not None
+    ]
+    return listed, values
+
+
+def _run(store: Store, year: int, scope: Scope) -> tuple[Any, RunResult, str]:
+    loaded = criteria_of(store, year)
+    _, values = scored_values(store, year, scope)
+    label = f"cổng cqtt, năm {year}, {scope.label()}"
+    evidence = read(loaded, values, label)
+    with engine_for(loaded) as engine:
+        run = engine.run(evidence)
+    digest = hashlib.sha256(json.dumps([v.__dict__ for v in values], ensure_ascii=False).encode()).hexdigest()
+    run.inputs = [{"file": label, "sha256": digest}]
+    run.criteria.file = loaded.model.ref
+    run.generated_at = run_time()
+    return loaded, run, label
+
+
+def results_workbook(store: Store, year: int, scope: Scope) -> bytes:
+    loaded, run, label = _run(store, year, scope)
+    options = {"criteria": loaded.model.ref, "year": str(year), "evidence": label}
+    out = io.BytesIO()
+    write_results(out, loaded.model, run, run.generated_at or run_time(), options)
+    return out.getvalue()
+
+
+def results_json(store: Store, year: int, scope: Scope) -> bytes:
+    loaded, run, _ = _run(store, year, scope)
+    out = io.BytesIO()
+    write_json(out, run, loaded.model)
+    return out.getvalue()
+
+
+def template(store: Store, year: int, scope: Scope, filled: bool) -> bytes:
+    """The evidence template of the scope's units; `filled`, the rows of the units that submitted
+    with the values their scores are on (what `cqtt score` reads to give the same results)."""
+    loaded = criteria_of(store, year)
+    listed, values = scored_values(store, year, scope)
+    if filled:
+        rows = [UnitRow(v.code, v.name, v.district) for v in values]
+        cells: dict[str, dict[str, Any]] | None = {v.code: dict(v.data) for v in values}
+    else:
+        rows, cells = [UnitRow(u.code, u.name, u.district) for u in listed], None
+    out = io.BytesIO()
+    write_template(out, loaded, rows, year, cells)
+    return out.getvalue()

@@ -1,0 +1,192 @@
+"""What the district's ranking page and the province's dashboard show, computed from the unit
+list (the denominator of every share) and each application's current score.
+
+A share is "toàn tỉnh" only when it covers the province's whole unit list for the year; a unit
+that did not submit is listed as "chưa nộp", never scored or ranked, but counted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from sqlalchemy import String, cast, func, select
+
+from engine.portal.roles import APPRAISED, STATES, SUBMITTED
+from engine.portal.units import Unit, criteria_of
+from engine.scoring.flags import FLAG_LABELS
+from engine.store.connect import Store
+from engine.store.schema import applications, evidence_versions, transitions, units, version_scores
+
+
+@dataclass
+class Row:
+    unit: Unit
+    state: str
+    total: float | None = None
+    recognised: bool | None = None
+    proposed: bool | None = None
+    flags: list[str] = field(default_factory=list)
+    kind: str | None = None  # whose values the score is on: declared | verified
+    problems: int = 0
+    rank: int | None = None
+
+    @property
+    def state_label(self) -> str:
+        return STATES[self.state]
+
+    @property
+    def scored(self) -> bool:
+        return self.total is not None and self.state in SUBMITTED
+
+
+def rows(store: Store, year: int, district: str | None = None) -> list[Row]:
+    """Every unit of the year's list (of one district), with its application's state and score."""
+    query = (
+        select(
+            units.c.code,
+            units.c.name,
+            units.c.district,
+            applications.c.state,
+            version_scores.c.total,
+            version_scores.c.recognised,
+            version_scores.c.proposed,
+            version_scores.c.flags,
+            version_scores.c.problems,
+            evidence_versions.c.kind,
+        )
+        .select_from(units)
+        .outerjoin(
+            applications, (applications.c.year == units.c.year) & (applications.c.unit_code == units.c.code)
+        )
+        .outerjoin(version_scores, version_scores.c.version_id == applications.c.scored_version_id)
+        .outerjoin(evidence_versions, evidence_versions.c.id == applications.c.scored_version_id)
+        .where(units.c.year == year)
+        .order_by(units.c.code)
+    )
+    if district is not None:
+        query = query.where(units.c.district == district)
+    with store.read() as conn:
+        found = conn.execute(query).all()
+    out = []
+    for r in found:
+        state = r.state or "chua_nop"
+        row = Row(Unit(year, r.code, r.name, r.district), state)
+        if state in SUBMITTED and r.total is not None:
+            row.total, row.recognised, row.proposed = r.total, bool(r.recognised), r.proposed
+            row.flags, row.kind, row.problems = json.loads(r.flags), r.kind, r.problems
+        out.append(row)
+    _rank(out)
+    return out
+
+
+def _rank(found: list[Row]) -> None:
+    """Competition ranking by total (1, 2, 2, 4), as the results workbook ranks; only scored units."""
+    scored = sorted((r for r in found if r.scored), key=lambda r: (-(r.total or 0), r.unit.code))
+    previous, rank = None, 0
+    for index, r in enumerate(scored, start=1):
+        if r.total != previous:
+            rank, previous = index, r.total
+        r.rank = rank
+
+
+@dataclass
+class Counts:
+    name: str
+    units: int = 0
+    submitted: int = 0
+    appraised: int = 0
+    sent: int = 0
+    proposed: int = 0
+    eligible: int = 0
+    proposed_not_eligible: int = 0
+    flags: Counter[str] = field(default_factory=Counter)
+    states: Counter[str] = field(default_factory=Counter)
+
+    def add(self, r: Row) -> None:
+        self.units += 1
+        self.states[r.state] += 1
+        if r.state not in SUBMITTED:
+            return
+        self.submitted += 1
+        self.appraised += r.state in APPRAISED
+        self.sent += r.state == "da_gui_tinh"
+        if r.total is None:
+            return
+        self.proposed += bool(r.proposed)
+        self.eligible += bool(r.recognised)
+        self.proposed_not_eligible += bool(r.proposed) and not r.recognised
+        self.flags.update(r.flags)
+
+    @property
+    def eligible_share(self) -> float:
+        return self.eligible / self.units if self.units else 0.0
+
+    def reaches(self, target: float | None) -> bool | None:
+        if target is None or not self.units:
+            return None
+        from engine.numbers import exact
+
+        return Fraction(self.eligible, self.units) >= exact(target)
+
+
+@dataclass
+class Dashboard:
+    year: int
+    criteria: str
+    status: str
+    target: float | None
+    province: Counts
+    districts: list[Counts]
+    flag_labels: dict[str, str]
+    progress: list[tuple[str, dict[str, int]]]  # day -> state -> units that reached it by then
+    whole_list: bool = True  # the counts cover the province's whole unit list
+
+
+def dashboard(store: Store, year: int) -> Dashboard:
+    loaded = criteria_of(store, year)
+    found = rows(store, year)
+    province = Counts("Toàn tỉnh")
+    by_district: dict[str, Counts] = {}
+    for r in found:
+        province.add(r)
+        by_district.setdefault(r.unit.district, Counts(r.unit.district)).add(r)
+    return Dashboard(
+        year=year,
+        criteria=loaded.model.ref,
+        status=loaded.model.status,
+        target=loaded.model.flags.target_share,
+        province=province,
+        districts=[by_district[k] for k in sorted(by_district)],
+        flag_labels={code: label for code, (_, label) in FLAG_LABELS.items()},
+        progress=progress(store, year),
+    )
+
+
+def progress(store: Store, year: int) -> list[tuple[str, dict[str, int]]]:
+    """For each day something happened: how many applications had reached each state by the end
+    of that day (a unit counts once per state however often it went back and forth)."""
+    day = func.substr(cast(transitions.c.at, String), 1, 10)
+    first = (
+        select(transitions.c.application_id, transitions.c.to_state, func.min(day).label("day"))
+        .join(applications, applications.c.id == transitions.c.application_id)
+        .where(applications.c.year == year)
+        .group_by(transitions.c.application_id, transitions.c.to_state)
+        .subquery()
+    )
+    with store.read() as conn:
+        counted = conn.execute(
+            select(first.c.day, first.c.to_state, func.count()).group_by(first.c.day, first.c.to_state)
+        ).all()
+    days = sorted({d for d, _, _ in counted})
+    running: Counter[str] = Counter()
+    out = []
+    per_day: dict[str, Counter[str]] = {}
+    for d, state, n in counted:
+        per_day.setdefault(d, Counter())[state] += n
+    for d in days:
+        running.update(per_day[d])
+        out.append((f"{d[8:10]}/{d[5:7]}/{d[0:4]}", dict(running)))
+    return out

@@ -1,0 +1,65 @@
+"""Who uses the portal, and the states an application goes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES: dict[str, str] = {
+    "xa": "Cán bộ xã",
+    "huyen": "Tổ thẩm định (huyện)",
+    "tinh": "Phúc tra (tỉnh)",
+    "chinh-sach": "Cán bộ chính sách",
+    "quan-tri": "Quản trị hệ thống",
+}
+
+# States of an application (hồ sơ đề nghị), in the order they are reached.
+STATES: dict[str, str] = {
+    "chua_nop": "Chưa nộp",
+    "dang_soan": "Đang soạn",
+    "da_nop": "Đã nộp",
+    "can_bo_sung": "Cần bổ sung",
+    "da_nop_lai": "Đã nộp lại",
+    "da_tham_dinh": "Đã thẩm định",
+    "da_gui_tinh": "Đã gửi tỉnh",
+}
+
+# (from, to) -> the roles that may make the change, and what the change is called.
+TRANSITIONS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("chua_nop", "dang_soan"): (("xa",), "Bắt đầu soạn hồ sơ"),
+    ("dang_soan", "da_nop"): (("xa", "huyen"), "Nộp hồ sơ"),
+    ("can_bo_sung", "da_nop_lai"): (("xa",), "Nộp lại hồ sơ đã bổ sung"),
+    ("chua_nop", "da_nop"): (("huyen",), "Nhập hồ sơ từ tệp Excel của tổ thẩm định"),
+    ("da_nop", "can_bo_sung"): (("huyen",), "Yêu cầu bổ sung"),
+    ("da_nop_lai", "can_bo_sung"): (("huyen",), "Yêu cầu bổ sung"),
+    ("da_nop", "da_tham_dinh"): (("huyen",), "Hoàn tất thẩm định"),
+    ("da_nop_lai", "da_tham_dinh"): (("huyen",), "Hoàn tất thẩm định"),
+    ("da_tham_dinh", "da_gui_tinh"): (("huyen",), "Gửi danh sách lên tỉnh"),
+}
+
+# States in which the commune may change its declared values.
+EDITABLE = {"chua_nop", "dang_soan", "can_bo_sung"}
+# States in which the district may verify values, ask for more, or finalise.
+UNDER_APPRAISAL = {"da_nop", "da_nop_lai"}
+SUBMITTED = {"da_nop", "can_bo_sung", "da_nop_lai", "da_tham_dinh", "da_gui_tinh"}
+APPRAISED = {"da_tham_dinh", "da_gui_tinh"}
+
+
+@dataclass(frozen=True)
+class Account:
+    """A signed-in user, as every decision about what they may do sees them."""
+
+    id: int
+    login: str
+    role: str
+    unit_code: str | None = None
+    district: str | None = None
+    full_name: str | None = None
+    must_change: bool = False
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def shown(self) -> str:
+        return self.full_name or self.login

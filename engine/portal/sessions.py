@@ -1,0 +1,120 @@
+"""Server-side sessions: the browser holds a random token (Python's `secrets`), the store holds
+only its SHA-256, who it belongs to, when it was last seen, when it ends, and a little data (the
+CSRF secret). A session is replaced at login, and ended at logout, password change and account
+disable; it lapses after an idle time and after an absolute time, whatever happens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from engine.portal.accounts import by_id
+from engine.portal.clock import aware, now
+from engine.portal.roles import Account
+from engine.store.connect import Store
+from engine.store.schema import web_sessions
+
+TOUCH_EVERY = dt.timedelta(seconds=60)  # last-seen is written at most this often (fewer writes)
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    idle: dt.timedelta = dt.timedelta(minutes=30)
+    absolute: dt.timedelta = dt.timedelta(hours=10)  # a working day
+    anonymous: dt.timedelta = dt.timedelta(minutes=30)  # a login page left open
+
+
+@dataclass
+class Session:
+    token: str  # only in memory and in the cookie
+    account: Account | None
+    data: dict[str, Any] = field(default_factory=dict)
+    seen_at: dt.datetime | None = None
+    new: bool = False
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def start(store: Store, account: Account | None, address: str, lifetimes: Lifetimes) -> Session:
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    limit = lifetimes.absolute if account is not None else lifetimes.anonymous
+    with store.write() as conn:
+        conn.execute(
+            web_sessions.insert().values(
+                token_hash=_hash(token),
+                account_id=account.id if account else None,
+                created_at=moment,
+                seen_at=moment,
+                expires_at=moment + limit,
+                revoked_at=None,
+                address=address[:64],
+                data="{}",
+            )
+        )
+    return Session(token, account, {}, moment, new=True)
+
+
+def load(store: Store, token: str, lifetimes: Lifetimes) -> Session | None:
+    """The live session for a cookie's token, or None (unknown, ended, lapsed, account disabled)."""
+    if not token or len(token) > 100:
+        return None
+    moment = now()
+    with store.read() as conn:
+        row = conn.execute(select(web_sessions).where(web_sessions.c.token_hash == _hash(token))).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        seen, expires = aware(row.seen_at), aware(row.expires_at)
+        idle = lifetimes.idle if row.account_id is not None else lifetimes.anonymous
+        if moment >= expires or moment - seen >= idle:  # type: ignore[operator]
+            return None
+        account = by_id(conn, row.account_id) if row.account_id is not None else None
+        if row.account_id is not None and account is None:
+            return None  # disabled since
+    return Session(token, account, json.loads(row.data), seen)
+
+
+def save(store: Store, session: Session, changed: bool) -> None:
+    """Write the session's data when it changed, and its last-seen time now and then."""
+    moment = now()
+    touch = session.seen_at is None or moment - session.seen_at >= TOUCH_EVERY
+    if not changed and not touch:
+        return
+    values: dict[str, Any] = {"seen_at": moment}
+    if changed:
+        values["data"] = json.dumps(session.data)
+    with store.write() as conn:
+        conn.execute(
+            web_sessions.update()
+            .where(web_sessions.c.token_hash == _hash(session.token), web_sessions.c.revoked_at.is_(None))
+            .values(**values)
+        )
+    session.seen_at = moment
+
+
+def end(store: Store, token: str) -> None:
+    with store.write() as conn:
+        conn.execute(
+            web_sessions.update()
+            .where(web_sessions.c.token_hash == _hash(token), web_sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now())
+        )
+
+
+def forget_lapsed(store: Store, lifetimes: Lifetimes) -> int:
+    """Remove anonymous sessions that have lapsed (login pages opened and left); signed-in
+    sessions stay, ended, as a record of who was signed in when."""
+    limit = now() - lifetimes.anonymous
+    with store.write() as conn:
+        done = conn.execute(
+            delete(web_sessions).where(web_sessions.c.account_id.is_(None), web_sessions.c.seen_at < limit)
+        )
+    return done.rowcount or 0

@@ -1,0 +1,215 @@
+"""The province's unit list for a year, and the criteria set the year's applications are scored with.
+
+The list is the population of every share and every "chưa nộp" list: a unit that never applied
+still counts in the denominator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, delete, func, select
+
+from engine.errors import CqttError
+from engine.hashing import sha256_file
+from engine.intake.template import UnitRow, read_units
+from engine.portal import audit
+from engine.portal.clock import now
+from engine.portal.roles import Account
+from engine.rules.loader import LoadedCriteria, load_criteria, load_ref
+from engine.store.connect import Store
+from engine.store.schema import applications, portal_years, units
+
+
+class UnitsError(CqttError):
+    pass
+
+
+@dataclass(frozen=True)
+class Unit:
+    year: int
+    code: str
+    name: str
+    district: str
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    criteria_ref: str
+    criteria_sha256: str
+
+
+@dataclass
+class Loaded:
+    year: int
+    criteria: str
+    units: int
+    districts: int
+    dropped_with_applications: list[str]
+
+
+def check_year(year: int) -> int:
+    if not 2000 <= year <= 2100:
+        raise UnitsError(f"năm {year} không hợp lệ (từ 2000 đến 2100)")
+    return year
+
+
+def load(
+    store: Store,
+    path: Path,
+    year: int,
+    criteria: str,
+    by: Account | None = None,
+    address: str = "cli",
+    label: str | None = None,
+) -> Loaded:
+    """Make `path` (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh) the unit list of `year`, scored
+    with `criteria` (an id, id@version or a rule file; the version in force that year for an id).
+    A list loaded again replaces the year's list; units that already have an application are
+    kept in the store's applications and named."""
+    check_year(year)
+    loaded = load_ref(criteria, year)
+    rows = read_units(path)
+    if not rows:
+        raise UnitsError(f"{path}: danh sách không có đơn vị nào")
+    missing = [r.code for r in rows if not r.group]
+    if missing:
+        raise UnitsError(
+            f"{path}: {len(missing)} đơn vị thiếu cột “nhom_tham_dinh” (huyện hoặc nhóm thẩm định), "
+            f"ví dụ {', '.join(missing[:3])}"
+        )
+    source = label or f"{path.name} (sha256 {sha256_file(path)[:12]}…)"
+    return _replace(store, year, loaded, rows, source, by, address)
+
+
+def _replace(
+    store: Store,
+    year: int,
+    loaded: LoadedCriteria,
+    rows: list[UnitRow],
+    source: str,
+    by: Account | None,
+    address: str,
+) -> Loaded:
+    moment = now()
+    codes = {r.code for r in rows}
+    with store.write() as conn:
+        applied = set(
+            conn.execute(select(applications.c.unit_code).where(applications.c.year == year)).scalars()
+        )
+        conn.execute(delete(units).where(units.c.year == year))
+        common = {"year": year, "source": source, "loaded_at": moment}
+        conn.execute(
+            units.insert(),
+            [{**common, "code": r.code, "name": r.name or r.code, "district": r.group} for r in rows],
+        )
+        conn.execute(delete(portal_years).where(portal_years.c.year == year))
+        conn.execute(
+            portal_years.insert().values(
+                year=year, criteria_ref=loaded.model.ref, criteria_sha256=loaded.sha256, created_at=moment
+            )
+        )
+        dropped = sorted(applied - codes)
+        audit.record(
+            conn,
+            by,
+            address,
+            "units_loaded",
+            str(year),
+            {"source": source, "units": len(rows), "criteria": loaded.model.ref, "dropped": dropped},
+        )
+    return Loaded(year, loaded.model.ref, len(rows), len({r.group for r in rows}), dropped)
+
+
+def years(store: Store) -> list[Year]:
+    with store.read() as conn:
+        rows = conn.execute(select(portal_years).order_by(portal_years.c.year)).all()
+    return [Year(r.year, r.criteria_ref, r.criteria_sha256) for r in rows]
+
+
+def year_of(store: Store, year: int) -> Year | None:
+    return next((y for y in years(store) if y.year == year), None)
+
+
+def criteria_of(store: Store, year: int) -> LoadedCriteria:
+    """The criteria set of a programme year, checked against the file the year was set up with."""
+    found = year_of(store, year)
+    if found is None:
+        raise UnitsError(f"năm {year} chưa có danh sách đơn vị (cqtt units load)")
+    return _criteria(found.criteria_ref, found.criteria_sha256)
+
+
+_CACHE: dict[tuple[str, str], LoadedCriteria] = {}
+
+
+def _criteria(ref: str, sha256: str) -> LoadedCriteria:
+    key = (ref, sha256)
+    if key not in _CACHE:
+        from engine.rules import catalog
+
+        loaded = load_criteria(catalog.resolve(ref))
+        if loaded.sha256 != sha256:
+            raise UnitsError(
+                f"tệp tiêu chí {ref} đã thay đổi sau khi nạp danh sách đơn vị (sha256 {loaded.sha256[:12]}…, "
+                f"lúc nạp {sha256[:12]}…); nạp lại danh sách đơn vị để dùng bản mới"
+            )
+        _CACHE[key] = loaded
+    return _CACHE[key]
+
+
+def unit(conn: Connection, year: int, code: str) -> Unit | None:
+    row = conn.execute(select(units).where(units.c.year == year, units.c.code == code)).first()
+    return Unit(row.year, row.code, row.name, row.district) if row is not None else None
+
+
+def find_unit(store: Store, year: int, code: str) -> Unit | None:
+    with store.read() as conn:
+        return unit(conn, year, code)
+
+
+def of_district(store: Store, year: int, district: str) -> list[Unit]:
+    with store.read() as conn:
+        rows = conn.execute(
+            select(units).where(units.c.year == year, units.c.district == district).order_by(units.c.code)
+        ).all()
+    return [Unit(r.year, r.code, r.name, r.district) for r in rows]
+
+
+def all_units(store: Store, year: int) -> list[Unit]:
+    with store.read() as conn:
+        rows = conn.execute(select(units).where(units.c.year == year).order_by(units.c.code)).all()
+    return [Unit(r.year, r.code, r.name, r.district) for r in rows]
+
+
+def districts(store: Store, year: int) -> list[tuple[str, int]]:
+    """Each district of the year's list and its number of units."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(units.c.district, func.count())
+            .where(units.c.year == year)
+            .group_by(units.c.district)
+            .order_by(units.c.district)
+        ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def has_district(store: Store, year: int, district: str) -> bool:
+    with store.read() as conn:
+        return (
+            conn.execute(
+                select(units.c.code).where(units.c.year == year, units.c.district == district).limit(1)
+            ).first()
+            is not None
+        )
+
+
+def latest_year(store: Store) -> int | None:
+    found = years(store)
+    return found[-1].year if found else None
+
+
+def today_year() -> int:
+    return dt.date.today().year

@@ -1,0 +1,143 @@
+"""A portal for the tests: the sample province's unit list for 2024, one account per role (with a
+second commune and district outside the first one's scope), and clients signed in as each."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.portal import accounts, units
+from engine.portal.accounts import HASHER
+from engine.store.connect import Store, open_store
+from engine.store.schema import accounts as accounts_table
+from web import create_app
+from web.config import PortalConfig
+
+ROOT = Path(__file__).parent.parent
+YEAR = 2024
+DISTRICT = "Huyện Lục Nam"
+OTHER_DISTRICT = "Huyện Hiệp Hòa"
+PASSWORD = "mat-khau-thu-nghiem-2024"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def full_unit_values() -> dict[str, str]:
+    """A unit that scores 100/100 under bac-giang@2024 (the rule tests' defaults), as typed."""
+    tests = yaml.safe_load((ROOT / "criteria/bac-giang/2024.tests.yaml").read_text("utf-8"))
+    values = {k: str(v) for k, v in tests["defaults"].items()}
+    values.update({"de_nghi": "Có", "tu_cham": "100"})
+    return values
+
+
+def set_password(store: Store, login: str, password: str = PASSWORD) -> None:
+    with store.write() as conn:
+        conn.execute(
+            accounts_table.update()
+            .where(accounts_table.c.login == login)
+            .values(password_hash=HASHER.hash(password), must_change=False)
+        )
+
+
+@dataclass
+class Portal:
+    app: Flask
+    store: Store
+    config: PortalConfig
+    unit: str  # a commune of DISTRICT
+    neighbour: str  # another commune of DISTRICT
+    outsider: str  # a commune of OTHER_DISTRICT
+    logins: dict[str, str] = field(default_factory=dict)  # name -> login
+
+    def close(self) -> None:
+        self.app.extensions["cqtt.store"].close()
+        self.store.close()
+
+    def client(self, name: str | None) -> FlaskClient:
+        """A client signed in as one of the accounts (None: a visitor)."""
+        client = self.app.test_client()
+        if name is None:
+            return client
+        token = csrf_of(client, "/dang-nhap")
+        sent = client.post(
+            "/dang-nhap", data={"csrf_token": token, "login": self.logins[name], "password": PASSWORD}
+        )
+        assert sent.status_code == 302, sent.text
+        return client
+
+
+def csrf_of(client: FlaskClient, path: str = "/doi-mat-khau") -> str:
+    page = client.get(path)
+    found = TOKEN.search(page.text)
+    assert found, (path, page.status_code, page.text[:500])
+    return found.group(1)
+
+
+def make_portal(db: str, folder: Path) -> Portal:
+    store = open_store(db)
+    units.load(store, ROOT / "samples/units/bac-giang.csv", YEAR, "bac-giang@2024")
+    listed = units.all_units(store, YEAR)
+    mine = [u.code for u in listed if u.district == DISTRICT]
+    outsider = next(u.code for u in listed if u.district == OTHER_DISTRICT)
+    logins = {
+        "xa": f"xa{mine[0]}",
+        "xa-khac": f"xa{outsider}",
+        "huyen": "lucnam",
+        "huyen-khac": "hiephoa",
+        "tinh": "phuctra",
+        "chinh-sach": "chinhsach",
+        "quan-tri": "quantri",
+    }
+    roles = {
+        "xa": ("xa", mine[0], None),
+        "xa-khac": ("xa", outsider, None),
+        "huyen": ("huyen", None, DISTRICT),
+        "huyen-khac": ("huyen", None, OTHER_DISTRICT),
+        "tinh": ("tinh", None, None),
+        "chinh-sach": ("chinh-sach", None, None),
+        "quan-tri": ("quan-tri", None, None),
+    }
+    for name, (role, unit, district) in roles.items():
+        accounts.add(store, logins[name], role, unit, district)
+        set_password(store, logins[name])
+    config = PortalConfig(db=db, data_dir=folder / "du-lieu", secure_cookies=False)
+    app = create_app(config)
+    return Portal(app, store, config, mine[0], mine[1], outsider, logins)
+
+
+ITEMS_FIELDS = ("trang_thiet_bi_mot_cua", "ho_so")
+
+
+def as_form(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as the form sends them: a list of items as the ids of the boxes ticked."""
+    from engine.intake.cells import parse_items
+    from engine.rules.loader import load_ref
+
+    decls = load_ref("bac-giang@2024").model.evidence_by_id()
+    sent: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in ITEMS_FIELDS and isinstance(value, str):
+            sent[key] = sorted(parse_items(value, decls[key]))
+            sent[f"{key}__shown"] = "1"
+        else:
+            sent[key] = value
+    return sent
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """A POST with the session's CSRF token, as the portal's own forms send."""
+    body = {"csrf_token": csrf_of(client), **as_form(data or {})}
+    return client.post(path, data=body, **kwargs)
+
+
+def unit_url(code: str, tail: str = "") -> str:
+    return f"/nam/{YEAR}/don-vi/{code}{tail}"
+
+
+def district_url(district: str, tail: str = "") -> str:
+    return f"/nam/{YEAR}/huyen/{district}{tail}"

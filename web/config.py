@@ -1,0 +1,39 @@
+"""How a portal is served: where its store and files are, cookies, limits, lifetimes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.portal.accounts import Throttle
+from engine.portal.files import DEFAULT_LIMIT
+from engine.portal.sessions import Lifetimes
+
+
+@dataclass
+class PortalConfig:
+    db: str  # the history store: an SQLite file or a PostgreSQL URL
+    data_dir: Path  # attachments (by SHA-256) and the installation's secret
+    secure_cookies: bool = True  # served over HTTPS (a TLS reverse proxy); off only for --demo
+    upload_limit: int = DEFAULT_LIMIT
+    behind_proxy: int = 0  # proxies whose X-Forwarded-For/-Proto are trusted
+    lifetimes: Lifetimes = field(default_factory=Lifetimes)
+    throttle: Throttle = field(default_factory=Throttle.from_environment)
+    demo: bool = False
+
+    @property
+    def files(self) -> Path:
+        return self.data_dir / "tep"
+
+    def secret_key(self) -> bytes:
+        """The installation's secret (signs CSRF tokens), made once and kept in the data folder,
+        readable by its owner only."""
+        path = self.data_dir / "bi-mat.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+        return path.read_bytes()

@@ -1,0 +1,128 @@
+"""Administration: accounts and the unit list, and the audit log. No application content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from engine.errors import CqttError
+from engine.portal import accounts, audit, units
+from engine.portal.files import shown_name
+from engine.portal.roles import ROLES
+from engine.rules import catalog
+from web.access import guard
+from web.security import client_address
+from web.views.common import form_text, me, store
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.route("/quan-tri/tai-khoan", methods=["GET", "POST"])
+@guard("accounts.manage")
+def accounts_page() -> object:
+    shown_password = None
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        role = form_text(request.form, "role", 20)
+        try:
+            account, password = accounts.add(
+                store(),
+                form_text(request.form, "login", 64),
+                role,
+                form_text(request.form, "unit", 20) or None,
+                form_text(request.form, "district", 200) or None,
+                form_text(request.form, "full_name", 200) or None,
+                by=me(),
+                address=client_address(),
+            )
+        except CqttError as exc:
+            errors["login"] = str(exc)
+            status = 400
+        else:
+            shown_password = (account.login, password)
+    return (
+        render_template(
+            "accounts.html",
+            listed=accounts.listing(store()),
+            roles=ROLES,
+            shown_password=shown_password,
+            errors=errors,
+            form=request.form,
+            years=units.years(store()),
+        ),
+        status,
+    )
+
+
+@bp.route("/quan-tri/tai-khoan/<int:account_id>/khoa", methods=["POST"])
+@guard("accounts.manage")
+def disable(account_id: int) -> object:
+    found = next((a.account for a in accounts.listing(store()) if a.account.id == account_id), None)
+    if found is None:
+        flash("Không có tài khoản này.", "error")
+    elif found.id == me().id:
+        flash("Không tự khóa tài khoản đang dùng.", "error")
+    else:
+        accounts.disable(store(), found.login, me(), client_address())
+        flash(f"Đã khóa tài khoản {found.login}; các phiên đăng nhập của tài khoản đã kết thúc.", "ok")
+    return redirect(url_for("admin.accounts_page"))
+
+
+@bp.route("/quan-tri/tai-khoan/<int:account_id>/mat-khau", methods=["POST"])
+@guard("accounts.manage")
+def reset(account_id: int) -> object:
+    found = next((a.account for a in accounts.listing(store()) if a.account.id == account_id), None)
+    if found is None:
+        flash("Không có tài khoản này.", "error")
+        return redirect(url_for("admin.accounts_page"))
+    password = accounts.reset_password(store(), found.login, me(), client_address())
+    return render_template("password_reset.html", login=found.login, password=password)
+
+
+@bp.route("/quan-tri/don-vi", methods=["GET", "POST"])
+@guard("units.manage")
+def units_page() -> object:
+    loaded = None
+    status = 200
+    if request.method == "POST":
+        sent = request.files.get("file")
+        try:
+            year = int(form_text(request.form, "year", 4))
+        except ValueError:
+            year = 0
+        criteria = form_text(request.form, "criteria", 150)
+        if sent is None or not sent.filename or not year or not criteria:
+            flash("Cần tệp danh sách đơn vị (CSV), năm và bộ tiêu chí.", "error")
+            status = 400
+        else:
+            name = shown_name(sent.filename)
+            with tempfile.TemporaryDirectory(prefix="cqtt-don-vi-") as tmp:
+                path = Path(tmp) / "don-vi.csv"
+                path.write_bytes(sent.stream.read(5 * 1024 * 1024))
+                try:
+                    loaded = units.load(store(), path, year, criteria, me(), client_address(), label=name)
+                except CqttError as exc:
+                    flash(str(exc).replace(str(path), name), "error")
+                    status = 400
+    return (
+        render_template(
+            "units_admin.html",
+            years=units.years(store()),
+            districts={y.year: units.districts(store(), y.year) for y in units.years(store())},
+            loaded=loaded,
+            sets=sorted({e.set_id for e in catalog.entries()}),
+            this_year=dt.date.today().year,
+        ),
+        status,
+    )
+
+
+@bp.route("/quan-tri/nhat-ky")
+@guard("audit.view")
+def log() -> object:
+    login = form_text(request.args, "login", 64) or None
+    return render_template("audit.html", entries=audit.entries(store(), login=login, limit=500), login=login)

@@ -1,0 +1,55 @@
+"""Small helpers the views share: the store, the configuration, the year shown, downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, g
+
+from engine.portal import units
+from engine.portal.roles import Account
+from engine.store.connect import Store
+from web.config import PortalConfig
+
+
+def store() -> Store:
+    return current_app.extensions["cqtt.store"]
+
+
+def config() -> PortalConfig:
+    return current_app.extensions["cqtt.config"]
+
+
+def me() -> Account:
+    account = g.get("account")
+    assert account is not None  # every view but login is guarded
+    return account
+
+
+def year_or_404(year: int) -> units.Year:
+    found = units.year_of(store(), year)
+    if found is None:
+        abort(404)
+    return found
+
+
+def latest_year() -> int | None:
+    return units.latest_year(store())
+
+
+def download(data: bytes, name: str, media_type: str) -> Response:
+    """A file sent as a download, never shown inline, its name safe in any browser."""
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response = Response(data, mimetype=media_type)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    )
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def form_text(form: Any, key: str, limit: int = 2000) -> str:
+    return str(form.get(key, "") or "").strip()[:limit]

@@ -1,0 +1,254 @@
+"""A unit's application: its page (state, timeline, scores and explanations), the commune's form,
+attachments, and the district's appraisal (verify each value, ask for more, finalise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from engine.errors import CqttError
+from engine.portal import audit, dossiers, exports, files
+from engine.portal.form import fields_of, form_for, from_form, ticked
+from engine.portal.policy import allowed
+from engine.portal.roles import APPRAISED, EDITABLE, UNDER_APPRAISAL
+from engine.portal.units import criteria_of, find_unit
+from engine.rules.conditions import fields_read
+from engine.rules.model import CriteriaSet
+from web.access import guard
+from web.security import client_address
+from web.views.common import config, download, form_text, me, store, year_or_404
+
+bp = Blueprint("units", __name__)
+
+
+def document_slots(cs: CriteriaSet) -> list[tuple[str, str]]:
+    """The documents the rule file asks for (the items of the fields its requirements read), as
+    attachment slots, then one slot for anything else."""
+    decls = cs.evidence_by_id()
+    slots: list[tuple[str, str]] = []
+    for requirement in cs.recognition.requirements:
+        for fid in sorted(fields_read(requirement.when)):
+            decl = decls.get(fid)
+            if decl is not None and decl.type == "items":
+                slots += [
+                    (f"doc:{c.id}", c.label)
+                    for c in decl.choices or []
+                    if (f"doc:{c.id}", c.label) not in slots
+                ]
+    return slots + [("khac", "Tài liệu khác")]
+
+
+def _context(year: int, code: str) -> dict[str, Any]:
+    year_or_404(year)
+    unit = find_unit(store(), year, code)
+    if unit is None:
+        abort(404)
+    loaded = criteria_of(store(), year)
+    d = dossiers.dossier(store(), year, code)
+    found = dossiers.versions(store(), d.id) if d else []
+    state = d.state if d else "chua_nop"
+    account = me()
+    sees_scores = account.role != "xa" or state in APPRAISED
+    current = next((v for v in found if d and v.id == d.scored_version_id), None)
+    declared = dossiers.latest(found, "declared")
+    return {
+        "declared_by_id": {c.id: c for c in declared.score.result.criteria}
+        if declared and declared.score
+        else {},
+        "year": year,
+        "unit": unit,
+        "cs": loaded.model,
+        "loaded": loaded,
+        "dossier": d,
+        "state": state,
+        "versions": found,
+        "declared": declared,
+        "draft": dossiers.latest(found, "declared", drafts=True),
+        "verified": dossiers.latest(found, "verified"),
+        "current": current,
+        "sees_scores": sees_scores,
+        "timeline": dossiers.timeline(store(), d.id) if d else [],
+        "attachments": files.listing(store(), d.id) if d else [],
+        "slots": document_slots(loaded.model),
+        "sections": form_for(loaded.model),
+        "fields": fields_of(loaded.model),
+        "can_edit": allowed(account, "unit.edit", g.target) and state in EDITABLE,
+        "can_appraise": allowed(account, "unit.appraise", g.target) and state in UNDER_APPRAISAL,
+        "editable_states": EDITABLE,
+    }
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>")
+@guard("unit.view", "unit")
+def page(year: int, code: str) -> object:
+    return render_template("unit.html", **_context(year, code))
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/ho-so", methods=["GET", "POST"])
+@guard("unit.edit", "unit")
+def form(year: int, code: str) -> object:
+    ctx = _context(year, code)
+    if ctx["state"] not in EDITABLE:
+        flash("Hồ sơ đã nộp; xã chỉ sửa được khi tổ thẩm định yêu cầu bổ sung.", "warning")
+        return redirect(url_for("units.page", year=year, code=code))
+    values = dict(ctx["draft"].data) if ctx["draft"] else {}
+    problems: dict[str, str] = dict(
+        (i["field"], i["message"])
+        for i in (ctx["draft"].score.issues if ctx["draft"] and ctx["draft"].score else [])
+    )
+    status = 200
+    if request.method == "POST":
+        values = from_form(ctx["cs"], request.form)
+        submit = request.form.get("action") == "submit"
+        try:
+            saved = dossiers.save_declared(store(), me(), client_address(), year, code, values, submit)
+        except CqttError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("units.form", year=year, code=code))
+        problems = saved.problems
+        if saved.submitted:
+            return render_template("submitted.html", year=year, unit=ctx["unit"], state=saved.state)
+        if submit:
+            flash(f"Chưa nộp được: còn {len(problems)} ô chưa đọc được. Sửa các ô được đánh dấu.", "error")
+            status = 400
+        else:
+            flash("Đã lưu bản nháp.", "ok")
+    ticks = {key: ticked(f, values.get(key)) for key, f in ctx["fields"].items() if f.kind == "items"}
+    return (
+        render_template("form.html", **ctx, values=values, problems=problems, ticks=ticks),
+        status,
+    )
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/tep", methods=["POST"])
+@guard("unit.attach", "unit")
+def attach(year: int, code: str) -> object:
+    ctx = _context(year, code)
+    account = me()
+    open_states = EDITABLE if account.role == "xa" else UNDER_APPRAISAL
+    if ctx["state"] not in open_states:
+        flash("Không đính kèm được tệp ở trạng thái này của hồ sơ.", "error")
+        return redirect(url_for("units.page", year=year, code=code))
+    slot = form_text(request.form, "slot", 120)
+    if slot not in {s for s, _ in ctx["slots"]} and not slot.startswith("field:"):
+        abort(400)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Chọn một tệp để tải lên.", "error")
+        return redirect(url_for("units.page", year=year, code=code))
+    with store().write() as conn:
+        d = dossiers.ensure(conn, year, code)
+    try:
+        files.add(
+            store(), account, client_address(), d.id, slot, upload.stream, upload.filename,  # type: ignore[arg-type]
+            config().files, config().upload_limit, f"{year}/{code}",
+        )  # fmt: skip
+    except files.FileRefused as exc:
+        flash(f"Không nhận tệp “{files.shown_name(upload.filename)}”: {exc}.", "error")
+    else:
+        flash(f"Đã đính kèm “{files.shown_name(upload.filename)}”.", "ok")
+    finally:
+        upload.close()  # the request's temporary copy, whether or not it was kept
+    back = "units.form" if account.role == "xa" else "units.page"
+    return redirect(url_for(back, year=year, code=code) + "#tep")
+
+
+@bp.route("/tep/<int:attachment_id>")
+@guard("unit.view", "attachment")
+def attachment(attachment_id: int) -> object:
+    found = g.attachment
+    path = files.path_of(config().files, found.sha256)
+    if not path.is_file():
+        abort(404)
+    if found.uploaded_by != me().login:
+        audit.log(
+            store(), me(), client_address(), "attachment_downloaded", str(attachment_id), sha256=found.sha256
+        )
+    return download(path.read_bytes(), found.download_name, found.media_type)
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/tham-dinh", methods=["GET", "POST"])
+@guard("unit.appraise", "unit")
+def verify(year: int, code: str) -> object:
+    ctx = _context(year, code)
+    if ctx["state"] not in UNDER_APPRAISAL or ctx["declared"] is None:
+        flash("Hồ sơ không ở trạng thái chờ thẩm định.", "warning")
+        return redirect(url_for("units.page", year=year, code=code))
+    declared = ctx["declared"].data
+    base = ctx["verified"] if ctx["verified"] and ctx["verified"].id > ctx["declared"].id else None
+    values = dict(base.data) if base else dict(declared)
+    reasons = dict(base.notes) if base else {}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        values = {**declared, **from_form(ctx["cs"], request.form)}
+        for key, f in ctx["fields"].items():
+            if f.kind != "items" and not form_text(request.form, key, 500):
+                values.pop(key, None)
+        reasons = {k: form_text(request.form, f"ly_do__{k}", 1000) for k in ctx["fields"]}
+        reasons = {k: v for k, v in reasons.items() if v}
+        changed = [k for k in set(declared) | set(values) if declared.get(k, "") != values.get(k, "")]
+        errors = {k: "Ghi lý do sửa giá trị này" for k in changed if not reasons.get(k)}
+        if not errors:
+            try:
+                dossiers.save_verified(store(), me(), client_address(), year, code, values, reasons)
+            except CqttError as exc:
+                flash(str(exc), "error")
+            else:
+                flash("Đã lưu kết quả xác minh; điểm thẩm định tính theo các giá trị này.", "ok")
+                return redirect(url_for("units.page", year=year, code=code))
+        status = 400
+        flash(f"Còn {len(errors)} giá trị đã sửa chưa ghi lý do.", "error")
+    ticks = {key: ticked(f, values.get(key)) for key, f in ctx["fields"].items() if f.kind == "items"}
+    return (
+        render_template(
+            "verify.html",
+            **ctx,
+            values=values,
+            reasons=reasons,
+            errors=errors,
+            declared_values=declared,
+            ticks=ticks,
+        ),
+        status,
+    )
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/yeu-cau-bo-sung", methods=["POST"])
+@guard("unit.appraise", "unit")
+def clarify(year: int, code: str) -> object:
+    items = [i[:100] for i in request.form.getlist("items")][:100]
+    try:
+        dossiers.request_clarification(
+            store(), me(), client_address(), year, code, form_text(request.form, "comment", 2000), items
+        )
+    except CqttError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Đã gửi yêu cầu bổ sung cho xã.", "ok")
+    return redirect(url_for("units.page", year=year, code=code))
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/hoan-tat", methods=["POST"])
+@guard("unit.appraise", "unit")
+def finalise(year: int, code: str) -> object:
+    try:
+        dossiers.finalise(store(), me(), client_address(), year, code)
+    except CqttError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Đã hoàn tất thẩm định hồ sơ.", "ok")
+    return redirect(url_for("units.page", year=year, code=code))
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/ket-qua.json")
+@guard("unit.view", "unit")
+def result_json(year: int, code: str) -> object:
+    d = dossiers.dossier(store(), year, code)
+    state = d.state if d else "chua_nop"
+    if me().role == "xa" and state not in APPRAISED:
+        abort(403)
+    audit.log(store(), me(), client_address(), "download", f"{year}/{code}/ket-qua.json")
+    data = exports.results_json(store(), year, exports.Scope(unit=code))
+    return download(data, f"ket-qua-{year}-{code}.json", "application/json")
