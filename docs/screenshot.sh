@@ -3,6 +3,8 @@
 # poppler-utils, and cqtt on PATH):
 #   docs/xep-hang.png  the top of "Xếp hạng" of the sample results
 #   docs/sai-lech.png  "Sai lệch" of the re-check of the sample team's workbook
+# The portal's pictures (docs/cong-*.png) come from its browser test:
+#   CQTT_SCREENSHOTS=docs python -m pytest tests/test_portal_browser.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, g, render_template, request
 from flask.sessions import SessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 
 from engine.portal import sessions
@@ -28,23 +29,20 @@ CSP = (
 )
 
 
-class PortalSession(dict[str, Any], SessionMixin):
-    """The data of a server-side session (the CSRF secret), with what the request did to it."""
+class PortalSession(CallbackDict, SessionMixin):
+    """The data of a server-side session (the CSRF secret, flashed messages), with what the
+    request did to it: every change (set, delete, pop, update) marks it modified, as Flask's own
+    session does."""
 
     def __init__(self, found: sessions.Session | None) -> None:
-        super().__init__(found.data if found else {})
+        def changed(_self: Any) -> None:
+            self.modified = True
+
+        super().__init__(found.data if found else {}, changed)
         self.found = found
         self.modified = False
         self.sign_in: Account | None = None  # set by a login: a new session replaces this one
         self.sign_out = False
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.modified = True
-        super().__setitem__(key, value)
-
-    def __delitem__(self, key: str) -> None:
-        self.modified = True
-        super().__delitem__(key)
 
     @property
     def account(self) -> Account | None:
