@@ -1104,7 +1104,12 @@ def audit(since: str | None, login: str | None, as_json: bool, db: str | None) -
 @click.option(
     "--upload-limit", default=20, type=click.IntRange(1, 200), help="Giới hạn mỗi tệp tải lên (MB)."
 )
-@click.option("--threads", default=8, type=click.IntRange(1, 64), help="Số luồng phục vụ.")
+@click.option("--threads", default=8, type=click.IntRange(1, 64), help="Số luồng phục vụ mỗi tiến trình.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 32),
+    help="Số tiến trình phục vụ (Linux; mặc định: số lõi CPU, tối đa 4).",
+)
 def web(
     host: str,
     port: int,
@@ -1115,6 +1120,7 @@ def web(
     behind_proxy: int,
     upload_limit: int,
     threads: int,
+    processes: int | None,
 ) -> None:
     """Chạy cổng thông tin: xã nộp hồ sơ, tổ thẩm định xác minh, tỉnh xem tổng hợp.
 
@@ -1149,7 +1155,8 @@ def web(
         def ready(address: str) -> None:
             click.echo(f"Cổng đang chạy tại {address} (Ctrl-C để dừng)", err=True)
 
-        serve(config, host, port, threads, ready)
+        count = processes or (min(os.cpu_count() or 1, 4) if hasattr(os, "fork") else 1)
+        serve(config, host, port, threads, ready, count)
 
 
 @main.group("db", epilog=example("cqtt db upgrade --db lich-su.sqlite"))

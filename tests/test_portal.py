@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from portal_helpers import (
     DISTRICT,
     OTHER_DISTRICT,
+    ROOT,
     YEAR,
     Portal,
     district_url,
@@ -188,6 +189,16 @@ def test_a_district_workbook_submits_filled_rows_and_leaves_blank_ones_not_submi
     assert _state(portal, portal.neighbour) == "da_nop" and _state(portal, third) == "da_nop"
     rows = {r.unit.code: r for r in overview.rows(portal.store, YEAR, DISTRICT)}
     assert sum(r.scored for r in rows.values()) == 3
+    from engine.portal.scoring import UnitValues, score_one
+    from engine.portal.units import criteria_of
+
+    for code in (portal.neighbour, third):  # scored together on upload; the same as each alone
+        d = dossiers.dossier(portal.store, YEAR, code)
+        kept = dossiers.current(portal.store, d)
+        alone = score_one(
+            criteria_of(portal.store, YEAR), UnitValues(code, d.unit.name, DISTRICT, YEAR, kept.data), "x"
+        )
+        assert kept.score.result.model_dump(exclude={"source"}) == alone.unit.model_dump(exclude={"source"})
     assert rows[third].problems == 1 and "evidence_problem" in rows[third].flags
     page = huyen.get(district_url(DISTRICT))
     assert "Chưa nộp hoặc đang soạn (21)" in page.text
@@ -334,3 +345,55 @@ def test_cli_users_units_and_audit(tmp_path: Path) -> None:
     assert text.output.strip().endswith("0 bản ghi")  # the CLI acts as nobody: the rows name the object
     for printed in (second.split(": ")[1], reset.output.split(": ")[1].strip()):
         assert printed not in log.output  # passwords are never recorded
+
+
+def test_a_policy_officer_checks_a_draft_without_touching_the_set_in_force(portal: Portal) -> None:
+    _submit(portal, portal.unit)  # the year's evidence the draft is tried on
+    officer = portal.client("chinh-sach")
+    text = (ROOT / "criteria/bac-giang/2024.yaml").read_text("utf-8")
+    broken = text.replace("min_total: 85", "min_total: tám mươi lăm")
+    line = broken.splitlines().index("  min_total: tám mươi lăm") + 1
+    sent = post(
+        officer,
+        "/bo-tieu-chi/ban-nhap",
+        {"file": (io.BytesIO(broken.encode()), "ban-nhap.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 200
+    assert f"ban-nhap.yaml:{line}: lỗi: [recognition.min_total]" in sent.text
+    stricter = text.replace("min_total: 85", "min_total: 99.9")
+    tried = post(
+        officer,
+        "/bo-tieu-chi/ban-nhap",
+        {"file": (io.BytesIO(stricter.encode()), "ban-nhap.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert "Hợp lệ: bac-giang@2024" in tried.text
+    assert "* recognition.min_total" in tried.text or "min_total" in tried.text
+    assert "Ảnh hưởng trên minh chứng năm 2024 (1 đơn vị)" in tried.text
+    assert "0 đơn vị đổi kết quả công nhận." in tried.text  # 100 points: still above 99,9
+    from engine.rules.loader import load_ref
+
+    assert load_ref("bac-giang@2024").model.recognition.min_total == 85  # in force, unchanged
+
+
+def test_the_administrator_loads_a_unit_list(portal: Portal) -> None:
+    admin = portal.client("quan-tri")
+    listed = "ma_don_vi,ten_don_vi,nhom_tham_dinh\n90001,Xã Thử Một,Huyện Thử\n90002,Xã Thử Hai,Huyện Thử\n"
+    sent = post(
+        admin,
+        "/quan-tri/don-vi",
+        {"year": "2025", "criteria": "bac-giang", "file": (io.BytesIO(listed.encode()), "don-vi.csv")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 200
+    assert "Đã nạp 2 đơn vị (1 huyện) cho năm 2025, chấm theo bac-giang@2024." in sent.text
+    assert [u.code for u in units.all_units(portal.store, 2025)] == ["90001", "90002"]
+    bad = post(
+        admin,
+        "/quan-tri/don-vi",
+        {"year": "2025", "criteria": "bac-giang", "file": (io.BytesIO(b"ma,ten\n1,2\n"), "sai.csv")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 400
+    assert "sai.csv: dòng đầu phải có cột “ma_don_vi” (Mã đơn vị)" in bad.text

@@ -1,9 +1,17 @@
 """Serving the portal with waitress (a production WSGI server written in Python: no compiler, runs
-the same on the province's Linux server and a Windows PC)."""
+the same on the province's Linux server and a Windows PC).
+
+One Python process runs one request's Python code at a time, whatever its threads; on Linux the
+portal can fork several processes that share the listening socket (`processes`), so that every
+core of the server works: a district's upload being scored does not hold the others' pages.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
 import sys
 from collections.abc import Callable
 
@@ -16,30 +24,61 @@ def serve(
     port: int,
     threads: int = 8,
     ready: Callable[[str], None] | None = None,
+    processes: int = 1,
 ) -> None:
-    from waitress.server import create_server
-
-    from web import create_app
-
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" under load
+    from engine.store.connect import open_store
+
+    open_store(config.db).close()  # made or checked once, before any process serves
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=1024)
+    bound_host, bound_port = listener.getsockname()[:2]
+    children: list[int] = []
+    if processes > 1 and hasattr(os, "fork"):
+        for _ in range(processes - 1):
+            pid = os.fork()
+            if pid == 0:  # a child serves until it is told to stop
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                try:
+                    _run(config, listener, threads)
+                finally:
+                    os._exit(0)
+            children.append(pid)
+    if ready is not None:
+        shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
+        ready(f"http://{shown}:{bound_port}/")
+    try:
+        _run(config, listener, threads)
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        listener.close()
+
+
+def _run(config: PortalConfig, listener: socket.socket, threads: int) -> None:
+    """One process's server on the shared socket; the app (and its store connections) is made
+    here, after any fork."""
+    from waitress.server import create_server
+
+    from web import create_app
+
     app = create_app(config)
     server = create_server(
         app,
-        host=host,
-        port=port,
+        sockets=[listener],
         threads=threads,
         ident="cqtt",
         max_request_body_size=config.upload_limit + 2 * 1024 * 1024,
         clear_untrusted_proxy_headers=True,
     )
-    address = f"http://{server.effective_host}:{server.effective_port}/"
-    if ready is not None:
-        ready(address)
     try:
         server.run()
     finally:
-        server.close()
         app.extensions["cqtt.store"].close()

@@ -18,18 +18,25 @@ from sqlalchemy import Connection, select
 
 from engine.errors import CqttError
 from engine.hashing import sha256_file
-from engine.intake.evidence import read_evidence
+from engine.intake.evidence import Application, EvidenceSet, read_evidence, self_score_column
 from engine.intake.values import to_text
 from engine.portal import audit
 from engine.portal.clock import aware, now
 from engine.portal.roles import APPRAISED, EDITABLE, STATES, TRANSITIONS, UNDER_APPRAISAL, Account
-from engine.portal.scoring import UnitValues, read, score_one
+from engine.portal.scoring import Scored, UnitValues, read, score_many, score_one
 from engine.portal.units import Unit, criteria_of
 from engine.portal.units import unit as unit_of
 from engine.rules.loader import LoadedCriteria
 from engine.scoring.results import UnitResult
 from engine.store.connect import Store, new_id
-from engine.store.schema import accounts, applications, evidence_versions, transitions, version_scores
+from engine.store.schema import (
+    accounts,
+    applications,
+    evidence_versions,
+    transitions,
+    version_results,
+    version_scores,
+)
 from engine.store.schema import units as unit_list
 
 
@@ -121,9 +128,20 @@ def _score(row: Any) -> Score | None:
 
 def _versions_query(application_id: int) -> Any:
     return (
-        select(evidence_versions, accounts.c.login, version_scores)
+        select(
+            evidence_versions,
+            accounts.c.login,
+            version_scores.c.total,
+            version_scores.c.recognised,
+            version_scores.c.proposed,
+            version_scores.c.flags,
+            version_scores.c.problems,
+            version_results.c.result,
+            version_results.c.issues,
+        )
         .outerjoin(accounts, accounts.c.id == evidence_versions.c.author_id)
         .outerjoin(version_scores, version_scores.c.version_id == evidence_versions.c.id)
+        .outerjoin(version_results, version_results.c.version_id == evidence_versions.c.id)
         .where(evidence_versions.c.application_id == application_id)
         .order_by(evidence_versions.c.id)
     )
@@ -251,8 +269,10 @@ def _write_version(
     draft: bool,
     source: str,
     account: Account | None,
+    scored: Scored | None = None,
 ) -> tuple[int, Score]:
-    """A new version and its score (made now, on exactly these values)."""
+    """A new version and its score (made now on exactly these values, or made just before,
+    outside the transaction, by `score_one` on the same values)."""
     version_id = new_id(
         conn.execute(
             evidence_versions.insert().values(
@@ -267,7 +287,8 @@ def _write_version(
             )
         )
     )
-    scored = score_one(loaded, UnitValues(unit.code, unit.name, unit.district, unit.year, data), source)
+    if scored is None:
+        scored = score_one(loaded, UnitValues(unit.code, unit.name, unit.district, unit.year, data), source)
     issues = [
         {"field": i.column, "value": None if i.value is None else str(i.value), "message": i.message}
         for i in scored.issues
@@ -282,6 +303,11 @@ def _write_version(
             proposed=scored.application.proposed,
             flags=json.dumps([f.code for f in result.flags]),
             problems=len(issues),
+        )
+    )
+    conn.execute(
+        version_results.insert().values(
+            version_id=version_id,
             result=result.model_dump_json(),
             issues=json.dumps(issues, ensure_ascii=False),
         )
@@ -505,12 +531,41 @@ def upload_workbook(
     loaded = criteria_of(store, year)
     evidence = read_evidence([path], loaded.model)
     source = f"tệp {name} (sha256 {sha256_file(path)[:12]}…)"
+    outcome = import_evidence(store, account, address, year, district, evidence, source)
+    outcome.issues = [line.replace(str(path), name) for line in outcome.issues]
+    return outcome
+
+
+def import_evidence(
+    store: Store,
+    account: Account | None,
+    address: str,
+    year: int,
+    district: str | None,
+    evidence: EvidenceSet,
+    source: str,
+) -> Uploaded:
+    """Applications from evidence already read (a workbook, rows): each unit with evidence is
+    submitted with its values as typed back (engine.intake.values.to_text), and scored."""
+    loaded = criteria_of(store, year)
     outcome = Uploaded()
     decls = loaded.model.evidence_by_id()
     blank_codes = {a.code for a in evidence.applications if _blank(a)}
-    outcome.issues = [
-        i.format().replace(str(path), name) for i in evidence.issues if i.unit not in blank_codes
-    ]
+    outcome.issues = [i.format() for i in evidence.issues if i.unit not in blank_codes]
+    # Scored before the store is locked for writing: the district's 30 units take a moment, and
+    # every other writer (a commune saving its draft) would wait for as long.
+    with store.read() as conn:
+        listed = {a.code: unit_of(conn, year, a.code) for a in evidence.applications}
+    wanted: list[UnitValues] = []
+    for app in evidence.applications:
+        unit = listed[app.code]
+        if unit is None or app.code in blank_codes or (district is not None and unit.district != district):
+            continue
+        data = _complete(loaded, _typed_back(app, decls, [i for i in evidence.issues if i.unit == app.code]))
+        wanted.append(UnitValues(unit.code, unit.name, unit.district, unit.year, data))
+    prepared = {
+        v.code: (v.data, scored) for v, scored in zip(wanted, score_many(loaded, wanted, source), strict=True)
+    }
     with store.write() as conn:
         for app in evidence.applications:
             unit = unit_of(conn, year, app.code)
@@ -524,38 +579,34 @@ def upload_workbook(
             if row.state not in ("chua_nop", "dang_soan"):
                 outcome.kept.append(app.code)
                 continue
-            data = {k: to_text(decls[k], v) for k, v in app.values.items()}
-            for fid in app.invalid:
-                raw = next(
-                    (
-                        i.value
-                        for i in evidence.issues
-                        if i.unit == app.code and decls[fid].label in (i.column or "")
-                    ),
-                    None,
-                )
-                if raw is not None:
-                    data[fid] = str(raw)
-            data["de_nghi"] = "Có" if app.proposed else "Không"
-            if app.self_score is not None:
-                data["tu_cham"] = to_text(_number_decl(), app.self_score)
-            from engine.intake.evidence import self_score_column
-
-            for gid, points in app.group_self_scores.items():
-                data[self_score_column(gid)] = to_text(_number_decl(), points)
+            data, scored = prepared[app.code]
             version_id, _ = _write_version(
-                conn, loaded, row, unit, "declared", _complete(loaded, data), {}, False, source, account
+                conn, loaded, row, unit, "declared", data, {}, False, source, account, scored
             )
             _move(conn, row, "da_nop", account, f"nhập từ {source}")
-            conn.execute(
-                applications.update().where(applications.c.id == row.id).values(scored_version_id=version_id)
-            )
+            _counts(conn, row.id, version_id)
             outcome.submitted.append(app.code)
         audit.record(
             conn, account, address, "workbook_uploaded", f"{year}/{district or 'toàn tỉnh'}",
             {"file": source, "submitted": len(outcome.submitted), "issues": len(outcome.issues)},
         )  # fmt: skip
     return outcome
+
+
+def _typed_back(app: Application, decls: dict[str, Any], issues: list[Any]) -> dict[str, str]:
+    """An application's values as a person types them; a cell that could not be read keeps the
+    text it held, so that its problem stays visible."""
+    data = {k: to_text(decls[k], v) for k, v in app.values.items()}
+    for fid in app.invalid:
+        raw = next((i.value for i in issues if i.column == fid or decls[fid].label in (i.column or "")), None)
+        if raw is not None:
+            data[fid] = str(raw)
+    data["de_nghi"] = "Có" if app.proposed else "Không"
+    if app.self_score is not None:
+        data["tu_cham"] = to_text(_number_decl(), app.self_score)
+    for gid, points in app.group_self_scores.items():
+        data[self_score_column(gid)] = to_text(_number_decl(), points)
+    return data
 
 
 def _number_decl() -> Any:

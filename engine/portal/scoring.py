@@ -68,3 +68,22 @@ def score_one(loaded: LoadedCriteria, values: UnitValues, label: str) -> Scored:
     with engine_for(loaded) as engine:
         unit = engine.score(app)
     return Scored(unit, app, list(evidence.issues))
+
+
+def score_many(loaded: LoadedCriteria, values: Sequence[UnitValues], label: str) -> list[Scored]:
+    """Several units read and scored together (a district's workbook): one reading, one batch
+    for the rules engine; the same results as scoring each alone."""
+    if not values:
+        return []
+    evidence = read(loaded, values, label)
+    if len(evidence.applications) != len(values):
+        raise AssertionError("one row gives one application")
+    with engine_for(loaded) as engine:
+        results = engine.score_batch(list(evidence.applications))
+    issues: dict[str, list[EvidenceIssue]] = {}
+    for issue in evidence.issues:
+        issues.setdefault(issue.unit or "", []).append(issue)
+    return [
+        Scored(unit, app, issues.get(app.code, []))
+        for unit, app in zip(results, evidence.applications, strict=True)
+    ]

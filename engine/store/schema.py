@@ -232,6 +232,14 @@ version_scores = Table(
     Column("proposed", Boolean, nullable=True),  # None: the Đề nghị cell could not be read
     Column("flags", Text, nullable=False),  # JSON: [flag code]
     Column("problems", Integer, nullable=False),  # evidence cells that could not be read
+)
+
+# The full result of a version (every criterion with its explanation) and the cells that could not
+# be read: kept apart from version_scores so that counting a province reads only narrow rows.
+version_results = Table(
+    "version_results",
+    metadata,
+    Column("version_id", Integer, ForeignKey("evidence_versions.id"), primary_key=True),
     Column("result", Text, nullable=False),  # the unit's full result (JSON)
     Column("issues", Text, nullable=False),  # JSON: [{field, value, message}]
 )

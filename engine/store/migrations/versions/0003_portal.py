@@ -102,6 +102,10 @@ def upgrade() -> None:
         sa.Column("proposed", sa.Boolean, nullable=True),
         sa.Column("flags", sa.Text, nullable=False),
         sa.Column("problems", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "version_results",
+        sa.Column("version_id", sa.Integer, sa.ForeignKey("evidence_versions.id"), primary_key=True),
         sa.Column("result", sa.Text, nullable=False),
         sa.Column("issues", sa.Text, nullable=False),
     )
@@ -186,6 +190,7 @@ def downgrade() -> None:
             "applications",
             "evidence_versions",
             "version_scores",
+            "version_results",
             "transitions",
             "attachments",
             "audit_log",

@@ -1,0 +1,343 @@
+"""Benchmark: the portal under a province's working day, on loopback only.
+
+    python benchmarks/bench_web.py [--units 10000] [--districts 50] [--sessions 50] [--uploads 10]
+                                   [--requests 40] [--think 1.0] [--db URL] [--limit-seconds 600]
+
+Builds a province of N units (generated like benchmarks/bench_score.py, every unit submitted and
+scored, so the dashboard aggregates all of them), serves `cqtt web` on 127.0.0.1, then:
+
+- alone: the province's dashboard asked 30 times by one user (its p95 is the figure to hold
+  under 300 ms);
+- made anew: the dashboard's counts computed from the store, as after any change (the page keeps
+  the counts until something it counts changes);
+- together: `--sessions` users browse (dashboard, a district's ranking page, a unit's page, in
+  turn, `--requests` each, reading each page for about `--think` seconds; 0 for a stress test)
+  while `--uploads` district teams each upload a 30-unit Excel template.
+
+Prints p50/p95/p99 per page kind, the number of errors (anything but the page asked for), and
+the time each upload took (reading, scoring and storing 30 units). Every loop is bounded in count,
+and the whole run stops by itself after --limit-seconds. Figures only: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.cookiejar
+import io
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "samples"), str(ROOT / "benchmarks")]
+
+from bench_score import as_typed, rows  # noqa: E402
+
+from engine.intake.evidence import read_mappings  # noqa: E402
+from engine.portal import accounts, dossiers, units  # noqa: E402
+from engine.rules.loader import load_ref  # noqa: E402
+from engine.store.connect import open_store  # noqa: E402
+from engine.store.schema import accounts as accounts_table  # noqa: E402
+
+YEAR = 2024
+PASSWORD = "mat-khau-do-tai-2024"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def build(db: str, n: int, districts: int, held_back: int) -> dict[str, list[str]]:
+    """N units in `districts` districts; all but `held_back` units per district submitted and
+    scored. Returns district -> its units not yet submitted (for the uploads)."""
+    loaded = load_ref("bac-giang@2024")
+    data = rows(n, loaded)
+    names = [f"Huyện Thử {i + 1:02d}" for i in range(districts)]
+    for i, row in enumerate(data):
+        row["ma_don_vi"] = f"{90000 + i}"
+        row["nhom_tham_dinh"] = names[i % districts]
+    folder = Path(tempfile.mkdtemp(prefix="cqtt-bench-web-"))
+    listed = folder / "don-vi.csv"
+    with listed.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ma_don_vi", "ten_don_vi", "nhom_tham_dinh"])
+        for row in data:
+            writer.writerow([row["ma_don_vi"], row["ten_don_vi"], row["nhom_tham_dinh"]])
+    store = open_store(db)
+    try:
+        units.load(store, listed, YEAR, "bac-giang@2024")
+        waiting: dict[str, list[str]] = defaultdict(list)
+        submitted = []
+        for row in data:
+            if len(waiting[row["nhom_tham_dinh"]]) < held_back:
+                waiting[row["nhom_tham_dinh"]].append(row["ma_don_vi"])
+            else:
+                submitted.append(row)
+        started = time.perf_counter()
+        for start in range(0, len(submitted), 500):
+            evidence = read_mappings(as_typed(submitted[start : start + 500]), loaded.model, "(đo tải)")
+            dossiers.import_evidence(store, None, "bench", YEAR, None, evidence, "đo tải")
+        spent = time.perf_counter() - started
+        print(f"province built: {n} units, {len(submitted)} scored and stored in {spent:.0f} s")
+        accounts.add(store, "phuctra", "tinh")
+        for index, name in enumerate(names):
+            accounts.add(store, f"huyen{index + 1:02d}", "huyen", None, name)
+        with store.write() as conn:
+            conn.execute(
+                accounts_table.update().values(
+                    password_hash=accounts.HASHER.hash(PASSWORD), must_change=False
+                )
+            )
+        by_district = {
+            name: [r["ma_don_vi"] for r in submitted if r["nhom_tham_dinh"] == name] for name in names
+        }
+    finally:
+        store.close()
+    return {"waiting": waiting, "submitted": by_district, "names": names, "rows": data}  # type: ignore[return-value]
+
+
+class Client:
+    """One user's browser: a cookie jar, the CSRF token of its session."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
+        self.token = ""
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with self.opener.open(self.base + urllib.parse.quote(path), timeout=120) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def post(self, path: str, body: bytes, kind: str) -> tuple[int, bytes]:
+        request = urllib.request.Request(
+            self.base + urllib.parse.quote(path), data=body, headers={"Content-Type": kind}, method="POST"
+        )
+        try:
+            with self.opener.open(request, timeout=300) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def login(self, login: str) -> None:
+        _, page = self.get("/dang-nhap")
+        token = TOKEN.search(page.decode()).group(1)  # type: ignore[union-attr]
+        form = urllib.parse.urlencode({"csrf_token": token, "login": login, "password": PASSWORD}).encode()
+        status, _ = self.post("/dang-nhap", form, "application/x-www-form-urlencoded")
+        if status != 302:
+            raise SystemExit(f"login {login} failed: {status}")
+        _, page = self.get("/doi-mat-khau")
+        self.token = TOKEN.search(page.decode()).group(1)  # type: ignore[union-attr]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _multipart(fields: dict[str, str], name: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    out = io.BytesIO()
+    for key, value in fields.items():
+        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode())
+    out.write(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n".encode()
+    )
+    out.write(data + f"\r\n--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def upload_book(province: dict, district: str, codes: list[str]) -> bytes:
+    """A district's template with 30 of its units filled, as a team uploads it."""
+    from engine.intake.template import UnitRow, write_template
+
+    loaded = load_ref("bac-giang@2024")
+    by_code = {r["ma_don_vi"]: r for r in as_typed(province["rows"])}
+    filled = {code: {k: v for k, v in by_code[code].items() if v is not None} for code in codes}
+    out = io.BytesIO()
+    write_template(out, loaded, [UnitRow(c, by_code[c]["ten_don_vi"], district) for c in codes], YEAR, filled)
+    return out.getvalue()
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return f"p50 {at(0.50):6.0f} ms  p95 {at(0.95):6.0f} ms  p99 {at(0.99):6.0f} ms  (n={len(values)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=10_000)
+    parser.add_argument("--districts", type=int, default=50)
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--uploads", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=40, help="pages each browsing session asks for")
+    parser.add_argument("--think", type=float, default=1.0, help="seconds a user reads a page (0: none)")
+    parser.add_argument("--db", help="a PostgreSQL URL (default: an SQLite file in a temporary folder)")
+    parser.add_argument("--limit-seconds", type=int, default=600)
+    args = parser.parse_args()
+    deadline = time.monotonic() + args.limit_seconds
+    folder = Path(tempfile.mkdtemp(prefix="cqtt-bench-web-"))
+    db = args.db or str(folder / "cong.sqlite")
+    province = build(db, args.units, args.districts, held_back=30 if args.uploads else 0)
+    cqtt = Path(sys.executable).with_name("cqtt")
+    server = subprocess.Popen(
+        [
+            str(cqtt),
+            "web",
+            "--db",
+            db,
+            "--data-dir",
+            str(folder / "du-lieu"),
+            "--port",
+            "0",
+            "--insecure-cookies",
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        base = None
+        while base is None and time.monotonic() < deadline:
+            line = server.stderr.readline()
+            found = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+            base = found.group(1) if found else None
+            if not line and server.poll() is not None:
+                raise SystemExit("the portal did not start")
+        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()  # type: ignore[union-attr]
+        assert base is not None
+        print(f"serving on {base} ({'PostgreSQL' if args.db else 'SQLite'})")
+        run(base, province, args, deadline, db)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def run(base: str, province: dict, args: argparse.Namespace, deadline: float, db: str) -> None:
+    names: list[str] = province["names"]
+    tinh = Client(base)
+    tinh.login("phuctra")
+    alone = []
+    for _ in range(30):
+        started = time.perf_counter()
+        status, _ = tinh.get(f"/nam/{YEAR}/tinh")
+        alone.append(time.perf_counter() - started)
+        assert status == 200, status
+    print(f"dashboard alone ({args.units} units)     {percentiles(alone)}")
+    from engine.portal.overview import count_dashboard
+
+    store = open_store(db)
+    anew = []
+    for _ in range(10):
+        started = time.perf_counter()
+        count_dashboard(store, YEAR)
+        anew.append(time.perf_counter() - started)
+    store.close()
+    print(f"dashboard made anew                 {percentiles(anew)}")
+
+    timings: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    uploads: list[tuple[str, float, int]] = []
+    lock = threading.Lock()
+    rng = random.Random(7)
+
+    def browse(index: int) -> None:
+        district = names[index % len(names)]
+        client = Client(base)
+        client.login("phuctra" if index % 5 == 0 else f"huyen{(index % len(names)) + 1:02d}")
+        mine = province["submitted"][district]
+        kinds = ["dashboard" if index % 5 == 0 else "ranking", "ranking", "unit"]
+        for step in range(args.requests):
+            if time.monotonic() > deadline:
+                return
+            kind = kinds[step % len(kinds)]
+            path = {
+                "dashboard": f"/nam/{YEAR}/tinh",
+                "ranking": f"/nam/{YEAR}/huyen/{district}",
+                "unit": f"/nam/{YEAR}/don-vi/{rng.choice(mine)}",
+            }[kind]
+            started = time.perf_counter()
+            status, _ = client.get(path)
+            spent = time.perf_counter() - started
+            with lock:
+                timings[kind].append(spent)
+                if status != 200:
+                    errors.append(f"{kind} {path}: {status}")
+            if args.think:
+                time.sleep(args.think * rng.uniform(0.5, 1.5))
+
+    # the teams' workbooks made before the clock starts (the clients share the server's cores)
+    books = {
+        i: upload_book(province, names[i % len(names)], province["waiting"][names[i % len(names)]][:30])
+        for i in range(args.uploads)
+    }
+
+    def upload(index: int) -> None:
+        district = names[index % len(names)]
+        client = Client(base)
+        client.login(f"huyen{(index % len(names)) + 1:02d}")
+        book = books[index]
+        body, kind = _multipart({"csrf_token": client.token}, "mau-nhap.xlsx", book)
+        started = time.perf_counter()
+        status, page = client.post(f"/nam/{YEAR}/huyen/{district}/tai-len", body, kind)
+        spent = time.perf_counter() - started
+        done = re.search(r"<b>(\d+)</b> hồ sơ đã nộp từ tệp", page.decode())
+        with lock:
+            uploads.append((district, spent, int(done.group(1)) if done else -1))
+            if status != 200 or not done or done.group(1) != "30":
+                errors.append(f"upload {district}: {status}")
+
+    threads = [threading.Thread(target=browse, args=(i,)) for i in range(args.sessions)]
+    threads += [threading.Thread(target=upload, args=(i,)) for i in range(args.uploads)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(max(1.0, deadline - time.monotonic()))
+    elapsed = time.perf_counter() - started
+    served = sum(len(v) for v in timings.values())
+    print(
+        f"together: {args.sessions} sessions browsing (think {args.think:g} s), {args.uploads} uploads, "
+        f"{elapsed:.1f} s, {served / elapsed:.0f} pages/s"
+    )
+    for kind in ("dashboard", "ranking", "unit"):
+        print(f"  {kind:<10} {percentiles(timings[kind])}")
+    for district, spent, n in sorted(uploads):
+        print(f"  upload {district}: {n} units read, scored and stored in {spent * 1000:.0f} ms")
+    if uploads:
+        print(
+            f"  upload time per unit: {statistics.mean(s / max(n, 1) for _, s, n in uploads) * 1000:.1f} ms"
+        )
+    print(f"errors: {len(errors)}")
+    for line in errors[:10]:
+        print(f"  {line}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("CQTT_LOGIN_ADDRESS_FAILURES", "1000")
+    main()
