@@ -354,3 +354,22 @@ def test_form_fields_are_bounded(portal: Portal) -> None:
     assert len(draft.data["tu_cham"]) == 500
     too_big = send_large(xa, unit_url(portal.unit, "/ho-so"), {"tu_cham": "9" * 2_000_000, "action": "draft"})
     assert too_big.status_code == 413  # only an upload may be larger than 1 MB
+
+
+def _key_of(folder: str) -> bytes:
+    from web.config import PortalConfig
+
+    return PortalConfig(db="", data_dir=Path(folder)).secret_key()
+
+
+def test_the_installation_secret_is_made_once_when_several_processes_start(tmp_path: Path) -> None:
+    """`cqtt web` forks several processes: the first one's secret is everyone's (one started
+    after another used to fail with FileExistsError)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        keys = pool.map(_key_of, [str(tmp_path / "du-lieu")] * 8)
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    secret = tmp_path / "du-lieu" / "bi-mat.key"
+    assert oct(secret.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in secret.parent.iterdir()] == ["bi-mat.key"]

@@ -33,7 +33,14 @@ class PortalConfig:
         path = self.data_dir / "bi-mat.key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fresh = path.with_name(f".bi-mat-{secrets.token_hex(8)}.tmp")
+            fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(secrets.token_bytes(32))
+            try:
+                os.link(fresh, path)  # only the first of several processes' keys is kept
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(fresh)
         return path.read_bytes()

@@ -33,6 +33,7 @@ def serve(
     from engine.store.connect import open_store
 
     open_store(config.db).close()  # made or checked once, before any process serves
+    config.secret_key()  # likewise the installation's secret
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=1024)
     bound_host, bound_port = listener.getsockname()[:2]
