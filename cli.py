@@ -622,6 +622,7 @@ def _print_summary(outcome: jobs_module.ScoreOutcome) -> None:
 @click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ phúc tra (Excel).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Kết quả phúc tra (JSON).")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
+@db_option("Lưu kết quả phúc tra của tỉnh (điểm của tổ và của tỉnh, từng đơn vị) vào cơ sở dữ liệu lịch sử.")
 @click.pass_context
 def recheck(
     ctx: click.Context,
@@ -632,6 +633,7 @@ def recheck(
     xlsx: Path | None,
     json_path: Path | None,
     force: bool,
+    db: str | None,
 ) -> None:
     """Phúc tra kết quả của tổ thẩm định: chấm lại mọi đơn vị, liệt kê mọi sai lệch và sửa tay.
 
@@ -654,6 +656,7 @@ def recheck(
                 json_path,
                 force,
                 _progress_factory(holder),
+                db,
             )
     finally:
         if "bar" in holder:
@@ -683,14 +686,22 @@ def recheck(
         if seal.run_seal_ok is False:
             seal_text += "; bảng niêm phong đã bị sửa"
     changed = sum(g.recognition_changed for g in r.groups)
+    totals = len({d.unit for d in found if d.kind == "total"})
+    if r.rank_shifts:
+        click.echo(
+            f"{len(r.rank_shifts)} đơn vị chỉ đổi hạng vì đơn vị khác đổi điểm "
+            "(không tính là sai lệch của tổ)"
+        )
     click.echo(
         f"Đã phúc tra {len(r.units)} đơn vị theo {r.criteria.id}@{r.criteria.version}: "
-        f"{len(found)} sai lệch, "
-        f"{changed} đơn vị đổi kết quả công nhận; {seal_text}"
+        f"{len(found)} sai lệch ở {len({d.unit for d in found})} đơn vị; "
+        f"{changed} đơn vị đổi kết quả công nhận, {totals} đơn vị đổi tổng điểm; {seal_text}"
         + (f"; {len(r.rounding)} chênh lệch do cách làm tròn (tính riêng)" if r.rounding else "")
     )
     written = [str(p) for p in (xlsx, json_path) if p is not None]
     click.echo(f"Đã ghi: {', '.join(written)}")
+    if outcome.store:
+        click.echo(f"Đã lưu kết quả phúc tra vào {outcome.store}")
     if found:
         ctx.exit(3)
 
@@ -766,6 +777,9 @@ def decisions(source: Path, json_path: Path | None, db: str | None, year: int | 
     click.echo(
         f"Đã đọc {len(found.decisions)} quyết định ({detail}); {len(found.undecided)} đơn vị chưa quyết định"
     )
+    for d in found.decisions:
+        if d.contradiction:
+            click.echo(f"  cảnh báo: {d.unit} {d.name} — {d.label}: {d.contradiction}; lý do: {d.reason}")
     if db is not None:
         click.echo(
             f"Đã lưu vào {outcome.store}: {outcome.added} mới, {outcome.replaced} thay quyết định trước, "
@@ -833,9 +847,23 @@ def history(unit: str, db: str | None, as_json: bool) -> None:
         else:
             score_text = "chưa có kết quả chấm trong cơ sở dữ liệu"
         click.echo(f"Năm {y.year if y.year is not None else '?'}{code}: {score_text}")
+        if y.recheck is not None:
+            r = y.recheck
+            team = "-" if r.team_total is None else fmt(r.team_total)
+            province = "-" if r.province_total is None else fmt(r.province_total)
+            outcome = "đủ điều kiện" if r.province_recognised else "chưa đạt"
+            found = "; có điểm liệt" if r.disqualified else ""
+            where = " sau kiểm tra thực địa" if r.field_checked else ""
+            click.echo(f"  phúc tra của tỉnh{where}: {province} điểm, {outcome}{found} (điểm của tổ: {team})")
         if y.decision is not None:
             d = y.decision
-            click.echo(f"  quyết định: {d.label}{_decision_ref(d)}")
+            basis = ""
+            if d.basis == "tinh":
+                total = "" if d.basis_total is None else f" {fmt(d.basis_total)}"
+                basis = f" — theo điểm phúc tra của tỉnh{total}"
+            click.echo(f"  quyết định: {d.label}{_decision_ref(d)}{basis}")
+            if d.contradiction:
+                click.echo(f"  CẢNH BÁO: quyết định {d.contradiction}; lý do ghi kèm: {d.reason}")
         else:
             click.echo("  quyết định: chưa có")
         if y.withdrawal is not None:

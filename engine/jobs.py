@@ -311,8 +311,10 @@ def recheck(
     json_path: Path | None,
     force: bool = False,
     progress: Callable[[int], Callable[[int], None] | None] | None = None,
+    db: str | None = None,
 ) -> Any:
-    """Re-score a team's results and write the re-check workbook and JSON (checked first)."""
+    """Re-score a team's results and write the re-check workbook and JSON (checked first); with
+    `db`, keep the province's result per unit in the history store."""
     from engine.review.recheck import recheck as run_recheck
     from engine.review.report import write_recheck
 
@@ -323,7 +325,42 @@ def recheck(
         write_atomic(json_path, _json_writer(outcome.result))
     if xlsx is not None:
         write_atomic(xlsx, lambda h: write_recheck(h, outcome.result))
+    if db is not None:  # recorded once the outputs are written
+        outcome.store = _record_recheck(db, outcome.result)
     return outcome
+
+
+def _record_recheck(db: str, r: Any) -> str:
+    from engine.store.record import RecheckedUnit, record_recheck
+
+    store = open_store(db)
+    try:
+        record_recheck(
+            store,
+            {"id": r.criteria.id, "version": r.criteria.version, "sha256": r.criteria.sha256},
+            r.team_file["file"],
+            r.team_file["sha256"],
+            r.field_file["file"] if r.field_file else None,
+            r.tool,
+            [
+                RecheckedUnit(
+                    u.code,
+                    u.name,
+                    u.year,
+                    u.team_total,
+                    u.team_recognised,
+                    u.province_total,
+                    u.province_recognised,
+                    u.disqualified,
+                    u.field_checked,
+                    u.blocking,
+                )  # fmt: skip
+                for u in r.units
+            ],
+        )
+        return str(store.label)
+    finally:
+        store.close()
 
 
 def sample(
@@ -464,6 +501,10 @@ def decisions_to_store(
                     d.number,
                     dt.date.fromisoformat(d.date) if d.date else None,
                     d.reason,
+                    "tinh" if d.basis_recognised is not None else None,
+                    d.basis_total,
+                    d.basis_recognised,
+                    d.contradiction,
                 )
             )
         if missing:

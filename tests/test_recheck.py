@@ -457,6 +457,8 @@ def test_a_detail_longer_than_a_sheet_continues_on_more_sheets_and_rechecks_clea
 # -- files written before exact points (cqtt 0.1.0) ------------------------------------------------
 BEFORE_EXACT = ROOT / "tests" / "data" / "truoc-0.2.0"
 # The units of Huyện Lục Nam whose cong_khai_dung_han landed on a half cent that 0.1.0 rounded down.
+# The rule file as it was then (bac-giang@2024 has since gained its appeal period).
+RULES_THEN = ["--criteria", str(BEFORE_EXACT / "bac-giang-2024.yaml")]
 HALF_CENT_UNITS = {"07450", "07459", "07465", "07483", "07486", "07498", "07510", "07513"}
 
 
@@ -465,7 +467,7 @@ def test_rounding_differences_of_a_file_written_before_the_fix_are_apart(tmp_pat
     """cqtt 0.1.0 gave 4,82 for 4,825: re-checked now, those 0,01 differences (criterion, group,
     total) are not discrepancies or hand edits, are counted apart, and exit 0 when nothing else
     differs."""
-    code, output, data = _recheck(tmp_path, str(BEFORE_EXACT / name))
+    code, output, data = _recheck(tmp_path, str(BEFORE_EXACT / name), *RULES_THEN)
     assert code == 0, output
     assert data["discrepancies"] == []
     assert data["team_tool"] == "cqtt 0.1.0" and data["rounding_fixed_in"] == "0.2.0"
@@ -479,14 +481,18 @@ def test_rounding_differences_of_a_file_written_before_the_fix_are_apart(tmp_pat
         "sai lệch): 24"
     ) in output
     assert output.splitlines()[-2] == (
-        "Đã phúc tra 24 đơn vị theo bac-giang@2024: 0 sai lệch, 0 đơn vị đổi kết quả công nhận; "
+        "Đã phúc tra 24 đơn vị theo bac-giang@2024: 0 sai lệch ở 0 đơn vị; 0 đơn vị đổi kết quả công nhận, 0 đơn vị đổi tổng điểm; "
         "niêm phong: 0/24 đơn vị bị sửa tay; 24 chênh lệch do cách làm tròn (tính riêng)"
     )
 
 
 def test_rounding_apart_also_when_rescored_from_the_evidence_file(tmp_path: Path) -> None:
     code, output, data = _recheck(
-        tmp_path, str(BEFORE_EXACT / "ket-qua.xlsx"), "--evidence", str(BEFORE_EXACT / "luc-nam-2024.xlsx")
+        tmp_path,
+        str(BEFORE_EXACT / "ket-qua.xlsx"),
+        "--evidence",
+        str(BEFORE_EXACT / "luc-nam-2024.xlsx"),
+        *RULES_THEN,
     )
     assert code == 0, output
     assert len(data["rounding"]) == 24 and data["discrepancies"] == []
@@ -501,7 +507,7 @@ def test_an_edit_in_a_file_written_before_the_fix_is_still_a_discrepancy(tmp_pat
     ranking.cell(row=row, column=5).value = 87.65
     edited = tmp_path / "sua.xlsx"
     book.save(edited)
-    code, output, data = _recheck(tmp_path, str(edited))
+    code, output, data = _recheck(tmp_path, str(edited), *RULES_THEN)
     assert code == 3, output
     assert _kinds(data) == {("07465", "total"), ("07465", "hand_edit")}
     total = next(d for d in data["discrepancies"] if d["kind"] == "total")
@@ -512,7 +518,9 @@ def test_an_edit_in_a_file_written_before_the_fix_is_still_a_discrepancy(tmp_pat
 
 def test_the_recheck_workbook_lists_rounding_on_its_own_sheet(tmp_path: Path) -> None:
     out = tmp_path / "phuc-tra.xlsx"
-    result = CliRunner().invoke(main, ["recheck", str(BEFORE_EXACT / "ket-qua.xlsx"), "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["recheck", str(BEFORE_EXACT / "ket-qua.xlsx"), "-o", str(out), *RULES_THEN]
+    )
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
     assert book["Sai lệch"].max_row == 1  # the header only
@@ -530,3 +538,108 @@ def test_a_current_file_has_no_rounding_apart(scored, tmp_path: Path) -> None:
     code, output, data = _recheck(tmp_path, str(scored[1]))
     assert code == 0 and data["rounding"] == [] and data["team_tool"] == "cqtt 0.2.0"
     assert "làm tròn" not in output
+
+
+# -- the review chain: field check, re-check stored, decisions with guardrails, history -------------
+def _field_filled(team: Path, tmp_path: Path, changes: dict[tuple[str, str], str]) -> tuple[Path, list[str]]:
+    """The seeded field sample of `team`, with values found on site for some (unit, field)."""
+    field = tmp_path / "thuc-dia.xlsx"
+    out = tmp_path / "mau.json"
+    drawn = CliRunner().invoke(
+        main,
+        ["sample", str(team), "--n", "10", "--seed", "2024", "-o", str(field), "--json", str(out), "--force"],
+    )
+    assert drawn.exit_code == 0, drawn.output
+    codes = [u["code"] for u in json.loads(out.read_text("utf-8"))["units"]]
+    book = load_workbook(field)
+    ws = book["Kiểm tra thực địa"]
+    for row in ws.iter_rows():
+        key = (row[0].value, row[1].value)
+        if key in changes:
+            row[4].value = changes[key]
+    filled = tmp_path / "thuc-dia-da-dien.xlsx"
+    book.save(filled)
+    return filled, codes
+
+
+def test_a_field_check_recheck_lists_recognition_changes_first_and_keeps_rank_shifts_apart(
+    scored, tmp_path: Path
+) -> None:
+    """A disqualifier found on site at one drawn unit and a lower value at another: the re-check's
+    first lines are the unit whose recognition changes, then the one whose total changes; units
+    that only move in the ranking are a count, not discrepancies."""
+    team = scored[0]
+    _, codes = _field_filled(team, tmp_path, {})
+    first, second = codes[0], codes[1]
+    filled, _ = _field_filled(
+        team, tmp_path, {(first, "vu_viec_sach_nhieu"): "Có", (second, "so_tin_bai_tuyen_truyen"): "0"}
+    )
+    result = CliRunner().invoke(
+        main,
+        ["recheck", str(team), "--field", str(filled), "--json", str(tmp_path / "r.json"),
+         "-o", str(tmp_path / "phuc-tra.xlsx"), "--db", str(tmp_path / "h.sqlite")],
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    lines = result.output.splitlines()
+    data = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    first_units = [d["unit"] for d in data["discrepancies"]]
+    assert first_units[0] == first and data["discrepancies"][0]["kind"] == "recognition"
+    assert set(first_units) == {first, second}  # nothing charged to other units
+    assert lines[0].startswith(
+        f"  {first} "
+    ) and "Kết quả công nhận: tổ Đạt chuẩn → tỉnh Chưa đạt" in "\n".join(lines[:5])
+    assert data["rank_shifts"] and first not in data["rank_shifts"]
+    assert (
+        f"{len(data['rank_shifts'])} đơn vị chỉ đổi hạng vì đơn vị khác đổi điểm (không tính là sai lệch của tổ)"
+        in lines
+    )
+    assert "1 đơn vị đổi kết quả công nhận, 2 đơn vị đổi tổng điểm" in lines[-3]
+    assert lines[-1] == f"Đã lưu kết quả phúc tra vào {tmp_path / 'h.sqlite'}"
+    book = load_workbook(tmp_path / "phuc-tra.xlsx")
+    assert book["Sai lệch"]["A2"].value == first
+
+
+def test_a_decision_contradicting_the_recheck_needs_a_reason_and_is_flagged(scored, tmp_path: Path) -> None:
+    team = scored[0]
+    _, codes = _field_filled(team, tmp_path, {})
+    filled, _ = _field_filled(team, tmp_path, {(codes[0], "vu_viec_sach_nhieu"): "Có"})
+    db = str(tmp_path / "h.sqlite")
+    CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(SAMPLE),
+            "--criteria",
+            "bac-giang@2024",
+            "--json",
+            str(tmp_path / "k.json"),
+            "--db",
+            db,
+        ],
+    )
+    CliRunner().invoke(
+        main, ["recheck", str(team), "--field", str(filled), "-o", str(tmp_path / "p.xlsx"), "--db", db]
+    )
+    book = load_workbook(tmp_path / "p.xlsx")
+    ws = book["Quyết định"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == codes[0])
+    row[10].value, row[11].value, row[12].value = "Công nhận", "15/QĐ-UBND", "20/12/2024"
+    decided = tmp_path / "quyet-dinh.xlsx"
+    book.save(decided)
+    refused = CliRunner().invoke(main, ["decisions", str(decided), "--db", db])
+    assert refused.exit_code == 1
+    assert (
+        f"{decided}, sheet “Quyết định”, dòng {row[0].row}, cột “N — Lý do”: quyết định “Công nhận” trái với "
+        "kết quả phúc tra: công nhận dù phát hiện điểm liệt khi kiểm tra thực địa"
+    ) in refused.output
+    row[13].value = "Đã khắc phục, có xác nhận của Ban Thường trực UBMTTQ"
+    book.save(decided)
+    stored = CliRunner().invoke(main, ["decisions", str(decided), "--db", db])
+    assert stored.exit_code == 0, stored.output
+    assert f"  cảnh báo: {codes[0]}" in stored.output and "công nhận dù phát hiện điểm liệt" in stored.output
+    history = CliRunner().invoke(main, ["history", codes[0], "--db", db])
+    text = history.output
+    assert "phúc tra của tỉnh sau kiểm tra thực địa:" in text and "có điểm liệt (điểm của tổ:" in text
+    assert "— theo điểm phúc tra của tỉnh" in text
+    assert "CẢNH BÁO: quyết định công nhận dù phát hiện điểm liệt khi kiểm tra thực địa" in text
+    assert "lý do ghi kèm: Đã khắc phục, có xác nhận của Ban Thường trực UBMTTQ" in text

@@ -17,6 +17,7 @@ from engine.errors import CqttError, EvidenceIssue
 from engine.intake.binding import BINDING_SHEET
 from engine.intake.cells import clean_text, is_blank, parse_date
 from engine.intake.evidence import EvidenceError
+from engine.review.recheck import UnitDecisionRow
 from engine.review.report import DECISION_SHEET, DECISIONS
 
 FINAL = {"recognised", "not_recognised"}
@@ -32,6 +33,11 @@ class Decision(BaseModel):
     date: str | None = None  # ISO 8601
     reason: str | None = None
     row: int
+    # The province's result the decision was checked against, and why the decision contradicts
+    # it when it does (then a written reason was required).
+    basis_total: float | None = None
+    basis_recognised: bool | None = None
+    contradiction: str | None = None
 
 
 class DecisionFile(BaseModel):
@@ -61,16 +67,29 @@ def read_decisions(path: Path) -> DecisionFile:
     try:
         binding: dict[str, str] = {}
         years: dict[str, int | None] = {}
+        results: dict[str, UnitDecisionRow] = {}
         if BINDING_SHEET in book.sheetnames:
-            in_units = False
+            heads: list[str] = []
             for row in book[BINDING_SHEET].iter_rows(values_only=True):
                 if not row or row[0] is None:
                     continue
                 if row[0] == "unit":
-                    in_units = True
+                    heads = [str(h) for h in row if h is not None]
                     continue
-                if in_units:
-                    years[str(row[0])] = int(row[1]) if isinstance(row[1], (int, float)) else None
+                if heads:
+                    code = str(row[0])
+                    years[code] = int(row[1]) if isinstance(row[1], (int, float)) else None
+                    if "province_recognised" in heads:  # written since decisions are checked
+                        cells = dict(zip(heads, row, strict=False))
+                        results[code] = UnitDecisionRow(
+                            code=code,
+                            name="",
+                            group="",
+                            province_total=cells.get("province_total"),
+                            province_recognised=cells.get("province_recognised"),
+                            disqualified=bool(cells.get("disqualified")),
+                            field_checked=bool(cells.get("field_checked")),
+                        )
                 elif len(row) > 1:
                     binding[str(row[0])] = "" if row[1] is None else str(row[1])
         if binding.get("kind") != "recheck":
@@ -145,6 +164,19 @@ def read_decisions(path: Path) -> DecisionFile:
                 if number_text is None or date is None:
                     continue
             reason = get("Lý do")
+            reason_text = None if is_blank(reason) else clean_text(reason)
+            result = results.get(code)
+            contradiction = result.contradiction(decision) if result is not None else None
+            if contradiction and not reason_text:
+                issue(
+                    number,
+                    "Lý do",
+                    None,
+                    f"quyết định “{label}” trái với kết quả phúc tra: {contradiction}; ghi lý do vào cột "
+                    "“Lý do” (quyết định được lưu kèm cảnh báo)",
+                    code,
+                )
+                continue
             name = get("Tên đơn vị")
             decisions.append(
                 Decision(
@@ -155,8 +187,11 @@ def read_decisions(path: Path) -> DecisionFile:
                     label=label,
                     number=number_text,
                     date=date.isoformat() if date else None,
-                    reason=None if is_blank(reason) else clean_text(reason),
+                    reason=reason_text,
                     row=number,
+                    basis_total=result.province_total if result else None,
+                    basis_recognised=result.province_recognised if result else None,
+                    contradiction=contradiction,
                 )
             )
     finally:

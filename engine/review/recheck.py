@@ -24,7 +24,7 @@ from engine.review.discrepancies import KIND_LABELS, TOLERANCE, Discrepancy, Kin
 from engine.review.teamfile import TeamResults, evidence_of, read_team
 from engine.rules.loader import LoadedCriteria
 from engine.rules.model import CriteriaSet
-from engine.scoring.engine import Engine, tool_version
+from engine.scoring.engine import DISQUALIFIED, Engine, tool_version
 from engine.scoring.legacy import EXACT_SINCE_TEXT, EngineBefore02, written_before_exact
 from engine.scoring.results import CriteriaInfo, RunResult, UnitResult
 from engine.scoring.seal import PARTS, UnitContent, digest, run_seal
@@ -44,6 +44,20 @@ class UnitDecisionRow(BaseModel):
     discrepancies: int = 0
     hand_edited: bool = False
     blocking: list[str] = Field(default_factory=list)
+    disqualified: bool = False  # the province's result found a disqualifier
+    field_checked: bool = False  # evidence verified on site replaced the declared values
+
+    def contradiction(self, decision: str) -> str | None:
+        """Why a decision contradicts the province's result, or None (a reason is then required)."""
+        total = "-" if self.province_total is None else fmt(self.province_total)
+        if decision == "recognised" and self.disqualified:
+            where = " khi kiểm tra thực địa" if self.field_checked else ""
+            return f"công nhận dù phát hiện điểm liệt{where} (điểm phúc tra {total})"
+        if decision == "recognised" and self.province_recognised is False:
+            return f"công nhận dù kết quả phúc tra chưa đạt chuẩn (điểm phúc tra {total})"
+        if decision == "not_recognised" and self.province_recognised is True:
+            return f"không công nhận dù kết quả phúc tra đủ điều kiện (điểm phúc tra {total})"
+        return None
 
 
 class SealStatus(BaseModel):
@@ -76,6 +90,8 @@ class RecheckResult(BaseModel):
     seal: SealStatus
     not_found: list[str]
     discrepancies: list[Discrepancy]
+    # Units whose rank changed only because other units' points did: counted, not charged.
+    rank_shifts: list[str] = Field(default_factory=list)
     team_tool: str | None = None  # the cqtt version that wrote the team's file, when it says
     # Differences the rounding fix of EXACT_SINCE explains, in a file written before it: kept
     # apart, not discrepancies (see engine.scoring.legacy).
@@ -90,6 +106,7 @@ class RecheckOutcome:
     result: RecheckResult
     province: RunResult
     warnings: list[str]
+    store: str | None = None  # where the re-check was kept, when it was
 
 
 def _sha(path: Path) -> str:
@@ -151,7 +168,8 @@ def recheck(
         tu = team.units.get(d.unit)
         d.name = d.name or (source.name if source else (tu.name if tu and tu.name else ""))
         d.group = d.group or (source.group if source else (tu.group if tu and tu.group else ""))
-    found.sort(key=_order)
+    found, shifted = _without_cascades(found)
+    found.sort(key=_ordering(found))
     rounding.sort(key=_order)
     units = _decision_rows(team, province, found)
     result = RecheckResult(
@@ -173,6 +191,7 @@ def recheck(
         seal=seal,
         not_found=team.missing,
         discrepancies=found,
+        rank_shifts=shifted,
         team_tool=team.identity.tool,
         rounding=rounding,
         rounding_fixed_in=EXACT_SINCE_TEXT if rounding else None,
@@ -184,6 +203,29 @@ def recheck(
 
 def _order(d: Discrepancy) -> tuple[str, str, int, str]:
     return (d.group, d.unit, list(KIND_LABELS).index(d.kind), d.item)
+
+
+def _without_cascades(found: list[Discrepancy]) -> tuple[list[Discrepancy], list[str]]:
+    """A rank that changed only because other units' points did (the unit's own points, evidence
+    and cells all agree) is not charged to the unit's team: it leaves the discrepancies and is
+    counted apart."""
+    own = {d.unit for d in found if d.kind != "rank"}
+    shifted = sorted({d.unit for d in found if d.kind == "rank" and d.unit not in own})
+    return [d for d in found if d.kind != "rank" or d.unit in own], shifted
+
+
+def _ordering(found: list[Discrepancy]) -> Callable[[Discrepancy], tuple[int, str, str, int, str]]:
+    """What matters first: whole-file discrepancies, then the units whose recognition changes,
+    then those whose total changes, then the rest (each by group and unit)."""
+    recognition = {d.unit for d in found if d.kind == "recognition"}
+    totals = {d.unit for d in found if d.kind in ("total", "unit_added", "unit_missing")}
+
+    def key(d: Discrepancy) -> tuple[int, str, str, int, str]:
+        tier = 0 if d.unit == "(toàn bộ)" else 1 if d.unit in recognition else 2 if d.unit in totals else 3
+        group, unit, kind, item = _order(d)
+        return (tier, group, unit, -1 if d.kind == "recognition" else kind, item)
+
+    return key
 
 
 def _explained_by_rounding(
@@ -453,10 +495,13 @@ def _show(decl: Any, app: Application, fid: str) -> str:
 def _decision_rows(team: TeamResults, province: RunResult, found: list[Discrepancy]) -> list[UnitDecisionRow]:
     counts: dict[str, int] = {}
     edited: set[str] = set()
+    checked: set[str] = set()
     for d in found:
         counts[d.unit] = counts.get(d.unit, 0) + 1
         if d.kind == "hand_edit":
             edited.add(d.unit)
+        if d.kind == "field_check":
+            checked.add(d.unit)
     rows = []
     ours = {u.code: u for u in province.units}
     for code in sorted(set(ours) | {c for c, u in team.units.items() if u.in_ranking}):
@@ -476,6 +521,8 @@ def _decision_rows(team: TeamResults, province: RunResult, found: list[Discrepan
                 discrepancies=counts.get(code, 0),
                 hand_edited=code in edited,
                 blocking=p.blocking if p else [],
+                disqualified=any(b.startswith(DISQUALIFIED) for b in p.blocking) if p else False,
+                field_checked=code in checked,
             )
         )
     return rows

@@ -85,9 +85,12 @@ def write_recheck(handle: BinaryIO, result: RecheckResult) -> None:
     ]:
         bind.append([key, value])
     bind.append([])
-    bind.append(["unit", "year"])
+    # what a decision on each unit is checked against (engine.review.decisions)
+    bind.append(["unit", "year", "province_total", "province_recognised", "disqualified", "field_checked"])
     for u in result.units:
-        bind.append([u.code, u.year])
+        bind.append(
+            [u.code, u.year, u.province_total, u.province_recognised, u.disqualified, u.field_checked]
+        )
     wb.save(handle)
 
 
@@ -135,6 +138,12 @@ def _summary(wb: Workbook, r: RecheckResult) -> None:
         ]
     )
     ws.append([])
+    if r.rank_shifts:
+        shifted = (
+            f"{len(r.rank_shifts)} đơn vị chỉ đổi hạng vì đơn vị khác đổi điểm: không tính là sai lệch của "
+            "tổ (sheet “Sai lệch” liệt kê trước các đơn vị đổi kết quả công nhận, rồi đơn vị đổi tổng điểm)."
+        )
+        ws.append([cell(ws, shifted, border=False)])
     if r.rounding:
         ws.append(
             [

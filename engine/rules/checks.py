@@ -442,6 +442,8 @@ def _check_provenance(cs: CriteriaSet, report: _Report) -> None:
         items.append((("disqualifiers", di, "id"), f"điểm liệt “{d.id}”", d))
     for ri, r in enumerate(cs.recognition.requirements):
         items.append((("recognition", "requirements", ri, "id"), f"yêu cầu “{r.id}”", r))
+    if cs.appeals is not None:
+        items.append((("appeals", "days"), "thời hạn kiến nghị", cs.appeals))
     for path, what, item in items:
         if not item.has_provenance:
             report.add(

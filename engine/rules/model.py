@@ -197,6 +197,13 @@ class SurveyForm(Provenance):
     burst: BurstCheck = Field(default_factory=BurstCheck)
 
 
+class Appeals(Provenance):
+    """How long a commune has to contest a published decision (kiến nghị): `days` counted from the
+    decision's date. A set without `appeals` offers no appeal period: none is invented."""
+
+    days: int = Field(ge=1, le=365)
+
+
 class Effective(Strict):
     from_: dt.date = Field(alias="from")
     to: dt.date | None = None
@@ -226,6 +233,7 @@ class CriteriaSet(Strict):
     # written for either version is then read under both (and `criteria diff` can compare them).
     renamed: dict[Ident, Ident] = Field(default_factory=dict)
     surveys: list[SurveyForm] = Field(default_factory=list)
+    appeals: Appeals | None = None
 
     def evidence_by_id(self) -> dict[str, EvidenceDecl]:
         return {e.id: e for e in self.evidence}

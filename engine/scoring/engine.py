@@ -57,6 +57,7 @@ def tool_version() -> str:
 
 
 Decisions = dict[str, frozenset[str]]  # criterion id -> its scoring decisions that fired
+DISQUALIFIED = "Điểm liệt"  # how a blocking reason for a disqualifier begins
 
 
 class Engine:
@@ -516,7 +517,7 @@ class Engine:
             text = "Không xác định được (thiếu minh chứng)" if missing else "Có" if hit else "Không"
             gates.append(self._gate(q, "disqualifier", not hit and not missing, text))
             if hit and rec.require_no_disqualifier:
-                blocking.append(f"Điểm liệt: {q.title}")
+                blocking.append(f"{DISQUALIFIED}: {q.title}")
         for r, shown_ids in self._requirements:
             met = f"r.{r.id}" in fired
             shown = "; ".join(u.shown for u in self._used(shown_ids, values))

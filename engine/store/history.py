@@ -20,7 +20,15 @@ from sqlalchemy import Connection, and_, select, tuple_
 from engine.scoring.results import PriorYears, RunResult, UnitPrior
 from engine.store.connect import Store
 from engine.store.record import DECISION_KINDS, REVOKED
-from engine.store.schema import criterion_results, decisions, runs, succession, unit_results
+from engine.store.schema import (
+    criterion_results,
+    decisions,
+    recheck_units,
+    rechecks,
+    runs,
+    succession,
+    unit_results,
+)
 from scorers.base import fmt
 
 DECISION_LABELS = {
@@ -41,6 +49,22 @@ class DecisionView(BaseModel):
     reason: str | None = None
     source: str
     replaces: int | None = None
+    basis: str | None = None  # "tinh": the province's re-check; "to": the team's result
+    basis_total: float | None = None
+    contradiction: str | None = None
+
+
+class RecheckView(BaseModel):
+    """The province's re-check of the unit that year (the last one kept)."""
+
+    team_total: float | None = None
+    team_recognised: bool | None = None
+    province_total: float | None = None
+    province_recognised: bool | None = None
+    disqualified: bool = False
+    field_checked: bool = False
+    blocking: list[str] = Field(default_factory=list)
+    source: str = ""
 
 
 class YearView(BaseModel):
@@ -64,6 +88,7 @@ class YearView(BaseModel):
     runs: int = 0  # runs recorded for this unit and year (the last one is shown)
     decision: DecisionView | None = None
     withdrawal: DecisionView | None = None
+    recheck: RecheckView | None = None
     changes: list[str] = Field(default_factory=list)  # from the year before
 
     @property
@@ -100,6 +125,9 @@ def _view(row: Any) -> DecisionView:
         reason=row.reason,
         source=row.source,
         replaces=row.replaces,
+        basis=row.basis,
+        basis_total=row.basis_total,
+        contradiction=row.contradiction,
     )
 
 
@@ -119,6 +147,29 @@ def _decisions_by_unit_year(
         elif row.decision == REVOKED:
             found[key] = (current, _view(row))
     return found
+
+
+def _rechecks(conn: Connection, codes: Iterable[str]) -> dict[tuple[str, int | None], RecheckView]:
+    """(unit, year) -> the last re-check kept of it."""
+    rows = conn.execute(
+        select(recheck_units, rechecks.c.source)
+        .join(rechecks, rechecks.c.id == recheck_units.c.recheck_id)
+        .where(recheck_units.c.unit.in_(list(codes)))
+        .order_by(recheck_units.c.recheck_id)
+    ).all()
+    return {
+        (r.unit, r.year): RecheckView(
+            team_total=r.team_total,
+            team_recognised=r.team_recognised,
+            province_total=r.province_total,
+            province_recognised=r.province_recognised,
+            disqualified=bool(r.disqualified),
+            field_checked=bool(r.field_checked),
+            blocking=json.loads(r.blocking),
+            source=r.source,
+        )
+        for r in rows
+    }
 
 
 def _latest_results(conn: Connection, where: Any) -> dict[tuple[str, int | None], tuple[Any, int]]:
@@ -180,6 +231,7 @@ def unit_history(store: Store, code: str) -> UnitHistory:
             ):
                 points[(r.run_id, r.code)][r.criterion] = r.points
         decided = _decisions_by_unit_year(conn, codes)
+        checked = _rechecks(conn, codes)
     views: dict[tuple[str, int | None], YearView] = {}
     for (c, year), (row, count) in latest.items():
         views[(c, year)] = YearView(
@@ -219,6 +271,9 @@ def unit_history(store: Store, code: str) -> UnitHistory:
                 proposed=None,
             )
         view.decision, view.withdrawal = decision, withdrawal
+    for key, recheck in checked.items():
+        if key in views:
+            views[key].recheck = recheck
     years = sorted(views.values(), key=lambda v: (v.year is None, v.year or 0, v.code != code, v.code))
     by_code: dict[str, YearView] = {}
     previous_any: YearView | None = None

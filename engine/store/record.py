@@ -21,7 +21,15 @@ from engine.errors import CqttError
 from engine.intake.succession import SuccessionRow
 from engine.scoring.results import RunResult
 from engine.store.connect import Store
-from engine.store.schema import criterion_results, decisions, runs, succession, unit_results
+from engine.store.schema import (
+    criterion_results,
+    decisions,
+    recheck_units,
+    rechecks,
+    runs,
+    succession,
+    unit_results,
+)
 
 DECISION_KINDS = ("recognised", "not_recognised", "deferred")
 REVOKED = "revoked"
@@ -143,6 +151,10 @@ class NewDecision:
     number: str | None
     date: dt.date | None
     reason: str | None
+    basis: str | None = None  # "tinh": the province's re-check; "to": the team's result
+    basis_total: float | None = None
+    basis_recognised: bool | None = None
+    contradiction: str | None = None  # why the decision contradicts its basis (reason required)
 
 
 @dataclass
@@ -199,6 +211,10 @@ def record_decisions(
                     "source_sha256": source_sha256,
                     "replaces": None if current is None else current.id,
                     "recorded_at": now,
+                    "basis": d.basis,
+                    "basis_total": d.basis_total,
+                    "basis_recognised": d.basis_recognised,
+                    "contradiction": d.contradiction,
                 },
             )
             if current is None:
@@ -291,3 +307,71 @@ def _record_succession(store: Store, rows: list[SuccessionRow], source: str) -> 
             )
             added += 1
     return added, present
+
+
+# -- the province's re-check -------------------------------------------------------------------------
+@dataclass
+class RecheckedUnit:
+    unit: str
+    name: str
+    year: int | None
+    team_total: float | None
+    team_recognised: bool | None
+    province_total: float | None
+    province_recognised: bool | None
+    disqualified: bool
+    field_checked: bool
+    blocking: list[str]
+
+
+def record_recheck(
+    store: Store,
+    criteria: dict[str, str],
+    source: str,
+    source_sha256: str | None,
+    field_file: str | None,
+    tool: str,
+    units: list[RecheckedUnit],
+) -> int:
+    """Keep a re-check: per unit the team's result and the province's, so that history shows both
+    and which one a decision used. Returns the re-check's id."""
+    years = {u.year for u in units}
+    with store.write() as conn:
+        recheck_id = int(
+            conn.execute(
+                rechecks.insert().returning(rechecks.c.id),
+                {
+                    "year": years.pop() if len(years) == 1 else None,
+                    "criteria_id": criteria["id"],
+                    "criteria_version": criteria["version"],
+                    "criteria_sha256": criteria["sha256"],
+                    "source": source,
+                    "source_sha256": source_sha256,
+                    "field_file": field_file,
+                    "tool": tool,
+                    "recorded_at": _now(),
+                },
+            ).scalar_one()
+        )
+        for batch in _batches(
+            {
+                "recheck_id": recheck_id,
+                "unit": u.unit,
+                "name": u.name,
+                "year": u.year,
+                "team_total": _number(u.team_total),
+                "team_recognised": u.team_recognised if isinstance(u.team_recognised, bool) else None,
+                "province_total": u.province_total,
+                "province_recognised": u.province_recognised,
+                "disqualified": u.disqualified,
+                "field_checked": u.field_checked,
+                "blocking": _json(u.blocking),
+            }
+            for u in units
+        ):
+            conn.execute(recheck_units.insert(), batch)
+    return recheck_id
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

@@ -102,6 +102,12 @@ decisions = Table(
     Column("source_sha256", String(64), nullable=True),
     Column("replaces", Integer, ForeignKey("decisions.id"), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # Which result the decision was taken against (the province's re-check, else the team's), and,
+    # when the decision contradicts that result, why: the written reason is required then.
+    Column("basis", String(20), nullable=True),  # "tinh" | "to"
+    Column("basis_total", Float, nullable=True),
+    Column("basis_recognised", Boolean, nullable=True),
+    Column("contradiction", Text, nullable=True),
 )
 Index("ix_decisions_unit_year", decisions.c.unit, decisions.c.year)
 
@@ -289,3 +295,73 @@ audit_log = Table(
     Column("details", Text, nullable=False),  # JSON
 )
 Index("ix_audit_log_at", audit_log.c.at)
+
+# -- the province's review -----------------------------------------------------------------------
+# A re-check of a team's results (`cqtt recheck --db`, or the portal's field checks): per unit the
+# team's score and the province's, so that history says which one a decision used.
+rechecks = Table(
+    "rechecks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=True),
+    Column("criteria_id", String(100), nullable=False),
+    Column("criteria_version", String(50), nullable=False),
+    Column("criteria_sha256", String(64), nullable=False),
+    Column("source", Text, nullable=False),  # the team's file, or the portal
+    Column("source_sha256", String(64), nullable=True),
+    Column("field_file", Text, nullable=True),
+    Column("tool", String(50), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+recheck_units = Table(
+    "recheck_units",
+    metadata,
+    Column("recheck_id", Integer, ForeignKey("rechecks.id"), primary_key=True),
+    Column("unit", String(20), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("year", Integer, nullable=True),
+    Column("team_total", Float, nullable=True),
+    Column("team_recognised", Boolean, nullable=True),
+    Column("province_total", Float, nullable=True),
+    Column("province_recognised", Boolean, nullable=True),
+    Column("disqualified", Boolean, nullable=False),  # a disqualifier in the province's result
+    Column("field_checked", Boolean, nullable=False),
+    Column("blocking", Text, nullable=False),  # JSON: what blocks recognition, province's result
+)
+Index("ix_recheck_units_unit_year", recheck_units.c.unit, recheck_units.c.year)
+
+# Units drawn for a field check in the portal, and who checks each.
+field_checks = Table(
+    "field_checks",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("unit_code", String(20), primary_key=True),
+    Column("seed", Integer, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("risks", Text, nullable=False),  # JSON: [risk]
+    Column("drawn_by", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("drawn_at", DateTime(timezone=True), nullable=False),
+    Column("checker_id", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("assigned_at", DateTime(timezone=True), nullable=True),
+)
+
+# A commune's appeal (kiến nghị) against a published decision, and the province's answer.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("unit_code", String(20), nullable=False),
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
+    Column("grounds", Text, nullable=False),
+    Column("filed_by", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("state", String(20), nullable=False),  # open, accepted, rejected
+    Column("answer", Text, nullable=True),
+    Column("answered_by", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Column("new_decision_id", Integer, ForeignKey("decisions.id"), nullable=True),
+)
+Index("ix_appeals_year_unit", appeals.c.year, appeals.c.unit_code)
