@@ -844,6 +844,8 @@ def history(unit: str, db: str | None, as_json: bool) -> None:
             )
             if y.runs > 1:
                 score_text += f" (lần chấm thứ {y.runs})"
+            if y.scored_in == "cổng":
+                score_text += " (hồ sơ trên cổng)"
         else:
             score_text = "chưa có kết quả chấm trong cơ sở dữ liệu"
         click.echo(f"Năm {y.year if y.year is not None else '?'}{code}: {score_text}")
@@ -855,13 +857,21 @@ def history(unit: str, db: str | None, as_json: bool) -> None:
             found = "; có điểm liệt" if r.disqualified else ""
             where = " sau kiểm tra thực địa" if r.field_checked else ""
             click.echo(f"  phúc tra của tỉnh{where}: {province} điểm, {outcome}{found} (điểm của tổ: {team})")
+        for earlier in y.replaced:
+            click.echo(f"  quyết định trước: {earlier.label}{_decision_ref(earlier)} — đã được thay")
+        for a in y.appeals:
+            state = {"open": "đang xem xét", "accepted": "tỉnh chấp nhận", "rejected": "tỉnh không chấp nhận"}
+            answer = f" — {a.answer}" if a.answer else ""
+            when = f"ngày {_day(a.filed_at)} (hạn {_day(a.deadline)})"
+            click.echo(f"  kiến nghị của xã {when}: {state[a.state]}{answer}")
         if y.decision is not None:
             d = y.decision
             basis = ""
             if d.basis == "tinh":
                 total = "" if d.basis_total is None else f" {fmt(d.basis_total)}"
                 basis = f" — theo điểm phúc tra của tỉnh{total}"
-            click.echo(f"  quyết định: {d.label}{_decision_ref(d)}{basis}")
+            replaces = " — thay quyết định trước" if d.replaces else ""
+            click.echo(f"  quyết định: {d.label}{_decision_ref(d)}{basis}{replaces}")
             if d.contradiction:
                 click.echo(f"  CẢNH BÁO: quyết định {d.contradiction}; lý do ghi kèm: {d.reason}")
         else:
@@ -1132,6 +1142,8 @@ def audit(since: str | None, login: str | None, as_json: bool, db: str | None) -
 @click.option(
     "--upload-limit", default=20, type=click.IntRange(1, 200), help="Giới hạn mỗi tệp tải lên (MB)."
 )
+@click.option("--issuer", default="", help="Cơ quan ban hành trên văn bản in, ví dụ 'TỈNH BẮC GIANG'.")
+@click.option("--place", default="", help="Địa danh trước ngày tháng trên văn bản in, ví dụ 'Bắc Giang'.")
 @click.option("--threads", default=8, type=click.IntRange(1, 64), help="Số luồng phục vụ mỗi tiến trình.")
 @click.option(
     "--processes",
@@ -1147,6 +1159,8 @@ def web(
     insecure_cookies: bool,
     behind_proxy: int,
     upload_limit: int,
+    issuer: str,
+    place: str,
     threads: int,
     processes: int | None,
 ) -> None:
@@ -1166,7 +1180,14 @@ def web(
             built = demo_module.build()
             for line in demo_module.describe(built):
                 click.echo(line)
-            config = PortalConfig(db=built.db, data_dir=built.data_dir, secure_cookies=False, demo=True)
+            config = PortalConfig(
+                db=built.db,
+                data_dir=built.data_dir,
+                secure_cookies=False,
+                demo=True,
+                issuer="TỈNH BẮC GIANG (MẪU)",
+                place="Bắc Giang",
+            )
         else:
             folder = data_dir or Path(
                 os.environ.get("CQTT_DATA_DIR") or default_location().parent / "du-lieu"
@@ -1178,6 +1199,8 @@ def web(
                 secure_cookies=not insecure_cookies,
                 upload_limit=upload_limit * 1024 * 1024,
                 behind_proxy=behind_proxy,
+                issuer=issuer,
+                place=place,
             )
 
         def ready(address: str) -> None:

@@ -141,3 +141,19 @@ def unit_url(code: str, tail: str = "") -> str:
 
 def district_url(district: str, tail: str = "") -> str:
     return f"/nam/{YEAR}/huyen/{district}{tail}"
+
+
+# The steps of an appeal heard and answered, as the unit's timeline shows them, in order.
+APPEAL_STEPS = [
+    "Quyết định: Không công nhận",
+    "Xã gửi kiến nghị",
+    "Tỉnh chấp nhận kiến nghị",
+    "Tỉnh kiểm tra thực địa",
+    "Quyết định: Công nhận",
+]
+
+
+def in_order(text: str, parts: list[str]) -> bool:
+    """Every part is in the text, each after the one before."""
+    positions = [text.index(p) for p in parts]
+    return positions == sorted(positions)

@@ -31,7 +31,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "units.result_json": UNIT_VIEW,
     "units.attachment": UNIT_VIEW,
     "units.form": {"xa": OWN},
-    "units.attach": {"xa": OWN, "huyen": OWN},
+    "units.attach": {"xa": OWN, "huyen": OWN, "tinh": ALL},
     "units.verify": {"huyen": OWN},
     "units.clarify": {"huyen": OWN},
     "units.finalise": {"huyen": OWN},
@@ -46,6 +46,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "province.results_xlsx": {"tinh": ALL},
     "province.results_json": {"tinh": ALL},
     "province.evidence_xlsx": {"tinh": ALL},
+    "review.page": {"tinh": ALL},
+    "review.draw": {"tinh": ALL},
+    "review.assign": {"tinh": ALL},
+    "review.field_check": {"tinh": ALL},
+    "review.decide": {"tinh": ALL},
+    "review.revoke": {"tinh": ALL},
+    "review.answer": {"tinh": ALL},
+    "review.decision_list": {"tinh": ALL},
+    "review.appeal": {"xa": OWN},
     "rules.listing": {"tinh": ALL, "chinh-sach": ALL},
     "rules.show": {"tinh": ALL, "chinh-sach": ALL},
     "rules.draft": {"chinh-sach": ALL},
@@ -124,6 +133,7 @@ def _url(portal: Portal, rule: object, inside: bool) -> str:
             "attachment_id": _attachment_of(portal, portal.unit if inside else portal.outsider),
             "ref": "bac-giang@2024",
             "account_id": _victim(portal),
+            "appeal_id": 1,
         }[name]
     with portal.app.test_request_context():
         from flask import url_for

@@ -12,19 +12,28 @@ CQTT_REQUIRE_BROWSER is set (CI sets it after installing Chromium).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from browser_helpers import (
+    PDF,
+    Served,
+    browser_or_skip,
+    chromium,
+    drain,
+    fill,
+    login,
+    new_page,
+    shots_folder,
+    start,
+    stop,
+)
 from click.testing import CliRunner
 from portal_helpers import DISTRICT, PASSWORD, ROOT, YEAR, full_unit_values, set_password
 
@@ -32,158 +41,41 @@ from cli import main
 from engine.portal import accounts, units
 from engine.store.connect import open_store
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-def _browser_or_skip() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = f"Chromium not found ({CHROMIUM}); apt-get install chromium"
-    if os.environ.get("CQTT_REQUIRE_BROWSER"):
-        pytest.fail(f"CQTT_REQUIRE_BROWSER is set but {message}")
-    pytest.skip(message)
-
-
-@dataclass
-class Served:
-    url: str
-    db: str
-    process: subprocess.Popen[str]
-    commune: str
-    one_time: str
-
-
-def _start(db: str, data_dir: Path, extra: list[str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    cqtt = Path(sys.executable).with_name("cqtt")
-    command = [str(cqtt), "web", "--db", db, "--data-dir", str(data_dir), "--port", "0", "--insecure-cookies"]
-    process = subprocess.Popen(
-        command + (extra or []), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
-    )
-    assert process.stderr is not None
-    deadline = time.monotonic() + 60
-    seen = []
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line and process.poll() is not None:
-            break
-        seen.append(line)
-        found = re.search(r"Cổng đang chạy tại (http://127\.0\.0\.1:\d+/)", line)
-        if found:
-            _drain(process)
-            return process, found.group(1).rstrip("/")
-    process.kill()
-    raise AssertionError("the portal did not start: " + "".join(seen[-20:]))
-
-
-_READERS: dict[int, list[threading.Thread]] = {}
-
-
-def _drain(process: subprocess.Popen[str]) -> None:
-    """Keep reading the server's output in the background, so it never blocks on a full pipe."""
-    for pipe in (process.stdout, process.stderr):
-        if pipe is not None:
-            reader = threading.Thread(target=lambda p=pipe: [None for _ in p], daemon=True)
-            reader.start()
-            _READERS.setdefault(process.pid, []).append(reader)
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()  # by its own process id
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    for reader in _READERS.pop(process.pid, []):
-        reader.join(timeout=10)
-    for pipe in (process.stdout, process.stderr):
-        if pipe is not None:
-            pipe.close()
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    _browser_or_skip()
+    browser_or_skip()
     folder = tmp_path_factory.mktemp("cong")
     db = str(folder / "cong.sqlite")
     store = open_store(db)
     units.load(store, ROOT / "samples/units/bac-giang.csv", YEAR, "bac-giang@2024")
     commune = units.of_district(store, YEAR, DISTRICT)[0].code
     _, one_time = accounts.add(store, f"xa{commune}", "xa", commune, None, "Cán bộ văn phòng xã")
-    for login, role, district in (("lucnam", "huyen", DISTRICT), ("phuctra", "tinh", None)):
-        accounts.add(store, login, role, None, district, "Tài khoản thử")
-        set_password(store, login)
+    for name, role, district in (("lucnam", "huyen", DISTRICT), ("phuctra", "tinh", None)):
+        accounts.add(store, name, role, None, district, "Tài khoản thử")
+        set_password(store, name)
     store.close()
-    process, url = _start(db, folder / "du-lieu")
+    process, url = start(db, folder / "du-lieu")
     try:
         yield Served(url, db, process, commune, one_time)
     finally:
-        _stop(process)
+        stop(process)
 
 
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-def _shots() -> Path | None:
-    folder = os.environ.get("CQTT_SCREENSHOTS")
-    return Path(folder) if folder else None
-
-
-def _page(browser: object, width: int = 1366, height: int = 768) -> object:
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="vi-VN", accept_downloads=True
-    )  # type: ignore[attr-defined]
-    return context.new_page()
-
-
-def _login(page: object, url: str, login: str, password: str) -> None:
-    page.goto(url + "/dang-nhap")  # type: ignore[attr-defined]
-    page.fill("#login", login)  # type: ignore[attr-defined]
-    page.fill("#password", password)  # type: ignore[attr-defined]
-    page.click("button:has-text('Đăng nhập')")  # type: ignore[attr-defined]
-
-
-def _fill(page: object, values: dict[str, str]) -> None:
-    """Fill the generated form as a clerk would: text as typed, selects, ticked boxes."""
-    for key, value in values.items():
-        box = page.locator(f"#f-{key}")  # type: ignore[attr-defined]
-        if box.locator("input[type=checkbox]").count():
-            labels = {x.strip() for x in value.split(";")}
-            for label in box.locator("label").all():
-                check = label.locator("input")
-                wanted = label.inner_text().strip() in labels or check.get_attribute("value") in labels
-                if wanted != check.is_checked():
-                    check.click()
-        elif box.locator("select").count():
-            box.locator("select").select_option(label=value)
-        else:
-            box.locator("input").fill(value)
 
 
 def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     served: Served, browser: object, tmp_path: Path
 ) -> None:
-    shots = _shots()
+    shots = shots_folder()
     url, code = served.url, served.commune
     # 1. the commune signs in with its one-time password, which it must change first
-    xa = _page(browser)
-    _login(xa, url, f"xa{code}", served.one_time)
+    xa = new_page(browser)
+    login(xa, url, f"xa{code}", served.one_time)
     assert xa.url.endswith("/doi-mat-khau")  # type: ignore[attr-defined]
     xa.fill("#current", served.one_time)  # type: ignore[attr-defined]
     xa.fill("#new", "mat-khau-cua-xa-2024")  # type: ignore[attr-defined]
@@ -197,12 +89,12 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     values = {**full_unit_values(), "ty_le_cong_khai_dung_han": "99,3%", "ty_le_ho_so_dung_han": "0,99",
               "dien_tich_mot_cua": "1.234,5", "ty_le_nop_truc_tuyen": "85 %"}  # fmt: skip
     values["ty_le_don_thu_dung_han"] = "1"  # "1% or 100%?": refused beside the field
-    _fill(xa, values)
+    fill(xa, values)
     xa.click("button:has-text('Nộp hồ sơ')")  # type: ignore[attr-defined]
     summary = xa.inner_text(".error-summary")  # type: ignore[attr-defined]
     assert "Có 1 ô cần sửa" in summary and "không rõ là 1% hay 100%" in summary
     assert "không rõ là 1% hay 100%" in xa.inner_text("#f-ty_le_don_thu_dung_han")  # type: ignore[attr-defined]
-    _fill(xa, {"ty_le_don_thu_dung_han": "100%"})
+    fill(xa, {"ty_le_don_thu_dung_han": "100%"})
     xa.click("button:has-text('Lưu bản nháp')")  # type: ignore[attr-defined]
     assert "Đã lưu bản nháp." in xa.inner_text(".flash")  # type: ignore[attr-defined]
     document = tmp_path / "to-trinh.pdf"
@@ -212,15 +104,15 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     xa.click("button:has-text('Tải lên')")  # type: ignore[attr-defined]
     assert "Đã đính kèm “to-trinh.pdf”" in xa.inner_text(".flash")  # type: ignore[attr-defined]
     if shots:
-        tablet = _page(browser, 820, 1180)
-        _login(tablet, url, f"xa{code}", "mat-khau-cua-xa-2024")
+        tablet = new_page(browser, 820, 1180)
+        login(tablet, url, f"xa{code}", "mat-khau-cua-xa-2024")
         tablet.goto(f"{url}/nam/{YEAR}/don-vi/{code}/ho-so")  # type: ignore[attr-defined]
         tablet.screenshot(path=str(shots / "cong-bieu-mau.png"))  # type: ignore[attr-defined]
     xa.click("button:has-text('Nộp hồ sơ')")  # type: ignore[attr-defined]
     assert "Đã nộp hồ sơ năm 2024" in xa.inner_text("h1")  # type: ignore[attr-defined]
     # 3. the district asks for more on one criterion
-    huyen = _page(browser)
-    _login(huyen, url, "lucnam", PASSWORD)
+    huyen = new_page(browser)
+    login(huyen, url, "lucnam", PASSWORD)
     assert "Huyện Lục Nam — năm 2024" in huyen.inner_text("h1")  # type: ignore[attr-defined]
     huyen.click(f"a[href='/nam/{YEAR}/don-vi/{code}']")  # type: ignore[attr-defined]
     huyen.check("input[value='tuyen_truyen']")  # type: ignore[attr-defined]
@@ -231,7 +123,7 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     xa.goto(f"{url}/nam/{YEAR}/don-vi/{code}")  # type: ignore[attr-defined]
     assert "Gửi danh sách tin, bài tuyên truyền kèm ngày đăng" in xa.inner_text("#yeu-cau")  # type: ignore[attr-defined]
     xa.click("text=Bổ sung hồ sơ")  # type: ignore[attr-defined]
-    _fill(xa, {"so_tin_bai_tuyen_truyen": "36"})
+    fill(xa, {"so_tin_bai_tuyen_truyen": "36"})
     xa.click("button:has-text('Nộp lại hồ sơ')")  # type: ignore[attr-defined]
     assert "Đã nộp lại" in xa.inner_text("main")  # type: ignore[attr-defined]
     # 5. the district corrects one value (a reason is required) and finalises
@@ -252,8 +144,8 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     if shots:
         xa.screenshot(path=str(shots / "cong-ho-so-xa.png"), full_page=False)  # type: ignore[attr-defined]
     # 6. the province's dashboard counts it over the whole list
-    tinh = _page(browser)
-    _login(tinh, url, "phuctra", PASSWORD)
+    tinh = new_page(browser)
+    login(tinh, url, "phuctra", PASSWORD)
     assert "1 trong 195 đơn vị của danh sách tỉnh" in tinh.inner_text("#ty-le")  # type: ignore[attr-defined]
     lucnam = tinh.locator("#bang-tong-hop tr", has_text="Huyện Lục Nam").inner_text()  # type: ignore[attr-defined]
     assert re.split(r"\s+", lucnam.strip())[3:] == ["24", "1", "23", "1", "0", "1", "1", "0", "4,2%"]
@@ -315,11 +207,11 @@ def test_the_demo_serves_in_one_command(browser: object) -> None:
         while len(printed) < 6:
             printed.append(process.stdout.readline())
         logins = dict(re.findall(r"\s(\S+)\s+mật khẩu: (\S+)", "".join(printed)))
-        _drain(process)
+        drain(process)
         assert set(logins) == {"quantri", "phuctra", "chinhsach", "lucnam", "xa07444"}
-        page = _page(browser)
-        _login(page, url, "phuctra", logins["phuctra"])
+        page = new_page(browser)
+        login(page, url, "phuctra", logins["phuctra"])
         assert "Tổng hợp toàn tỉnh — năm 2024" in page.inner_text("h1")  # type: ignore[attr-defined]
         assert "Cổng thử nghiệm với dữ liệu mẫu giả định" in page.inner_text("body")  # type: ignore[attr-defined]
     finally:
-        _stop(process)
+        stop(process)

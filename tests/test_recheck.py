@@ -481,7 +481,8 @@ def test_rounding_differences_of_a_file_written_before_the_fix_are_apart(tmp_pat
         "sai lệch): 24"
     ) in output
     assert output.splitlines()[-2] == (
-        "Đã phúc tra 24 đơn vị theo bac-giang@2024: 0 sai lệch ở 0 đơn vị; 0 đơn vị đổi kết quả công nhận, 0 đơn vị đổi tổng điểm; "
+        "Đã phúc tra 24 đơn vị theo bac-giang@2024: 0 sai lệch ở 0 đơn vị; "
+        "0 đơn vị đổi kết quả công nhận, 0 đơn vị đổi tổng điểm; "
         "niêm phong: 0/24 đơn vị bị sửa tay; 24 chênh lệch do cách làm tròn (tính riêng)"
     )
 
@@ -590,8 +591,8 @@ def test_a_field_check_recheck_lists_recognition_changes_first_and_keeps_rank_sh
     ) and "Kết quả công nhận: tổ Đạt chuẩn → tỉnh Chưa đạt" in "\n".join(lines[:5])
     assert data["rank_shifts"] and first not in data["rank_shifts"]
     assert (
-        f"{len(data['rank_shifts'])} đơn vị chỉ đổi hạng vì đơn vị khác đổi điểm (không tính là sai lệch của tổ)"
-        in lines
+        f"{len(data['rank_shifts'])} đơn vị chỉ đổi hạng vì đơn vị khác đổi điểm "
+        "(không tính là sai lệch của tổ)" in lines
     )
     assert "1 đơn vị đổi kết quả công nhận, 2 đơn vị đổi tổng điểm" in lines[-3]
     assert lines[-1] == f"Đã lưu kết quả phúc tra vào {tmp_path / 'h.sqlite'}"

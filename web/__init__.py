@@ -31,9 +31,9 @@ def create_app(config: PortalConfig) -> Flask:
             app.wsgi_app, x_for=config.behind_proxy, x_proto=config.behind_proxy
         )
 
-    from web.views import admin, auth, districts, home, province, rules, units
+    from web.views import admin, auth, districts, home, province, review, rules, units
 
-    for blueprint in (auth.bp, home.bp, units.bp, districts.bp, province.bp, rules.bp, admin.bp):
+    for blueprint in (auth.bp, home.bp, units.bp, districts.bp, province.bp, review.bp, rules.bp, admin.bp):
         app.register_blueprint(blueprint)
     access.collect(app)
 

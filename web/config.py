@@ -22,6 +22,8 @@ class PortalConfig:
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     throttle: Throttle = field(default_factory=Throttle.from_environment)
     demo: bool = False
+    issuer: str = ""  # the issuing body on records ("TỈNH BẮC GIANG")
+    place: str = ""  # the place name before the date on records ("Bắc Giang")
 
     @property
     def files(self) -> Path:

@@ -38,6 +38,13 @@ ACTIONS: dict[str, str] = {
     "download": "Tải về kết quả",
     "rules_draft_checked": "Kiểm tra bản nháp bộ tiêu chí",
     "refused": "Bị từ chối truy cập",
+    "sample_drawn": "Chọn mẫu kiểm tra thực địa",
+    "checker_assigned": "Phân công kiểm tra thực địa",
+    "field_checked": "Ghi kết quả kiểm tra thực địa",
+    "decided": "Ghi quyết định",
+    "revoked": "Thu hồi công nhận",
+    "appeal_filed": "Gửi kiến nghị",
+    "appeal_answered": "Trả lời kiến nghị",
 }
 
 

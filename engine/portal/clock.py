@@ -20,5 +20,13 @@ def shown(value: dt.datetime | None) -> str:
     """A time as Vietnamese officials read it, in Vietnam's time (UTC+7)."""
     if value is None:
         return ""
-    local = aware(value).astimezone(dt.timezone(dt.timedelta(hours=7)))  # type: ignore[union-attr]
+    local = aware(value).astimezone(VIETNAM)  # type: ignore[union-attr]
     return local.strftime("%d/%m/%Y %H:%M")
+
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def today() -> dt.date:
+    """The date in Vietnam (deadlines are counted in days there)."""
+    return dt.datetime.now(VIETNAM).date()

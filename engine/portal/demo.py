@@ -61,7 +61,7 @@ def build(folder: Path | None = None, quiet: bool = True) -> Demo:
     return demo
 
 
-def _appraise(store: Store, year: int, codes: list[str]) -> None:
+def appraise_as_submitted(store: Store, year: int, codes: list[str]) -> None:
     """Verify each unit's values as submitted, and finalise (as a team that found nothing wrong)."""
     for code in codes:
         d = dossiers.dossier(store, year, code)
@@ -76,7 +76,7 @@ def _year_2023(store: Store, samples: Path) -> None:
     done = dossiers.upload_workbook(
         store, None, "demo", 2023, None, samples / "bac-giang-2023.xlsx", "bac-giang-2023.xlsx"
     )
-    _appraise(store, 2023, done.submitted)
+    appraise_as_submitted(store, 2023, done.submitted)
     for district, _ in units.districts(store, 2023):
         dossiers.send_to_province(store, None, "demo", 2023, district)
 
@@ -92,7 +92,7 @@ def _year_2024(store: Store, samples: Path) -> str:
     district_of = {u.code: u.district for u in listed}
     lucnam = [c for c in done.submitted if district_of[c] == DEMO_DISTRICT]
     appraised = [c for c in done.submitted if district_of[c] != DEMO_DISTRICT] + lucnam[: len(lucnam) // 2]
-    _appraise(store, 2024, appraised)
+    appraise_as_submitted(store, 2024, appraised)
     dossiers.send_to_province(store, None, "demo", 2024, SENT_DISTRICT)
     return mine
 

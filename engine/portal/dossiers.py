@@ -22,6 +22,7 @@ from engine.intake.evidence import Application, EvidenceSet, read_evidence, self
 from engine.intake.values import to_text
 from engine.portal import audit
 from engine.portal.clock import aware, now
+from engine.portal.form import changed_fields
 from engine.portal.roles import APPRAISED, EDITABLE, STATES, TRANSITIONS, UNDER_APPRAISAL, Account
 from engine.portal.scoring import Scored, UnitValues, read, score_many, score_one
 from engine.portal.units import Unit, criteria_of
@@ -409,32 +410,64 @@ def save_verified(
 ) -> Saved:
     """The district's verified values: each declared value confirmed, or corrected with a reason.
     The verified version's score counts from now on."""
+    with store.read() as conn:
+        app = ensure_read(conn, year, code)
+        declared = _latest_row(conn, app.id, "declared") if app is not None else None
+    if app is None or app.state not in UNDER_APPRAISAL:
+        state = STATES[app.state] if app is not None else STATES["chua_nop"]
+        raise WorkflowError(f"hồ sơ đang ở trạng thái “{state}”: không xác minh được")
+    if declared is None:
+        raise WorkflowError("hồ sơ chưa có giá trị do xã nộp")
+    return save_version(
+        store, account, address, year, code, "verified", json.loads(declared.data), values, reasons
+    )
+
+
+VERSION_SOURCES = {"verified": "tổ thẩm định xác minh", "field": "tỉnh kiểm tra thực địa"}
+VERSION_AUDIT = {"verified": "verified", "field": "field_checked"}
+
+
+def save_version(
+    store: Store,
+    account: Account | None,
+    address: str,
+    year: int,
+    code: str,
+    kind: str,
+    base: dict[str, str],
+    values: dict[str, str],
+    reasons: dict[str, str],
+) -> Saved:
+    """A version made by checking another (`base`): the district's verification of the declared
+    values, the province's field check of the verified ones. Each value that differs from the base
+    needs a reason; the new version's score counts from now on."""
     loaded = criteria_of(store, year)
     with store.write() as conn:
         unit = unit_of(conn, year, code)
         app = ensure(conn, year, code)
-        if unit is None or app.state not in UNDER_APPRAISAL:
-            raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không xác minh được")
-        declared = _latest_row(conn, app.id, "declared")
-        if declared is None:
-            raise WorkflowError("hồ sơ chưa có giá trị do xã nộp")
-        before = _complete(loaded, json.loads(declared.data))
+        if unit is None:
+            raise WorkflowError(f"đơn vị {code} không có trong danh sách năm {year}")
+        before = _complete(loaded, base)
         after = _complete(loaded, values)
-        changed = sorted(k for k in set(before) | set(after) if before.get(k, "") != after.get(k, ""))
+        changed = changed_fields(loaded.model, before, after)
         missing = [k for k in changed if not reasons.get(k, "").strip()]
         if missing:
             raise WorkflowError(f"cần ghi lý do cho {len(missing)} giá trị đã sửa: " + ", ".join(missing[:5]))
         notes = {k: reasons[k].strip()[:1000] for k in changed}
         version_id, score = _write_version(
-            conn, loaded, app, unit, "verified", after, notes, False, "tổ thẩm định xác minh", account
+            conn, loaded, app, unit, kind, after, notes, False, VERSION_SOURCES[kind], account
         )
-        conn.execute(
-            applications.update().where(applications.c.id == app.id).values(scored_version_id=version_id)
-        )
-        audit.record(conn, account, address, "verified", f"{year}/{code}", {"corrected": changed})
+        _counts(conn, app.id, version_id)
+        audit.record(conn, account, address, VERSION_AUDIT[kind], f"{year}/{code}", {"corrected": changed})
     return Saved(
         version_id, app.state, score, {i["field"]: i["message"] for i in score.issues if i.get("field")}
     )
+
+
+def ensure_read(conn: Connection, year: int, code: str) -> Any:
+    return conn.execute(
+        select(applications).where(applications.c.year == year, applications.c.unit_code == code)
+    ).first()
 
 
 def _counts(conn: Connection, application_id: int, version_id: int) -> None:

@@ -136,9 +136,32 @@ def ticked(f: Field, text: str | None) -> set[str]:
     """The items a stored text names, for re-showing the boxes ticked."""
     if not text:
         return set()
+    return _items_or_none(f, text) or set()
+
+
+def changed_fields(cs: CriteriaSet, before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The fields whose value differs, read as the engine reads them: a list of items typed as
+    labels in an uploaded workbook ("Tờ trình; Báo cáo") is the same list when the form sends it
+    back from its ticked boxes; text is compared without its surrounding spaces."""
+    fields = fields_of(cs)
+    found = []
+    for key in sorted(set(before) | set(after)):
+        a, b = (before.get(key) or "").strip(), (after.get(key) or "").strip()
+        if a == b:
+            continue
+        f = fields.get(key)
+        if f is not None and f.kind == "items" and a and b:
+            parsed_a, parsed_b = _items_or_none(f, a), _items_or_none(f, b)
+            if parsed_a is not None and parsed_a == parsed_b:
+                continue
+        found.append(key)
+    return found
+
+
+def _items_or_none(f: Field, text: str) -> set[str] | None:
     choices = [Choice(id=c, label=lab) for c, lab in f.choices]
     decl = EvidenceDecl(id=f.key, label=f.label, type="items", choices=choices)
     try:
         return set(parse_items(text, decl))
     except CellError:
-        return set()
+        return None

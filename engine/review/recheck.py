@@ -46,17 +46,21 @@ class UnitDecisionRow(BaseModel):
     blocking: list[str] = Field(default_factory=list)
     disqualified: bool = False  # the province's result found a disqualifier
     field_checked: bool = False  # evidence verified on site replaced the declared values
+    # whose result the decision is checked against: the province's re-check, or in the portal
+    # before any field check, the district's appraisal ("thẩm định")
+    basis: str = "phúc tra"
 
     def contradiction(self, decision: str) -> str | None:
-        """Why a decision contradicts the province's result, or None (a reason is then required)."""
+        """Why a decision contradicts the result it is taken on, or None (a reason is then required)."""
         total = "-" if self.province_total is None else fmt(self.province_total)
+        basis = self.basis
         if decision == "recognised" and self.disqualified:
             where = " khi kiểm tra thực địa" if self.field_checked else ""
-            return f"công nhận dù phát hiện điểm liệt{where} (điểm phúc tra {total})"
+            return f"công nhận dù phát hiện điểm liệt{where} (điểm {basis} {total})"
         if decision == "recognised" and self.province_recognised is False:
-            return f"công nhận dù kết quả phúc tra chưa đạt chuẩn (điểm phúc tra {total})"
+            return f"công nhận dù kết quả {basis} chưa đạt chuẩn (điểm {basis} {total})"
         if decision == "not_recognised" and self.province_recognised is True:
-            return f"không công nhận dù kết quả phúc tra đủ điều kiện (điểm phúc tra {total})"
+            return f"không công nhận dù kết quả {basis} đủ điều kiện (điểm {basis} {total})"
         return None
 
 

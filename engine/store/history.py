@@ -21,13 +21,18 @@ from engine.scoring.results import PriorYears, RunResult, UnitPrior
 from engine.store.connect import Store
 from engine.store.record import DECISION_KINDS, REVOKED
 from engine.store.schema import (
+    appeals,
+    applications,
     criterion_results,
     decisions,
+    evidence_versions,
+    portal_years,
     recheck_units,
     rechecks,
     runs,
     succession,
     unit_results,
+    version_results,
 )
 from scorers.base import fmt
 
@@ -67,6 +72,19 @@ class RecheckView(BaseModel):
     source: str = ""
 
 
+class AppealView(BaseModel):
+    """A commune's appeal against a decision, and the province's answer."""
+
+    id: int
+    decision_id: int
+    filed_at: str
+    deadline: str
+    grounds: str
+    state: str  # open, accepted, rejected
+    answer: str | None = None
+    new_decision_id: int | None = None
+
+
 class YearView(BaseModel):
     year: int | None
     code: str  # the code the unit had that year (an old code before a merger)
@@ -90,6 +108,9 @@ class YearView(BaseModel):
     withdrawal: DecisionView | None = None
     recheck: RecheckView | None = None
     changes: list[str] = Field(default_factory=list)  # from the year before
+    scored_in: str = "cqtt score"  # or "cổng" (the portal's application, its current version)
+    replaced: list[DecisionView] = Field(default_factory=list)  # earlier decisions, oldest first
+    appeals: list[AppealView] = Field(default_factory=list)
 
     @property
     def recognised(self) -> bool | None:
@@ -135,18 +156,76 @@ def _decisions_by_unit_year(
     conn: Connection, codes: Iterable[str]
 ) -> dict[tuple[str, int], tuple[DecisionView | None, DecisionView | None]]:
     """(unit, year) -> (current decision, withdrawal of it if any)."""
+    return {k: (current, withdrawn) for k, (current, withdrawn, _) in _decision_chains(conn, codes).items()}
+
+
+def _decision_chains(
+    conn: Connection, codes: Iterable[str]
+) -> dict[tuple[str, int], tuple[DecisionView | None, DecisionView | None, list[DecisionView]]]:
+    """(unit, year) -> (current decision, withdrawal of it if any, the decisions they replaced,
+    oldest first)."""
     rows = conn.execute(
         select(decisions).where(decisions.c.unit.in_(list(codes))).order_by(decisions.c.id)
     ).all()
-    found: dict[tuple[str, int], tuple[DecisionView | None, DecisionView | None]] = {}
+    found: dict[tuple[str, int], tuple[DecisionView | None, DecisionView | None, list[DecisionView]]] = {}
     for row in rows:
         key = (row.unit, row.year)
-        current, withdrawn = found.get(key, (None, None))
+        current, withdrawn, earlier = found.get(key, (None, None, []))
         if row.decision in DECISION_KINDS:
-            found[key] = (_view(row), None)
+            if current is not None:
+                earlier = [*earlier, current] + ([withdrawn] if withdrawn is not None else [])
+            found[key] = (_view(row), None, earlier)
         elif row.decision == REVOKED:
-            found[key] = (current, _view(row))
+            found[key] = (current, _view(row), earlier)
     return found
+
+
+def _appeals(conn: Connection, codes: Iterable[str]) -> dict[tuple[str, int], list[AppealView]]:
+    rows = conn.execute(
+        select(appeals).where(appeals.c.unit_code.in_(list(codes))).order_by(appeals.c.id)
+    ).all()
+    found: dict[tuple[str, int], list[AppealView]] = defaultdict(list)
+    for r in rows:
+        found[(r.unit_code, r.year)].append(
+            AppealView(
+                id=r.id,
+                decision_id=r.decision_id,
+                filed_at=_day_of(r.filed_at),
+                deadline=r.deadline.isoformat(),
+                grounds=r.grounds,
+                state=r.state,
+                answer=r.answer,
+                new_decision_id=r.new_decision_id,
+            )
+        )
+    return found
+
+
+def _day_of(moment: dt.datetime) -> str:
+    """The date in Vietnam (UTC+7) of a stored UTC time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=7))).date().isoformat()
+
+
+def _portal_results(conn: Connection, codes: Iterable[str]) -> dict[tuple[str, int], Any]:
+    """(code, year) -> the portal application's current result: the province's field check, else
+    the district's verified values, else the commune's submission (as the portal shows it)."""
+    rows = conn.execute(
+        select(
+            applications.c.unit_code,
+            applications.c.year,
+            version_results.c.result,
+            portal_years.c.criteria_ref,
+            portal_years.c.criteria_sha256,
+            evidence_versions.c.kind,
+        )
+        .join(version_results, version_results.c.version_id == applications.c.scored_version_id)
+        .join(evidence_versions, evidence_versions.c.id == applications.c.scored_version_id)
+        .join(portal_years, portal_years.c.year == applications.c.year)
+        .where(applications.c.unit_code.in_(list(codes)))
+    ).all()
+    return {(r.unit_code, r.year): r for r in rows}
 
 
 def _rechecks(conn: Connection, codes: Iterable[str]) -> dict[tuple[str, int | None], RecheckView]:
@@ -230,8 +309,10 @@ def unit_history(store: Store, code: str) -> UnitHistory:
                 )
             ):
                 points[(r.run_id, r.code)][r.criterion] = r.points
-        decided = _decisions_by_unit_year(conn, codes)
+        decided = _decision_chains(conn, codes)
         checked = _rechecks(conn, codes)
+        filed = _appeals(conn, codes)
+        portal = _portal_results(conn, codes)
     views: dict[tuple[str, int | None], YearView] = {}
     for (c, year), (row, count) in latest.items():
         views[(c, year)] = YearView(
@@ -254,7 +335,29 @@ def unit_history(store: Store, code: str) -> UnitHistory:
             run_id=row.run_id,
             runs=count,
         )
-    for (c, year), (decision, withdrawal) in decided.items():
+    for (c, year), row in portal.items():
+        if (c, year) in views:
+            continue  # a run recorded by `cqtt score --db` is the year's result
+        result = json.loads(row.result)
+        views[(c, year)] = YearView(
+            year=year,
+            code=c,
+            name=result.get("name", ""),
+            group=result.get("group", ""),
+            criteria=row.criteria_ref,
+            criteria_title="",
+            criteria_sha256=row.criteria_sha256,
+            total=result.get("total"),
+            max_total=result.get("max_total"),
+            recognisable=result.get("recognised"),
+            proposed=result.get("proposed"),
+            self_score=result.get("self_score"),
+            flags=[f.get("code", "") for f in result.get("flags", [])],
+            blocking=result.get("blocking", []),
+            points={c["id"]: c["points"] for c in result.get("criteria", [])},
+            scored_in="cổng",
+        )
+    for (c, year), (decision, withdrawal, earlier) in decided.items():
         view = views.get((c, year))
         if view is None:
             view = views[(c, year)] = YearView(
@@ -270,7 +373,8 @@ def unit_history(store: Store, code: str) -> UnitHistory:
                 recognisable=None,
                 proposed=None,
             )
-        view.decision, view.withdrawal = decision, withdrawal
+        view.decision, view.withdrawal, view.replaced = decision, withdrawal, earlier
+        view.appeals = filed.get((c, year), [])
     for key, recheck in checked.items():
         if key in views:
             views[key].recheck = recheck

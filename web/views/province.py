@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from engine.portal import audit, exports, overview
+from engine.portal import audit, exports, overview, review
 from web.access import guard
 from web.security import client_address
 from web.views.common import XLSX, download, me, store, year_or_404
@@ -20,7 +20,13 @@ def dashboard(year: int) -> object:
     year_or_404(year)
     from engine.portal.units import years
 
-    return render_template("dashboard.html", d=overview.dashboard(store(), year), years=years(store()))
+    return render_template(
+        "dashboard.html",
+        d=overview.dashboard(store(), year),
+        years=years(store()),
+        review=review.summary(store(), year),
+        year=year,
+    )
 
 
 def _download(year: int, kind: str) -> object:

@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from engine.errors import CqttError
-from engine.portal import audit, dossiers, exports, files
-from engine.portal.form import fields_of, form_for, from_form, ticked
+from engine.portal import audit, dossiers, exports, files, review
+from engine.portal.clock import today
+from engine.portal.form import changed_fields, fields_of, form_for, from_form, ticked
 from engine.portal.policy import allowed
-from engine.portal.roles import APPRAISED, EDITABLE, UNDER_APPRAISAL
+from engine.portal.roles import APPRAISED, EDITABLE, SUBMITTED, UNDER_APPRAISAL
 from engine.portal.units import criteria_of, find_unit
 from engine.rules.conditions import fields_read
 from engine.rules.model import CriteriaSet
@@ -39,6 +40,10 @@ def document_slots(cs: CriteriaSet) -> list[tuple[str, str]]:
     return slots + [("khac", "Tài liệu khác")]
 
 
+VERSION_KINDS = {"declared": "xã khai", "verified": "tổ xác minh", "field": "tỉnh kiểm tra thực địa"}
+EXTRA_SLOTS = {"thuc-dia": "Ảnh, biên bản kiểm tra thực địa", "kien-nghi": "Tài liệu kèm kiến nghị"}
+
+
 def _context(year: int, code: str) -> dict[str, Any]:
     year_or_404(year)
     unit = find_unit(store(), year, code)
@@ -52,7 +57,55 @@ def _context(year: int, code: str) -> dict[str, Any]:
     sees_scores = account.role != "xa" or state in APPRAISED
     current = next((v for v in found if d and v.id == d.scored_version_id), None)
     declared = dossiers.latest(found, "declared")
+    decided, revoked = review.current_decision(store(), year, code)
+    appeals = review.appeals_of(store(), year, code)
+    deadline = review.appeal_deadline(store(), year, decided) if decided is not None else None
+    can_appeal = (
+        allowed(account, "unit.appeal", g.target)
+        and decided is not None
+        and revoked is None
+        and decided.decision != "deferred"
+        and deadline is not None
+        and not any(a.state == "open" for a in appeals)
+    )
+    shown = [
+        (label, version)
+        for label, version in (
+            ("Xã khai", declared),
+            ("Tổ xác minh", dossiers.latest(found, "verified")),
+            ("Tỉnh kiểm tra", dossiers.latest(found, "field")),
+        )
+        if version is not None and version.score is not None
+    ]
+    team_version = dossiers.latest(found, "verified") or declared
+    accepted = next((a for a in appeals if a.state == "accepted" and a.new_decision_id is None), None)
+    slots = document_slots(loaded.model) + list(EXTRA_SLOTS.items())
+    if account.role == "xa" and state not in EDITABLE:
+        attach_slots = [("kien-nghi", EXTRA_SLOTS["kien-nghi"])]
+    elif account.role == "tinh":
+        attach_slots = [("thuc-dia", EXTRA_SLOTS["thuc-dia"]), ("khac", "Tài liệu khác")]
+    else:
+        attach_slots = slots
     return {
+        "team_version": team_version,
+        "field_version": dossiers.latest(found, "field"),
+        "accepted_appeal": accepted,
+        "attach_slots": attach_slots,
+        "version_kinds": VERSION_KINDS,
+        "shown_versions": [
+            (label, v, {c.id: c for c in v.score.result.criteria}) for label, v in shown if v.score
+        ],
+        "decisions": review.decisions_of(store(), year, code),
+        "decided": decided,
+        "revoked": revoked,
+        "appeals": appeals,
+        "appeal_deadline": deadline,
+        "can_appeal": can_appeal,
+        "appeal_late": can_appeal and deadline is not None and today() > deadline,
+        "can_review": allowed(account, "review.manage", g.target) and state in SUBMITTED,
+        "in_sample": review.in_sample(store(), year, code),
+        "decision_labels": review.DECISIONS,
+        "today": today(),
         "declared_by_id": {c.id: c for c in declared.score.result.criteria}
         if declared and declared.score
         else {},
@@ -68,9 +121,13 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "verified": dossiers.latest(found, "verified"),
         "current": current,
         "sees_scores": sees_scores,
-        "timeline": dossiers.timeline(store(), d.id) if d else [],
+        "timeline": sorted(
+            dossiers.timeline(store(), d.id) + review.steps(store(), year, code, found), key=lambda s: s.at
+        )
+        if d
+        else [],
         "attachments": files.listing(store(), d.id) if d else [],
-        "slots": document_slots(loaded.model),
+        "slots": slots,
         "sections": form_for(loaded.model),
         "fields": fields_of(loaded.model),
         "can_edit": allowed(account, "unit.edit", g.target) and state in EDITABLE,
@@ -126,13 +183,17 @@ def form(year: int, code: str) -> object:
 def attach(year: int, code: str) -> object:
     ctx = _context(year, code)
     account = me()
-    open_states = EDITABLE if account.role == "xa" else UNDER_APPRAISAL
-    if ctx["state"] not in open_states:
+    slot = form_text(request.form, "slot", 120)
+    if slot not in {s for s, _ in ctx["slots"]} | set(EXTRA_SLOTS) and not slot.startswith("field:"):
+        abort(400)
+    opened = {
+        "xa": ctx["state"] in EDITABLE or (slot == "kien-nghi" and bool(ctx["appeals"] or ctx["can_appeal"])),
+        "huyen": ctx["state"] in UNDER_APPRAISAL,
+        "tinh": ctx["state"] in SUBMITTED,
+    }
+    if not opened.get(account.role, False):
         flash("Không đính kèm được tệp ở trạng thái này của hồ sơ.", "error")
         return redirect(url_for("units.page", year=year, code=code))
-    slot = form_text(request.form, "slot", 120)
-    if slot not in {s for s, _ in ctx["slots"]} and not slot.startswith("field:"):
-        abort(400)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Chọn một tệp để tải lên.", "error")
@@ -150,7 +211,7 @@ def attach(year: int, code: str) -> object:
         flash(f"Đã đính kèm “{files.shown_name(upload.filename)}”.", "ok")
     finally:
         upload.close()  # the request's temporary copy, whether or not it was kept
-    back = "units.form" if account.role == "xa" else "units.page"
+    back = "units.form" if account.role == "xa" and ctx["state"] in EDITABLE else "units.page"
     return redirect(url_for(back, year=year, code=code) + "#tep")
 
 
@@ -188,7 +249,7 @@ def verify(year: int, code: str) -> object:
                 values.pop(key, None)
         reasons = {k: form_text(request.form, f"ly_do__{k}", 1000) for k in ctx["fields"]}
         reasons = {k: v for k, v in reasons.items() if v}
-        changed = [k for k in set(declared) | set(values) if declared.get(k, "") != values.get(k, "")]
+        changed = changed_fields(ctx["cs"], declared, values)
         errors = {k: "Ghi lý do sửa giá trị này" for k in changed if not reasons.get(k)}
         if not errors:
             try:
