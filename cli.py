@@ -1144,6 +1144,11 @@ def audit(since: str | None, login: str | None, as_json: bool, db: str | None) -
 )
 @click.option("--issuer", default="", help="Cơ quan ban hành trên văn bản in, ví dụ 'TỈNH BẮC GIANG'.")
 @click.option("--place", default="", help="Địa danh trước ngày tháng trên văn bản in, ví dụ 'Bắc Giang'.")
+@click.option(
+    "--public-url",
+    default="",
+    help="Địa chỉ người dân mở cổng (trong mã QR của phiếu khảo sát), ví dụ https://khaosat.bacgiang.gov.vn.",
+)
 @click.option("--threads", default=8, type=click.IntRange(1, 64), help="Số luồng phục vụ mỗi tiến trình.")
 @click.option(
     "--processes",
@@ -1160,6 +1165,7 @@ def web(
     behind_proxy: int,
     upload_limit: int,
     issuer: str,
+    public_url: str,
     place: str,
     threads: int,
     processes: int | None,
@@ -1201,6 +1207,7 @@ def web(
                 behind_proxy=behind_proxy,
                 issuer=issuer,
                 place=place,
+                public_url=public_url.rstrip("/"),
             )
 
         def ready(address: str) -> None:

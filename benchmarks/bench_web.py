@@ -29,7 +29,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "samples"), str(ROOT / "benchmarks")]
 
+import served  # noqa: E402
 from bench_score import as_typed, rows  # noqa: E402
 
 from engine.intake.evidence import read_mappings  # noqa: E402
@@ -200,42 +200,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="cqtt-bench-web-"))
     db = args.db or str(folder / "cong.sqlite")
     province = build(db, args.units, args.districts, held_back=30 if args.uploads else 0)
-    cqtt = Path(sys.executable).with_name("cqtt")
-    server = subprocess.Popen(
-        [
-            str(cqtt),
-            "web",
-            "--db",
-            db,
-            "--data-dir",
-            str(folder / "du-lieu"),
-            "--port",
-            "0",
-            "--insecure-cookies",
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stderr is not None
-        base = None
-        while base is None and time.monotonic() < deadline:
-            line = server.stderr.readline()
-            found = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-            base = found.group(1) if found else None
-            if not line and server.poll() is not None:
-                raise SystemExit("the portal did not start")
-        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()  # type: ignore[union-attr]
-        assert base is not None
+    with served.portal(db, folder / "du-lieu", deadline) as base:
         print(f"serving on {base} ({'PostgreSQL' if args.db else 'SQLite'})")
         run(base, province, args, deadline, db)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def run(base: str, province: dict, args: argparse.Namespace, deadline: float, db: str) -> None:

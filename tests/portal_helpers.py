@@ -78,10 +78,12 @@ def csrf_of(client: FlaskClient, path: str = "/doi-mat-khau") -> str:
     return found.group(1)
 
 
-def make_portal(db: str, folder: Path) -> Portal:
+def make_portal(db: str, folder: Path, year: int = YEAR) -> Portal:
+    """The portal, its unit list loaded for `year` (the surveys' tests need the current year: a
+    response counts only in its own year)."""
     store = open_store(db)
-    units.load(store, ROOT / "samples/units/bac-giang.csv", YEAR, "bac-giang@2024")
-    listed = units.all_units(store, YEAR)
+    units.load(store, ROOT / "samples/units/bac-giang.csv", year, "bac-giang@2024")
+    listed = units.all_units(store, year)
     mine = [u.code for u in listed if u.district == DISTRICT]
     outsider = next(u.code for u in listed if u.district == OTHER_DISTRICT)
     logins = {

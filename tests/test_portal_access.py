@@ -55,6 +55,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "review.answer": {"tinh": ALL},
     "review.decision_list": {"tinh": ALL},
     "review.appeal": {"xa": OWN},
+    "surveys.unit_page": UNIT_VIEW,
+    "surveys.qr": UNIT_VIEW,
+    "surveys.poster": UNIT_VIEW,
+    "surveys.card": UNIT_VIEW,
+    "surveys.province": {"tinh": ALL},
+    "surveys.set_window": {"tinh": ALL},
+    "surveys.close": {"tinh": ALL},
+    "surveys.refresh": {"tinh": ALL},
+    "surveys.responses_csv": {"tinh": ALL},
+    "surveys.tallies_xlsx": {"tinh": ALL},
     "rules.listing": {"tinh": ALL, "chinh-sach": ALL},
     "rules.show": {"tinh": ALL, "chinh-sach": ALL},
     "rules.draft": {"chinh-sach": ALL},
@@ -64,7 +74,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.units_page": {"quan-tri": ALL},
     "admin.log": {"quan-tri": ALL},
 }
-PUBLIC = {"static", "auth.login"}
+PUBLIC = {"static", "auth.login", "survey_public.form", "survey_public.thanks"}  # tested apart
 ACTORS = ["xa", "huyen", "tinh", "chinh-sach", "quan-tri", None]
 
 
@@ -134,6 +144,7 @@ def _url(portal: Portal, rule: object, inside: bool) -> str:
             "ref": "bac-giang@2024",
             "account_id": _victim(portal),
             "appeal_id": 1,
+            "form_id": "pks01",
         }[name]
     with portal.app.test_request_context():
         from flask import url_for

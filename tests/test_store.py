@@ -326,6 +326,12 @@ def test_migrations_create_exactly_the_tables_the_code_uses(store_url: str) -> N
     assert diff == []
 
 
+# The newest schema revision this version knows: the last migration file's number.
+HEAD = max(
+    p.name[:4] for p in (Path(__file__).parent.parent / "engine/store/migrations/versions").glob("0*.py")
+)
+
+
 def _sha(path: Path) -> str:
     import hashlib
 
@@ -343,7 +349,7 @@ def test_a_store_from_a_newer_cqtt_is_refused_untouched(tmp_path: Path) -> None:
     code, out = cqtt("history", "07207", "--db", store)
     assert code == 1
     assert out.strip().endswith(
-        f"{store}: cơ sở dữ liệu do phiên bản cqtt mới hơn tạo (lược đồ 0099, bản này biết đến 0004); "
+        f"{store}: cơ sở dữ liệu do phiên bản cqtt mới hơn tạo (lược đồ 0099, bản này biết đến {HEAD}); "
         "cập nhật cqtt để dùng"
     )
     assert _sha(store) == before
@@ -365,10 +371,10 @@ def test_an_older_store_is_upgraded_only_by_db_upgrade(store_url: str) -> None:
     engine.dispose()
     code, out = cqtt("decisions", DECISIONS_2023, "--db", store_url)
     assert code == 1
-    assert "lược đồ cơ sở dữ liệu cũ (0001, cần 0004); sao lưu rồi chạy: cqtt db upgrade --db" in out
+    assert f"lược đồ cơ sở dữ liệu cũ (0001, cần {HEAD}); sao lưu rồi chạy: cqtt db upgrade --db" in out
     assert count(store_url, decisions) == 0
-    assert "đã nâng cấp lược đồ 0001 → 0004" in ok("db", "upgrade", "--db", store_url)
-    assert "lược đồ đã mới nhất (0004); không thay đổi gì" in ok("db", "upgrade", "--db", store_url)
+    assert f"đã nâng cấp lược đồ 0001 → {HEAD}" in ok("db", "upgrade", "--db", store_url)
+    assert f"lược đồ đã mới nhất ({HEAD}); không thay đổi gì" in ok("db", "upgrade", "--db", store_url)
     ok("units", "succession", SUCCESSION, "--db", store_url)
 
 

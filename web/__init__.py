@@ -23,7 +23,7 @@ def create_app(config: PortalConfig) -> Flask:
     app.extensions["cqtt.config"] = config
     app.secret_key = config.secret_key()
     app.config["MAX_CONTENT_LENGTH"] = config.upload_limit + 1024 * 1024
-    security.install(app, store, config.lifetimes, config.secure_cookies)
+    csrf = security.install(app, store, config.lifetimes, config.secure_cookies)
     if config.behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,10 +31,15 @@ def create_app(config: PortalConfig) -> Flask:
             app.wsgi_app, x_for=config.behind_proxy, x_proto=config.behind_proxy
         )
 
-    from web.views import admin, auth, districts, home, province, review, rules, units
+    from web.views import admin, auth, districts, home, province, review, rules, surveys, units
 
-    for blueprint in (auth.bp, home.bp, units.bp, districts.bp, province.bp, review.bp, rules.bp, admin.bp):
+    views = (auth.bp, home.bp, units.bp, districts.bp, province.bp, review.bp, surveys.bp, rules.bp, admin.bp)
+    for blueprint in views:
         app.register_blueprint(blueprint)
+    # The citizens' survey form: no account, so nothing a forged request could act as; it keeps no
+    # session either (a CSRF token would need one per passer-by).
+    csrf.exempt(surveys.public)
+    app.register_blueprint(surveys.public)
     access.collect(app)
 
     @app.before_request

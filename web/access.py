@@ -31,9 +31,11 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}  # endpoint -> rule
-PUBLIC = {"static", "auth.login"}  # the only endpoints a visitor who is not signed in reaches
+# The only endpoints a visitor who is not signed in reaches: the login, and the citizens' survey
+# form (each link carries a key of its unit and form: web.views.surveys).
+PUBLIC = {"static", "auth.login", "survey_public.form", "survey_public.thanks"}
 # Signed-in users who must change a one-time password reach only these.
-WHILE_CHANGING_PASSWORD = {"static", "auth.login", "auth.logout", "auth.change_password"}
+WHILE_CHANGING_PASSWORD = {"auth.logout", "auth.change_password"} | PUBLIC
 
 
 def _store() -> Any:

@@ -24,6 +24,7 @@ class PortalConfig:
     demo: bool = False
     issuer: str = ""  # the issuing body on records ("TỈNH BẮC GIANG")
     place: str = ""  # the place name before the date on records ("Bắc Giang")
+    public_url: str = ""  # the address citizens reach the portal at (QR codes); else the request's
 
     @property
     def files(self) -> Path:

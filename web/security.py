@@ -95,7 +95,7 @@ def client_address() -> str:
     return (request.remote_addr or "?")[:64]
 
 
-def install(app: Flask, store: Store, lifetimes: sessions.Lifetimes, secure: bool) -> None:
+def install(app: Flask, store: Store, lifetimes: sessions.Lifetimes, secure: bool) -> CSRFProtect:
     app.session_interface = StoreSessionInterface(store, lifetimes, secure)
     app.config.update(
         WTF_CSRF_TIME_LIMIT=None,  # valid while the session lives (a long form is not cut off)
@@ -112,7 +112,7 @@ def install(app: Flask, store: Store, lifetimes: sessions.Lifetimes, secure: boo
         if request.mimetype != "multipart/form-data":
             request.max_content_length = MAX_FORM_BYTES
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -165,6 +165,8 @@ def install(app: Flask, store: Store, lifetimes: sessions.Lifetimes, secure: boo
             ),
             500,
         )
+
+    return csrf
 
 
 def current_account() -> Account | None:

@@ -77,7 +77,9 @@ def _run(config: PortalConfig, listener: socket.socket, threads: int) -> None:
         threads=threads,
         ident="cqtt",
         max_request_body_size=config.upload_limit + 2 * 1024 * 1024,
-        clear_untrusted_proxy_headers=True,
+        # Behind a proxy the app's ProxyFix reads the X-Forwarded-* headers the proxy adds (the
+        # last `behind_proxy` of them); waitress must pass them on. Otherwise they are dropped.
+        clear_untrusted_proxy_headers=not config.behind_proxy,
     )
     try:
         server.run()

@@ -48,3 +48,11 @@ def decode_csv(path: Path) -> str:
                     f"Windows-1258); {CSV_ENCODING_HINT}",
                 ) from None
     return unicodedata.normalize("NFC", text)
+
+
+def excel_text(cell: str) -> str:
+    """A cell written as ="07201" (how a CSV keeps a code's leading zero, or "10/12", as text when
+    Excel opens it) is its text; any other cell is as it is."""
+    if len(cell) >= 3 and cell.startswith('="') and cell.endswith('"'):
+        return cell[2:-1].replace('""', '"')
+    return cell

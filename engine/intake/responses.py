@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.errors import EvidenceFileError, EvidenceIssue
 from engine.intake.cells import clean_text, is_blank, parse_date
-from engine.intake.csvtext import decode_csv
+from engine.intake.csvtext import decode_csv, excel_text
 from engine.rules.model import CriteriaSet, SurveyForm
 from engine.suggest import ascii_fold
 
@@ -49,6 +49,9 @@ class Response:
 
 @dataclass
 class Problem:
+    """Something wrong with a response or a tally, where it is: a file's sheet, row and column,
+    or a response taken online (`ONLINE`, its number), or a unit and form."""
+
     kind: str  # unknown_form, unknown_unit, bad_answer, missing_answer, bad_time, outside_year,
     #            duplicate, burst, below_minimum, no_header
     message: str
@@ -63,7 +66,12 @@ class Problem:
     def format(self) -> str:
         if self.file is None:  # about a unit and form, not a row
             return f"đơn vị {self.unit}, phiếu {self.form}: {self.message}"
+        if self.file == ONLINE:
+            return f"{ONLINE} số {self.row} (đơn vị {self.unit}, phiếu {self.form}): {self.message}"
         return EvidenceIssue(self.file, self.sheet, self.row, self.column, self.value, self.message).format()
+
+
+ONLINE = "phiếu trực tuyến"  # the "file" of a response taken by the portal; its row is its number
 
 
 @dataclass
@@ -89,11 +97,17 @@ def _fixed(heading: Any) -> str | None:
 
 
 def _question_column(heading: Any, form: SurveyForm) -> str | None:
+    """The question a heading names: "[question_id]" or "[form_id.question_id]" at its end (a file
+    with the columns of several forms, as the portal exports it), the question's id or label, or a
+    long heading from a form tool that contains the label."""
     text = clean_text(heading) if not is_blank(heading) else ""
-    bracket = re.search(r"\[([a-z0-9_]+)\]\s*$", text)
+    bracket = re.search(r"\[(?:([a-z0-9_]+)\.)?([a-z0-9_]+)\]\s*$", text)
+    if bracket and bracket.group(1):  # another form's column is never this form's
+        wanted = bracket.group(2) if bracket.group(1) == form.id else None
+        return next((q.id for q in form.questions if q.id == wanted), None)
     key = _key(text)
     for q in form.questions:
-        if (bracket and bracket.group(1) == q.id) or key in (q.id.replace("_", " "), _key(q.label)):
+        if (bracket and bracket.group(2) == q.id) or key in (q.id.replace("_", " "), _key(q.label)):
             return q.id
     for q in form.questions:  # a long heading from a form tool that contains the label
         label = _key(q.label)
@@ -109,7 +123,7 @@ def _rows(path: Path) -> Iterator[tuple[str | None, int, list[Any]]]:
         first = text.splitlines()[0] if text.strip() else ""
         delimiter = max([",", ";", "\t"], key=first.count)
         for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-            yield None, number, list(row)
+            yield None, number, [excel_text(cell) for cell in row]
         return
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
@@ -174,13 +188,17 @@ def _form_of(raw: Any, forms: dict[str, SurveyForm]) -> SurveyForm | None:
     return None
 
 
-def contact_hash(contact: str) -> str:
-    """Contacts are compared as hashes (digits of a phone number, or a lower-cased address) and
-    never written anywhere."""
+def normal_contact(contact: str) -> str:
+    """A contact as it is compared: the last nine digits of a phone number (0912…, +84 912…, 84912…
+    are one number), or an e-mail address in lower case."""
     text = clean_text(contact).lower()
     digits = re.sub(r"\D", "", text)
-    normal = digits[-9:] if "@" not in text and len(digits) >= 9 else text
-    return "lien_he:" + hashlib.sha256(normal.encode()).hexdigest()[:16]
+    return digits[-9:] if "@" not in text and len(digits) >= 9 else text
+
+
+def contact_hash(contact: str) -> str:
+    """Contacts are compared as hashes and never written anywhere."""
+    return "lien_he:" + hashlib.sha256(normal_contact(contact).encode()).hexdigest()[:16]
 
 
 def read_responses(paths: list[Path], cs: CriteriaSet) -> ReadResponses:

@@ -45,6 +45,8 @@ ACTIONS: dict[str, str] = {
     "revoked": "Thu hồi công nhận",
     "appeal_filed": "Gửi kiến nghị",
     "appeal_answered": "Trả lời kiến nghị",
+    "survey_window_set": "Đặt thời gian nhận phiếu khảo sát",
+    "survey_scores_refreshed": "Cập nhật điểm theo kiểm đếm khảo sát",
 }
 
 

@@ -23,8 +23,9 @@ from engine.intake.values import to_text
 from engine.portal import audit
 from engine.portal.clock import aware, now
 from engine.portal.form import changed_fields
-from engine.portal.roles import APPRAISED, EDITABLE, STATES, TRANSITIONS, UNDER_APPRAISAL, Account
+from engine.portal.roles import APPRAISED, EDITABLE, STATES, SUBMITTED, TRANSITIONS, UNDER_APPRAISAL, Account
 from engine.portal.scoring import Scored, UnitValues, read, score_many, score_one
+from engine.portal.surveys import live_values
 from engine.portal.units import Unit, criteria_of
 from engine.portal.units import unit as unit_of
 from engine.rules.loader import LoadedCriteria
@@ -342,6 +343,7 @@ def save_declared(
 ) -> Saved:
     """The commune's values: saved as a draft, or submitted (only when every value reads)."""
     loaded = criteria_of(store, year)
+    live = live_values(store, year, [code]).get(code, {})  # the online surveys' tallies
     with store.write() as conn:
         unit = unit_of(conn, year, code)
         if unit is None:
@@ -349,7 +351,7 @@ def save_declared(
         app = ensure(conn, year, code)
         if app.state not in EDITABLE:
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: xã không sửa được nữa")
-        values = _complete(loaded, data)
+        values = _complete(loaded, {**data, **live})
         unit_values = UnitValues(unit.code, unit.name, unit.district, year, values)
         readable = not read(loaded, [unit_values], "biểu mẫu").issues
         submitting = submit and readable  # a form with unreadable values is kept as a draft
@@ -442,13 +444,14 @@ def save_version(
     values, the province's field check of the verified ones. Each value that differs from the base
     needs a reason; the new version's score counts from now on."""
     loaded = criteria_of(store, year)
+    live = live_values(store, year, [code]).get(code, {})  # counted, not typed: no reason asked
     with store.write() as conn:
         unit = unit_of(conn, year, code)
         app = ensure(conn, year, code)
         if unit is None:
             raise WorkflowError(f"đơn vị {code} không có trong danh sách năm {year}")
-        before = _complete(loaded, base)
-        after = _complete(loaded, values)
+        before = _complete(loaded, {**base, **live})
+        after = _complete(loaded, {**values, **live})
         changed = changed_fields(loaded.model, before, after)
         missing = [k for k in changed if not reasons.get(k, "").strip()]
         if missing:
@@ -589,12 +592,14 @@ def import_evidence(
     # every other writer (a commune saving its draft) would wait for as long.
     with store.read() as conn:
         listed = {a.code: unit_of(conn, year, a.code) for a in evidence.applications}
+    live = live_values(store, year, [c for c, u in listed.items() if u is not None])
     wanted: list[UnitValues] = []
     for app in evidence.applications:
         unit = listed[app.code]
         if unit is None or app.code in blank_codes or (district is not None and unit.district != district):
             continue
-        data = _complete(loaded, _typed_back(app, decls, [i for i in evidence.issues if i.unit == app.code]))
+        typed = _typed_back(app, decls, [i for i in evidence.issues if i.unit == app.code])
+        data = _complete(loaded, {**typed, **live.get(app.code, {})})
         wanted.append(UnitValues(unit.code, unit.name, unit.district, unit.year, data))
     prepared = {
         v.code: (v.data, scored) for v, scored in zip(wanted, score_many(loaded, wanted, source), strict=True)
@@ -650,3 +655,63 @@ def _number_decl() -> Any:
 
 def appraised(state: str) -> bool:
     return state in APPRAISED
+
+
+SURVEY_SOURCE = "kiểm đếm khảo sát trực tuyến"
+
+
+def refresh_survey_values(store: Store, account: Account | None, address: str, year: int) -> list[str]:
+    """Bring every submitted application's score up to date with the online surveys' tallies: a
+    new version (of the same kind, the same notes) for each unit whose counted values changed.
+    Returns the units re-scored."""
+    loaded = criteria_of(store, year)
+    with store.read() as conn:
+        rows = conn.execute(
+            select(applications.c.unit_code, applications.c.scored_version_id).where(
+                applications.c.year == year,
+                applications.c.state.in_(sorted(SUBMITTED)),
+                applications.c.scored_version_id.is_not(None),
+            )
+        ).all()
+    live = live_values(store, year, [r.unit_code for r in rows])
+    if not live:
+        return []
+    changes: list[tuple[Dossier, Version, dict[str, str]]] = []
+    for r in rows:
+        d = dossier(store, year, r.unit_code)
+        version = current(store, d) if d else None
+        if d is None or version is None:
+            continue
+        data = {**version.data, **live.get(r.unit_code, {})}
+        if data != version.data:
+            changes.append((d, version, data))
+    wanted = [UnitValues(d.unit.code, d.unit.name, d.unit.district, year, data) for d, _, data in changes]
+    scored = score_many(loaded, wanted, SURVEY_SOURCE)
+    with store.write() as conn:
+        for (d, version, data), one in zip(changes, scored, strict=True):
+            app = ensure(conn, year, d.unit.code)
+            if app.scored_version_id != version.id:
+                continue  # someone saved a version meanwhile: its save took the tallies of then
+            version_id, _ = _write_version(
+                conn,
+                loaded,
+                app,
+                d.unit,
+                version.kind,
+                data,
+                version.notes,
+                False,
+                SURVEY_SOURCE,
+                account,
+                one,
+            )
+            _counts(conn, app.id, version_id)
+        audit.record(
+            conn,
+            account,
+            address,
+            "survey_scores_refreshed",
+            str(year),
+            {"units": [d.unit.code for d, _, _ in changes]},
+        )
+    return [d.unit.code for d, _, _ in changes]

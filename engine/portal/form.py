@@ -165,3 +165,25 @@ def _items_or_none(f: Field, text: str) -> set[str] | None:
         return set(parse_items(text, decl))
     except CellError:
         return None
+
+
+def checked_values(
+    cs: CriteriaSet,
+    base: dict[str, str],
+    form: Any,
+    counted: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """What a checking form (the district's verification, the province's field check) sends: the
+    values (those of `base` the form does not show stay as they were; a text field emptied is
+    removed), the reason written beside each, and the fields whose value changed. Fields in
+    `counted` (online surveys' tallies) are never typed, never changed by hand."""
+    fields = fields_of(cs)
+    values = {**base, **from_form(cs, form)}
+    for key, f in fields.items():
+        if key in counted:
+            values[key] = base.get(key, "")
+        elif f.kind != "items" and not str(form.get(key, "") or "").strip():
+            values.pop(key, None)
+    reasons = {k: str(form.get(f"ly_do__{k}", "") or "").strip()[:1000] for k in fields}
+    changed = [k for k in changed_fields(cs, base, values) if k not in counted]
+    return values, {k: v for k, v in reasons.items() if v}, changed

@@ -35,6 +35,7 @@ RULES: dict[str, dict[str, str]] = {
     "district.manage": {"huyen": "own-district"},
     "province.view": {"tinh": "all"},
     "review.manage": {"tinh": "all"},
+    "surveys.manage": {"tinh": "all"},
     "rules.view": {"chinh-sach": "all", "tinh": "all"},
     "rules.draft": {"chinh-sach": "all"},
     "accounts.manage": {"quan-tri": "all"},

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from engine.intake.responses import Problem, ReadResponses, Response
+from engine.intake.responses import ONLINE, Problem, ReadResponses, Response
 from engine.rules.compiler import compile_surveys, survey_rule
 from engine.rules.loader import LoadedCriteria
 from engine.rules.model import SurveyForm
@@ -129,6 +129,8 @@ def tally(
 
 
 def _where(r: Response) -> str:
+    if r.file == ONLINE:
+        return f"phiếu số {r.row}"
     return f"dòng {r.row}" + (f" sheet “{r.sheet}”" if r.sheet else "")
 
 
@@ -155,7 +157,8 @@ def _bursts(kept: list[Response]) -> list[Problem]:
                 Problem(
                     "burst",
                     f"{len(burst)} phiếu giống hệt nhau trong {_minutes(first, last)} phút "
-                    f"({first.time:%d/%m/%Y %H:%M}–{last.time:%H:%M}), dòng "
+                    f"({first.time:%d/%m/%Y %H:%M}–{last.time:%H:%M}), "
+                    + ("phiếu số " if first.file == ONLINE else "dòng ")
                     + ", ".join(str(r.row) for r in burst[:10])
                     + ("…" if len(burst) > 10 else "")
                     + "; cần xác minh",

@@ -365,3 +365,53 @@ appeals = Table(
     Column("new_decision_id", Integer, ForeignKey("decisions.id"), nullable=True),
 )
 Index("ix_appeals_year_unit", appeals.c.year, appeals.c.unit_code)
+
+# Citizens' satisfaction surveys answered online (the public form of each unit and survey form):
+# the collection window the province sets for a form and a year,
+survey_windows = Table(
+    "survey_windows",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("form_id", String(50), primary_key=True),
+    Column("opens_on", Date, nullable=False),  # Vietnam dates, both days included
+    Column("closes_on", Date, nullable=False),
+    Column("set_by", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
+# every response as it came (append-only): answers as levels, the contact only as a keyed hash,
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("unit_code", String(20), nullable=False),
+    Column("form_id", String(50), nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+    Column("answers", Text, nullable=False),  # JSON: {question id: level 1..n}
+    Column("respondent", String(64), nullable=True),  # keyed hash of the contact, when given
+)
+Index(
+    "ix_survey_responses_unit",
+    survey_responses.c.year,
+    survey_responses.c.unit_code,
+    survey_responses.c.form_id,
+)
+Index(
+    "ix_survey_responses_respondent",
+    survey_responses.c.year,
+    survey_responses.c.form_id,
+    survey_responses.c.respondent,
+)
+
+# and the recent submissions rate limiting counts (by keyed hash of the address, or by form),
+# deleted as soon as they fall out of the limiting window.
+survey_hits = Table(
+    "survey_hits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_survey_hits_key_at", survey_hits.c.key, survey_hits.c.at)
+Index("ix_survey_hits_at", survey_hits.c.at)

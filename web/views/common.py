@@ -53,3 +53,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def form_text(form: Any, key: str, limit: int = 2000) -> str:
     return str(form.get(key, "") or "").strip()[:limit]
+
+
+def online_for(year: int, code: str) -> dict[str, Any]:
+    """Evidence field -> (form, live tally text) for the surveys collected online this year: the
+    forms show these read-only, as counted."""
+    from engine.portal import surveys
+
+    fields = surveys.online_fields(store(), year)
+    live = surveys.live_values(store(), year, [code]).get(code, {}) if fields else {}
+    return {key: (form, live.get(key, "0/0")) for key, form in fields.items()}

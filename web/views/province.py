@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from engine.portal import audit, exports, overview, review
+from engine.portal import audit, exports, overview, review, surveys
 from web.access import guard
 from web.security import client_address
 from web.views.common import XLSX, download, me, store, year_or_404
@@ -25,6 +25,8 @@ def dashboard(year: int) -> object:
         d=overview.dashboard(store(), year),
         years=years(store()),
         review=review.summary(store(), year),
+        surveys=surveys.summary(store(), year),
+        survey_labels=surveys.STATE_LABELS,
         year=year,
     )
 

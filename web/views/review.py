@@ -12,13 +12,13 @@ from engine.errors import CqttError
 from engine.intake.cells import parse_date
 from engine.portal import audit, dossiers, review
 from engine.portal.accounts import listing
-from engine.portal.form import changed_fields, fields_of, form_for, from_form, ticked
+from engine.portal.form import changed_fields, checked_values, fields_of, form_for, ticked
 from engine.portal.units import criteria_of
 from engine.review.field import RISK_LABELS
 from scorers.base import fmt
 from web.access import guard
 from web.security import client_address
-from web.views.common import config, download, form_text, me, store, year_or_404
+from web.views.common import config, download, form_text, me, online_for, store, year_or_404
 
 bp = Blueprint("review", __name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -91,20 +91,14 @@ def field_check(year: int, code: str) -> object:
         flash("Hồ sơ chưa có giá trị để kiểm tra.", "warning")
         return redirect(url_for("units.page", year=year, code=code))
     loaded = criteria_of(store(), year)
+    online = online_for(year, code)
     earlier = dossiers.latest(found, "field")
     values = dict(earlier.data) if earlier else dict(team.data)
     reasons = dict(earlier.notes) if earlier else {}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        fields = fields_of(loaded.model)
-        values = {**team.data, **from_form(loaded.model, request.form)}
-        for key, f in fields.items():
-            if f.kind != "items" and not form_text(request.form, key, 500):
-                values.pop(key, None)
-        reasons = {k: form_text(request.form, f"ly_do__{k}", 1000) for k in fields}
-        reasons = {k: v for k, v in reasons.items() if v}
-        changed = changed_fields(loaded.model, team.data, values)
+        values, reasons, changed = checked_values(loaded.model, team.data, request.form, set(online))
         errors = {k: "Ghi lý do (điều thấy tại xã)" for k in changed if not reasons.get(k)}
         if not errors:
             try:
@@ -132,7 +126,8 @@ def field_check(year: int, code: str) -> object:
             reasons=reasons,
             errors=errors,
             ticks=ticks,
-            changed=set(changed_fields(loaded.model, team.data, values)),
+            changed=set(changed_fields(loaded.model, team.data, values)) - set(online),
+            online=online,
         ),
         status,
     )

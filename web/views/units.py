@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from engine.errors import CqttError
 from engine.portal import audit, dossiers, exports, files, review
 from engine.portal.clock import today
-from engine.portal.form import changed_fields, fields_of, form_for, from_form, ticked
+from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
 from engine.portal.policy import allowed
 from engine.portal.roles import APPRAISED, EDITABLE, SUBMITTED, UNDER_APPRAISAL
 from engine.portal.units import criteria_of, find_unit
@@ -18,7 +18,7 @@ from engine.rules.conditions import fields_read
 from engine.rules.model import CriteriaSet
 from web.access import guard
 from web.security import client_address
-from web.views.common import config, download, form_text, me, store, year_or_404
+from web.views.common import config, download, form_text, me, online_for, store, year_or_404
 
 bp = Blueprint("units", __name__)
 
@@ -91,6 +91,7 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "field_version": dossiers.latest(found, "field"),
         "accepted_appeal": accepted,
         "attach_slots": attach_slots,
+        "online": online_for(year, code),
         "version_kinds": VERSION_KINDS,
         "shown_versions": [
             (label, v, {c.id: c for c in v.score.result.criteria}) for label, v in shown if v.score
@@ -243,13 +244,7 @@ def verify(year: int, code: str) -> object:
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        values = {**declared, **from_form(ctx["cs"], request.form)}
-        for key, f in ctx["fields"].items():
-            if f.kind != "items" and not form_text(request.form, key, 500):
-                values.pop(key, None)
-        reasons = {k: form_text(request.form, f"ly_do__{k}", 1000) for k in ctx["fields"]}
-        reasons = {k: v for k, v in reasons.items() if v}
-        changed = changed_fields(ctx["cs"], declared, values)
+        values, reasons, changed = checked_values(ctx["cs"], declared, request.form, set(ctx["online"]))
         errors = {k: "Ghi lý do sửa giá trị này" for k in changed if not reasons.get(k)}
         if not errors:
             try:

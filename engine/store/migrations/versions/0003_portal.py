@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from engine.store.migrations.append_only import append_only
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -154,29 +156,7 @@ def upgrade() -> None:
     op.create_index("ix_attachments_application", "attachments", ["application_id"])
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     for table in APPEND_ONLY:
-        _append_only(table)
-
-
-def _append_only(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE OR REPLACE FUNCTION cqtt_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION 'bảng % chỉ được thêm dòng, không được sửa hay xóa', TG_TABLE_NAME; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION cqtt_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION cqtt_append_only()"
-        )
-        return
-    for event in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, 'bảng {table} chỉ được thêm dòng, không được sửa hay xóa'); END"
-        )
+        append_only(table)
 
 
 def downgrade() -> None:
