@@ -36,6 +36,18 @@ class _Lazy:
         return getattr(module, attr)
 
 
+class _InputPath(click.Path):
+    """An input file: a name typed in NFC finds the file stored in NFD (from a Mac or a zip), and
+    the other way round (engine.intake.paths)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from engine.intake.paths import on_disk
+
+        return on_disk(Path(super().convert(value, param, ctx)))
+
+
+INPUT_PATH = _InputPath(path_type=Path)
+
 jobs: Any = _Lazy("engine.jobs")
 catalog: Any = _Lazy("engine.rules.catalog")
 
@@ -214,11 +226,54 @@ def db_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., An
     ),
 )
 @click.version_option(package_name="cqtt", message="%(prog)s %(version)s", help="Hiện phiên bản và thoát.")
-def main() -> None:
+@click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    metavar="THƯ-MỤC",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Thư mục bộ tiêu chí của tỉnh (mỗi bộ một thư mục con, như criteria/), tìm trước các bộ có sẵn; "
+    "cũng đặt được bằng biến môi trường CQTT_RULES.",
+)
+def main(rules_dirs: tuple[Path, ...]) -> None:
     """Chấm điểm “Chính quyền thân thiện” cấp xã theo bộ tiêu chí YAML có phiên bản.
 
     Scores commune-level units for the friendly-government certification.
     """
+    from engine.rules import registered
+
+    registered.rules_folders[:] = list(rules_dirs)
+    _ANNOUNCED.clear()
+    if _announce not in registered.listeners:
+        registered.listeners.append(_announce)
+
+
+_ANNOUNCED: set[str] = set()
+
+
+def _announce(loaded: Any) -> None:
+    """Which rule file a command reads, once per file: its path and hash (a policy officer sees
+    whether the copy they edited is the one used), and that a model set is not official."""
+    key = f"{loaded.path}:{loaded.sha256}"
+    if key in _ANNOUNCED:
+        return
+    _ANNOUNCED.add(key)
+    path = Path(loaded.path)
+    try:
+        shown = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = path
+    model = "; BẢN MẪU — chưa phải bộ tiêu chí chính thức" if loaded.model.status == "model" else ""
+    click.echo(f"Bộ tiêu chí {loaded.model.ref}: {shown} (sha256 {loaded.sha256[:12]}…){model}", err=True)
+    from engine.rules.catalog import twin_of
+
+    twin = twin_of(path)
+    if twin is not None:
+        click.echo(
+            f"cảnh báo: {twin} cũng là {loaded.model.ref} nhưng nội dung khác; đang dùng {shown} "
+            "(thư mục của tỉnh đặt bằng --rules hoặc CQTT_RULES được tìm trước bộ có sẵn)",
+            err=True,
+        )
 
 
 @main.group(epilog=example("cqtt criteria validate criteria/", "cqtt criteria show bac-giang@2024"))
@@ -242,7 +297,7 @@ def criteria_list() -> None:
         "cqtt criteria validate --strict criteria/bac-giang/2024.yaml",
     ),
 )
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=INPUT_PATH)
 @click.option(
     "--strict",
     is_flag=True,
@@ -271,7 +326,7 @@ def criteria_validate(paths: tuple[Path, ...], strict: bool) -> None:
 @criteria.command(
     "test", epilog=example("cqtt criteria test", "cqtt criteria test criteria/bac-giang/2024.yaml")
 )
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=INPUT_PATH)
 def criteria_test(paths: tuple[Path, ...]) -> None:
     """Chạy các ca kiểm thử (<phiên bản>.tests.yaml) đặt cạnh mỗi tệp tiêu chí."""
     targets = list(paths) or [catalog.bundled_root()]
@@ -345,7 +400,7 @@ def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) ->
     "--evidence",
     "evidence",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=INPUT_PATH,
     help="Chấm minh chứng này theo cả hai phiên bản và liệt kê đơn vị thay đổi, kèm lý do.",
 )
 @click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ so sánh (Excel).")
@@ -370,6 +425,8 @@ def criteria_diff(
     with _errors():
         outcome = jobs.diff(old, new, list(evidence) or None, json_path, xlsx, force)
     d = outcome.diff
+    if outcome.foreign is not None:
+        click.echo(f"Cảnh báo: {outcome.foreign}")
     click.echo(f"So sánh {d.old} → {d.new}: {len(d.changes)} thay đổi")
     for change in d.changes:
         click.echo(f"  {change.format()}")
@@ -380,6 +437,14 @@ def criteria_diff(
             click.echo(f"\nTrường minh chứng {ref} cần mà tệp minh chứng không có:")
             for m in fields:
                 click.echo(f"  {m.id} ({m.label}): {m.units_blocked} đơn vị thiếu minh chứng theo {ref}")
+        if outcome.eligible:
+            (a, n, target, met_a), (b, _, _, met_b) = outcome.eligible
+            line = f"\nĐủ điều kiện công nhận: {a}/{n} ({_pct(a / n if n else 0)}) theo {d.old} → "
+            line += f"{b}/{n} ({_pct(b / n if n else 0)}) theo {d.new}"
+            if target is not None:
+                verdict = {True: "đạt", False: "chưa đạt", None: "-"}
+                line += f"; chỉ tiêu {_pct(target)}: {verdict[met_a]} → {verdict[met_b]}"
+            click.echo(line)
         status = [u for u in outcome.units if u.status_changed]
         click.echo(
             f"\nĐơn vị thay đổi kết quả ({len(outcome.units)}/{outcome.scored}; "
@@ -457,7 +522,7 @@ def _phase_printer(holder: dict[str, Any]) -> Callable[[str], None]:
         "cqtt score samples/bac-giang-2024.xlsx --criteria bac-giang@2024 -o ket-qua.xlsx --json ket-qua.json"
     ),
 )
-@click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("evidence", nargs=-1, required=True, type=INPUT_PATH)
 @click.option(
     "--criteria",
     "ref",
@@ -476,6 +541,13 @@ def _phase_printer(holder: dict[str, Any]) -> Callable[[str], None]:
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
 @db_option("Ghi lần chấm vào cơ sở dữ liệu lịch sử và thêm cột so sánh với năm trước.")
 @click.option(
+    "--units",
+    "units_path",
+    type=INPUT_PATH,
+    help="Danh sách đơn vị của tỉnh (CSV ma_don_vi, ten_don_vi, nhom_tham_dinh): đơn vị không có trong "
+    "minh chứng là chưa nộp và vẫn tính trong mẫu số; chỉ khi đó tỷ lệ mới là “toàn tỉnh”.",
+)
+@click.option(
     "-j",
     "--jobs",
     "n_jobs",
@@ -492,6 +564,7 @@ def score(
     json_path: Path | None,
     force: bool,
     db: str | None,
+    units_path: Path | None,
     n_jobs: int | None,
 ) -> None:
     """Chấm điểm mọi đơn vị trong các tệp minh chứng (.xlsx, .csv, .yaml, .json).
@@ -514,13 +587,14 @@ def score(
                 db=db,
                 phase=_phase_printer(holder),
                 jobs=n_jobs or os.cpu_count() or 1,
+                units_path=units_path,
             )
     finally:
         if "bar" in holder:
             holder["bar"].__exit__(None, None, None)
     for warning in outcome.warnings:
         click.echo(f"cảnh báo: {warning}", err=True)
-    problems = outcome.evidence.issues
+    problems = [i for i in outcome.evidence.issues if i.kind != "replaced"]  # replacements: counted below
     for issue in problems[:SHOWN_PROBLEMS]:
         click.echo(issue.format(), err=True)
     if len(problems) > SHOWN_PROBLEMS:
@@ -545,18 +619,34 @@ def _print_history(outcome: jobs_module.ScoreOutcome) -> None:
     if prior is None:
         return
     s = outcome.run.summary
+    units = prior.units.values()
     if prior.previous_units:
         click.echo(
             f"So với năm {prior.year}: đủ điều kiện {_pct(prior.previous_share or 0)} → "
             f"{_pct(s.recognised_share)}; đã công nhận năm {prior.year}: {prior.previous_recognised}"
         )
-    units = prior.units.values()
+    this = f"{outcome.run.criteria.id}@{outcome.run.criteria.version}"
+    before = sorted({u.criteria for u in units if u.criteria and u.criteria != this})
+    if before:
+        click.echo(
+            f"  Năm {prior.year} chấm theo {', '.join(before)}, năm nay theo {this}: tổng điểm và thay đổi "
+            "điểm so sánh hai bộ tiêu chí khác nhau"
+        )
+    pending = "" if any(u.decided_this_year for u in units) else " (chưa có quyết định năm nay)"
     rows = [
         ("Lần đầu đủ điều kiện công nhận", sum(u.first_recognition for u in units)),
-        ("Mất công nhận so với năm trước", sum(u.recognition_lost for u in units)),
+        (
+            f"Đã công nhận năm {prior.year}, năm nay chưa đạt",
+            f"{sum(u.recognition_lost and u.decision is not None for u in units)}{pending}",
+        ),
+        (
+            f"Đủ điều kiện năm {prior.year} (chưa có quyết định), năm nay chưa đạt",
+            str(sum(u.recognition_lost and u.decision is None for u in units)),
+        ),
     ]
+    width = max(len(label) for label, _ in rows) + 2
     for label, n in rows:
-        click.echo(f"  {label + ':':<34}{n}")
+        click.echo(f"  {label + ':':<{width}}{n}")
     candidates = sorted(code for code, u in prior.units.items() if u.withdrawal_candidate)
     if candidates:
         click.echo(
@@ -567,15 +657,26 @@ def _print_history(outcome: jobs_module.ScoreOutcome) -> None:
 
 def _print_summary(outcome: jobs_module.ScoreOutcome) -> None:
     from engine.scoring.flags import FLAG_LABELS
+    from engine.scoring.summary import population_text
 
     s, c = outcome.run.summary, outcome.run.criteria
     click.echo(f"Đã chấm {s.units} đơn vị theo {c.id}@{c.version} (sha256 {c.sha256[:12]}…)")
+    waiting = outcome.run.not_submitted
+    if waiting:
+        shown = ", ".join(f"{w.code} {w.name}" for w in waiting[:20]) + ("…" if len(waiting) > 20 else "")
+        click.echo(
+            f"Chưa nộp hồ sơ: {len(waiting)} đơn vị (không chấm, không xếp hạng, vẫn tính trong mẫu số): "
+            + shown
+        )
     target = ""
     if s.target_share is not None:
         target = f"; chỉ tiêu {_pct(s.target_share)}: {'đạt' if s.meets_target else 'chưa đạt'}"
     rows = [
         ("Đề nghị công nhận", str(s.proposed)),
-        ("Đủ điều kiện công nhận", f"{s.recognisable} ({_pct(s.recognised_share)}{target})"),
+        (
+            "Đủ điều kiện công nhận",
+            f"{s.recognisable} {population_text(s)} ({_pct(s.recognised_share)}{target})",
+        ),
         ("Đề nghị nhưng chưa đạt chuẩn", str(s.proposed_not_recognisable)),
         ("Sát ngưỡng công nhận", str(s.borderline)),
         (
@@ -583,8 +684,17 @@ def _print_summary(outcome: jobs_module.ScoreOutcome) -> None:
             f"{s.units_with_evidence_issues} ({s.evidence_issues} lỗi khi đọc)",
         ),
     ]
+    if s.replaced_by_tallies:
+        rows.append(("Đã thay bằng số kiểm đếm", f"{s.replaced_by_tallies} giá trị khảo sát gõ tay"))
     for label, value in rows:
         click.echo(f"  {label + ':':<34}{value}")
+    if s.recognisable_as_typed is not None:
+        changed = s.tallies_changed
+        shown = ", ".join(changed[:20]) + ("…" if len(changed) > 20 else "")
+        click.echo(
+            f"Số kiểm đếm làm đổi kết quả của {len(changed)} đơn vị: đủ điều kiện {s.recognisable_as_typed} "
+            f"(theo số gõ tay) → {s.recognisable} (theo số kiểm đếm)" + (f": {shown}" if changed else "")
+        )
     if s.flags_by_code:
         click.echo("Cảnh báo theo loại:")
         for code, (_, label) in FLAG_LABELS.items():
@@ -595,17 +705,18 @@ def _print_summary(outcome: jobs_module.ScoreOutcome) -> None:
 @main.command(
     "recheck",
     epilog=example(
-        "cqtt recheck ket-qua-to.xlsx -o phuc-tra.xlsx",
-        "cqtt recheck ket-qua-to.xlsx --evidence minh-chung.xlsx -o phuc-tra.xlsx --json phuc-tra.json",
-        "cqtt recheck ket-qua-to.xlsx --field thuc-dia-da-dien.xlsx -o phuc-tra.xlsx",
+        "cqtt recheck samples/bac-giang-2024-to-tham-dinh.xlsx -o phuc-tra.xlsx",
+        "cqtt recheck samples/bac-giang-2024-to-tham-dinh.xlsx --evidence samples/bac-giang-2024.xlsx "
+        "-o phuc-tra-lai.xlsx --json phuc-tra.json",
+        "cqtt recheck samples/bac-giang-2024-to-tham-dinh.xlsx --field thuc-dia.xlsx -o phuc-tra-2.xlsx",
     ),
 )
-@click.argument("results", type=click.Path(path_type=Path))
+@click.argument("results", type=INPUT_PATH)
 @click.option(
     "--evidence",
     "evidence",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=INPUT_PATH,
     help="Tệp minh chứng để chấm lại (mặc định: minh chứng trong chính sổ kết quả).",
 )
 @click.option(
@@ -616,7 +727,7 @@ def _print_summary(outcome: jobs_module.ScoreOutcome) -> None:
 @click.option(
     "--field",
     "field_path",
-    type=click.Path(path_type=Path),
+    type=INPUT_PATH,
     help="Sổ kiểm tra thực địa đã điền: giá trị kiểm tra thay cho giá trị kê khai.",
 )
 @click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ phúc tra (Excel).")
@@ -708,9 +819,11 @@ def recheck(
 
 @main.command(
     "sample",
-    epilog=example("cqtt sample ket-qua-to.xlsx --n 10 --seed 2024 -o thuc-dia.xlsx"),
+    epilog=example(
+        "cqtt sample samples/bac-giang-2024-to-tham-dinh.xlsx --n 10 --seed 2024 -o thuc-dia.xlsx"
+    ),
 )
-@click.argument("results", type=click.Path(path_type=Path))
+@click.argument("results", type=INPUT_PATH)
 @click.option("--n", "n", type=int, required=True, help="Số đơn vị cần chọn.")
 @click.option("--seed", type=int, required=True, help="Hạt giống để chọn lại đúng như vậy.")
 @click.option("--criteria", "ref", help="Bộ tiêu chí, khi khác bộ mà kết quả ghi.")
@@ -749,11 +862,11 @@ def sample(
     "decisions",
     epilog=example(
         "cqtt decisions phuc-tra.xlsx --json quyet-dinh.json",
-        "cqtt decisions phuc-tra.xlsx --db lich-su.sqlite",
+        "cqtt decisions samples/bac-giang-2023-quyet-dinh.json --db lich-su.sqlite",
         "cqtt decisions quyet-dinh.json --db postgresql://cqtt@may-chu/cqtt",
     ),
 )
-@click.argument("source", metavar="RECHECK.xlsx|DECISIONS.json", type=click.Path(path_type=Path))
+@click.argument("source", metavar="RECHECK.xlsx|DECISIONS.json", type=INPUT_PATH)
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Tệp JSON ghi các quyết định.")
 @db_option("Lưu các quyết định vào cơ sở dữ liệu lịch sử.")
 @click.option("--year", type=int, help="Năm đánh giá cho các đơn vị mà sổ phúc tra không ghi năm.")
@@ -792,7 +905,7 @@ def decisions(source: Path, json_path: Path | None, db: str | None, year: int | 
 @main.command(
     "revoke",
     epilog=example(
-        "cqtt revoke 07243 --year 2024 --decision-number 45/QĐ-UBND --date 20/03/2025 "
+        "cqtt revoke 07207 --year 2023 --decision-number 45/QĐ-UBND --date 20/03/2024 "
         '--reason "Có điểm nóng về an ninh" --db'
     ),
 )
@@ -812,7 +925,9 @@ def revoke(unit: str, year: int, number: str, date: str, reason: str, db: str | 
 @main.command(
     "history",
     epilog=example(
-        "cqtt history 07243 --db lich-su.sqlite", "cqtt history 07243 --db --json lich-su-07243.json"
+        "cqtt history 07243 --db lich-su.sqlite",
+        'cqtt history "Xã Lan Mẫu" --db lich-su.sqlite',
+        "cqtt history 07243 --db --json",
     ),
 )
 @click.argument("unit")
@@ -917,16 +1032,16 @@ def survey() -> None:
     epilog=example(
         "cqtt survey tally samples/bac-giang-2024-phieu-khao-sat.csv --criteria bac-giang@2024 --year 2024 "
         "--units samples/units/bac-giang.csv -o kiem-dem.xlsx --csv kiem-dem.csv",
-        "cqtt score samples/bac-giang-2024.xlsx kiem-dem.csv --criteria bac-giang@2024 -o ket-qua.xlsx",
+        "cqtt score samples/bac-giang-2024.xlsx kiem-dem.csv --criteria bac-giang@2024 -o kq-kiem-dem.xlsx",
     ),
 )
-@click.argument("responses", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("responses", nargs=-1, required=True, type=INPUT_PATH)
 @click.option("--criteria", "ref", required=True, help="Bộ tiêu chí có khai báo mẫu phiếu (`surveys:`).")
 @click.option("--year", type=int, help="Năm đánh giá: phiếu trả lời ngoài năm này bị bỏ qua và báo.")
 @click.option(
     "--units",
     "units_path",
-    type=click.Path(path_type=Path),
+    type=INPUT_PATH,
     help="Danh sách đơn vị (CSV ma_don_vi, ten_don_vi, ...): mã không có trong danh sách bị báo.",
 )
 @click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ kiểm đếm (Excel).")
@@ -978,8 +1093,11 @@ def units() -> None:
     """Danh sách đơn vị: sáp nhập, đổi mã."""
 
 
-@units.command("succession", epilog=example("cqtt units succession sap-nhap.csv --db lich-su.sqlite"))
-@click.argument("path", type=click.Path(path_type=Path))
+@units.command(
+    "succession",
+    epilog=example("cqtt units succession samples/sap-nhap-vi-du-gia-dinh.csv --db lich-su.sqlite"),
+)
+@click.argument("path", type=INPUT_PATH)
 @db_option("Cơ sở dữ liệu lịch sử.")
 def units_succession(path: Path, db: str | None) -> None:
     """Nạp tệp sáp nhập (mã mới, mã cũ, ngày hiệu lực) để lịch sử đi theo đơn vị sau sáp nhập.
@@ -995,7 +1113,7 @@ def units_succession(path: Path, db: str | None) -> None:
     "load",
     epilog=example("cqtt units load samples/units/bac-giang.csv --year 2024 --criteria bac-giang --db"),
 )
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=INPUT_PATH)
 @click.option("--year", type=int, required=True, help="Năm đánh giá.")
 @click.option(
     "--criteria",
@@ -1244,7 +1362,7 @@ def db_upgrade(db: str | None) -> None:
 @click.option(
     "--units",
     "units_path",
-    type=click.Path(path_type=Path),
+    type=INPUT_PATH,
     help="Danh sách đơn vị (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh) để điền sẵn.",
 )
 @click.option("--year", type=int, help="Năm đánh giá (điền sẵn và chọn phiên bản).")

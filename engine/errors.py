@@ -70,6 +70,7 @@ class EvidenceIssue:
     value: object
     message: str
     unit: str | None = None
+    kind: str = "problem"  # or "replaced": a typed value replaced by a survey tally (not an error)
 
     def format(self) -> str:
         parts = [self.file]

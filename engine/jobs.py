@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 from engine.errors import OutputError, RuleFileError, RuleIssue
 from engine.hashing import sha256_file
 from engine.intake.evidence import EvidenceSet, read_evidence
+from engine.intake.template import read_units
 from engine.outputs.output import check_target, run_time, write_atomic
 from engine.rules import catalog
 from engine.rules.checks import check_versions_together
@@ -51,7 +52,7 @@ def validate(paths: list[Path], strict: bool = False) -> ValidationReport:
         )
     for path in files:
         try:
-            loaded = load_criteria(path)
+            loaded = load_criteria(path, notify=False)  # validate and test name the file
         except RuleFileError as exc:
             report.errors += exc.errors
             report.warnings += [i for i in exc.issues if i.severity != "error"]
@@ -100,7 +101,7 @@ def rule_tests(paths: list[Path]) -> list[TestReport]:
     for path in catalog.rule_files(paths):
         tests = catalog.tests_file_for(path)
         try:
-            loaded = load_criteria(path)
+            loaded = load_criteria(path, notify=False)  # validate and test name the file
             if not tests.exists():
                 reports.append(TestReport(path, None, [], f"không có tệp kiểm thử {tests.name} bên cạnh"))
                 continue
@@ -131,17 +132,19 @@ def score(
     db: str | None = None,
     phase: Callable[[str], None] | None = None,
     jobs: int = 1,
+    units_path: Path | None = None,
 ) -> ScoreOutcome:
     """Score evidence files, record the run in the history store when `db` is given (see
     `open_store`), and write the requested outputs (all checked before any work). `jobs`
-    processes score the units; the outputs are the same whatever it is."""
-    _check_targets([xlsx, json_path], force, evidence_paths)
+    processes score the units; the outputs are the same whatever it is. With `units_path`, the
+    province's unit list is the population: its units missing from the evidence have not applied."""
+    _check_targets([xlsx, json_path], force, [*evidence_paths, *([units_path] if units_path else [])])
     from engine.allocator import keep_large_buffers_apart
 
     keep_large_buffers_apart()  # a long run frees many large buffers (see engine.allocator)
     store = open_store(db) if db is not None else None
     try:
-        return _score(evidence_paths, ref, year, xlsx, json_path, progress, store, phase, jobs)
+        return _score(evidence_paths, ref, year, xlsx, json_path, progress, store, phase, jobs, units_path)
     finally:
         if store is not None:
             store.close()
@@ -157,8 +160,10 @@ def _score(
     store: Any,
     phase: Callable[[str], None] | None = None,
     jobs: int = 1,
+    units_path: Path | None = None,
 ) -> ScoreOutcome:
     loaded = load_ref(ref, year)
+    listed = read_units(units_path) if units_path is not None else None
     size = sum(p.stat().st_size for p in evidence_paths if p.is_file())
     reading = phase if size >= LONG_INPUT_BYTES else None
     if reading is not None:
@@ -172,9 +177,12 @@ def _score(
 
     warnings = _year_warnings(loaded, evidence)
     warnings += _template_warnings(loaded, evidence)
+    if listed is not None and units_path is not None:
+        warnings += _against_unit_list(evidence, listed, units_path)
     engine = Engine(loaded)
     step = progress(len(evidence.applications)) if progress else None
     run = engine.run(evidence, step, jobs)
+    _tallies_effect(engine, evidence, run)
     run.inputs = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]  # paths as given
     run.criteria.file = ref  # as given (REF or path): the sha256 identifies the file, not where it was
     generated = run_time()
@@ -238,6 +246,53 @@ def _write_outputs(
         write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options, sheet))
 
 
+def _tallies_effect(engine: Engine, evidence: EvidenceSet, run: RunResult) -> None:
+    """Which units the survey tallies changed the result of: each unit whose typed survey values
+    were replaced is scored again with them, as typed, and the two results compared."""
+    import dataclasses
+
+    replaced = [a for a in evidence.applications if a.typed]
+    if not replaced:
+        return
+    counted = {u.code: u.recognised for u in run.units}
+    changed = []
+    as_typed = run.summary.recognisable
+    for app in replaced:
+        values = {k: v for k, v in app.values.items() if k not in app.typed}
+        values.update({k: v for k, v in app.typed.items() if v is not None})
+        invalid = {**app.invalid, **{k: "thiếu giá trị" for k, v in app.typed.items() if v is None}}
+        before = engine.score(dataclasses.replace(app, values=values, invalid=invalid, typed={})).recognised
+        if before != counted.get(app.code):
+            changed.append(app.code)
+            as_typed += 1 if before else -1
+    run.summary.tallies_changed = sorted(changed)
+    run.summary.recognisable_as_typed = as_typed
+
+
+def _against_unit_list(evidence: EvidenceSet, listed: list[Any], path: Path) -> list[str]:
+    """The unit list is the population: its units with no row in the evidence have not applied;
+    units of the evidence the list does not have are named (they are scored, but are they the
+    province's?)."""
+    from engine.intake.evidence import NotSubmitted
+
+    applied = {a.code.casefold() for a in evidence.applications}
+    waiting = {w.code.casefold() for w in evidence.not_submitted}
+    for unit in listed:
+        if unit.code.casefold() not in applied and unit.code.casefold() not in waiting:
+            evidence.not_submitted.append(
+                NotSubmitted(unit.code, unit.name, unit.group or "(chưa phân nhóm)", f"danh sách {path.name}")
+            )
+    evidence.unit_list = str(path)
+    known = {u.code.casefold() for u in listed}
+    strangers = sorted(a.code for a in evidence.applications if a.code.casefold() not in known)
+    if not strangers:
+        return []
+    shown = ", ".join(strangers[:10]) + ("…" if len(strangers) > 10 else "")
+    return [
+        f"{len(strangers)} đơn vị có trong minh chứng nhưng không có trong danh sách {path.name}: {shown}"
+    ]
+
+
 def _year_warnings(loaded: LoadedCriteria, evidence: EvidenceSet) -> list[str]:
     years = sorted({a.year for a in evidence.applications if a.year is not None})
     eff = loaded.model.effective
@@ -279,7 +334,12 @@ def diff(
     _check_targets([json_path, xlsx], force, evidence_paths or [])
     old, new = load_ref(old_ref), load_ref(new_ref)
     outcome = DiffOutcome(diff_sets(old.model, new.model), sha256=(old.sha256, new.sha256))
+    if old.model.ref == new.model.ref:  # a draft against the version it edits: name them by file
+        outcome.diff.old, outcome.diff.new = _side_names(old.path, new.path)
+    outcome.models = (old.model.status == "model", new.model.status == "model")
     if evidence_paths:
+        outcome.foreign = _made_for_another_set(old, new, evidence_paths)
+    if evidence_paths and outcome.foreign is None:
         runs, missing = [], []
         for loaded, other in ((old, new), (new, old)):
             ev = read_evidence(evidence_paths, loaded.model, other.model)
@@ -287,6 +347,10 @@ def diff(
             runs.append(run)
             missing.append(missing_fields(loaded.model, ev.present, run))
         outcome.units, outcome.effects = unit_changes(runs[0], runs[1])
+        outcome.eligible = tuple(
+            (r.summary.recognisable, r.summary.units, r.summary.target_share, r.summary.meets_target)
+            for r in runs
+        )
         outcome.missing = (missing[0], missing[1])
         outcome.scored = len(runs[1].units)
         outcome.evidence = [{"file": str(p), "sha256": sha256_file(p)} for p in evidence_paths]
@@ -299,6 +363,40 @@ def diff(
 
         write_atomic(xlsx, lambda h: write_diff_workbook(h, outcome))
     return outcome
+
+
+def _side_names(old: Path, new: Path) -> tuple[str, str]:
+    """Two files of the same set and version, named so that people can tell them apart."""
+    a, b = old.name, new.name
+    if a == b:
+        a, b = str(old), str(new)
+    return a, b
+
+
+def _made_for_another_set(old: LoadedCriteria, new: LoadedCriteria, paths: list[Path]) -> str | None:
+    """Why the evidence cannot say anything about these two versions, if it was made for another
+    rule set: a template bound to another set, or most of either version's fields absent."""
+    names = ", ".join(p.name for p in paths)
+    ev = read_evidence(paths, new.model, old.model)
+    ids = {old.model.id, new.model.id}
+    for file, binding in ev.bindings.items():
+        if binding.get("criteria") not in ids:
+            return (
+                f"{Path(file).name} là mẫu nhập của {binding.get('criteria')}@{binding.get('version')}, "
+                f"không phải của {new.model.id}: so sánh trên minh chứng này không có ý nghĩa; "
+                "bỏ qua phần minh chứng"
+            )
+    shares = []
+    for loaded in (old, new):
+        fields = {d.id for d in loaded.model.evidence}
+        shares.append((len(ev.present & fields), len(fields), loaded.model.ref))
+    if all(have * 2 < total for have, total, _ in shares):
+        have, total, ref = shares[1]
+        return (
+            f"minh chứng {names} có vẻ làm cho bộ tiêu chí khác: chỉ có {have}/{total} trường minh chứng "
+            f"của {ref}; bỏ qua phần minh chứng"
+        )
+    return None
 
 
 # -- the province's re-check ------------------------------------------------------------------------
@@ -548,11 +646,18 @@ def revoke(db: str | None, unit: str, year: int, number: str, date: str, reason:
 
 def history(db: str | None, unit: str) -> Any:
     from engine.errors import CqttError
-    from engine.store.history import unit_history
+    from engine.store.history import codes_named, unit_history
 
     store = open_store(db, create=False)
     try:
         found = unit_history(store, unit.strip())
+        if not found.years and not found.successors:  # a unit's name, as people call it
+            named = codes_named(store, unit)
+            if len(named) > 1:
+                listed = "; ".join(f"{code} {name}" for code, name in named.items())
+                raise CqttError(f"có {len(named)} đơn vị tên “{unit.strip()}”: {listed}; ghi mã đơn vị")
+            if named:
+                found = unit_history(store, next(iter(named)))
     finally:
         store.close()
     if not found.years and not found.successors:

@@ -1,6 +1,8 @@
 """Linear between two values: 0 points at `zero_at`, full points at `full_at`, straight in between.
 
-`zero_at` may be above `full_at` for evidence where less is better (e.g. days of delay).
+`zero_at` may be above `full_at` for evidence where less is better (e.g. days of delay), and then
+the file says so with `decreasing: true`: a reversed pair written by mistake (99,3% scoring 0,18/5
+on a 100 → 80 scale) is refused at validation, not scored.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class LinearMethod(Strict):
     evidence: Ident
     zero_at: float
     full_at: float
+    decreasing: bool = False  # fewer is better: `zero_at` above `full_at`, said on purpose
 
     @model_validator(mode="after")
     def _distinct(self) -> LinearMethod:
@@ -97,15 +100,14 @@ class LinearScorer(Scorer):
                 f"{shown}: đạt mức tối đa ({span}): {fmt(max_points)}/{fmt(max_points)} điểm",
             )
         if "between" in fired:
-            return Award(
-                points,
-                "nội suy tuyến tính",
-                f"{shown}: nội suy tuyến tính ({span}): {fmt(points)}/{fmt(max_points)} điểm",
-            )
+            way = "giảm dần, càng thấp càng nhiều điểm" if method.decreasing else "nội suy tuyến tính"
+            return Award(points, way, f"{shown}: {way} ({span}): {fmt(points)}/{fmt(max_points)} điểm")
         return Award(
             points,
             "chưa đạt mức tối thiểu",
-            f"{shown}: chưa vượt mức {show_value(decl, method.zero_at)} → 0 điểm",
+            f"{shown}: từ mức {show_value(decl, method.zero_at)} trở lên → 0 điểm"
+            if method.decreasing
+            else f"{shown}: chưa vượt mức {show_value(decl, method.zero_at)} → 0 điểm",
         )
 
     def check(self, method: LinearMethod, max_points: float, evidence: Evidence) -> list[Problem]:
@@ -115,6 +117,23 @@ class LinearScorer(Scorer):
         if decl.type not in NUMERIC_TYPES:
             return [Problem(("evidence",), f"chấm tuyến tính cần trường số; “{decl.id}” là kiểu {decl.type}")]
         problems = []
+        if method.zero_at > method.full_at and not method.decreasing:
+            problems.append(
+                Problem(
+                    ("zero_at",),
+                    f"`zero_at` ({fmt(method.zero_at)}) lớn hơn `full_at` ({fmt(method.full_at)}): "
+                    "giá trị càng cao càng ít điểm. Nếu đúng là càng thấp càng tốt (ví dụ số ngày trễ hạn), "
+                    "ghi thêm `decreasing: true`; nếu không, đổi chỗ hai số",
+                )
+            )
+        if method.zero_at < method.full_at and method.decreasing:
+            problems.append(
+                Problem(
+                    ("decreasing",),
+                    f"`decreasing: true` nhưng `zero_at` ({fmt(method.zero_at)}) nhỏ hơn `full_at` "
+                    f"({fmt(method.full_at)}): thang này tăng dần; bỏ `decreasing` hoặc đổi chỗ hai số",
+                )
+            )
         for key in ("zero_at", "full_at"):
             v = getattr(method, key)
             if (decl.low is not None and v < decl.low) or (decl.high is not None and v > decl.high):
@@ -124,9 +143,9 @@ class LinearScorer(Scorer):
         return problems
 
     def describe(self, method: LinearMethod) -> str:
+        kind = "Tuyến tính giảm dần (càng thấp càng nhiều điểm)" if method.decreasing else "Tuyến tính"
         return (
-            f"Tuyến tính theo {method.evidence}: {fmt(method.zero_at)} → 0 điểm, "
-            f"{fmt(method.full_at)} → tối đa"
+            f"{kind} theo {method.evidence}: {fmt(method.zero_at)} → 0 điểm, {fmt(method.full_at)} → tối đa"
         )
 
     def direction(self, method: LinearMethod) -> int:

@@ -144,15 +144,20 @@ def test_diff_lists_changes_between_versions(runner: CliRunner) -> None:
     result = runner.invoke(main, ["criteria", "diff", "bac-giang@2023", "bac-giang@2024"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert '+ nhóm ba_an: Bảo đảm "3 an"' in out
-    assert "* nhóm dan_chu_co_so.points: 20 → 18" in out
-    assert "* tiêu chí ho_so_dung_han.points: 8 → 7" in out
-    assert "+ disqualifiers.diem_nong_an_ninh" in out
-    assert "* tiêu chí bo_phan_mot_cua.method" in out
+    assert '+ Nhóm “Bảo đảm "3 an" — an ninh, an sinh, an toàn”: Bảo đảm "3 an"' in out
     assert (
-        "~ tiêu chí cong_khai_dung_han: “Công khai đúng hạn các nội dung phải công khai” → "
-        "“Công khai đúng hạn 14 nhóm nội dung theo Điều 11 Luật THDCCS”" in out
+        '* Nhóm “Xây dựng và thực hiện dân chủ ở cơ sở; tuyên truyền về "Chính quyền thân thiện"” — '
+        "điểm: 20 → 18" in out
     )
+    assert "* Tiêu chí “Hồ sơ thủ tục hành chính giải quyết đúng hạn, trước hạn” — điểm: 8 → 7" in out
+    assert "+ Điểm liệt “Có điểm nóng về an ninh, trật tự hoặc khiếu kiện đông người kéo dài”" in out
+    assert "* Tiêu chí “Diện tích và trang thiết bị bộ phận một cửa” — cách chấm" in out
+    assert (
+        "~ Tiêu chí “Công khai đúng hạn 14 nhóm nội dung theo Điều 11 Luật THDCCS”: “Công khai đúng hạn các "
+        "nội dung phải công khai” → “Công khai đúng hạn 14 nhóm nội dung theo Điều 11 Luật THDCCS”" in out
+    )
+    for key in ("nhóm ba_an", "dan_chu_co_so.points", "tiêu chí ho_so", "disqualifiers.", "bo_phan_mot_cua"):
+        assert key not in out  # the rule file's keys are in the JSON and the workbook's code column
 
 
 def test_diff_with_evidence_lists_units_whose_result_changes(runner: CliRunner) -> None:
@@ -193,7 +198,9 @@ def test_score_writes_json_and_workbook(runner: CliRunner, tmp_path: Path) -> No
     summary = data["summary"]
     assert summary["units"] == 195
     assert "Đã chấm 195 đơn vị theo bac-giang@2024" in result.output
-    assert f"Đủ điều kiện công nhận:           {summary['recognisable']} (" in result.output
+    assert (
+        f"Đủ điều kiện công nhận:           {summary['recognisable']} trong 195 đơn vị của " in result.output
+    )
     assert "chỉ tiêu 60,0%" in result.output
     assert "sheet “Nhập liệu”, dòng 30" in result.output  # a bad cell, with its place
     assert xlsx.exists() and load_workbook(xlsx, read_only=True).sheetnames[0] == "Tổng hợp"
@@ -343,10 +350,13 @@ def test_template_then_fill_then_score(runner: CliRunner, tmp_path: Path) -> Non
     result = runner.invoke(main, ["score", str(out), "--criteria", "hung-yen@2025", "--json", str(scored)])
     assert result.exit_code == 0, result.output
     assert "là mẫu nhập của" not in result.output
-    units = {u["code"]: u for u in read_results(scored)["units"]}
+    data = read_results(scored)
+    units = {u["code"]: u for u in data["units"]}
     first = units["11950"]
     assert first["name"] == "Phường Lam Sơn" and first["total"] == 100 and first["recognised"]
-    assert len(units) == 139
+    # the 138 rows the template wrote and nobody filled have not applied: listed, not scored
+    assert list(units) == ["11950"] and len(data["not_submitted"]) == 138
+    assert "Chưa nộp hồ sơ: 138 đơn vị" in result.output
 
 
 def test_bundled_samples_are_bound_to_the_current_criteria() -> None:

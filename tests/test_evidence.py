@@ -123,8 +123,9 @@ def test_yaml_documents_and_json_list_merge(tmp_path: Path, bg2024) -> None:
         encoding="utf-8",
     )
     read = read_evidence([y, j], bg2024.model)
-    assert [a.code for a in read.applications] == ["X1", "X2", "X3"]
-    assert read.applications[2].values["ks_pks01"].total == 10
+    assert [a.code for a in read.applications] == ["X1", "X3"]
+    assert [w.code for w in read.not_submitted] == ["X2"]  # a code and a name only: has not applied
+    assert read.applications[1].values["ks_pks01"].total == 10
 
 
 def test_duplicate_codes_across_files_stop_the_run(tmp_path: Path, bg2024) -> None:
@@ -159,7 +160,8 @@ def test_unreadable_files_name_the_file(tmp_path: Path, bg2024, name, content, w
 
 def test_rows_without_a_code_are_reported_and_skipped(tmp_path: Path, bg2024) -> None:
     path = tmp_path / "a.csv"
-    path.write_text("ma_don_vi,ten_don_vi\n,Xã không mã\nX1,Xã Một\n", encoding="utf-8")
+    text = "ma_don_vi,ten_don_vi,ty_le_ho_so_dung_han\n,Xã không mã,90%\nX1,Xã Một,95%\n"
+    path.write_text(text, encoding="utf-8")
     read = read_evidence([path], bg2024.model)
     assert [a.code for a in read.applications] == ["X1"]
     assert any(i.row == 2 and "thiếu mã đơn vị" in i.message for i in read.issues)

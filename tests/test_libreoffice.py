@@ -89,10 +89,11 @@ def test_every_sheet_opens_with_its_rows(converted) -> None:
         assert name in sheets
     assert len(sheets["Chi tiết"]) - 1 == sum(len(u["criteria"]) for u in data["units"])
     assert len(sheets["Cảnh báo"]) - 1 == sum(len(u["flags"]) for u in data["units"])
-    whole = next(r for r in sheets["Tổng hợp"] if r and r[0] == "Toàn tỉnh")
-    assert int(whole[3]) == data["summary"]["recognisable"]
-    assert whole[5].endswith("%")  # kept as a percentage
-    assert float(whole[5][:-1]) / 100 == pytest.approx(data["summary"]["recognised_share"], abs=1e-6)
+    # the sample's file alone is its 10 districts, not the province (that takes --units)
+    whole = next(r for r in sheets["Tổng hợp"] if r and r[0] == "Cộng (10 nhóm thẩm định trong tệp)")
+    assert int(whole[4]) == data["summary"]["recognisable"]
+    assert whole[6].endswith("%")  # kept as a percentage
+    assert float(whole[6][:-1]) / 100 == pytest.approx(data["summary"]["recognised_share"], abs=1e-6)
 
 
 def test_formula_like_names_stay_text_in_a_real_application(tmp_path: Path, bg2024, full_unit_2024) -> None:
@@ -200,3 +201,25 @@ def test_tallies_and_diff_workbooks_open_in_libreoffice(tmp_path: Path) -> None:
     data = json.loads(out.read_text("utf-8"))
     units = convert(diff_book, tmp_path / "csv2")["Đơn vị thay đổi"]
     assert [r[0] for r in units[1:]] == [u["code"] for u in data["units"]]
+
+
+def test_csv_files_cqtt_writes_open_with_codes_and_fractions_as_text(tmp_path: Path) -> None:
+    """The tallies CSV opened as a clerk opens it: the codes keep their 0, "10/12" stays a tally (a
+    plain CSV would give the number 7201 and a date)."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "kiem-dem.csv"
+    jobs.survey_tally(
+        [ROOT / "samples/bac-giang-2024-phieu-khao-sat.csv"], "bac-giang@2024", 2024, None, None, out, False
+    )
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    profile = tmp_path / "profile"
+    done = subprocess.run(
+        [SOFFICE or "soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+         "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(out)],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    sheet = load_workbook(tmp_path / "lo" / "kiem-dem.xlsx", data_only=True).active
+    first = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert first[:3] == ["07201", "10/12", "15/17"]

@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 from portal_helpers import ROOT, Portal, csrf_of, make_portal
 
 from cli import main
+from engine.intake.csvtext import excel_text
 from engine.portal import dossiers, surveys
 from engine.portal.clock import now, today
 from engine.portal.demo import appraise_as_submitted
@@ -326,7 +327,10 @@ def test_the_portal_counts_as_cqtt_survey_tally_counts_the_export(portal: Portal
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    by_cli = {row["ma_don_vi"]: row for row in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))}
+    by_cli = {
+        excel_text(row["ma_don_vi"]): {k: excel_text(v) for k, v in row.items()}
+        for row in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))
+    }
     online = surveys.tallies(portal.store, THIS_YEAR)
     fields = {f.id: f.evidence for f in online.forms}
     portal_counts = {(c, f): t.text for (c, f), t in online.tallies.items() if t.total}

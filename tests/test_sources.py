@@ -133,7 +133,8 @@ def test_diff_reports_changed_sources() -> None:
     code, out = run("criteria", "diff", "bac-giang@2023", "bac-giang@2024")
     assert code == 0
     assert (
-        "  * tiêu chí hoi_nghi_doi_thoai.source: Mẫu “Đề nghị công nhận đạt chuẩn chính quyền thân thiện” "
+        "  * Tiêu chí “Hội nghị đối thoại của Chủ tịch UBND xã với Nhân dân” — nguồn: "
+        "Mẫu “Đề nghị công nhận đạt chuẩn chính quyền thân thiện” "
         "trên cổng thông tin quy chế dân chủ tỉnh Bắc Giang, Nhóm 4: tổ chức tiếp xúc, đối thoại → "
         "Luật Thực hiện dân chủ ở cơ sở năm 2022, Điều 32"
     ) in out.splitlines()

@@ -102,15 +102,24 @@ def test_two_years_decisions_and_history(store_url: str, tmp_path: Path, results
     # the 2024 workbook gains last year's columns, filled from the store
     rows = sheet_rows(xlsx, "Xếp hạng")
     head = list(rows[0])
-    for heading in ("Tổng điểm năm 2023", "Kết quả năm 2023", "Thay đổi điểm", "Lần đầu đủ điều kiện"):
+    changes = next(h for h in head if h.startswith("Thay đổi điểm"))
+    assert (
+        changes
+        == "Thay đổi điểm (năm 2023 theo bac-giang@2023, năm nay theo bac-giang@2024: hai bộ khác nhau)"
+    )
+    for heading in ("Tổng điểm năm 2023", "Kết quả năm 2023", "Lần đầu đủ điều kiện"):
         assert heading in head
     by_code = {r[head.index("Mã đơn vị")]: r for r in rows[1:]}
     row = by_code[unit["unit"]]
     assert row[head.index("Tổng điểm năm 2023")] == pytest.approx(results_2023[unit["unit"]]["total"])
     assert row[head.index("Kết quả năm 2023")] == "Công nhận"
     change = row[head.index("Tổng điểm")] - results_2023[unit["unit"]]["total"]
-    assert row[head.index("Thay đổi điểm")] == pytest.approx(change, abs=0.011)
-    lost = [r for r in rows[1:] if r[head.index("Mất công nhận so với 2023")] == "Có"]
+    assert row[head.index(changes)] == pytest.approx(change, abs=0.011)
+    lost = [  # recognised in 2023, not eligible now; no decision of 2024 yet
+        r
+        for r in rows[1:]
+        if r[head.index("Mất công nhận so với 2023")] == "Chưa đạt (chưa có quyết định năm nay)"
+    ]
     assert lost and all(r[head.index("Kết quả năm 2023")] == "Công nhận" for r in lost)
     assert all(r[head.index("Kết quả")] == "Chưa đạt" for r in lost)
     line = next(r[0] for r in sheet_rows(xlsx, "Tổng hợp") if r and str(r[0]).startswith("Năm 2023"))

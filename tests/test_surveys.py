@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from cli import main
+from engine.intake.csvtext import excel_text
 from engine.outputs.resultsjson import read_results
 
 ROOT = Path(__file__).parent.parent
@@ -19,6 +20,12 @@ RESPONSES = ROOT / "samples" / "bac-giang-2024-phieu-khao-sat.csv"
 EVIDENCE = ROOT / "samples" / "bac-giang-2024.xlsx"
 UNITS = ROOT / "samples" / "units" / "bac-giang.csv"
 LEVELS = {"Không hài lòng": 1, "Bình thường": 2, "Hài lòng": 3}
+
+
+def excel_rows(path: Path) -> list[dict[str, str]]:
+    """A CSV cqtt wrote, as Excel reads it: the BOM dropped, ="07201" read as the text 07201."""
+    rows = csv.DictReader(path.read_text("utf-8-sig").splitlines())
+    return [{k: excel_text(v) for k, v in row.items()} for row in rows]
 
 
 def run(*args: str | Path) -> tuple[int, str]:
@@ -71,7 +78,13 @@ def _hand_count() -> dict[tuple[str, str], list[int]]:
 def test_sample_responses_tally_to_hand_counted_figures(tallied) -> None:  # type: ignore[no-untyped-def]
     _, out, output = tallied
     expected = _hand_count()
-    rows = list(csv.DictReader(out.read_text("utf-8").splitlines()))
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with its BOM
+    assert raw.decode("utf-8-sig").splitlines()[1].startswith('="07201",')  # the code's 0 kept
+    rows = [
+        {k: excel_text(v) for k, v in row.items()}
+        for row in csv.DictReader(raw.decode("utf-8-sig").splitlines())
+    ]
     assert len(rows) == 195
     fields = {
         "pks01": "ks_pks01",
@@ -151,19 +164,17 @@ def test_each_problem_is_reported_with_file_row_and_column(tmp_path: Path) -> No
         "07201",
         "tiêu chí “Tỷ lệ cán bộ, công chức hài lòng (PKS01)” cần tối thiểu 10 phiếu (pks01), có 2",
     ) in problems
-    tallies = {
-        r["ma_don_vi"]: r for r in csv.DictReader((tmp_path / "kd.csv").read_text("utf-8").splitlines())
-    }
+    tallies = {r["ma_don_vi"]: r for r in excel_rows(tmp_path / "kd.csv")}
     assert tallies["07201"]["ks_pks01"] == "2/2" and tallies["07207"]["ks_pks01"] == "5/5"
 
 
 def test_score_with_counted_tallies_equals_the_same_tallies_typed_in(tallied, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, out, _ = tallied
-    counted = {r["ma_don_vi"]: r for r in csv.DictReader(out.read_text("utf-8").splitlines())}
+    counted = {r["ma_don_vi"]: r for r in excel_rows(out)}
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     code, output = run("score", EVIDENCE, out, "--criteria", "bac-giang@2024", "--json", a)
     assert code == 0, output
-    assert "khác số kiểm đếm từ phiếu trả lời" in output
+    assert "  Đã thay bằng số kiểm đếm:" in output  # counted apart from errors, not one line each
     book = load_workbook(EVIDENCE)
     ws = book["Nhập liệu"]
     columns = {c.value: c.column for c in ws[3] if c.value}

@@ -99,8 +99,8 @@ def test_detail_sheet_has_every_unit_and_criterion(scored) -> None:
 def test_summary_and_provenance(scored) -> None:
     outcome, book, data = scored
     summary = _rows(book["Tổng hợp"])
-    whole = next(r for r in summary if r[0] == "Toàn tỉnh")
-    assert whole[1:4] == (195, data["summary"]["proposed"], data["summary"]["recognisable"])
+    whole = next(r for r in summary if r[0] == "Cộng (10 nhóm thẩm định trong tệp)")  # no --units
+    assert whole[1:5] == (195, 0, data["summary"]["proposed"], data["summary"]["recognisable"])
     assert book["Tổng hợp"]._charts, "the summary sheet has a bar chart per group"
     info = dict((r[0], r[1]) for r in _rows(book["Thông tin"]) if r[0])
     assert info["SHA-256 tệp tiêu chí"] == data["criteria"]["sha256"]
@@ -116,7 +116,7 @@ def test_formats_freeze_panes_filters_and_print_setup(scored) -> None:
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet["E2"].number_format == "0.00"  # two decimals, as kept: 84,99 never shows as 85,0
-    assert book["Tổng hợp"]["F6"].number_format == "0.0%"
+    assert book["Tổng hợp"]["G6"].number_format == "0.0%"
     assert len(sheet.conditional_formatting) >= 3
 
 

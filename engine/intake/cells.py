@@ -24,6 +24,10 @@ class CellError(ValueError):
 
 YES = {"có", "co", "x", "yes", "y", "true", "đạt", "dat", "1", "đúng", "dung", "✓", "✔"}
 NO = {"không", "khong", "no", "n", "false", "0", "không đạt", "khong dat", "sai", "-", "k"}
+# How people write in the Đề nghị column that a unit is (or is not) proposed, compared without
+# case, diacritics, spaces or punctuation ("Có đề nghị", "đ/n", "ĐN", "x").
+PROPOSED_YES = {"co", "x", "yes", "y", "true", "1", "v", "denghi", "codenghi", "dn", "codn", "denghicongnhan"}
+PROPOSED_NO = {"khong", "no", "n", "false", "0", "k", "kdn", "khongdenghi", "khongdn", "chuadenghi", "chuadn"}
 EMPTY_LIST = {"không", "khong", "không có", "khong co", "(không có)", "-"}
 
 _SPACES = re.compile(r"(?<=\d)[\s\u00a0\u202f](?=\d{3}\b)")
@@ -165,6 +169,24 @@ def parse_yes_no(raw: Any) -> bool:
     if text in NO:
         return False
     raise CellError("cần “Có” hoặc “Không”")
+
+
+def parse_proposal(raw: Any) -> bool:
+    """Whether the Đề nghị cell says the unit is proposed; anything else is a CellError (a unit is
+    never silently "not proposed")."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    text = clean_text(raw)
+    if text in ("✓", "✔"):
+        return True
+    key = re.sub(r"[^a-z0-9]", "", ascii_fold(text).casefold())
+    if key in PROPOSED_YES:
+        return True
+    if key in PROPOSED_NO:
+        return False
+    raise CellError("không rõ có đề nghị hay không (ghi “Có” hoặc “Không”)")
 
 
 def _match_choice(text: str, decl: EvidenceDecl) -> str:

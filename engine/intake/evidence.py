@@ -31,9 +31,9 @@ from engine.intake.cells import (
     is_percent_format,
     parse_cell,
     parse_number,
-    parse_yes_no,
+    parse_proposal,
 )
-from engine.intake.csvtext import decode_csv
+from engine.intake.csvtext import decode_csv, excel_text
 from engine.intake.seen import SeenCodes
 from engine.rules.model import CriteriaSet
 from engine.spool import SpooledList
@@ -88,6 +88,27 @@ class Application:
     source: str
     comment: str | None = None
     row: int | None = None  # row in its sheet (or index in its document), to point back at it
+    proposal_unclear: str | None = None  # the Đề nghị cell as written, when it says neither yes nor no
+    typed: dict[str, Any] = field(
+        default_factory=dict
+    )  # values a survey tally replaced, as typed (None: blank)
+
+
+@dataclass(frozen=True)
+class NotSubmitted:
+    """A unit listed (a template's row with its code and name, or the unit list) but with no
+    evidence at all: it has not applied. Not scored, not ranked, not flagged; counted in the
+    population a share is taken over."""
+
+    code: str
+    name: str
+    group: str
+    source: str  # where it was listed: a file's sheet and row, or the unit list
+
+
+# Columns a template fills before a commune writes anything: a row with nothing else is not an
+# application.
+IDENTITY_COLUMNS = {"ma_don_vi", "ten_don_vi", "nhom_tham_dinh", "nam", "nguon"}
 
 
 @dataclass
@@ -99,6 +120,8 @@ class EvidenceSet:
     files: list[Path]
     bindings: dict[str, dict[str, str]] = field(default_factory=dict)  # template file -> criteria
     present: set[str] = field(default_factory=set)  # fields that have a column (or key) in the files
+    not_submitted: list[NotSubmitted] = field(default_factory=list)  # rows with nothing but identity
+    unit_list: str | None = None  # the province's unit list the population is (--units), if given
 
 
 class EvidenceError(CqttError):
@@ -206,7 +229,7 @@ def _table_from_grid(
     for col, cell in enumerate(header):
         key = cmap.resolve(cell)
         where = _letter(col) if letters else str(col + 1)
-        label = cmap.decls[key].label if key in cmap.decls else clean_text(cell)
+        label = cmap.decls[key].label if key in cmap.decls else FIXED_LABELS.get(key or "", clean_text(cell))
         shown = f"{where} — {label}" if not is_blank(cell) else where
         if key is None:
             if not is_blank(cell):
@@ -396,6 +419,20 @@ def _has_unit_table(sheet: Any, cmap: ColumnMap) -> bool:
     return False
 
 
+# Workbooks and JSON cqtt writes that are not evidence, by the kind their binding names: what each
+# is, and the command that reads it.
+WRITTEN_BY_CQTT = {
+    "results": "đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối "
+    "chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ",
+    "recheck": "đây là sổ phúc tra do cqtt recheck ghi, không phải tệp minh chứng; quyết định ghi trong "
+    "sổ được đọc bằng: cqtt decisions TỆP-PHÚC-TRA",
+    "field": "đây là sổ kiểm tra thực địa do cqtt sample ghi, không phải tệp minh chứng; chấm lại với "
+    "giá trị kiểm tra bằng: cqtt recheck TỆP-KẾT-QUẢ --field TỆP-KIỂM-TRA",
+    "tallies": "đây là sổ kiểm đếm do cqtt survey tally ghi; đưa tệp CSV kiểm đếm (--csv) vào cqtt score "
+    "cùng tệp minh chứng",
+}
+
+
 def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
     """The unit tables of a workbook, one sheet at a time: the book stays open until the last
     table's rows have been read."""
@@ -408,6 +445,10 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
         raise EvidenceFileError(str(path), f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
     try:
         binding = read_binding(book)
+        if binding and binding.get("kind") in WRITTEN_BY_CQTT:
+            raise EvidenceFileError(str(path), WRITTEN_BY_CQTT[binding["kind"]])
+        if binding is None and {"Xếp hạng", "Chi tiết", "Tổng hợp"} <= set(book.sheetnames):
+            raise EvidenceFileError(str(path), WRITTEN_BY_CQTT["results"])  # its binding sheet deleted
         for sheet in book.worksheets:
             if getattr(sheet, "sheet_state", "visible") != "visible":
                 if sheet.title != BINDING_SHEET and _has_unit_table(sheet, cmap):
@@ -452,8 +493,8 @@ def _read_csv(path: Path, cmap: ColumnMap) -> Iterable[_Table]:
 
     def grid() -> Iterator[tuple[list[Any], list[bool]]]:
         try:
-            for row in reader:
-                yield row, [False] * len(row)
+            for row in reader:  # a cell written ="07201" (Excel's way to keep text) is its text
+                yield [excel_text(c) for c in row], [False] * len(row)
         except csv.Error as exc:
             raise EvidenceFileError(
                 str(path),
@@ -479,6 +520,8 @@ def _read_documents(path: Path, cmap: ColumnMap) -> Iterable[_Table]:
         raise EvidenceFileError(str(path), f"không đọc được nội dung: {exc}") from None
     units: list[Any] = []
     for doc in docs:
+        if isinstance(doc, dict) and "schema_version" in doc and "summary" in doc:
+            raise EvidenceFileError(str(path), WRITTEN_BY_CQTT["results"])
         if isinstance(doc, dict) and isinstance(doc.get("units"), list):
             units.extend(doc["units"])
         elif isinstance(doc, list):
@@ -576,21 +619,21 @@ def _application(
     if is_blank(raw_code):
         issue(code_col, None, "thiếu mã đơn vị; dòng bị bỏ qua", None)
         return None
-    code = (
-        str(int(raw_code)) if isinstance(raw_code, float) and raw_code.is_integer() else clean_text(raw_code)
-    )
+    code = _code_of(raw_code)
 
     def text(key: str) -> str:
         raw = row.cells.get(key, (None, "", False))[0]
         return "" if is_blank(raw) else clean_text(raw)
 
     proposed = False
+    unclear: str | None = None
     raw, shown, _ = row.cells.get("de_nghi", (None, "", False))
     if not is_blank(raw):
         try:
-            proposed = parse_yes_no(raw)
+            proposed = parse_proposal(raw)
         except CellError as exc:
-            issue(shown, raw, f"{exc}; coi như không đề nghị", code)
+            unclear = clean_text(raw)
+            issue(shown, raw, f"{exc}; đơn vị được gắn cảnh báo “Không rõ đề nghị”", code)
 
     def number(key: str) -> float | None:
         raw, shown, _ = row.cells.get(key, (None, "", False))
@@ -619,23 +662,27 @@ def _application(
             group_scores[gid] = score
     values: dict[str, Any] = {}
     invalid: dict[str, str] = {}
+    replaced: dict[str, Any] = {}
     counted = (supplement or {}).get(code.casefold(), {})
     for decl in cmap.decls.values():
         cell = row.cells.get(decl.id)
         if decl.id in counted:  # a tally counted from raw responses replaces the typed one
             values[decl.id] = counted[decl.id]
+            typed = None
             if cell is not None and not is_blank(cell[0]):
                 try:
                     typed = parse_cell(cell[0], decl, cell[2])
                 except CellError:
                     typed = None
-                if typed != counted[decl.id]:
-                    issue(
-                        cell[1],
-                        cell[0],
-                        f"khác số kiểm đếm từ phiếu trả lời ({counted[decl.id]}); dùng số kiểm đếm",
-                        code,
+            if typed != counted[decl.id]:
+                replaced[decl.id] = typed
+                issues.append(
+                    EvidenceIssue(
+                        table.file, table.sheet, row.number, cell[1] if cell else decl.label,
+                        None if cell is None or is_blank(cell[0]) else cell[0],
+                        f"đã thay bằng số kiểm đếm từ phiếu trả lời ({counted[decl.id]})", code, "replaced",
                     )
+                )  # fmt: skip
             continue
         if cell is not None and isinstance(cell[0], UncomputedFormula):
             invalid[decl.id] = "công thức chưa được tính"
@@ -674,7 +721,30 @@ def _application(
         source=where,
         comment=text("ghi_chu") or None,
         row=row.number,
+        proposal_unclear=unclear,
+        typed=replaced,
     )
+
+
+def _code_of(raw: Any) -> str:
+    return str(int(raw)) if isinstance(raw, float) and raw.is_integer() else clean_text(raw)
+
+
+def _not_submitted(table: _Table, row: _Row) -> NotSubmitted | None:
+    """The row as a unit that has not applied, when it holds a code and nothing but identity."""
+    raw_code = row.cells.get("ma_don_vi", (None, "", False))[0]
+    if is_blank(raw_code) or any(
+        not is_blank(cell[0]) for key, cell in row.cells.items() if key not in IDENTITY_COLUMNS
+    ):
+        return None
+
+    def text(key: str) -> str:
+        raw = row.cells.get(key, (None, "", False))[0]
+        return "" if is_blank(raw) else clean_text(raw)
+
+    code = _code_of(raw_code)
+    return NotSubmitted(code, text("ten_don_vi") or code, text("nhom_tham_dinh") or "(chưa phân nhóm)",
+                        _where(table, row.number))  # fmt: skip
 
 
 def _where(table: _Table, row: int | None) -> str:
@@ -748,6 +818,8 @@ def _read_evidence(
     first_seen = SeenCodes(lambda position: applications[position].code.casefold())
     fatal: list[EvidenceIssue] = []
     bindings: dict[str, dict[str, str]] = {}
+    not_submitted: dict[str, NotSubmitted] = {}  # by casefolded code
+    blank_rows: dict[str, tuple[int, int | None]] = {}  # where each was listed: table, row
     for path in paths:
         reader = READERS.get(path.suffix.lower())
         if reader is None:
@@ -765,11 +837,13 @@ def _read_evidence(
             typing: list[EvidenceIssue] = []  # after the table's own issues, known once it is read
             for row in table.rows:  # each row typed as it is read: never the whole sheet at once
                 present.update(row.cells)
-                app = _application(table, row, cmap, typing, supplement)
-                if app is None:
+                blank = _not_submitted(table, row)
+                app = _application(table, row, cmap, typing, supplement) if blank is None else None
+                if app is None and blank is None:
                     continue
-                same = app.code.casefold()
-                seen = first_seen.first(same)
+                code = blank.code if blank is not None else app.code  # type: ignore[union-attr]
+                same = code.casefold()
+                seen = first_seen.first(same) or blank_rows.get(same)
                 if seen is not None:
                     fatal.append(
                         EvidenceIssue(
@@ -777,21 +851,25 @@ def _read_evidence(
                             table.sheet,
                             row.number,
                             FIXED_LABELS["ma_don_vi"],
-                            app.code,
+                            code,
                             f"mã đơn vị bị trùng (đã có ở {_where(tables_read[seen[0]], seen[1])})",
-                            app.code,
+                            code,
                         )
                     )
                     continue
+                if blank is not None:  # listed, nothing filled: has not applied
+                    not_submitted[same] = blank
+                    blank_rows[same] = (len(tables_read) - 1, row.number)
+                    continue
                 first_seen.add(same, len(tables_read) - 1, row.number)
-                applications.append(app)
+                applications.append(app)  # type: ignore[arg-type]
             issues += table.issues + typing
         if not tables:
             raise EvidenceFileError(
                 str(path), "không tìm thấy bảng có cột “Mã đơn vị” (ma_don_vi) trong 10 dòng đầu"
             )
     issues += supplement_issues
-    for code in sorted(code for code in supplement if code not in first_seen):
+    for code in sorted(code for code in supplement if code not in first_seen and code not in not_submitted):
         issues.append(
             EvidenceIssue(
                 ", ".join(map(str, tallies_paths)),
@@ -808,7 +886,13 @@ def _read_evidence(
     if fatal:
         raise EvidenceError(fatal)
     if not applications:
+        if not_submitted:
+            raise EvidenceFileError(
+                ", ".join(map(str, paths)),
+                f"không có đơn vị nào để chấm: {len(not_submitted)} đơn vị chỉ có mã và tên, "
+                "chưa điền minh chứng",
+            )
         if issues:
             raise EvidenceError(issues, "không có đơn vị nào để chấm")
         raise EvidenceFileError(", ".join(map(str, paths)), "không có đơn vị nào để chấm")
-    return EvidenceSet(applications, issues, paths, bindings, present)
+    return EvidenceSet(applications, issues, paths, bindings, present, list(not_submitted.values()))

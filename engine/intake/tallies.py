@@ -27,7 +27,7 @@ def is_tallies_file(path: Path) -> bool:
         if suffix == ".csv" and path.is_file():
             from engine.intake.csvtext import decode_csv
 
-            first = decode_csv(path).split("\n", 1)[0]
+            first = decode_csv(path).split("\n", 1)[0].rstrip("\r")
             return MARKER in [clean_text(c) for c in next(csv.reader([first]), [])]
         if suffix == ".xlsx" and path.is_file():
             from openpyxl import load_workbook
@@ -53,9 +53,11 @@ def read_tallies(path: Path, cs: CriteriaSet) -> tuple[dict[str, dict[str, Tally
     """unit code -> survey field -> tally, and the problems found (with row and column)."""
     fields = {d.id for d in cs.evidence if d.type == "survey"}
     if path.suffix.lower() == ".csv":
-        from engine.intake.csvtext import decode_csv
+        from engine.intake.csvtext import decode_csv, excel_text
 
-        rows: list[list[Any]] = list(csv.reader(io.StringIO(decode_csv(path))))
+        rows: list[list[Any]] = [
+            [excel_text(c) for c in r] for r in csv.reader(io.StringIO(decode_csv(path)))
+        ]
         sheet = None
     else:
         from openpyxl import load_workbook

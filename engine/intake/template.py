@@ -31,6 +31,7 @@ from engine.outputs.xlsxstyle import (
     TITLE_FONT,
     WRAP,
     cell,
+    page_marks,
     print_setup,
     set_widths,
 )
@@ -271,6 +272,7 @@ def write_template(
         ("sheet", ENTRY_SHEET),
     ]:
         bind.append([cell(bind, key, border=False), cell(bind, value, border=False)])
+    page_marks(wb, f"Mẫu nhập minh chứng — {cs.title}", cs.ref, cs.status == "model")
     wb.save(handle)
 
 

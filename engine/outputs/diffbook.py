@@ -22,6 +22,7 @@ from engine.outputs.xlsxstyle import (
     WRAP,
     cell,
     header_row,
+    page_marks,
     print_setup,
     set_widths,
 )
@@ -58,6 +59,11 @@ def diff_data(outcome: DiffOutcome) -> dict[str, Any]:
             for u in outcome.units
         ]
         data["criteria"] = [asdict(e) | {"points_change": round(e.points_change, 4)} for e in outcome.effects]
+        if outcome.eligible:
+            data["eligible"] = {
+                side: {"recognisable": a, "units": n, "target_share": target, "meets_target": met}
+                for side, (a, n, target, met) in zip(("old", "new"), outcome.eligible, strict=True)
+            }
     return data
 
 
@@ -65,19 +71,36 @@ def write_diff_json(handle: BinaryIO, outcome: DiffOutcome) -> None:
     handle.write(json.dumps(diff_data(outcome), ensure_ascii=False, indent=1).encode())
 
 
+def _marks(wb: Workbook, outcome: DiffOutcome) -> None:
+    d = outcome.diff
+    page_marks(wb, f"So sánh {d.old} → {d.new}", f"{d.old} → {d.new}", any(outcome.models))
+
+
 def write_diff_workbook(handle: BinaryIO, outcome: DiffOutcome) -> None:
     d = outcome.diff
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Thay đổi bộ tiêu chí")
-    set_widths(ws, [8, 40, 100])
+    set_widths(ws, [8, 40, 100, 30])
     print_setup(ws, "3:3")
     ws.append([cell(ws, f"So sánh {d.old} → {d.new}", font=TITLE_FONT, border=False)])
-    ws.append([cell(ws, f"{len(d.changes)} thay đổi", border=False)])
-    ws.append(header_row(ws, ["Loại", "Mục", "Thay đổi"]))
+    effect = ""
+    if outcome.eligible:
+        (a, n, _, _), (b, _, _, _) = outcome.eligible
+        effect = f"; đủ điều kiện công nhận {a}/{n} theo {d.old} → {b}/{n} theo {d.new}"
+    ws.append([cell(ws, f"{len(d.changes)} thay đổi{effect}", border=False)])
+    ws.append(header_row(ws, ["Loại", "Mục", "Thay đổi", "Mã trong tệp tiêu chí"]))
     kinds = {"added": "Thêm", "removed": "Bỏ", "renamed": "Đổi tên", "changed": "Sửa"}
     for c in d.changes:
-        ws.append([cell(ws, kinds[c.kind]), cell(ws, c.what), cell(ws, c.detail, alignment=WRAP)])
+        ws.append(
+            [
+                cell(ws, kinds[c.kind]),
+                cell(ws, c.label or c.what, alignment=WRAP),
+                cell(ws, c.detail, alignment=WRAP),
+                cell(ws, c.what),
+            ]
+        )
     if outcome.units is None:
+        _marks(wb, outcome)
         wb.save(handle)
         return
     ws = wb.create_sheet("Thiếu minh chứng")
@@ -160,4 +183,5 @@ def write_diff_workbook(handle: BinaryIO, outcome: DiffOutcome) -> None:
                 cell(ws, round(e.points_change, 2), number_format="+0.0;-0.0;0.0"),
             ]
         )
+    _marks(wb, outcome)
     wb.save(handle)

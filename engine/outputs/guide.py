@@ -6,7 +6,17 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 
-from engine.outputs.xlsxstyle import BOLD, POINTS, TITLE_FONT, WRAP, cell, header_row, print_setup, set_widths
+from engine.outputs.xlsxstyle import (
+    BOLD,
+    POINTS,
+    TITLE_FONT,
+    WRAP,
+    cell,
+    header_row,
+    page_marks,
+    print_setup,
+    set_widths,
+)
 from engine.rules.conditions import describe
 from engine.rules.declarations import TYPE_LABELS
 from engine.rules.model import CriteriaSet, Criterion, Provenance
@@ -159,4 +169,5 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
     for source in cs.sources:
         ws3.append([cell(ws3, f"Căn cứ: {source.cite()}", border=False)])
     ws3.append([cell(ws3, f"SHA-256 tệp tiêu chí: {sha256}", border=False)])
+    page_marks(wb, f"Hướng dẫn chấm — {cs.title}", cs.ref, cs.status == "model")
     wb.save(handle)

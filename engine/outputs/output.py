@@ -118,7 +118,14 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except PermissionError:
+            # The folder took the temporary file, so the file itself is held: on Windows, Excel
+            # locks the workbook it has open.
+            raise OutputError(
+                f"{path}: tệp đang mở trong chương trình khác, hãy đóng rồi chạy lại; tệp cũ vẫn nguyên"
+            ) from None
     except BaseException as exc:
         try:
             os.unlink(tmp)

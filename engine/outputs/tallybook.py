@@ -9,14 +9,13 @@ evidence file.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from engine.intake.binding import BINDING_SHEET
+from engine.outputs.excelcsv import AsText, excel_csv
 from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,
@@ -25,6 +24,7 @@ from engine.outputs.xlsxstyle import (
     WRAP,
     cell,
     header_row,
+    page_marks,
     print_setup,
     set_widths,
     sheet_title,
@@ -50,18 +50,19 @@ KINDS = {
 
 
 def write_tallies_csv(handle: BinaryIO, result: TallyResult) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    """The tallies as `cqtt score` reads them beside the evidence, and as Excel opens them by a
+    double-click: a BOM, codes and "452/500" kept as text (not a number without its zero, not a
+    date)."""
     fields = [f.evidence for f in result.forms]
-    writer.writerow(["ma_don_vi", *fields, MARKER])
+    rows: list[list[object]] = [["ma_don_vi", *fields, MARKER]]
     ref = f"{result.criteria['criteria']}@{result.criteria['version']}"
     for unit in result.units():
-        row = [unit]
+        row: list[object] = [AsText(unit)]
         for form in result.forms:
             t = result.tallies.get((unit, form.id))
-            row.append(t.text if t else "")
-        writer.writerow([*row, ref])
-    handle.write(out.getvalue().encode("utf-8"))
+            row.append(AsText(t.text) if t else "")
+        rows.append([*row, ref])
+    handle.write(excel_csv(rows))
 
 
 def write_tallies(handle: BinaryIO, result: TallyResult) -> None:
@@ -91,6 +92,8 @@ def write_tallies(handle: BinaryIO, result: TallyResult) -> None:
         _form_sheet(wb, result, form, sheet_title(form.id.upper(), taken))
         taken.add(form.id.upper())
     _problem_sheet(wb, result)
+    ref = f"{result.criteria['criteria']}@{result.criteria['version']}"
+    page_marks(wb, "Sổ kiểm đếm phiếu khảo sát", ref, result.model)
     binding = wb.create_sheet(BINDING_SHEET)
     for key, value in (("kind", "tallies"), *result.criteria.items()):
         binding.append([key, value])

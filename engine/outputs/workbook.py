@@ -26,6 +26,7 @@ from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,
     GREEN,
+    MODEL_MARK,
     PERCENT,
     POINTS,
     RED,
@@ -34,6 +35,7 @@ from engine.outputs.xlsxstyle import (
     cell,
     header_row,
     last_cell,
+    page_marks,
     plain,
     print_setup,
     set_widths,
@@ -107,16 +109,19 @@ def _ranking_columns(cs: CriteriaSet) -> list[str]:
     ]
 
 
-def _history_columns(prior: PriorYears | None) -> list[str]:
+def _history_columns(prior: PriorYears | None, this: str = "") -> list[str]:
     """Columns from the history store, after the sealed ones (a re-check reads by heading and
     ignores them)."""
     if prior is None:
         return []
     y = prior.year
+    sets = sorted({u.criteria for u in prior.units.values() if u.criteria and u.criteria != this})
     columns = [
         f"Tổng điểm năm {y}",
         f"Kết quả năm {y}",
-        "Thay đổi điểm",
+        f"Thay đổi điểm (năm {y} theo {', '.join(sets)}, năm nay theo {this}: hai bộ khác nhau)"
+        if sets
+        else "Thay đổi điểm",
         "Lần đầu đủ điều kiện",
         f"Mất công nhận so với {y}",
     ]
@@ -144,7 +149,13 @@ def _history_cells(ws: Any, prior: PriorYears, unit: UnitResult, columns: int) -
         styled(ws, standing, alignment=WRAP),
         styled(ws, p.change, number_format=SIGNED_POINTS),
         styled(ws, YES if p.first_recognition else None),
-        styled(ws, YES if p.recognition_lost else None),
+        styled(
+            ws,
+            (YES if p.decided_this_year else "Chưa đạt (chưa có quyết định năm nay)")
+            if p.recognition_lost
+            else None,
+            alignment=WRAP,
+        ),
     ]
     if columns > len(cells):
         cells.append(styled(ws, p.withdrawal_reason if p.withdrawal_candidate else None, alignment=WRAP))
@@ -163,7 +174,7 @@ def _ranking_sheet(
     """A ranking, overall or of one assessment group; the rows are written when the workbook is
     saved (engine.outputs.fastrows)."""
     ws = wb.create_sheet(title)
-    extra = _history_columns(prior)
+    extra = _history_columns(prior, cs.ref)
     columns = _ranking_columns(cs) + extra
     n_groups = len(cs.groups)
     history_widths = [10, 22, 9, 11, 11, 40][: len(extra)]
@@ -234,33 +245,51 @@ def _ranking_sheet(
                     )
 
 
+def result_title(cs: CriteriaSet, what: str = "Kết quả chấm điểm") -> str:
+    """A results workbook's title, from its rule set (a Hưng Yên book is not titled like Bắc Giang's)."""
+    return f"{what} theo {cs.title[:1].lower()}{cs.title[1:]}"
+
+
+def is_checklist(cs: CriteriaSet) -> bool:
+    """A set of targets each met or not (every criterion mandatory, all or nothing): what a reader
+    wants first is the share of units meeting each target."""
+    return all(c.is_mandatory and c.method.type in ("yes_no", "check") for _, c in cs.criteria())
+
+
 def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     ws = wb.create_sheet("Tổng hợp")
-    set_widths(ws, [40, 11, 11, 14, 16, 12, 11, 14])
+    set_widths(ws, [40, 11, 10, 11, 14, 16, 12, 11, 14])
     print_setup(ws, "5:5")
     s = run.summary
-    ws.append([cell(ws, "Kết quả chấm điểm “Chính quyền thân thiện”", font=TITLE_FONT, border=False)])
+    ws.append([cell(ws, result_title(cs), font=TITLE_FONT, border=False)])
     ws.append(
         [
             cell(
                 ws,
                 f"Bộ tiêu chí: {cs.title} — phiên bản {cs.version}"
-                f"{' (bản mẫu)' if cs.status == 'model' else ''}",
+                f"{'; ' + MODEL_MARK if cs.status == 'model' else ''}",
                 border=False,
             )
         ]
     )
-    target = f"Tỷ lệ đủ điều kiện công nhận toàn tỉnh: {s.recognised_share:.1%}" + (
-        f" — chỉ tiêu {s.target_share:.0%}: {'ĐẠT' if s.meets_target else 'CHƯA ĐẠT'}"
-        if s.target_share
-        else ""
+    where = "toàn tỉnh" if s.whole_province else f"của {s.scope}"
+    waiting = f", kể cả {s.not_submitted} đơn vị chưa nộp" if s.not_submitted else ""
+    target = (
+        f"Tỷ lệ đủ điều kiện công nhận {where}: {s.recognised_share:.1%} "
+        f"({s.recognisable}/{s.population} đơn vị{waiting})"
+        + (
+            f" — chỉ tiêu {s.target_share:.0%}: {'ĐẠT' if s.meets_target else 'CHƯA ĐẠT'}"
+            if s.target_share
+            else ""
+        )
     )
     ws.append([cell(ws, target.replace(".", ","), font=BOLD, border=False)])
     prior = run.history
     ws.append([cell(ws, _previous_line(prior, s.recognised_share), border=False)] if prior else [])
     columns = [
         "Nhóm thẩm định",
-        "Số đơn vị",
+        "Đã nộp, được chấm",
+        "Chưa nộp",
         "Đề nghị",
         "Đủ điều kiện công nhận",
         "Đề nghị nhưng chưa đạt",
@@ -280,6 +309,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             [
                 cell(ws, g.group),
                 cell(ws, g.units),
+                cell(ws, g.not_submitted),
                 cell(ws, g.proposed),
                 cell(ws, g.recognisable),
                 cell(ws, g.proposed_not_recognisable),
@@ -291,8 +321,9 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     flags_total = sum(g.flags for g in s.groups)
     ws.append(
         [
-            cell(ws, "Toàn tỉnh", font=BOLD),
+            cell(ws, "Toàn tỉnh" if s.whole_province else f"Cộng ({s.scope})", font=BOLD),
             cell(ws, s.units, font=BOLD),
+            cell(ws, s.not_submitted, font=BOLD),
             cell(ws, s.proposed, font=BOLD),
             cell(ws, s.recognisable, font=BOLD),
             cell(ws, s.proposed_not_recognisable, font=BOLD),
@@ -309,6 +340,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
                 None,
                 None,
                 None,
+                None,
                 cell(ws, s.target_share, number_format=PERCENT, font=BOLD),
                 None,
             ]
@@ -319,6 +351,35 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     ws.append(header_row(ws, ["Loại cảnh báo", "Số lượng"]))
     for code, (_, label) in FLAG_LABELS.items():
         ws.append([cell(ws, label), cell(ws, s.flags_by_code.get(code, 0))])
+    if is_checklist(cs):
+        ws.append([])
+        ws.append([cell(ws, "Tỷ lệ đơn vị đạt từng chỉ tiêu", font=BOLD, border=False)])
+        ws.append(header_row(ws, ["Chỉ tiêu", "Số đơn vị áp dụng", "Số đơn vị đạt", "Tỷ lệ đạt"]))
+        for c in s.criteria:
+            ws.append(
+                [
+                    cell(ws, c.title),
+                    cell(ws, c.applicable_units),
+                    cell(ws, c.full_points_units),
+                    cell(ws, c.full_points_share, number_format=PERCENT),
+                ]
+            )
+    if run.not_submitted:
+        ws.append([])
+        ws.append(
+            [
+                cell(
+                    ws,
+                    f"Đơn vị chưa nộp hồ sơ ({len(run.not_submitted)}): không chấm, không xếp hạng, "
+                    "vẫn tính trong mẫu số của tỷ lệ",
+                    font=BOLD,
+                    border=False,
+                )
+            ]
+        )
+        ws.append(header_row(ws, ["Tên đơn vị", "Mã đơn vị", "Nhóm thẩm định", "Theo"]))
+        for w in run.not_submitted:
+            ws.append([cell(ws, w.name), cell(ws, w.code), cell(ws, w.group), cell(ws, w.source)])
     if s.groups:
         chart = BarChart()
         chart.type = "bar"
@@ -327,7 +388,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 1
         chart.legend = None
-        data = Reference(ws, min_col=6, min_row=first - 1, max_row=last)
+        data = Reference(ws, min_col=7, min_row=first - 1, max_row=last)
         labels = Reference(ws, min_col=1, min_row=first, max_row=last)
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(labels)
@@ -657,4 +718,5 @@ def write_results(
     if len(detail_parts) > 1:
         sheets["detail.parts"] = "|".join(detail_parts)
     _binding_sheet(wb, run, sheets)
+    page_marks(wb, result_title(cs), cs.ref, cs.status == "model")
     fastrows.save(wb, handle, _when(generated_at), say)

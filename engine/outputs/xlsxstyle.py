@@ -173,6 +173,25 @@ def print_setup(ws: WriteOnlyWorksheet, header_rows: str | None = "1:1", fit_wid
     ws.print_options.gridLines = False
 
 
+MODEL_MARK = "BẢN MẪU — chưa phải bộ tiêu chí chính thức"
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")[:80]  # "&" starts a code in a header; 255 characters in all
+
+
+def page_marks(wb: Any, title: str, ref: str, model: bool) -> None:
+    """What every printed page of every sheet says: the workbook's title and the rule set at the
+    top, "BẢN MẪU" there while the set is a model, the page number and count at the bottom."""
+    for ws in wb.worksheets:
+        if getattr(ws, "sheet_state", "visible") != "visible":
+            continue
+        ws.oddHeader.left.text = _header_text(title)
+        ws.oddHeader.center.text = MODEL_MARK if model else ""
+        ws.oddHeader.right.text = _header_text(f"{ws.title} — {ref}")
+        ws.oddFooter.right.text = "Trang &P/&N"
+
+
 def sheet_title(name: str, taken: set[str]) -> str:
     """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
     base = _SHEET_BAD.sub("-", safe_text(name)).strip("'") or "Sheet"

@@ -546,11 +546,6 @@ class Uploaded:
     issues: list[str] = field(default_factory=list)  # sheet, row, column, value: message
 
 
-def _blank(app: Any) -> bool:
-    """A row with nothing but its identity: a unit of the template that did not apply."""
-    return not app.values and not app.proposed and app.self_score is None and not app.group_self_scores
-
-
 def upload_workbook(
     store: Store,
     account: Account | None,
@@ -586,8 +581,7 @@ def import_evidence(
     loaded = criteria_of(store, year)
     outcome = Uploaded()
     decls = loaded.model.evidence_by_id()
-    blank_codes = {a.code for a in evidence.applications if _blank(a)}
-    outcome.issues = [i.format() for i in evidence.issues if i.unit not in blank_codes]
+    outcome.issues = [i.format() for i in evidence.issues]
     # Scored before the store is locked for writing: the district's 30 units take a moment, and
     # every other writer (a commune saving its draft) would wait for as long.
     with store.read() as conn:
@@ -596,7 +590,7 @@ def import_evidence(
     wanted: list[UnitValues] = []
     for app in evidence.applications:
         unit = listed[app.code]
-        if unit is None or app.code in blank_codes or (district is not None and unit.district != district):
+        if unit is None or (district is not None and unit.district != district):
             continue
         typed = _typed_back(app, decls, [i for i in evidence.issues if i.unit == app.code])
         data = _complete(loaded, {**typed, **live.get(app.code, {})})
@@ -610,9 +604,6 @@ def import_evidence(
             if unit is None or (district is not None and unit.district != district):
                 outcome.outside.append(app.code)
                 continue
-            if app.code in blank_codes:
-                outcome.not_submitted.append(app.code)
-                continue
             row = ensure(conn, year, app.code)
             if row.state not in ("chua_nop", "dang_soan"):
                 outcome.kept.append(app.code)
@@ -624,6 +615,12 @@ def import_evidence(
             _move(conn, row, "da_nop", account, f"nhập từ {source}")
             _counts(conn, row.id, version_id)
             outcome.submitted.append(app.code)
+        for waiting in evidence.not_submitted:  # rows with only a code and a name: not applied
+            unit = unit_of(conn, year, waiting.code)
+            if unit is None or (district is not None and unit.district != district):
+                outcome.outside.append(waiting.code)
+            else:
+                outcome.not_submitted.append(waiting.code)
         audit.record(
             conn, account, address, "workbook_uploaded", f"{year}/{district or 'toàn tỉnh'}",
             {"file": source, "submitted": len(outcome.submitted), "issues": len(outcome.issues)},

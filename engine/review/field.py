@@ -30,6 +30,7 @@ from engine.intake.evidence import Application, EvidenceError
 from engine.intake.template import _validation
 from engine.numbers import exact, near
 from engine.outputs.output import run_time
+from engine.outputs.xlsxstyle import page_marks
 from engine.rules.model import CriteriaSet, SampleWeights
 from engine.scoring.engine import tool_version
 from scorers.base import fmt, show_value
@@ -44,6 +45,18 @@ RISK_LABELS = {
     "group_at_minimum": "có nhóm tiêu chí vừa đủ mức tối thiểu",
     "few_respondents": "ít phiếu khảo sát",
     "first_proposal": "lần đầu được đề nghị",
+}
+
+
+WEIGHT_LABELS = {
+    "base": "mỗi đơn vị",
+    "borderline": "cộng nếu sát ngưỡng công nhận",
+    "self_score_inflated": "cộng nếu tự chấm cao hơn điểm thẩm định",
+    "group_at_minimum": "cộng nếu có nhóm vừa đủ mức tối thiểu",
+    "few_respondents": "cộng nếu ít phiếu khảo sát",
+    "first_proposal": "cộng nếu lần đầu được đề nghị",
+    "group_margin": "“vừa đủ” là trong khoảng (tỷ lệ điểm nhóm)",
+    "few_respondents_factor": "“ít phiếu” là dưới (lần số phiếu tối thiểu)",
 }
 
 
@@ -245,9 +258,10 @@ def write_field(handle: BinaryIO, result: Draw, cs: CriteriaSet, apps: dict[str,
     ws = wb.active
     ws.title = FIELD_SHEET
     _print(ws)
-    for col, width in enumerate([11, 22, 44, 24, 22, 30], start=1):
+    # The field's code sits last, for the reader (and scripts): the checker reads the label.
+    for col, width in enumerate([11, 48, 24, 22, 30, 14], start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
-    headings = ["Mã đơn vị", FIELD_ID, "Minh chứng", "Giá trị tổ thẩm định dùng", VERIFIED, "Ghi chú"]
+    headings = ["Mã đơn vị", "Minh chứng", "Giá trị tổ thẩm định dùng", VERIFIED, "Ghi chú", FIELD_ID]
     validations: dict[str, Any] = {}
     row = 1
     for index, unit in enumerate(result.units):
@@ -270,20 +284,20 @@ def write_field(handle: BinaryIO, result: Draw, cs: CriteriaSet, apps: dict[str,
                 used = f"(lỗi: {app.invalid[d.id]})"
             else:
                 used = "(trống)"
-            for col, value in enumerate([unit.code, d.id, d.label, used, None, None], start=1):
+            for col, value in enumerate([unit.code, d.label, used, None, None, d.id], start=1):
                 c = ws.cell(row, col, value)
                 c.border, c.alignment = _BORDER, _WRAP
                 if isinstance(value, str):
                     c.data_type = "s"
+            ws.cell(row, 4).fill = _ENTRY
             ws.cell(row, 5).fill = _ENTRY
-            ws.cell(row, 6).fill = _ENTRY
             if d.type == "percent":
-                ws.cell(row, 5).number_format = "0.0%"
+                ws.cell(row, 4).number_format = "0.0%"
             dv = validations.get(d.id)
             if dv is None:
                 dv = validations[d.id] = _validation(d)
                 ws.add_data_validation(dv)
-            dv.add(f"E{row}")
+            dv.add(f"D{row}")
             row += 1
         row += 1
         if index < len(result.units) - 1:
@@ -300,6 +314,7 @@ def write_field(handle: BinaryIO, result: Draw, cs: CriteriaSet, apps: dict[str,
         ("seed", str(result.seed)),
     ]:
         bind.append([key, value])
+    page_marks(wb, "Kiểm tra thực địa", cs.ref, cs.status == "model")
     wb.save(handle)
 
 
@@ -314,8 +329,11 @@ def _draw_sheet(wb: Workbook, result: Draw) -> None:
         f"Tệp kết quả: {result.results_file['file']} (sha256 {result.results_file['sha256']}).",
         f"Bộ tiêu chí: {result.criteria['id']}@{result.criteria['version']} "
         f"(sha256 {result.criteria['sha256']}).",
-        "Trọng số: " + "; ".join(f"{k} = {fmt(v)}" for k, v in result.weights.items()),
-        "Cách chọn (làm lại được): " + result.method,
+        "Trọng số: " + "; ".join(f"{WEIGHT_LABELS.get(k, k)} {fmt(v)}" for k, v in result.weights.items()),
+        "Cách chọn (làm lại được trên mọi máy): mỗi đơn vị có một số u từ 0 đến 1 lấy từ mã băm SHA-256 của "
+        "“hạt giống:mã đơn vị”; khóa của đơn vị là −ln(u) chia cho trọng số; chọn N đơn vị có khóa nhỏ nhất, "
+        "khóa bằng nhau thì theo mã đơn vị.",
+        "Công thức (cho người lập trình kiểm tra lại): " + result.method,
     ]
     for line in lines:
         ws.append([line])

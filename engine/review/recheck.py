@@ -25,6 +25,7 @@ from engine.review.teamfile import TeamResults, evidence_of, read_team
 from engine.rules.loader import LoadedCriteria
 from engine.rules.model import CriteriaSet
 from engine.scoring.engine import DISQUALIFIED, Engine, tool_version
+from engine.scoring.flags import FLAG_LABELS
 from engine.scoring.legacy import EXACT_SINCE_TEXT, EngineBefore02, written_before_exact
 from engine.scoring.results import CriteriaInfo, RunResult, UnitResult
 from engine.scoring.seal import PARTS, UnitContent, digest, run_seal
@@ -351,7 +352,7 @@ def compare(cs: CriteriaSet, team: TeamResults, province: RunResult) -> list[Dis
                 add(
                     "flag",
                     flag,
-                    f"Cảnh báo “{flag}”",
+                    f"Cảnh báo “{FLAG_LABELS[flag][1] if flag in FLAG_LABELS else flag}”",
                     "có" if had else "không",
                     "không" if had else "có",
                     "flags",

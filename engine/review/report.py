@@ -18,12 +18,14 @@ from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,
     GREEN,
+    MODEL_MARK,
     RED,
     TITLE_FONT,
     WRAP,
     cell,
     header_row,
     last_cell,
+    page_marks,
     print_setup,
     set_widths,
 )
@@ -91,6 +93,8 @@ def write_recheck(handle: BinaryIO, result: RecheckResult) -> None:
         bind.append(
             [u.code, u.year, u.province_total, u.province_recognised, u.disqualified, u.field_checked]
         )
+    c = result.criteria
+    page_marks(wb, "Kết quả phúc tra", f"{c.id}@{c.version}", c.status == "model")
     wb.save(handle)
 
 
@@ -99,7 +103,9 @@ def _summary(wb: Workbook, r: RecheckResult) -> None:
     set_widths(ws, [36, 11, 16, 18, 12])
     print_setup(ws, "4:4")
     changed = sum(g.recognition_changed for g in r.groups)
-    ws.append([cell(ws, "Kết quả phúc tra điểm “Chính quyền thân thiện”", font=TITLE_FONT, border=False)])
+    c = r.criteria
+    model = f" — {MODEL_MARK}" if c.status == "model" else ""
+    ws.append([cell(ws, f"Kết quả phúc tra theo {c.id}@{c.version}{model}", font=TITLE_FONT, border=False)])
     ws.append(
         [
             cell(

@@ -1,13 +1,18 @@
-"""Find criteria files: a path, or `SET@VERSION` / `SET` among the bundled sets.
+"""Find criteria files: a path, or `SET@VERSION` / `SET` among the province's own rules folders
+and the bundled sets.
 
 Bundled sets live in the `criteria` package (one folder per set, `<version>.yaml` with
 `<version>.tests.yaml` beside it). They are located through `importlib.resources`, so they are
-found the same way from a source checkout, an editable install or a wheel.
+found the same way from a source checkout, an editable install or a wheel. After `pip install .`
+that is a copy inside the installation: a province keeps its own rules in a folder it registers
+(`cqtt --rules DIR`, or `CQTT_RULES`, several joined by the path separator), searched first; a
+set there with the same id and version as a bundled one is the one used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from importlib.resources import files
@@ -23,6 +28,32 @@ TESTS_SUFFIX = ".tests.yaml"
 
 def bundled_root() -> Path:
     return Path(str(files("criteria")))
+
+
+def registered_roots() -> list[Path]:
+    """The province's rules folders, in the order searched: --rules, then CQTT_RULES."""
+    from engine.rules.registered import rules_folders
+
+    env = [Path(p) for p in os.environ.get("CQTT_RULES", "").split(os.pathsep) if p.strip()]
+    return [*rules_folders, *env]
+
+
+def twin_of(path: Path) -> Path | None:
+    """The same set and version in the other place (a registered folder or the bundled sets)
+    with different content: a policy officer editing one copy while the other is read."""
+    mine = next((e for e in _entries([path])), None)
+    resolved = path.resolve()
+    roots = [r.resolve() for r in (*registered_roots(), bundled_root())]
+    if mine is None or not any(resolved.is_relative_to(r) for r in roots):
+        return None  # a file named by its path (a draft): what was asked for is what is read
+    for entry in [*_entries(rule_files(registered_roots())), *entries(bundled_root())]:
+        if (entry.set_id, entry.version) == (mine.set_id, mine.version) and entry.path.resolve() != resolved:
+            try:
+                if entry.path.read_bytes() != path.read_bytes():
+                    return entry.path
+            except OSError:
+                continue
+    return None
 
 
 def is_rule_file(path: Path) -> bool:
@@ -58,8 +89,14 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def entries(root: Path | None = None) -> list[Entry]:
-    """Every bundled rule file with its version and effective period (read cheaply, not checked)."""
-    return _entries(rule_files([root or bundled_root()]))
+    """Every rule file with its version and effective period (read cheaply, not checked): those
+    under `root`, or the registered folders' and then the bundled sets not shadowed by them."""
+    if root is not None:
+        return _entries(rule_files([root]))
+    own = _entries(rule_files([r for r in registered_roots() if r.is_dir()]))
+    taken = {(e.set_id, e.version) for e in own}
+    bundled = [e for e in _entries(rule_files([bundled_root()])) if (e.set_id, e.version) not in taken]
+    return sorted([*own, *bundled], key=lambda e: (e.set_id, _version_key(e.version)))
 
 
 def entries_in(folder: Path) -> list[Entry]:

@@ -19,12 +19,68 @@ from scorers.base import fmt
 @dataclass
 class Change:
     kind: str  # "added", "removed", "renamed", "changed"
-    what: str
+    what: str  # the key in the rule file (for scripts)
     detail: str
+    label: str = ""  # what changed, in words people read
 
     def format(self) -> str:
         mark = {"added": "+", "removed": "-", "renamed": "~", "changed": "*"}[self.kind]
-        return f"{mark} {self.what}: {self.detail}"
+        return f"{mark} {self.label or self.what}: {self.detail}"
+
+
+KEY_LABELS = {
+    "title": "Tên bộ tiêu chí",
+    "status": "Trạng thái (bản mẫu hay chính thức)",
+    "scale": "Thang điểm",
+    "supersedes": "Thay thế phiên bản",
+    "effective": "Thời gian hiệu lực",
+    "recognition.min_total": "Công nhận: tổng điểm tối thiểu",
+    "recognition.min_group_share": "Công nhận: tỷ lệ điểm tối thiểu của mỗi nhóm",
+    "recognition.require_mandatory": "Công nhận: phải đạt mọi tiêu chí bắt buộc",
+    "recognition.require_no_disqualifier": "Công nhận: không vi phạm điểm liệt",
+    "recognition.require_complete_evidence": "Công nhận: đủ minh chứng",
+    "flags.self_score_tolerance": "Cảnh báo: mức tự chấm cao hơn được phép",
+    "flags.group_self_score_tolerance": "Cảnh báo: mức tự chấm nhóm cao hơn được phép",
+    "flags.borderline_margin": "Cảnh báo: khoảng sát ngưỡng",
+    "flags.target_share": "Chỉ tiêu tỷ lệ đơn vị được công nhận",
+    "flags.sample_weights": "Trọng số chọn mẫu kiểm tra thực địa",
+}
+PART_LABELS = {
+    "points": "điểm",
+    "group": "thuộc nhóm",
+    "method": "cách chấm",
+    "applies_when": "áp dụng khi",
+    "source": "nguồn",
+}
+
+
+def label_of(what: str, old: CriteriaSet, new: CriteriaSet) -> str:
+    """A change's key in words: items by their titles, settings by what they mean."""
+    if what in KEY_LABELS:
+        return KEY_LABELS[what]
+    groups = {g.id: g.title for cs in (old, new) for g in cs.groups}
+    criteria = {c.id: c.title for cs in (old, new) for _, c in cs.criteria()}
+    fields = {e.id: e.label for cs in (old, new) for e in cs.evidence}
+    named = {
+        "disqualifiers": ("Điểm liệt", {d.id: d.title for cs in (old, new) for d in cs.disqualifiers}),
+        "recognition.requirements": (
+            "Yêu cầu hồ sơ",
+            {r.id: r.title for cs in (old, new) for r in cs.recognition.requirements},
+        ),
+        "evidence": ("Trường minh chứng", fields),
+    }
+    for prefix, (word, titles) in named.items():
+        if what.startswith(prefix + "."):
+            rest = what[len(prefix) + 1 :]
+            item, _, part = rest.partition(".")
+            shown = f"{word} “{titles.get(item, item)}”"
+            return f"{shown} — {PART_LABELS.get(part, part)}" if part else shown
+    for word, titles in (("nhóm", groups), ("tiêu chí", criteria)):
+        if what.startswith(word + " "):
+            item, _, part = what[len(word) + 1 :].partition(".")
+            shown = f"{word.capitalize()} “{titles.get(item, item)}”"
+            return f"{shown} — {PART_LABELS.get(part, part)}" if part else shown
+    return what
 
 
 @dataclass
@@ -122,6 +178,8 @@ def diff_sets(old: CriteriaSet, new: CriteriaSet) -> SetDiff:
         a, b = getattr(old.flags, key), getattr(new.flags, key)
         if a != b:
             add(Change("changed", f"flags.{key}", f"{_val(a)} → {_val(b)}"))
+    for change in out.changes:
+        change.label = label_of(change.what, old, new)
     return out
 
 
@@ -171,6 +229,7 @@ def _renames(gone: dict[str, str], came: dict[str, str]) -> dict[str, str]:
 def _diff_criteria(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
     a = {c.id: (g.id, c) for g, c in old.criteria()}
     b = {c.id: (g.id, c) for g, c in new.criteria()}
+    titles = {g.id: g.title for cs in (old, new) for g in cs.groups}
     renamed = _renames(
         {k: v[1].title for k, v in a.items() if k not in b},
         {k: v[1].title for k, v in b.items() if k not in a},
@@ -179,10 +238,16 @@ def _diff_criteria(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
         add(Change("renamed", f"tiêu chí {old_id}", f"đổi mã thành {new_id}"))
     for cid in sorted(a.keys() - b.keys() - renamed.keys()):
         g, c = a[cid]
-        add(Change("removed", f"tiêu chí {cid}", f"{c.title} (nhóm {g}, {fmt(c.points)} điểm)"))
+        add(Change("removed", f"tiêu chí {cid}", f"{c.title} (nhóm “{titles[g]}”, {fmt(c.points)} điểm)"))
     for cid in sorted(b.keys() - a.keys() - set(renamed.values())):
         g, c = b[cid]
-        add(Change("added", f"tiêu chí {cid}", f"{c.title} (nhóm {g}, {fmt(c.points)} điểm; {_method(c)})"))
+        add(
+            Change(
+                "added",
+                f"tiêu chí {cid}",
+                f"{c.title} (nhóm “{titles[g]}”, {fmt(c.points)} điểm; {_method(c)})",
+            )
+        )
     pairs = [(cid, cid) for cid in a if cid in b] + list(renamed.items())
     for old_id, new_id in pairs:
         (ga, ca), (gb, cb) = a[old_id], b[new_id]
@@ -342,3 +407,7 @@ class DiffOutcome:
     missing: tuple[list[MissingField], list[MissingField]] = ([], [])  # old, new
     evidence: list[dict[str, str]] = field(default_factory=list)
     sha256: tuple[str, str] = ("", "")
+    foreign: str | None = None  # why the evidence looks made for another rule set (then not scored)
+    models: tuple[bool, bool] = (False, False)  # whether each side is a model set
+    # per side, with evidence: (eligible units, units scored, target share, target met)
+    eligible: tuple[tuple[int, int, float | None, bool | None], ...] = ()

@@ -180,11 +180,16 @@ def parse_criteria(text: str, file: str) -> LoadedCriteria:
     return LoadedCriteria(model, Path(file), sha, loaded, issues)
 
 
-def load_criteria(path: Path) -> LoadedCriteria:
+def load_criteria(path: Path, notify: bool = True) -> LoadedCriteria:
     """Read a rule file from disk (UTF-8), keeping the exact bytes' hash for provenance."""
     raw, text = read_rule_bytes(path)
     loaded = parse_criteria(text, str(path))
     loaded.sha256 = hashlib.sha256(raw).hexdigest()
+    if notify:  # who hears which rule file a command uses (the CLI says it, once per file)
+        from engine.rules.registered import listeners
+
+        for listener in listeners:
+            listener(loaded)
     return loaded
 
 
@@ -199,8 +204,8 @@ def _dedupe(issues: list[RuleIssue]) -> list[RuleIssue]:
     return kept
 
 
-def load_ref(ref: str, year: int | None = None) -> LoadedCriteria:
+def load_ref(ref: str, year: int | None = None, notify: bool = True) -> LoadedCriteria:
     """The set a reference names: a path, `id@version`, or `id` with the year in force."""
     from engine.rules import catalog
 
-    return load_criteria(catalog.resolve(ref, year))
+    return load_criteria(catalog.resolve(ref, year), notify)

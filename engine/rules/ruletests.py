@@ -149,7 +149,10 @@ def run_case(engine: Engine, defaults: dict[str, Any], case: Case) -> list[str]:
         diffs.append(f"total: mong đợi {_num(case.expect.total)}, tính được {_num(unit.total)}")
     if case.expect.recognised is not None and unit.recognised != case.expect.recognised:
         why = "; ".join(unit.blocking) or "không có lý do chặn"
-        diffs.append(f"recognised: mong đợi {case.expect.recognised}, tính được {unit.recognised} ({why})")
+        diffs.append(
+            f"công nhận (recognised): mong đợi {_yes(case.expect.recognised)}, tính được "
+            f"{_yes(unit.recognised)} ({why})"
+        )
     if case.expect.not_applicable is not None:
         got = sorted(c.id for c in unit.criteria if not c.applicable)
         if got != sorted(case.expect.not_applicable):
@@ -157,13 +160,29 @@ def run_case(engine: Engine, defaults: dict[str, Any], case: Case) -> list[str]:
     if case.expect.flags is not None:
         got = sorted({f.code for f in unit.flags})
         if got != sorted(set(case.expect.flags)):
-            diffs.append(f"flags: mong đợi {sorted(set(case.expect.flags))}, tính được {got}")
+            diffs.append(
+                f"cảnh báo (flags): mong đợi {_flags(sorted(set(case.expect.flags)))}, "
+                f"tính được {_flags(got)}"
+            )
     if case.expect.blocking is not None and len(unit.blocking) != case.expect.blocking:
         diffs.append(
             f"blocking: mong đợi {case.expect.blocking} lý do, tính được "
             f"{len(unit.blocking)}: {unit.blocking}"
         )
     return diffs
+
+
+def _yes(value: bool) -> str:
+    return "đạt" if value else "chưa đạt"
+
+
+def _flags(codes: list[str]) -> str:
+    """Flags in words, each code beside its label (the tests file names them by code)."""
+    from engine.scoring.flags import FLAG_LABELS
+
+    if not codes:
+        return "không có"
+    return ", ".join(f"“{FLAG_LABELS[c][1]}” ({c})" if c in FLAG_LABELS else c for c in codes)
 
 
 def run_tests_file(loaded: LoadedCriteria, path: Path) -> list[CaseResult]:

@@ -37,6 +37,7 @@ from engine.scoring.results import (
     GateKind,
     GateResult,
     GroupResult,
+    NotSubmittedUnit,
     RunResult,
     UnitResult,
     packing_dictionary,
@@ -607,6 +608,7 @@ class Engine:
                 value=_plain(i.value),
                 unit=i.unit,
                 message=i.message,
+                kind=i.kind,
             )
             for i in evidence.issues
         ]
@@ -624,6 +626,10 @@ class Engine:
             summary=summarise(self.cs, units, evidence, tally),
             evidence_problems=problems,
             seal=units.seal(self.loaded.sha256),
+            not_submitted=[
+                NotSubmittedUnit(code=w.code, name=w.name, group=w.group, source=w.source)
+                for w in sorted(evidence.not_submitted, key=lambda w: (w.group, w.code))
+            ],
         )
         run.units = units  # set after validation, which would read every unit into a list
         return run

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 FLAG_LABELS: dict[str, tuple[int, str]] = {
     "proposed_not_recognisable": (1, "Đề nghị công nhận nhưng chưa đạt chuẩn"),
+    "proposal_unclear": (1, "Không rõ đề nghị"),
     "disqualified": (1, "Vi phạm điểm liệt"),
     "mandatory_failed": (2, "Tiêu chí bắt buộc không đạt"),
     "self_score_inflated": (2, "Tự chấm cao hơn điểm thẩm định"),
@@ -41,6 +42,21 @@ def unit_flags(cs: CriteriaSet, app: Application, unit: UnitResult) -> list[Flag
                 "Được đề nghị công nhận nhưng chưa đạt chuẩn: " + "; ".join(unit.blocking),
                 reasons=list(unit.blocking),
                 total=unit.total,
+            )
+        )
+    if app.proposal_unclear is not None:
+        outcome = (
+            "nếu có đề nghị thì chưa đạt chuẩn: " + "; ".join(unit.blocking)
+            if not unit.recognised
+            else "đơn vị đủ điều kiện công nhận"
+        )
+        flags.append(
+            _flag(
+                "proposal_unclear",
+                "Không rõ có đề nghị công nhận hay không "
+                f"(ô Đề nghị ghi “{app.proposal_unclear}”); {outcome}",
+                written=app.proposal_unclear,
+                recognised=unit.recognised,
             )
         )
     for gate in unit.gates:

@@ -207,12 +207,23 @@ class CriteriaInfo(BaseModel):
 
 class GroupSummary(BaseModel):
     group: str
-    units: int
+    units: int  # scored
     proposed: int
     recognisable: int
     proposed_not_recognisable: int
-    recognised_share: float
+    recognised_share: float  # of the group's population: scored and not submitted
     flags: int
+    not_submitted: int = 0
+
+
+class NotSubmittedUnit(BaseModel):
+    """A unit listed (a template's row with nothing filled, or the unit list) that has not applied:
+    not scored, not ranked, not flagged, counted in the population of every share."""
+
+    code: str
+    name: str
+    group: str
+    source: str
 
 
 class CriterionSummary(BaseModel):
@@ -224,12 +235,12 @@ class CriterionSummary(BaseModel):
 
 
 class Summary(BaseModel):
-    units: int
+    units: int  # scored
     proposed: int
     recognisable: int
     proposed_recognisable: int
     proposed_not_recognisable: int
-    recognised_share: float
+    recognised_share: float  # recognisable / population
     target_share: float | None = None
     meets_target: bool | None = None
     borderline: int
@@ -238,6 +249,13 @@ class Summary(BaseModel):
     flags_by_code: dict[str, int]
     groups: list[GroupSummary]
     criteria: list[CriterionSummary]
+    not_submitted: int = 0
+    population: int = 0  # the units a share is taken over: scored and not submitted
+    scope: str = ""  # whose units, in words: "toàn tỉnh", "Huyện Lục Nam", "3 nhóm thẩm định trong tệp"
+    whole_province: bool = False  # the population is a whole unit list given with --units
+    replaced_by_tallies: int = 0  # typed survey values replaced by a tally (not errors)
+    tallies_changed: list[str] = Field(default_factory=list)  # units whose result the tallies changed
+    recognisable_as_typed: int | None = None  # eligible units with the typed survey values instead
 
 
 class EvidenceProblem(BaseModel):
@@ -248,6 +266,7 @@ class EvidenceProblem(BaseModel):
     value: Any = None
     unit: str | None = None
     message: str
+    kind: str = "problem"  # or "replaced": a typed value replaced by a survey tally
 
 
 class UnitPrior(BaseModel):
@@ -263,6 +282,7 @@ class UnitPrior(BaseModel):
     change: float | None = None  # this year's total minus last year's
     first_recognition: bool = False
     recognition_lost: bool = False
+    decided_this_year: bool = False  # the province's decision for this year exists
     withdrawal_candidate: bool = False  # recognised this year, yet a disqualifier is found now
     withdrawal_reason: str | None = None
 
@@ -296,6 +316,7 @@ class RunResult(BaseModel):
     inputs: list[dict[str, str]] = Field(default_factory=list)
     seal: str | None = None  # digest over every unit's seal and the criteria file's hash
     history: PriorYears | None = None  # only when scored with a history store that knows earlier years
+    not_submitted: list[NotSubmittedUnit] = Field(default_factory=list)
 
     @field_serializer("units")
     def _units_as_list(self, units: Sequence[UnitResult]) -> list[UnitResult]:

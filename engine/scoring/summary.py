@@ -75,6 +75,9 @@ def summarise(
         flags.update(f.code for f in u.flags)
         whole.add(u)
         by_group.setdefault(u.group, _Counts()).add(u)
+    waiting = Counter(w.group for w in evidence.not_submitted)
+    for name in waiting:
+        by_group.setdefault(name, _Counts())
     groups = [
         GroupSummary(
             group=name,
@@ -82,11 +85,14 @@ def summarise(
             proposed=c.proposed,
             recognisable=c.recognisable,
             proposed_not_recognisable=c.proposed_not_recognisable,
-            recognised_share=_share(c.recognisable, c.units),
+            recognised_share=_share(c.recognisable, c.units + waiting[name]),
             flags=c.flags,
+            not_submitted=waiting[name],
         )
         for name, c in sorted(by_group.items())
     ]
+    population = whole.units + len(evidence.not_submitted)
+    scope, whole_province = scope_of(sorted(by_group), evidence.unit_list is not None)
     criteria: list[CriterionSummary] = []
     for _, c in cs.criteria():
         applicable, full = tally.applicable[c.id], tally.full[c.id]
@@ -99,7 +105,7 @@ def summarise(
                 full_points_share=_share(full, applicable) if applicable else None,
             )
         )
-    share = _share(whole.recognisable, whole.units)
+    share = _share(whole.recognisable, population)
     target = cs.flags.target_share
     return Summary(
         units=whole.units,
@@ -109,11 +115,33 @@ def summarise(
         proposed_not_recognisable=whole.proposed_not_recognisable,
         recognised_share=share,
         target_share=target,
-        meets_target=None if target is None else _reaches(whole.recognisable, whole.units, target),
+        meets_target=None if target is None else _reaches(whole.recognisable, population, target),
         borderline=flags.get("borderline", 0),
         units_with_evidence_issues=whole.evidence_issue_units,
-        evidence_issues=len(evidence.issues),
+        evidence_issues=sum(i.kind != "replaced" for i in evidence.issues),
+        replaced_by_tallies=sum(i.kind == "replaced" for i in evidence.issues),
         flags_by_code=dict(sorted(flags.items())),
         groups=groups,
         criteria=criteria,
+        not_submitted=len(evidence.not_submitted),
+        population=population,
+        scope=scope,
+        whole_province=whole_province,
     )
+
+
+def scope_of(groups: list[str], unit_list: bool) -> tuple[str, bool]:
+    """Whose units a run covers, in words, and whether that is the whole province: only a unit
+    list given with --units is the province's list (its missing units counted as not submitted);
+    a file alone is its districts, however many."""
+    if len(groups) == 1:
+        return groups[0], False
+    if unit_list:
+        return "toàn tỉnh", True
+    return f"{len(groups)} nhóm thẩm định trong tệp", False
+
+
+def population_text(s: Summary) -> str:
+    """The population a share is taken over, as people read it beside the share."""
+    where = "toàn tỉnh" if s.whole_province else f"của {s.scope}"
+    return f"trong {s.population} đơn vị {where}"

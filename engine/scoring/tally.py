@@ -41,6 +41,7 @@ class TallyResult:
     names: dict[str, str]  # unit code -> name, when a units list was given
     rows: int = 0
     counted: int = 0
+    model: bool = False  # the rule set is a model (status: model)
 
     def units(self) -> list[str]:
         return sorted({u for u, _ in self.tallies} | set(self.names))
@@ -125,6 +126,7 @@ def tally(
         names=dict(known),
         rows=read.rows,
         counted=len(kept),
+        model=cs.status == "model",
     )
 
 

@@ -9,6 +9,7 @@ year the last run recorded is the current one; earlier runs stay in the store an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -294,6 +295,26 @@ def _chain(conn: Connection, code: str, column: str) -> list[Link]:
     return found
 
 
+def codes_named(store: Store, name: str) -> dict[str, str]:
+    """Code -> name of the units the store knows by this name (results and the portal's unit
+    lists), compared without case, spacing or Unicode form."""
+    import unicodedata
+
+    from engine.store.schema import units as unit_list
+
+    def key(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+    wanted = key(name)
+    found: dict[str, str] = {}
+    with store.read() as conn:
+        for table in (unit_results, unit_list):
+            for code, shown in conn.execute(select(table.c.code, table.c.name).distinct()):
+                if shown and key(shown) == wanted:
+                    found.setdefault(code, shown)
+    return dict(sorted(found.items()))
+
+
 def unit_history(store: Store, code: str) -> UnitHistory:
     with store.read() as conn:
         predecessors = _chain(conn, code, "new_code")
@@ -398,8 +419,34 @@ def _yes(value: bool | None) -> str:
     return "-" if value is None else ("đạt" if value else "chưa đạt")
 
 
+@functools.lru_cache(maxsize=16)
+def _titles(ref: str | None) -> dict[str, str]:
+    """Criterion id -> its title under a rule set (empty when the set is not available here)."""
+    from engine.errors import CqttError
+    from engine.rules.loader import load_ref
+
+    if not ref:
+        return {}
+    try:
+        loaded = load_ref(ref, notify=False)
+    except (CqttError, OSError, ValueError):
+        return {}
+    return {c.id: c.title for _, c in loaded.model.criteria()}
+
+
 def changes(before: YearView, after: YearView) -> list[str]:
-    """What changed from one year to the next, in words, most telling first."""
+    """What changed from one year to the next, in words people read (criteria by their titles,
+    flags by their labels), most telling first."""
+    from engine.scoring.flags import FLAG_LABELS
+
+    titles = {**_titles(before.criteria), **_titles(after.criteria)}
+
+    def criterion(k: str) -> str:
+        return f"“{titles[k]}”" if k in titles else k
+
+    def flag(code: str) -> str:
+        return FLAG_LABELS[code][1].lower() if code in FLAG_LABELS else code
+
     found: list[str] = []
     if before.code != after.code:
         found.append(f"mã đơn vị {before.code} → {after.code}")
@@ -419,22 +466,22 @@ def changes(before: YearView, after: YearView) -> list[str]:
     ]
     moved.sort(key=lambda m: (-abs(m[0]), m[1]))
     for _delta, k in moved[:TOP_CRITERIA]:
-        found.append(f"{k}: {fmt(before.points[k])} → {fmt(after.points[k])}")
+        found.append(f"{criterion(k)}: {fmt(before.points[k])} → {fmt(after.points[k])}")
     if len(moved) > TOP_CRITERIA:
         found.append(f"và {len(moved) - TOP_CRITERIA} tiêu chí khác đổi điểm")
     if before.points and after.points:
         new = sorted(set(after.points) - set(before.points))
         gone = sorted(set(before.points) - set(after.points))
         if new:
-            found.append(f"tiêu chí mới: {', '.join(new)}")
+            found.append(f"tiêu chí mới: {', '.join(map(criterion, new))}")
         if gone:
-            found.append(f"tiêu chí không còn: {', '.join(gone)}")
+            found.append(f"tiêu chí không còn: {', '.join(map(criterion, gone))}")
     added = sorted(set(after.flags) - set(before.flags))
     removed = sorted(set(before.flags) - set(after.flags))
     if added:
-        found.append(f"cảnh báo mới: {', '.join(added)}")
+        found.append(f"cảnh báo mới: {', '.join(map(flag, added))}")
     if removed:
-        found.append(f"hết cảnh báo: {', '.join(removed)}")
+        found.append(f"hết cảnh báo: {', '.join(map(flag, removed))}")
     return found
 
 
@@ -514,6 +561,7 @@ def prior_years(store: Store, run: RunResult) -> PriorYears | None:
             change=None if row is None else round(unit.total - row.total, 2),
             first_recognition=unit.recognised and not ever,
             recognition_lost=bool(status) and not unit.recognised,
+            decided_this_year=this_year is not None,
             withdrawal_candidate=candidate,
             withdrawal_reason=next((f.message for f in unit.flags if f.code == "disqualified"), None)
             if candidate

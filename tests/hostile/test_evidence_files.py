@@ -108,6 +108,51 @@ def ev_json_not_utf8(tmp: Path) -> list[str]:
 
 
 # -- what Excel and people write -----------------------------------------------------------------
+def _results_of(tmp: Path) -> Path:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    done = CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(base()),
+            "--criteria",
+            "bac-giang@2024",
+            "-o",
+            str(tmp / "kq.xlsx"),
+            "--json",
+            str(tmp / "kq.json"),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    return tmp / "kq.xlsx"
+
+
+def ev_results_json_as_evidence(tmp: Path) -> list[str]:
+    _results_of(tmp)
+    return ["score", str(tmp / "kq.json"), "--criteria", "bac-giang@2024", "-o", str(tmp / "lai.xlsx")]
+
+
+def ev_results_workbook_as_evidence(tmp: Path) -> list[str]:
+    return ["score", str(_results_of(tmp)), "--criteria", "bac-giang@2024", "-o", str(tmp / "lai.xlsx")]
+
+
+def ev_results_workbook_without_binding(tmp: Path) -> list[str]:
+    book = load_workbook(_results_of(tmp))
+    del book["_cqtt"]
+    book.save(tmp / "kq-sua.xlsx")
+    return ["score", str(tmp / "kq-sua.xlsx"), "--criteria", "bac-giang@2024", "-o", str(tmp / "lai.xlsx")]
+
+
+def ev_proposal_unreadable(tmp: Path) -> list[str]:
+    def change(ws, col, book):  # type: ignore[no-untyped-def]
+        ws.cell(5, col["de_nghi"]).value = "Xem xét sau"
+
+    return _score(tmp, _edit(tmp, change))
+
+
 def ev_utf16_tab_separated(tmp: Path) -> list[str]:
     (tmp / "unicode.txt.csv").write_bytes(HUNG_YEN.read_text("utf-8").replace(",", "\t").encode("utf-16"))
     return _score(tmp, tmp / "unicode.txt.csv", "hung-yen@2025")
@@ -315,6 +360,10 @@ CASES = [
     Case(ev_one_megabyte_cell, 1, "Lỗi: {tmp}/o-lon.csv: dòng 2: không đọc được CSV (field larger than field limit (131072)); một ô quá dài hoặc thiếu dấu ngoặc kép đóng", isolated=True),
     Case(ev_twenty_thousand_columns, 0, "{tmp}/rong-ngang.csv, dòng 1: và 19990 cột khác không thuộc bộ tiêu chí, bị bỏ qua", anywhere=True, writes=True, isolated=True),
     Case(ev_formula_looking_text, 0, "Đã ghi: {tmp}/ket-qua.xlsx", writes=True),
+    Case(ev_results_json_as_evidence, 1, "Lỗi: {tmp}/kq.json: đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ"),
+    Case(ev_results_workbook_as_evidence, 1, "Lỗi: {tmp}/kq.xlsx: đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ"),
+    Case(ev_results_workbook_without_binding, 1, "Lỗi: {tmp}/kq-sua.xlsx: đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ"),
+    Case(ev_proposal_unreadable, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “E — Đề nghị công nhận”: giá trị “Xem xét sau”: không rõ có đề nghị hay không (ghi “Có” hoặc “Không”); đơn vị được gắn cảnh báo “Không rõ đề nghị”", anywhere=True, writes=True),
 ]
 
 # fmt: on

@@ -82,6 +82,14 @@ def rule_both_source_and_proposed(tmp: Path) -> list[str]:
     return _rule(tmp, "ca-hai.yaml", text)
 
 
+def rule_reversed_linear(tmp: Path) -> list[str]:
+    tiers = MINIMAL[MINIMAL.index("          type: tiers\n") : MINIMAL.index("      - id: ban_ttnd")]
+    text = MINIMAL.replace(
+        tiers, "          {type: linear, evidence: ty_le_dung_han, zero_at: 100, full_at: 80}\n"
+    )
+    return _rule(tmp, "nguoc.yaml", text.replace("        method:\n          {", "        method: {"))
+
+
 def _line(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
 
@@ -173,6 +181,15 @@ CASES = [
         1,
         "{tmp}/danh-sach.yaml:1: lỗi: [(gốc)] nội dung gốc phải là một bảng các khóa — gợi ý: bắt đầu bằng "
         "`id:`, `title:`, `version:`... như các tệp mẫu",
+        anywhere=True,
+    ),
+    Case(
+        rule_reversed_linear,
+        1,
+        f"{{tmp}}/nguoc.yaml:{_line(MINIMAL, '- id: dung_han') + 3}: lỗi: "
+        "[groups[0].criteria[0].method.zero_at] tiêu chí “dung_han”: `zero_at` (100) lớn hơn `full_at` (80): giá trị càng cao càng ít "
+        "điểm. Nếu đúng là càng thấp càng tốt (ví dụ số ngày trễ hạn), ghi thêm `decreasing: true`; nếu không, "
+        "đổi chỗ hai số",
         anywhere=True,
     ),
     Case(rule_folder_as_criteria_ref, 1, "Lỗi: không tìm thấy tệp tiêu chí “{tmp}/tc”"),
