@@ -378,7 +378,7 @@ def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) ->
     with _errors():
         loaded = jobs.load_ref(ref, year)
         if xlsx is not None:
-            check_target(xlsx, force)
+            check_target(xlsx, force, jobs.rule_inputs(ref, year=year))
             write_atomic(xlsx, lambda h: write_guide(h, loaded.model, loaded.sha256))
     click.echo(text_table(loaded.model))
     if xlsx is not None:
@@ -791,7 +791,11 @@ def recheck(
             click.echo(f"  ... và {len(r.rounding) - SHOWN_PROBLEMS} chênh lệch khác (xem sheet “Làm tròn”)")
     seal = r.seal
     if not seal.present:
-        seal_text = "không có niêm phong (sổ ghi trước định dạng phiên bản 2)"
+        seal_text = (
+            "niêm phong đã bị xóa (sheet ẩn _cqtt); sửa tay không kiểm tra được"
+            if seal.deleted
+            else "không có niêm phong (sổ ghi trước định dạng phiên bản 2)"
+        )
     else:
         seal_text = f"niêm phong: {seal.units_edited}/{seal.units_checked} đơn vị bị sửa tay"
         if seal.run_seal_ok is False:
@@ -1381,7 +1385,7 @@ def template(ref: str, units_path: Path | None, year: int | None, out: Path, for
     from engine.outputs.output import check_target, write_atomic
 
     with _errors():
-        check_target(out, force, [units_path] if units_path else None)
+        check_target(out, force, [*([units_path] if units_path else []), *jobs.rule_inputs(ref, year=year)])
         loaded = jobs.load_ref(ref, year)
         units = read_units(units_path) if units_path else []
         write_atomic(out, lambda h: write_template(h, loaded, units, year))

@@ -138,7 +138,11 @@ def score(
     `open_store`), and write the requested outputs (all checked before any work). `jobs`
     processes score the units; the outputs are the same whatever it is. With `units_path`, the
     province's unit list is the population: its units missing from the evidence have not applied."""
-    _check_targets([xlsx, json_path], force, [*evidence_paths, *([units_path] if units_path else [])])
+    _check_targets(
+        [xlsx, json_path],
+        force,
+        [*evidence_paths, *([units_path] if units_path else []), *rule_inputs(ref, year=year), *db_input(db)],
+    )
     from engine.allocator import keep_large_buffers_apart
 
     keep_large_buffers_apart()  # a long run frees many large buffers (see engine.allocator)
@@ -190,14 +194,17 @@ def _score(
     recorded = None
     if store is not None:
         from engine.store.history import prior_years
-        from engine.store.record import record_run
 
-        say("Đang đối chiếu với các năm trước và lưu vào cơ sở dữ liệu…")
+        say("Đang đối chiếu với các năm trước…")
         run.history = prior_years(store, run)  # read before this run is added
-        recorded = record_run(store, run)
     _write_outputs(
         loaded, run, xlsx, json_path, generated, say, jobs if long_run else 1, ref, year, evidence_paths
     )
+    if store is not None:  # recorded once its outputs are written: a failed run leaves no trace
+        from engine.store.record import record_run
+
+        say("Đang lưu vào cơ sở dữ liệu…")
+        recorded = record_run(store, run)
     return ScoreOutcome(run, evidence, loaded, warnings, recorded, store.label if store is not None else None)
 
 
@@ -331,7 +338,7 @@ def diff(
 ) -> DiffOutcome:
     """Compare two versions; with evidence, score it under both and say why each unit changes.
     Renamed evidence fields (`renamed:` in either version) are read under both."""
-    _check_targets([json_path, xlsx], force, evidence_paths or [])
+    _check_targets([json_path, xlsx], force, [*(evidence_paths or []), *rule_inputs(old_ref, new_ref)])
     old, new = load_ref(old_ref), load_ref(new_ref)
     outcome = DiffOutcome(diff_sets(old.model, new.model), sha256=(old.sha256, new.sha256))
     if old.model.ref == new.model.ref:  # a draft against the version it edits: name them by file
@@ -416,8 +423,8 @@ def recheck(
     from engine.review.recheck import recheck as run_recheck
     from engine.review.report import write_recheck
 
-    inputs = [results, *(evidence_paths or []), *([field_path] if field_path else [])]
-    _check_targets([xlsx, json_path], force, inputs)
+    inputs = [results, *(evidence_paths or []), *([field_path] if field_path else []), *rule_inputs(ref)]
+    _check_targets([xlsx, json_path], force, [*inputs, *db_input(db)])
     outcome = run_recheck(results, evidence_paths, ref, field_path, progress)
     if json_path is not None:
         write_atomic(json_path, _json_writer(outcome.result))
@@ -476,7 +483,7 @@ def sample(
     from engine.review.field import sample as draw
     from engine.review.field import write_field
 
-    _check_targets([xlsx, json_path], force, [results])
+    _check_targets([xlsx, json_path], force, [results, *rule_inputs(ref), *db_input(db)])
     if db is None:
         result, cs, apps = draw(results, ref, n, seed)
     else:
@@ -503,6 +510,33 @@ def decisions(recheck_book: Path, json_path: Path, force: bool = False) -> Any:
     found = read_decisions(recheck_book)
     write_atomic(json_path, _json_writer(found))
     return found
+
+
+def rule_inputs(*refs: str | None, year: int | None = None) -> list[Path]:
+    """The rule files (and their tests files) a run reads, as inputs no output may replace. A
+    reference that does not resolve is left to the command to report."""
+    from engine.errors import CqttError
+    from engine.rules import catalog
+
+    found: list[Path] = []
+    for ref in refs:
+        if ref is None:
+            continue
+        try:
+            path = catalog.resolve(ref, year)
+        except CqttError:
+            continue
+        found += [p for p in (path, catalog.tests_file_for(path)) if p.exists()]
+    return found
+
+
+def db_input(db: str | None) -> list[Path]:
+    """The history store, when it is a file: an output must not be it."""
+    from engine.store.connect import _is_url
+
+    if db is None or not db or _is_url(db):
+        return []
+    return [Path(db)]
 
 
 def _check_targets(targets: list[Path | None], force: bool, inputs: list[Path]) -> None:
@@ -637,6 +671,16 @@ def revoke(db: str | None, unit: str, year: int, number: str, date: str, reason:
     assert day is not None
     if not number.strip() or not reason.strip():
         raise CqttError("cần số quyết định (--decision-number) và lý do (--reason) không để trống")
+    if any(c in number for c in "\r\n\t"):
+        raise CqttError(f"--decision-number {number!r}: số quyết định là một dòng (ví dụ 45/QĐ-UBND)")
+    import datetime as dt
+
+    today = dt.date.today()
+    if not dt.date(year, 1, 1) <= day <= today:
+        raise CqttError(
+            f"--date {date}: ngày thu hồi phải từ 01/01/{year} (năm được đánh giá) đến hôm nay "
+            f"({today:%d/%m/%Y}); một bản ghi sai không xóa được, nên ngày được kiểm tra trước khi ghi"
+        )
     store = open_store(db)
     try:
         return record_revocation(store, unit.strip(), year, number.strip(), day, reason.strip()), store.label
@@ -708,7 +752,11 @@ def survey_tally(
     from engine.outputs.tallybook import write_tallies, write_tallies_csv
     from engine.scoring.tally import tally
 
-    _check_targets([xlsx, csv_path], force, [*responses, *([units_path] if units_path else [])])
+    _check_targets(
+        [xlsx, csv_path],
+        force,
+        [*responses, *([units_path] if units_path else []), *rule_inputs(ref, year=year)],
+    )
     loaded = load_ref(ref, year)
     if not loaded.model.surveys:
         raise CqttError(f"bộ tiêu chí {loaded.model.ref} không khai báo mẫu phiếu khảo sát nào (`surveys:`)")

@@ -726,6 +726,13 @@ def _application(
     )
 
 
+def same_unit(code: str) -> str:
+    """The form two codes of one unit share: case apart, and for a code of digits its leading
+    zeros (Excel drops them: 07201 typed as a number becomes 7201)."""
+    text = code.casefold()
+    return text.lstrip("0") or "0" if text.isdigit() else text
+
+
 def _code_of(raw: Any) -> str:
     return str(int(raw)) if isinstance(raw, float) and raw.is_integer() else clean_text(raw)
 
@@ -815,7 +822,7 @@ def _read_evidence(
     # Codes (casefolded: codes that differ only by case are one unit) with the table and row
     # where each was first read; SeenCodes checks a digest match against the unit's own code.
     tables_read: list[_Table] = []
-    first_seen = SeenCodes(lambda position: applications[position].code.casefold())
+    first_seen = SeenCodes(lambda position: same_unit(applications[position].code))
     fatal: list[EvidenceIssue] = []
     bindings: dict[str, dict[str, str]] = {}
     not_submitted: dict[str, NotSubmitted] = {}  # by casefolded code
@@ -842,7 +849,7 @@ def _read_evidence(
                 if app is None and blank is None:
                     continue
                 code = blank.code if blank is not None else app.code  # type: ignore[union-attr]
-                same = code.casefold()
+                same = same_unit(code)
                 seen = first_seen.first(same) or blank_rows.get(same)
                 if seen is not None:
                     fatal.append(

@@ -53,7 +53,7 @@ class Problem:
     or a response taken online (`ONLINE`, its number), or a unit and form."""
 
     kind: str  # unknown_form, unknown_unit, bad_answer, missing_answer, bad_time, outside_year,
-    #            duplicate, burst, below_minimum, no_header
+    #            duplicate, burst, below_minimum, no_header, hidden_sheet
     message: str
     file: str | None = None
     sheet: str | None = None
@@ -116,6 +116,9 @@ def _question_column(heading: Any, form: SurveyForm) -> str | None:
     return None
 
 
+HIDDEN = object()  # the one row `_rows` gives for a hidden sheet
+
+
 def _rows(path: Path) -> Iterator[tuple[str | None, int, list[Any]]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -137,6 +140,7 @@ def _rows(path: Path) -> Iterator[tuple[str | None, int, list[Any]]]:
         try:
             for sheet in book.worksheets:
                 if getattr(sheet, "sheet_state", "visible") != "visible":
+                    yield sheet.title, 0, [HIDDEN]  # said, not silently dropped
                     continue
                 sheet.reset_dimensions()
                 for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -172,9 +176,13 @@ def _level(raw: Any, form: SurveyForm) -> int:
     for number, label in enumerate(form.levels, start=1):
         if key == _key(label):
             return number
-    match = re.match(r"^(\d+)\b", text)
+    # exactly a level's number ("3"), or its number and its label ("3 - Hài lòng", "3. Hài lòng");
+    # "2.5", "3/5" or "2,9" is none of the levels, whatever its first digit
+    match = re.fullmatch(r"(\d+)(?:\s*[-.:)–—]\s*(.+))?", text)
     if match and 1 <= int(match.group(1)) <= len(form.levels):
-        return int(match.group(1))
+        number = int(match.group(1))
+        if match.group(2) is None or _key(match.group(2)) == _key(form.levels[number - 1]):
+            return number
     raise ValueError
 
 
@@ -213,7 +221,19 @@ def read_responses(paths: list[Path], cs: CriteriaSet) -> ReadResponses:
         questions: dict[str, dict[str, int]] = {}
         shown: dict[int, str] = {}
         current_sheet: str | None = "\0"
+        headers_found = read_before = 0
         for sheet, number, row in _rows(path):
+            if row and row[0] is HIDDEN:
+                out.problems.append(
+                    Problem(
+                        "hidden_sheet",
+                        "sheet đang ẩn; phiếu trên sheet này không được đọc — hiện sheet "
+                        "(Unhide) nếu cần kiểm đếm",
+                        str(path),
+                        sheet,
+                    )  # fmt: skip
+                )
+                continue
             if sheet != current_sheet:
                 header, current_sheet = None, sheet
             if header is None:
@@ -223,6 +243,7 @@ def read_responses(paths: list[Path], cs: CriteriaSet) -> ReadResponses:
                         header = {}
                     continue
                 header = found
+                headers_found += 1
                 shown = {i: clean_text(h) for i, h in enumerate(row) if not is_blank(h)}
                 for form in forms.values():
                     questions[form.id] = {}
@@ -234,9 +255,18 @@ def read_responses(paths: list[Path], cs: CriteriaSet) -> ReadResponses:
             if not header or all(is_blank(v) for v in row):
                 continue
             out.rows += 1
+            read_before += 1
             _read_row(str(path), sheet, number, row, header, questions, shown, forms, out)
-        if header is None and current_sheet == "\0":
-            out.problems.append(Problem("no_header", "tệp trống", str(path)))
+        if current_sheet == "\0":
+            raise EvidenceFileError(str(path), "tệp trống, không có phiếu trả lời nào")
+        if not headers_found:
+            raise EvidenceFileError(
+                str(path),
+                "không tìm thấy dòng tiêu đề có cột “Mã đơn vị” trong 10 dòng đầu; tệp không phải bảng phiếu "
+                "trả lời (mỗi dòng một người trả lời)",
+            )
+        if not read_before:
+            raise EvidenceFileError(str(path), "tệp chỉ có dòng tiêu đề, không có phiếu trả lời nào")
     return out
 
 
@@ -311,7 +341,7 @@ def _read_row(
             )
     respondent = None
     if not is_blank(cell("ma_nguoi_tra_loi")):
-        respondent = "ma:" + clean_text(cell("ma_nguoi_tra_loi"))
+        respondent = "ma:" + clean_text(cell("ma_nguoi_tra_loi")).casefold()  # "NV01" is "nv01"
     elif not is_blank(cell("lien_he")):
         respondent = contact_hash(str(cell("lien_he")))
     answers: dict[str, int] = {}

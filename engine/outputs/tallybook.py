@@ -46,6 +46,7 @@ KINDS = {
     "burst": "Loạt phiếu giống nhau",
     "below_minimum": "Dưới số phiếu tối thiểu",
     "no_header": "Tệp không có bảng",
+    "hidden_sheet": "Sheet đang ẩn",
 }
 
 

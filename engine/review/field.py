@@ -398,6 +398,7 @@ def read_field(path: Path, cs: CriteriaSet) -> list[Verified]:
         if sheet is None:
             raise CqttError(f"{path}: không tìm thấy sheet “{FIELD_SHEET}” (cột “{VERIFIED}”)")
         columns: dict[str, int] = {}
+        seen: dict[tuple[str, str], int] = {}  # (unit, field) -> the row its value was read from
         for number, row in enumerate(sheet.iter_rows(), start=1):
             values = [c.value for c in row]
             texts = [clean_text(v) if isinstance(v, str) else "" for v in values]
@@ -427,6 +428,17 @@ def read_field(path: Path, cs: CriteriaSet) -> list[Verified]:
                 issues.append(EvidenceIssue(str(path), sheet.title, number, VERIFIED, raw, str(exc)))
                 continue
             code_text = str(int(code)) if isinstance(code, float) and code.is_integer() else clean_text(code)
+            earlier = seen.get((code_text.casefold(), fid))
+            if earlier is not None:  # two values found on site for one cell: which is true?
+                issues.append(
+                    EvidenceIssue(
+                        str(path), sheet.title, number, VERIFIED, raw,
+                        f"đơn vị {code_text}, “{decls[fid].label}” đã có giá trị kiểm tra ở dòng {earlier}; "
+                        "mỗi ô chỉ ghi một giá trị thấy tại xã (xóa một trong hai dòng)",
+                    )
+                )  # fmt: skip
+                continue
+            seen[(code_text.casefold(), fid)] = number
             found.append(Verified(code_text, fid, value, show_value(decls[fid], value), where))
     finally:
         book.close()

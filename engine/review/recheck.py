@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from engine.errors import CqttError
+from engine.intake.binding import BINDING_SHEET
 from engine.intake.evidence import Application, EvidenceSet, read_evidence
 from engine.intake.values import to_plain
 from engine.outputs.output import run_time
@@ -67,6 +68,7 @@ class UnitDecisionRow(BaseModel):
 
 class SealStatus(BaseModel):
     present: bool
+    deleted: bool = False  # the book's cqtt writes a seal, but the seal sheet is gone
     run_seal_ok: bool | None = None  # the table of unit seals is itself intact
     units_checked: int = 0
     units_edited: int = 0
@@ -368,11 +370,47 @@ def _shown(value: Any) -> Any:
     return value
 
 
+def _duplicate_rows(team: TeamResults) -> list[Discrepancy]:
+    """A unit on two rows of a sheet (or twice in a JSON): added by hand, whatever the seal says."""
+    found = []
+    for code, sheet, first, second in team.duplicates:
+        if sheet == "JSON":
+            label = (
+                f"JSON: đơn vị có hai mục (units[{first - 1}] và units[{second - 1}]); chỉ mục đầu được đọc"
+            )
+            where = f"units[{second - 1}]"
+        else:
+            label = f"{sheet}: đơn vị có hai dòng (dòng {first} và dòng {second}); chỉ dòng đầu được đọc"
+            where = f"{sheet}!A{second}"
+        found.append(
+            Discrepancy(
+                unit=code,
+                kind="hand_edit",
+                item="duplicate",
+                label="Sửa tay sau khi ghi: " + label,
+                where=where,
+            )  # fmt: skip
+        )
+    return found
+
+
 def check_seal(cs: CriteriaSet, team: TeamResults) -> tuple[SealStatus, list[Discrepancy]]:
     """Recompute each unit's digests from the cells found and compare them with the seal."""
     seals = team.identity.seals
     if seals is None:
-        return SealStatus(present=False), []
+        deleted = []
+        if team.identity.binding_deleted:
+            deleted.append(
+                Discrepancy(
+                    unit="(cả sổ)",
+                    kind="hand_edit",
+                    item="binding",
+                    label=f"Sửa tay sau khi ghi: sheet ẩn {BINDING_SHEET} (niêm phong) đã bị xóa khỏi sổ do "
+                    f"{team.identity.tool} ghi; không kiểm tra được các sửa tay khác",
+                    where=BINDING_SHEET,
+                )
+            )
+        return SealStatus(present=False, deleted=bool(deleted)), [*deleted, *_duplicate_rows(team)]
     status = SealStatus(present=True)
     status.run_seal_ok = (
         team.identity.sha256 is not None
@@ -380,6 +418,29 @@ def check_seal(cs: CriteriaSet, team: TeamResults) -> tuple[SealStatus, list[Dis
         and run_seal(team.identity.sha256, seals) == team.identity.run_seal
     )
     found: list[Discrepancy] = []
+    if status.run_seal_ok is False:
+        found.append(
+            Discrepancy(
+                unit="(cả sổ)",
+                kind="hand_edit",
+                item="run_seal",
+                label="Sửa tay sau khi ghi: niêm phong của cả lần chấm không khớp (đơn vị bị xóa, thêm, "
+                "hoặc niêm phong bị sửa)",
+                where="seal" if team.identity.kind == "json" else BINDING_SHEET,
+            )
+        )
+    said = team.identity.summary_units
+    if said is not None and said != len(team.units) + len(team.duplicates):
+        found.append(
+            Discrepancy(
+                unit="(cả sổ)",
+                kind="hand_edit",
+                item="unit_count",
+                label=f"Sửa tay sau khi ghi: phần tóm tắt ghi {said} đơn vị nhưng tệp có "
+                f"{len(team.units) + len(team.duplicates)} mục đơn vị",
+                where="summary.units",
+            )
+        )
     sheet_of = {"ranking": "ranking", "criteria": "detail", "evidence": "evidence"}
     status.parts_unchecked = [
         p for p in PARTS if team.identity.kind == "xlsx" and sheet_of[p] not in team.found
@@ -413,6 +474,9 @@ def check_seal(cs: CriteriaSet, team: TeamResults) -> tuple[SealStatus, list[Dis
                     where=where,
                 )
             )
+    already = {d.unit for d in found if d.kind == "hand_edit"}
+    found += _duplicate_rows(team)
+    status.units_edited += len({code for code, *_ in team.duplicates} - already)
     for code in sorted(set(team.contents) - set(seals)):
         status.units_edited += 1
         found.append(

@@ -277,7 +277,11 @@ def _info(wb: Workbook, r: RecheckResult) -> None:
     ws.append(header_row(ws, ["Mục", "Giá trị"]))
     seal = r.seal
     if not seal.present:
-        seal_text = "không có (sổ ghi trước định dạng phiên bản 2)"
+        seal_text = (
+            "niêm phong đã bị xóa (sheet ẩn _cqtt); sửa tay không kiểm tra được"
+            if seal.deleted
+            else "không có (sổ ghi trước định dạng phiên bản 2)"
+        )
     else:
         seal_text = (
             f"có; kiểm {seal.units_checked} đơn vị, {seal.units_edited} đơn vị bị sửa tay; "

@@ -59,6 +59,8 @@ class Identity:
     seals: dict[str, dict[str, str]] | None = None  # unit -> part -> digest
     sheets: dict[str, str] = field(default_factory=dict)  # role -> title as written
     tool: str | None = None  # "cqtt 0.1.0": the version that wrote the file, when it says
+    binding_deleted: bool = False  # written by a cqtt that seals its books, yet the seal sheet is gone
+    summary_units: int | None = None  # how many units the file's own summary says it holds
 
     @property
     def ref(self) -> str:
@@ -95,6 +97,8 @@ class TeamResults:
     found: dict[str, str]  # role -> sheet title found
     missing: list[str]  # what could not be found, in Vietnamese
     evidence_where: dict[str, dict[str, str]] = field(default_factory=dict)  # unit -> field -> cell
+    # a unit (or a unit's criterion) on two rows of one sheet: (unit, sheet, first row, second row)
+    duplicates: list[tuple[str, str, int, int]] = field(default_factory=list)
 
 
 ROLE_LABELS = {
@@ -172,7 +176,14 @@ def _json_identity(path: Path, data: dict[str, Any]) -> Identity:
         run_seal=data.get("seal"),
         seals=seals,
         tool=data.get("tool") if isinstance(data.get("tool"), str) else None,
+        summary_units=_summary_units(data),
     )
+
+
+def _summary_units(data: dict[str, Any]) -> int | None:
+    summary = data.get("summary")
+    units = summary.get("units") if isinstance(summary, dict) else None
+    return units if isinstance(units, int) and not isinstance(units, bool) else None
 
 
 def _open_book(path: Path) -> Any:
@@ -240,6 +251,7 @@ def _xlsx_identity(path: Path, book: Any) -> Identity:
         )
     first = dict(info)
     criteria_id = (first.get("Bộ tiêu chí") or "").split(" — ")[0] or None
+    tool = first.get("Phiên bản công cụ")
     return Identity(
         path=path,
         kind="xlsx",
@@ -248,8 +260,16 @@ def _xlsx_identity(path: Path, book: Any) -> Identity:
         version=first.get("Phiên bản"),
         sha256=first.get("SHA-256 tệp tiêu chí"),
         inputs=_inputs_from_info(info),
-        tool=first.get("Phiên bản công cụ"),
+        tool=tool,
+        binding_deleted=_seals_its_books(tool),
     )
+
+
+def _seals_its_books(tool: str | None) -> bool:
+    """Whether the cqtt that wrote a book (its Thông tin says which) writes the hidden seal sheet:
+    every release from 0.1.0 does, so a book of theirs without it has lost it."""
+    match = re.match(r"cqtt (\d+)\.(\d+)", tool or "")
+    return match is not None and (int(match.group(1)), int(match.group(2))) >= (0, 1)
 
 
 def _first_info(info: list[tuple[str, str]], label: str) -> str | None:
@@ -399,12 +419,18 @@ def _read_xlsx(identity: Identity, book: Any, cs: CriteriaSet) -> TeamResults:
         else:
             found[role] = sheet.title
     group_index = {i: g.id for i, g in enumerate(cs.groups, start=1)}
+    duplicates: list[tuple[str, str, int, int]] = []
     ranking = sheets["ranking"]
     if ranking is not None:
-        for _, cells in _rows(ranking):
+        rows_of: dict[str, int] = {}
+        for number, cells in _rows(ranking):
             code = _code(cells.get("Mã đơn vị", (None, ""))[0])
             if code is None:
                 continue
+            if code in rows_of:  # a row added by hand (a forged copy above the real one)
+                duplicates.append((code, ranking.title, rows_of[code], number))
+                continue
+            rows_of[code] = number
             u = unit(code)
             u.in_ranking = True
             where = {k: f"{ranking.title}!{c}" for k, (_, c) in cells.items()}
@@ -435,12 +461,17 @@ def _read_xlsx(identity: Identity, book: Any, cs: CriteriaSet) -> TeamResults:
                 parts.append(book[title])
             else:
                 missing.append(f"không tìm thấy phần tiếp theo của {ROLE_LABELS['detail']}: “{title}”")
+        criterion_rows: dict[tuple[str, str], int] = {}
         for part in parts:
-            for _, cells in _rows(part):
+            for number, cells in _rows(part):
                 code = _code(cells.get("Mã đơn vị", (None, ""))[0])
                 cid = _text(cells.get("Mã tiêu chí", ("", ""))[0])
                 if code is None or not cid or "Điểm" not in cells:
                     continue
+                if (code, cid) in criterion_rows:
+                    duplicates.append((code, part.title, criterion_rows[(code, cid)], number))
+                    continue
+                criterion_rows[(code, cid)] = number
                 u = unit(code)
                 u.criteria[cid] = _number(cells["Điểm"][0])
                 u.where[f"criterion:{cid}"] = f"{part.title}!{cells['Điểm'][1]}"
@@ -470,7 +501,9 @@ def _read_xlsx(identity: Identity, book: Any, cs: CriteriaSet) -> TeamResults:
                 f: f"{evidence.title}!{letter}{app.row}" for f, letter in letters.items()
             }
     contents = _contents(cs, units, applications, sheets)
-    return TeamResults(identity, units, applications, issues, contents, found, missing, evidence_where)
+    return TeamResults(
+        identity, units, applications, issues, contents, found, missing, evidence_where, duplicates
+    )
 
 
 def _contents(
@@ -530,6 +563,8 @@ def _read_json(identity: Identity, cs: CriteriaSet) -> TeamResults:
     issues: list[EvidenceIssue] = []
     contents: dict[str, UnitContent] = {}
     file = str(identity.path)
+    first_index: dict[str, int] = {}
+    duplicates: list[tuple[str, str, int, int]] = []
     for index, raw in enumerate(data["units"]):
         if not isinstance(raw, dict) or "code" not in raw:
             issues.append(
@@ -538,6 +573,10 @@ def _read_json(identity: Identity, cs: CriteriaSet) -> TeamResults:
             continue
         at = f"units[{index}]"
         code = str(raw["code"])
+        if code in first_index:  # the same unit twice: named once, not charged to every other unit
+            duplicates.append((code, "JSON", first_index[code] + 1, index + 1))
+            continue
+        first_index[code] = index
         u = TeamUnit(code, name=raw.get("name"), group=raw.get("group"), in_ranking=True)
         for key in ("rank", "total", "recognised", "proposed", "self_score"):
             setattr(u, key, raw.get(key))
@@ -572,7 +611,7 @@ def _read_json(identity: Identity, cs: CriteriaSet) -> TeamResults:
                 [(d, INVALID if d in invalid else values.get(d)) for d in decls],
             ),
         )
-    return TeamResults(identity, units, apps, issues, contents, {}, [])
+    return TeamResults(identity, units, apps, issues, contents, {}, [], {}, duplicates)
 
 
 def _json_application(

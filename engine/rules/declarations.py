@@ -7,9 +7,9 @@ itself assembles the scorers' method types.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 # Evidence, criterion and group ids become keys of durable_rules facts: lower-case ASCII, no `__`
 # (reserved for derived keys such as `list_field__item`), and never `id` or `sid`.
@@ -28,6 +28,7 @@ TYPE_LABELS: dict[str, str] = {
 }
 
 NUMERIC_TYPES = ("number", "percent", "count")
+RULE_NUMBER_LOW, RULE_NUMBER_HIGH = 1e-4, 1e16  # what JSON writes without an exponent
 
 
 class Strict(BaseModel):
@@ -37,6 +38,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, regex_engine="python-re", allow_inf_nan=False
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _carried_by_the_rules_engine(cls, value: Any) -> Any:
+        """A number the compiled rules cannot carry is refused here, with its line, not by the rules
+        engine at scoring time (error 204, no file or line): JSON writes 0.00001 and 1e16 with an
+        exponent, which durable_rules does not read."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value != 0 and not RULE_NUMBER_LOW <= abs(value) < RULE_NUMBER_HIGH:
+                raise ValueError(
+                    f"{value:g} nằm ngoài khoảng bộ máy luật so sánh được: ghi 0, hoặc một số có giá trị "
+                    "tuyệt đối từ 0,0001 đến dưới 10 000 000 000 000 000"
+                )
+        return value
 
 
 class Source(Strict):

@@ -8,6 +8,7 @@ store is upgraded only on request (`cqtt db upgrade`), never as a side effect of
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,11 +136,20 @@ def _engine_for(target: str, default: bool) -> tuple[Engine, str]:
     if _is_url(target):
         try:
             url = make_url(target)
-        except ArgumentError:
-            raise StoreError(f"--db {target!r}: địa chỉ cơ sở dữ liệu không hợp lệ") from None
+            url.port  # noqa: B018  (a port that is not a number fails here, not later)
+        except (ArgumentError, ValueError):
+            shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", target)  # never a password
+            raise StoreError(
+                f"--db {shown!r}: địa chỉ cơ sở dữ liệu không hợp lệ (dạng postgresql://NGƯỜI-DÙNG@MÁY:CỔNG/TÊN)"
+            ) from None
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
         label = url.render_as_string(hide_password=True)
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+            raise StoreError(
+                f"{label}: trình điều khiển “{url.get_driver_name()}” không được hỗ trợ; dùng postgresql://… "
+                "(psycopg)"
+            )
         if url.get_backend_name() == "sqlite":
             return _engine_for(url.database or "", default)
         if url.get_backend_name() != "postgresql":
@@ -157,6 +167,8 @@ def _engine_for(target: str, default: bool) -> tuple[Engine, str]:
     label = str(path)
     if path.is_dir():
         raise StoreError(f"{label}: là một thư mục; --db cần đường dẫn một tệp, ví dụ {DEFAULT_NAME}")
+    if path.exists() and not path.is_file():  # a named pipe or a device would hang or be read forever
+        raise StoreError(f"{label}: không phải tệp thường (ống dẫn hay thiết bị); --db cần một tệp SQLite")
     if path.exists():
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))

@@ -9,6 +9,7 @@ import test_options_and_files
 import test_review_inputs
 import test_rule_files
 import test_store_inputs
+import test_survey_responses
 from hostile import ROOT
 
 DOC = ROOT / "docs" / "hostile-inputs.md"
@@ -17,7 +18,7 @@ DOC = ROOT / "docs" / "hostile-inputs.md"
 def catalogue() -> dict[str, str]:
     """Every case: its id and the exit code it must get ("-" for the process-level cases)."""
     found: dict[str, str] = {}
-    for module in (test_rule_files, test_evidence_files, test_options_and_files):
+    for module in (test_rule_files, test_evidence_files, test_options_and_files, test_survey_responses):
         for case in module.CASES:
             found[case.name] = str(case.code)
     for module in (test_review_inputs, test_store_inputs):

@@ -288,6 +288,10 @@ def ev_codes_equal_but_spaces(tmp: Path) -> list[str]:
     return _codes(tmp, "07201", " 07201\u00a0")
 
 
+def ev_codes_equal_but_the_leading_zero(tmp: Path) -> list[str]:
+    return _codes(tmp, "07201", 7201)  # Excel turned the second into a number
+
+
 def ev_one_megabyte_cell(tmp: Path) -> list[str]:
     lines = HUNG_YEN.read_text("utf-8").splitlines()
     head, first, *rest = lines
@@ -363,6 +367,7 @@ CASES = [
     Case(ev_results_json_as_evidence, 1, "Lỗi: {tmp}/kq.json: đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ"),
     Case(ev_results_workbook_as_evidence, 1, "Lỗi: {tmp}/kq.xlsx: đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ"),
     Case(ev_results_workbook_without_binding, 1, "Lỗi: {tmp}/kq-sua.xlsx: đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ"),
+    Case(ev_codes_equal_but_the_leading_zero, 1, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “Mã đơn vị”: giá trị “7201”: mã đơn vị bị trùng (đã có ở minh-chung.xlsx, sheet “Nhập liệu”, dòng 4)", anywhere=True),
     Case(ev_proposal_unreadable, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “E — Đề nghị công nhận”: giá trị “Xem xét sau”: không rõ có đề nghị hay không (ghi “Có” hoặc “Không”); đơn vị được gắn cảnh báo “Không rõ đề nghị”", anywhere=True, writes=True),
 ]
 

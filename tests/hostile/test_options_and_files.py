@@ -50,6 +50,53 @@ def opt_output_is_the_evidence(tmp: Path) -> list[str]:
     return ["score", str(copy), "--criteria", "hung-yen@2025", "--json", str(copy), "--force"]
 
 
+def _rules_copy(tmp: Path) -> Path:
+    folder = tmp / "hung-yen"
+    folder.mkdir()
+    for name in ("2025.yaml", "2025.tests.yaml"):
+        shutil.copy(ROOT / "criteria/hung-yen" / name, folder / name)
+    return folder / "2025.yaml"
+
+
+def opt_json_over_the_rule_file(tmp: Path) -> list[str]:
+    rules = _rules_copy(tmp)
+    return ["score", str(HUNG_YEN), "--criteria", str(rules), "--json", str(rules), "--force"]
+
+
+def opt_workbook_over_the_rules_tests(tmp: Path) -> list[str]:
+    rules = _rules_copy(tmp)
+    return ["score", str(HUNG_YEN), "--criteria", str(rules), "-o", str(rules.with_name("2025.tests.yaml")),
+            "--force"]  # fmt: skip
+
+
+def opt_guide_over_the_rule_file(tmp: Path) -> list[str]:
+    rules = _rules_copy(tmp)
+    return ["criteria", "show", str(rules), "--xlsx", str(rules), "--force"]
+
+
+def opt_template_over_the_rule_file(tmp: Path) -> list[str]:
+    rules = _rules_copy(tmp)
+    return ["template", "--criteria", str(rules), "-o", str(rules), "--force"]
+
+
+def opt_diff_json_over_the_new_rules(tmp: Path) -> list[str]:
+    rules = _rules_copy(tmp)
+    return ["criteria", "diff", "hung-yen@2025", str(rules), "--json", str(rules), "--force"]
+
+
+def opt_tallies_over_the_rule_file(tmp: Path) -> list[str]:
+    folder = tmp / "bac-giang"
+    folder.mkdir()
+    shutil.copy(ROOT / "criteria/bac-giang/2024.yaml", folder / "2024.yaml")
+    return ["survey", "tally", str(ROOT / "samples/bac-giang-2024-phieu-khao-sat.csv"), "--criteria",
+            str(folder / "2024.yaml"), "--csv", str(folder / "2024.yaml"), "--force"]  # fmt: skip
+
+
+def opt_json_over_the_history_store(tmp: Path) -> list[str]:
+    (tmp / "h.sqlite").write_bytes(b"")
+    return _score("--json", str(tmp / "h.sqlite"), "--db", str(tmp / "h.sqlite"), "--force")
+
+
 def opt_output_is_a_folder(tmp: Path) -> list[str]:
     (tmp / "ket-qua.json").mkdir()
     return _score("--json", str(tmp / "ket-qua.json"))
@@ -90,6 +137,43 @@ def opt_bad_source_date_epoch(tmp: Path) -> list[str]:
 
 
 CASES = [
+    # fmt: off
+    Case(
+        opt_json_over_the_rule_file,
+        1,
+        "Lỗi: {tmp}/hung-yen/2025.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+    ),
+    Case(
+        opt_workbook_over_the_rules_tests,
+        1,
+        "Lỗi: {tmp}/hung-yen/2025.tests.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+    ),
+    Case(
+        opt_guide_over_the_rule_file,
+        1,
+        "Lỗi: {tmp}/hung-yen/2025.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+    ),
+    Case(
+        opt_template_over_the_rule_file,
+        1,
+        "Lỗi: {tmp}/hung-yen/2025.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+    ),
+    Case(
+        opt_diff_json_over_the_new_rules,
+        1,
+        "Lỗi: {tmp}/hung-yen/2025.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+    ),
+    Case(
+        opt_tallies_over_the_rule_file,
+        1,
+        "Lỗi: {tmp}/bac-giang/2024.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+    ),
+    Case(
+        opt_json_over_the_history_store,
+        1,
+        "Lỗi: {tmp}/h.sqlite: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+    ),
+    # fmt: on
     Case(
         opt_two_outputs_one_path,
         1,

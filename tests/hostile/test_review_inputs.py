@@ -107,6 +107,22 @@ def output_same_as_input(tmp: Path) -> list[str]:
     return ["recheck", str(TEAM), "--force", "-o", str(TEAM)]
 
 
+def field_cell_verified_twice(tmp: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    field = tmp / "thuc-dia.xlsx"
+    drawn = CliRunner().invoke(main, ["sample", str(TEAM), "--n", "1", "--seed", "1", "-o", str(field)])
+    assert drawn.exit_code == 0, drawn.output
+    book = load_workbook(field)
+    ws = book["Kiểm tra thực địa"]
+    row = next(r for r in ws.iter_rows() if r[5].value == "ty_le_cong_khai_dung_han")
+    row[3].value = "50%"
+    ws.append([c.value for c in row])  # the same cell again, further down, another value
+    ws.cell(ws.max_row, 4).value = "99%"
+    book.save(tmp / "thuc-dia-da-dien.xlsx")
+    return ["recheck", str(TEAM), "--field", str(tmp / "thuc-dia-da-dien.xlsx"), "-o", str(tmp / "pt.xlsx")]
+
+
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
     (empty_file, 1, "Lỗi: {tmp}/trong.xlsx: không mở được tệp Excel (BadZipFile: File is not a zip file)"),
     (
@@ -159,6 +175,7 @@ CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
         f"Lỗi: {TEAM}: không phải sổ phúc tra do “cqtt recheck” ghi (thiếu sheet ẩn _cqtt)",
     ),
     (output_same_as_input, 1, f"Lỗi: {TEAM}: tệp kết quả trùng với tệp đầu vào; chọn tên khác"),
+    (field_cell_verified_twice, 1, "Lỗi: sổ kiểm tra thực địa có 1 ô không đọc được"),
 ]
 
 
@@ -176,3 +193,114 @@ def test_bad_review_input_gets_its_message(build, code, message, tmp_path: Path)
     assert result.output.strip().splitlines()[-1] == message.format(tmp=tmp_path)
     assert not (tmp_path / "out.xlsx").exists() and not (tmp_path / "qd.json").exists()
     assert TEAM.read_bytes() == before
+
+
+def test_a_cell_verified_twice_names_both_rows(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, field_cell_verified_twice(tmp_path))
+    assert result.exit_code == 1
+    assert (
+        f"{tmp_path}/thuc-dia-da-dien.xlsx, sheet “Kiểm tra thực địa”, dòng 41, cột “Giá trị kiểm tra thực tế”: "
+        "giá trị “99%”: đơn vị 07285, “Tỷ lệ nội dung (14 nhóm, Điều 11 Luật THDCCS) công khai đúng hạn và niêm "
+        "yết đủ 30 ngày” đã có giá trị kiểm tra ở dòng 4; mỗi ô chỉ ghi một giá trị thấy tại xã (xóa một trong "
+        "hai dòng)"
+    ) in result.output.splitlines()
+    assert not (tmp_path / "pt.xlsx").exists()
+
+
+def test_a_forged_ranking_row_above_the_real_one_is_a_hand_edit(tmp_path: Path) -> None:
+    """A copy of a unit's row inserted above the real one, with another total and result: the unit
+    is on two rows, named, and the re-check exits 3 (it said "0 sai lệch" when the rows agreed with
+    the seal below)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(TEAM)
+    ws = book["Xếp hạng"]
+    heads = [c.value for c in ws[1]]
+    real = next(r for r in ws.iter_rows(min_row=2) if r[1].value == "07201")
+    values, number = [c.value for c in real], real[0].row
+    ws.insert_rows(2)
+    for column, value in enumerate(values, start=1):
+        ws.cell(2, column).value = value
+    ws.cell(2, heads.index("Tổng điểm") + 1).value = 40
+    ws.cell(2, heads.index("Kết quả") + 1).value = "Chưa đạt"
+    forged = tmp_path / "ket-qua-to.xlsx"
+    book.save(forged)
+    result = CliRunner().invoke(main, ["recheck", str(forged), "-o", str(tmp_path / "pt.xlsx")])
+    assert result.exit_code == 3, result.output
+    assert (
+        f"  07201 Phường Thọ Xương — Sửa tay sau khi ghi: Xếp hạng: đơn vị có hai dòng (dòng 2 và dòng "
+        f"{number + 1}); chỉ dòng đầu được đọc [Xếp hạng!A{number + 1}]"
+    ) in result.output.splitlines()
+
+
+def _results_json(tmp: Path) -> dict:  # type: ignore[type-arg]
+    out = tmp / "ket-qua.json"
+    done = CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(ROOT / "samples/bac-giang-2024.xlsx"),
+            "--criteria",
+            "bac-giang@2024",
+            "--json",
+            str(out),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    return json.loads(out.read_text("utf-8"))
+
+
+def _recheck_json(tmp: Path, data: dict) -> tuple[int, list[str]]:  # type: ignore[type-arg]
+    path = tmp / "ket-qua-sua.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    result = CliRunner().invoke(main, ["recheck", str(path), "--json", str(tmp / "pt.json")])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output.splitlines()
+
+
+def test_a_results_json_with_units_deleted_is_a_discrepancy_of_its_own(tmp_path: Path) -> None:
+    data = _results_json(tmp_path)
+    data["units"] = data["units"][:1]  # 194 of 195 deleted, the summary left as it was
+    code, lines = _recheck_json(tmp_path, data)
+    assert code == 3
+    assert (
+        "  (cả sổ)  — Sửa tay sau khi ghi: niêm phong của cả lần chấm không khớp (đơn vị bị xóa, thêm, hoặc "
+        "niêm phong bị sửa) [seal]" in lines
+    )
+    assert (
+        "  (cả sổ)  — Sửa tay sau khi ghi: phần tóm tắt ghi 195 đơn vị nhưng tệp có 1 mục đơn vị [summary.units]"
+        in lines
+    )
+
+
+def test_a_results_json_with_a_unit_twice_names_it_and_nothing_else(tmp_path: Path) -> None:
+    data = _results_json(tmp_path)
+    copied = data["units"][5]
+    data["units"].append(copied)
+    code, lines = _recheck_json(tmp_path, data)
+    assert code == 3
+    named = [line for line in lines if line.startswith("  ") and "—" in line]
+    assert named == [
+        "  (cả sổ)  — Sửa tay sau khi ghi: phần tóm tắt ghi 195 đơn vị nhưng tệp có 196 mục đơn vị [summary.units]",
+        f"  {copied['code']} {copied['name']} — Sửa tay sau khi ghi: JSON: đơn vị có hai mục (units[5] và "
+        "units[195]); chỉ mục đầu được đọc [units[195]]",
+    ]  # not 193 rank discrepancies charged to the others
+
+
+def test_a_book_whose_seal_sheet_was_deleted_says_so(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(TEAM)
+    del book["_cqtt"]
+    book.save(tmp_path / "ket-qua-to.xlsx")
+    result = CliRunner().invoke(
+        main, ["recheck", str(tmp_path / "ket-qua-to.xlsx"), "--json", str(tmp_path / "p.json")]
+    )
+    assert result.exit_code == 3
+    lines = result.output.splitlines()
+    assert (
+        "  (cả sổ)  — Sửa tay sau khi ghi: sheet ẩn _cqtt (niêm phong) đã bị xóa khỏi sổ do cqtt 0.2.0 ghi; "
+        "không kiểm tra được các sửa tay khác [_cqtt]" in lines
+    )
+    assert lines[-2].endswith("niêm phong đã bị xóa (sheet ẩn _cqtt); sửa tay không kiểm tra được")
+    assert "trước định dạng phiên bản 2" not in result.output

@@ -90,6 +90,22 @@ def rule_reversed_linear(tmp: Path) -> list[str]:
     return _rule(tmp, "nguoc.yaml", text.replace("        method:\n          {", "        method: {"))
 
 
+def rule_tiny_tier_bound(tmp: Path) -> list[str]:
+    return _rule(
+        tmp,
+        "nho.yaml",
+        MINIMAL.replace("{min: 90, max: 95, points: 3}", "{min: 0.00001, max: 95, points: 3}"),
+    )
+
+
+def rule_huge_tier_bound(tmp: Path) -> list[str]:
+    return _rule(tmp, "to.yaml", MINIMAL.replace("{min: 95, points: 6}", "{min: 1e16, points: 6}"))
+
+
+def rule_tiny_group_share(tmp: Path) -> list[str]:
+    return _rule(tmp, "ty-le.yaml", MINIMAL.replace("min_group_share: 0.5", "min_group_share: 1.01e-05"))
+
+
 def _line(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
 
@@ -190,6 +206,30 @@ CASES = [
         "[groups[0].criteria[0].method.zero_at] tiêu chí “dung_han”: `zero_at` (100) lớn hơn `full_at` (80): giá trị càng cao càng ít "
         "điểm. Nếu đúng là càng thấp càng tốt (ví dụ số ngày trễ hạn), ghi thêm `decreasing: true`; nếu không, "
         "đổi chỗ hai số",
+        anywhere=True,
+    ),
+    Case(
+        rule_tiny_tier_bound,
+        1,
+        f"{{tmp}}/nho.yaml:{_line(MINIMAL, '{min: 90, max: 95')}: lỗi: [groups[0].criteria[0].method.tiers[1].min] "
+        "1e-05 nằm ngoài khoảng bộ máy luật so sánh được: ghi 0, hoặc một số có giá trị tuyệt đối từ 0,0001 đến "
+        "dưới 10 000 000 000 000 000",
+        anywhere=True,
+    ),
+    Case(
+        rule_huge_tier_bound,
+        1,
+        f"{{tmp}}/to.yaml:{_line(MINIMAL, '{min: 95, points: 6}')}: lỗi: [groups[0].criteria[0].method.tiers[2].min] "
+        "1e+16 nằm ngoài khoảng bộ máy luật so sánh được: ghi 0, hoặc một số có giá trị tuyệt đối từ 0,0001 đến "
+        "dưới 10 000 000 000 000 000",
+        anywhere=True,
+    ),
+    Case(
+        rule_tiny_group_share,
+        1,
+        f"{{tmp}}/ty-le.yaml:{_line(MINIMAL, 'min_group_share')}: lỗi: [recognition.min_group_share] 1.01e-05 nằm "
+        "ngoài khoảng bộ máy luật so sánh được: ghi 0, hoặc một số có giá trị tuyệt đối từ 0,0001 đến dưới "
+        "10 000 000 000 000 000",
         anywhere=True,
     ),
     Case(rule_folder_as_criteria_ref, 1, "Lỗi: không tìm thấy tệp tiêu chí “{tmp}/tc”"),

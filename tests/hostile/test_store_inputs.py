@@ -6,6 +6,8 @@ hashed before and after: a refused store or input is never modified, and no trac
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -128,7 +130,80 @@ def timeout_not_a_number(tmp: Path) -> list[str]:
     return ["decisions", str(DECISIONS), "--db", str(tmp / "h.sqlite")]
 
 
+def db_is_a_named_pipe(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "ong")
+    return ["history", "07207", "--db", str(tmp / "ong")]
+
+
+def db_url_with_a_bad_port_and_a_password(tmp: Path) -> list[str]:
+    return ["history", "07207", "--db", "postgresql://cqtt:bi-mat@localhost:cong/cqtt"]
+
+
+def db_url_of_an_unsupported_driver(tmp: Path) -> list[str]:
+    return ["history", "07207", "--db", "postgresql+asyncpg://cqtt@localhost/cqtt"]
+
+
+def _recognised_2023(tmp: Path) -> str:
+    db = str(tmp / "h.sqlite")
+    done = CliRunner().invoke(main, ["decisions", str(DECISIONS), "--db", db])
+    assert done.exit_code == 0, done.output
+    return db
+
+
+def revoke_dated_1990(tmp: Path) -> list[str]:
+    db = _recognised_2023(tmp)
+    return ["revoke", "07207", "--year", "2023", "--decision-number", "45/QĐ-UBND", "--date", "20/03/1990",
+            "--reason", "Sai phạm", "--db", db]  # fmt: skip
+
+
+def revoke_dated_2099(tmp: Path) -> list[str]:
+    db = _recognised_2023(tmp)
+    return ["revoke", "07207", "--year", "2023", "--decision-number", "45/QĐ-UBND", "--date", "20/03/2099",
+            "--reason", "Sai phạm", "--db", db]  # fmt: skip
+
+
+def revoke_number_with_a_line_break(tmp: Path) -> list[str]:
+    db = _recognised_2023(tmp)
+    return ["revoke", "07207", "--year", "2023", "--decision-number", "45/QĐ-UBND\n46", "--date", "20/03/2024",
+            "--reason", "Sai phạm", "--db", db]  # fmt: skip
+
+
+TODAY = dt.date.today().strftime("%d/%m/%Y")
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
+    (
+        db_is_a_named_pipe,
+        1,
+        "Lỗi: {tmp}/ong: không phải tệp thường (ống dẫn hay thiết bị); --db cần một tệp SQLite",
+    ),
+    (
+        db_url_with_a_bad_port_and_a_password,
+        1,
+        "Lỗi: --db 'postgresql://cqtt:***@localhost:cong/cqtt': địa chỉ cơ sở dữ liệu không hợp lệ (dạng "
+        "postgresql://NGƯỜI-DÙNG@MÁY:CỔNG/TÊN)",
+    ),
+    (
+        db_url_of_an_unsupported_driver,
+        1,
+        "Lỗi: postgresql+asyncpg://cqtt@localhost/cqtt: trình điều khiển “asyncpg” không được hỗ trợ; dùng "
+        "postgresql://… (psycopg)",
+    ),
+    (
+        revoke_dated_1990,
+        1,
+        "Lỗi: --date 20/03/1990: ngày thu hồi phải từ 01/01/2023 (năm được đánh giá) đến hôm nay "
+        f"({TODAY}); một bản ghi sai không xóa được, nên ngày được kiểm tra trước khi ghi",
+    ),
+    (
+        revoke_dated_2099,
+        1,
+        "Lỗi: --date 20/03/2099: ngày thu hồi phải từ 01/01/2023 (năm được đánh giá) đến hôm nay "
+        f"({TODAY}); một bản ghi sai không xóa được, nên ngày được kiểm tra trước khi ghi",
+    ),
+    (
+        revoke_number_with_a_line_break,
+        1,
+        "Lỗi: --decision-number '45/QĐ-UBND\\n46': số quyết định là một dòng (ví dụ 45/QĐ-UBND)",
+    ),
     (
         db_is_the_evidence_file,
         1,
@@ -234,3 +309,43 @@ def test_bad_timeout_setting_is_one_line(tmp_path: Path, monkeypatch) -> None:  
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == "Lỗi: CQTT_DB_TIMEOUT='mười': cần một số giây, ví dụ 15"
     assert not (tmp_path / "h.sqlite").exists()
+
+
+def db_password_in_the_url(tmp: Path) -> list[str]:
+    return ["score", str(EVIDENCE), "--criteria", "bac-giang@2024", "--json", str(tmp / "kq.json"),
+            "--db", "postgresql://cqtt:bi-mat@127.0.0.1:9/cqtt"]  # fmt: skip
+
+
+def test_a_password_in_the_url_is_never_printed(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, db_password_in_the_url(tmp_path))
+    assert result.exit_code == 1
+    assert "bi-mat" not in result.output
+    assert (
+        result.output.strip()
+        .splitlines()[-1]
+        .startswith("Lỗi: postgresql+psycopg://cqtt:***@127.0.0.1:9/cqtt: không dùng được cơ sở dữ liệu (")
+    )
+    assert not (tmp_path / "kq.json").exists()
+
+
+def test_a_run_whose_workbook_cannot_be_written_is_not_recorded(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The disk fills while the workbook is written: the error says so, and the store holds no run
+    (a later history or re-check would otherwise show a run nobody has the outputs of)."""
+    import errno
+
+    from engine.outputs import workbook
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(workbook, "write_results", full)
+    db = tmp_path / "h.sqlite"
+    out = tmp_path / "kq.xlsx"
+    result = CliRunner().invoke(main, ["score", str(EVIDENCE), "--criteria", "bac-giang@2024", "-o", str(out),
+                                       "--db", str(db)])  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Lỗi: {out}: không ghi được (đĩa đầy); tệp cũ (nếu có) vẫn nguyên"
+    )
+    later = CliRunner().invoke(main, ["history", "07207", "--db", str(db)])
+    assert later.output.strip().splitlines()[-1] == f"Lỗi: {db}: không có lịch sử nào của đơn vị 07207"
