@@ -48,6 +48,40 @@ class _InputPath(click.Path):
 
 INPUT_PATH = _InputPath(path_type=Path)
 
+
+class _WorkbookPath(click.Path):
+    """An Excel workbook to write: a name ending in .csv or .json would get a workbook's bytes."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(super().convert(value, param, ctx))
+        if path.suffix.lower() not in (".xlsx", ".xlsm"):
+            self.fail(f"{path}: tệp Excel cần đuôi .xlsx (tệp này sẽ được ghi dạng Excel)", param, ctx)
+        return path
+
+
+WORKBOOK_PATH = _WorkbookPath(path_type=Path)
+
+
+class _Year(click.ParamType):
+    """An assessment year, 1990 to 2100 (a 20-digit year chose a rule set and scored)."""
+
+    name = "năm"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            year = value
+        else:
+            text = str(value).strip()
+            if not text.isdigit():
+                self.fail(f"“{value}” không phải một năm (ghi ví dụ 2024)", param, ctx)
+            year = int(text)
+        if not 1990 <= year <= 2100:
+            self.fail(f"{value}: năm cần từ 1990 đến 2100", param, ctx)
+        return year
+
+
+YEAR = _Year()
+
 jobs: Any = _Lazy("engine.jobs")
 catalog: Any = _Lazy("engine.rules.catalog")
 
@@ -362,10 +396,8 @@ def criteria_test(paths: tuple[Path, ...]) -> None:
     ),
 )
 @click.argument("ref")
-@click.option("--year", type=int, help="Năm đánh giá, để chọn phiên bản đang hiệu lực.")
-@click.option(
-    "--xlsx", "xlsx", type=click.Path(path_type=Path), help="Ghi hướng dẫn chấm ra tệp Excel để in."
-)
+@click.option("--year", type=YEAR, help="Năm đánh giá, để chọn phiên bản đang hiệu lực.")
+@click.option("--xlsx", "xlsx", type=WORKBOOK_PATH, help="Ghi hướng dẫn chấm ra tệp Excel để in.")
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có.")
 def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) -> None:
     """In bộ tiêu chí thành bảng: nhóm, tiêu chí, điểm, cách chấm.
@@ -403,7 +435,7 @@ def criteria_show(ref: str, year: int | None, xlsx: Path | None, force: bool) ->
     type=INPUT_PATH,
     help="Chấm minh chứng này theo cả hai phiên bản và liệt kê đơn vị thay đổi, kèm lý do.",
 )
-@click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ so sánh (Excel).")
+@click.option("-o", "--output", "xlsx", type=WORKBOOK_PATH, help="Sổ so sánh (Excel).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Kết quả so sánh (JSON).")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
 @click.option("--all", "show_all", is_flag=True, help="In mọi đơn vị thay đổi (mặc định 20 đơn vị đầu).")
@@ -529,12 +561,12 @@ def _phase_printer(holder: dict[str, Any]) -> Callable[[str], None]:
     required=True,
     help="Bộ tiêu chí: đường dẫn tệp YAML hoặc mã (bac-giang@2024, bac-giang).",
 )
-@click.option("--year", type=int, help="Năm đánh giá, để chọn phiên bản khi REF không ghi phiên bản.")
+@click.option("--year", type=YEAR, help="Năm đánh giá, để chọn phiên bản khi REF không ghi phiên bản.")
 @click.option(
     "-o",
     "--output",
     "xlsx",
-    type=click.Path(path_type=Path),
+    type=WORKBOOK_PATH,
     help="Tệp Excel kết quả (xếp hạng, cảnh báo, giải thích).",
 )
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Tệp JSON kết quả.")
@@ -730,7 +762,7 @@ def _print_summary(outcome: jobs_module.ScoreOutcome) -> None:
     type=INPUT_PATH,
     help="Sổ kiểm tra thực địa đã điền: giá trị kiểm tra thay cho giá trị kê khai.",
 )
-@click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ phúc tra (Excel).")
+@click.option("-o", "--output", "xlsx", type=WORKBOOK_PATH, help="Sổ phúc tra (Excel).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Kết quả phúc tra (JSON).")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
 @db_option("Lưu kết quả phúc tra của tỉnh (điểm của tổ và của tỉnh, từng đơn vị) vào cơ sở dữ liệu lịch sử.")
@@ -831,9 +863,7 @@ def recheck(
 @click.option("--n", "n", type=int, required=True, help="Số đơn vị cần chọn.")
 @click.option("--seed", type=int, required=True, help="Hạt giống để chọn lại đúng như vậy.")
 @click.option("--criteria", "ref", help="Bộ tiêu chí, khi khác bộ mà kết quả ghi.")
-@click.option(
-    "-o", "--output", "xlsx", required=True, type=click.Path(path_type=Path), help="Sổ kiểm tra thực địa."
-)
+@click.option("-o", "--output", "xlsx", required=True, type=WORKBOOK_PATH, help="Sổ kiểm tra thực địa.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Danh sách chọn (JSON).")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
 @db_option("Cơ sở dữ liệu lịch sử: đơn vị lần đầu được đề nghị có trọng số cao hơn.")
@@ -855,6 +885,13 @@ def sample(
     """
     with _errors():
         result = jobs.sample(results, ref, n, seed, xlsx, json_path, force, db)
+    if result.edited:
+        shown = ", ".join(result.edited[:20]) + ("…" if len(result.edited) > 20 else "")
+        click.echo(
+            f"cảnh báo: {len(result.edited)} đơn vị bị sửa tay sau khi ghi ({shown}); các đơn vị này được "
+            "chọn theo kết quả chấm lại từ minh chứng trong sổ, không theo ô đã sửa",
+            err=True,
+        )
     click.echo(f"Đã chọn {len(result.units)}/{result.population} đơn vị (seed {seed}):")
     for i, u in enumerate(result.units, start=1):
         click.echo(f"  {i:>3}. {u.code:<8} {u.name:<28} trọng số {fmt(u.weight)}")
@@ -873,7 +910,7 @@ def sample(
 @click.argument("source", metavar="RECHECK.xlsx|DECISIONS.json", type=INPUT_PATH)
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Tệp JSON ghi các quyết định.")
 @db_option("Lưu các quyết định vào cơ sở dữ liệu lịch sử.")
-@click.option("--year", type=int, help="Năm đánh giá cho các đơn vị mà sổ phúc tra không ghi năm.")
+@click.option("--year", type=YEAR, help="Năm đánh giá cho các đơn vị mà sổ phúc tra không ghi năm.")
 @click.option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.")
 def decisions(source: Path, json_path: Path | None, db: str | None, year: int | None, force: bool) -> None:
     """Đọc sheet “Quyết định” đã điền của sổ phúc tra (hoặc tệp JSON quyết định), kiểm tra từng
@@ -914,15 +951,20 @@ def decisions(source: Path, json_path: Path | None, db: str | None, year: int | 
     ),
 )
 @click.argument("unit")
-@click.option("--year", type=int, required=True, help="Năm đánh giá của quyết định công nhận bị thu hồi.")
+@click.option("--year", type=YEAR, required=True, help="Năm đánh giá của quyết định công nhận bị thu hồi.")
 @click.option("--decision-number", "number", required=True, help="Số quyết định thu hồi.")
 @click.option("--date", "date", required=True, help="Ngày quyết định thu hồi (15/12/2024).")
 @click.option("--reason", required=True, help="Lý do thu hồi.")
+@click.option(
+    "--correct",
+    is_flag=True,
+    help="Ghi lại lần thu hồi đã ghi sai (ngày, số): bản ghi mới thay bản ghi cũ, cả hai được giữ.",
+)
 @db_option("Cơ sở dữ liệu lịch sử.")
-def revoke(unit: str, year: int, number: str, date: str, reason: str, db: str | None) -> None:
+def revoke(unit: str, year: int, number: str, date: str, reason: str, correct: bool, db: str | None) -> None:
     """Ghi quyết định thu hồi công nhận của một đơn vị cho một năm (đơn vị phải đang được công nhận)."""
     with _errors():
-        row, label = jobs.revoke(db, unit, year, number, date, reason)
+        row, label = jobs.revoke(db, unit, year, number, date, reason, correct)
     click.echo(f"Đã ghi thu hồi công nhận năm {year} của đơn vị {unit} (bản ghi {row}) vào {label}")
 
 
@@ -1041,14 +1083,14 @@ def survey() -> None:
 )
 @click.argument("responses", nargs=-1, required=True, type=INPUT_PATH)
 @click.option("--criteria", "ref", required=True, help="Bộ tiêu chí có khai báo mẫu phiếu (`surveys:`).")
-@click.option("--year", type=int, help="Năm đánh giá: phiếu trả lời ngoài năm này bị bỏ qua và báo.")
+@click.option("--year", type=YEAR, help="Năm đánh giá: phiếu trả lời ngoài năm này bị bỏ qua và báo.")
 @click.option(
     "--units",
     "units_path",
     type=INPUT_PATH,
     help="Danh sách đơn vị (CSV ma_don_vi, ten_don_vi, ...): mã không có trong danh sách bị báo.",
 )
-@click.option("-o", "--output", "xlsx", type=click.Path(path_type=Path), help="Sổ kiểm đếm (Excel).")
+@click.option("-o", "--output", "xlsx", type=WORKBOOK_PATH, help="Sổ kiểm đếm (Excel).")
 @click.option(
     "--csv", "csv_path", type=click.Path(path_type=Path), help="Kiểm đếm dạng CSV, để chấm cùng minh chứng."
 )
@@ -1109,7 +1151,14 @@ def units_succession(path: Path, db: str | None) -> None:
     Tệp CSV (UTF-8) hoặc .xlsx, mỗi dòng một mã cũ: ma_moi, ten_moi, ma_cu, ten_cu, ngay_hieu_luc.
     """
     with _errors():
-        added, present, label = jobs.succession(db, path)
+        added, present, label, strangers = jobs.succession(db, path)
+    if strangers:
+        shown = ", ".join(strangers[:20]) + ("…" if len(strangers) > 20 else "")
+        click.echo(
+            f"cảnh báo: {len(strangers)} mã chưa có trong {label} (chưa từng được chấm hay nạp danh sách đơn "
+            f"vị): {shown}; kiểm tra lại nếu không phải mã mới",
+            err=True,
+        )
     click.echo(f"Đã nạp {added} dòng sáp nhập vào {label} ({present} dòng đã có từ trước)")
 
 
@@ -1118,7 +1167,7 @@ def units_succession(path: Path, db: str | None) -> None:
     epilog=example("cqtt units load samples/units/bac-giang.csv --year 2024 --criteria bac-giang --db"),
 )
 @click.argument("path", type=INPUT_PATH)
-@click.option("--year", type=int, required=True, help="Năm đánh giá.")
+@click.option("--year", type=YEAR, required=True, help="Năm đánh giá.")
 @click.option(
     "--criteria",
     "ref",
@@ -1369,13 +1418,13 @@ def db_upgrade(db: str | None) -> None:
     type=INPUT_PATH,
     help="Danh sách đơn vị (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh) để điền sẵn.",
 )
-@click.option("--year", type=int, help="Năm đánh giá (điền sẵn và chọn phiên bản).")
+@click.option("--year", type=YEAR, help="Năm đánh giá (điền sẵn và chọn phiên bản).")
 @click.option(
     "-o",
     "--output",
     "out",
     required=True,
-    type=click.Path(path_type=Path),
+    type=WORKBOOK_PATH,
     help="Tệp Excel mẫu nhập cần ghi.",
 )
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có.")

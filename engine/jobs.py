@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from engine.errors import OutputError, RuleFileError, RuleIssue
+from engine.errors import EvidenceFileError, OutputError, RuleFileError, RuleIssue
 from engine.hashing import sha256_file
 from engine.intake.evidence import EvidenceSet, read_evidence
 from engine.intake.template import read_units
@@ -145,6 +145,7 @@ def score(
     )
     from engine.allocator import keep_large_buffers_apart
 
+    _once_each(evidence_paths)
     keep_large_buffers_apart()  # a long run frees many large buffers (see engine.allocator)
     store = open_store(db) if db is not None else None
     try:
@@ -512,6 +513,19 @@ def decisions(recheck_book: Path, json_path: Path, force: bool = False) -> Any:
     return found
 
 
+def _once_each(paths: list[Path]) -> None:
+    """The same evidence file given twice (by two spellings or links too) would make every unit a
+    duplicate of itself: said in one line instead."""
+    from engine.outputs.output import same_file
+
+    for i, a in enumerate(paths):
+        for b in paths[i + 1 :]:
+            if a.exists() and b.exists() and same_file(a, b):
+                raise EvidenceFileError(
+                    str(b), f"tệp minh chứng được đưa hai lần (cùng tệp với {a}); bỏ một lần"
+                )
+
+
 def rule_inputs(*refs: str | None, year: int | None = None) -> list[Path]:
     """The rule files (and their tests files) a run reads, as inputs no output may replace. A
     reference that does not resolve is left to the command to report."""
@@ -658,7 +672,9 @@ def decisions_to_store(
             store.close()
 
 
-def revoke(db: str | None, unit: str, year: int, number: str, date: str, reason: str) -> tuple[int, str]:
+def revoke(
+    db: str | None, unit: str, year: int, number: str, date: str, reason: str, correct: bool = False
+) -> tuple[int, str]:
     """Record the withdrawal of a unit's recognition; returns the new row's id and the store."""
     from engine.errors import CqttError
     from engine.intake.cells import parse_date
@@ -683,7 +699,8 @@ def revoke(db: str | None, unit: str, year: int, number: str, date: str, reason:
         )
     store = open_store(db)
     try:
-        return record_revocation(store, unit.strip(), year, number.strip(), day, reason.strip()), store.label
+        row = record_revocation(store, unit.strip(), year, number.strip(), day, reason.strip(), correct)
+        return row, store.label
     finally:
         store.close()
 
@@ -709,15 +726,25 @@ def history(db: str | None, unit: str) -> Any:
     return found
 
 
-def succession(db: str | None, path: Path) -> tuple[int, int, str]:
+def succession(db: str | None, path: Path) -> tuple[int, int, str, list[str]]:
+    """Load a succession file: refused whole when it closes a chain of mergers on itself (with
+    what the store holds); codes the store has never seen are returned to be warned about."""
+    from engine.errors import CqttError
     from engine.intake.succession import read_succession
-    from engine.store.record import record_succession
+    from engine.store.record import record_succession, succession_cycle, unknown_codes
 
     rows = read_succession(path)
     store = open_store(db)
     try:
+        cycle = succession_cycle(store, rows)
+        if cycle:
+            raise CqttError(
+                f"{path}: vòng lặp sáp nhập {' → '.join(cycle)} (tính cả các dòng đã nạp trước); "
+                "chưa ghi dòng nào"
+            )
+        strangers = unknown_codes(store, rows)
         added, present = record_succession(store, rows, f"{path.name} (sha256 {sha256_file(path)[:12]}…)")
-        return added, present, store.label
+        return added, present, store.label, strangers
     finally:
         store.close()
 

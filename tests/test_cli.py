@@ -381,7 +381,7 @@ def test_bundled_samples_are_bound_to_the_current_criteria() -> None:
         (["score"], "Lỗi: Thiếu đối số 'EVIDENCE...'."),
         (
             ["criteria", "show", "bac-giang", "--year", "abc"],
-            "Lỗi: Giá trị 'abc' của '--year' không phải số nguyên.",
+            "Lỗi: Giá trị không hợp lệ cho '--year': “abc” không phải một năm (ghi ví dụ 2024)",
         ),
         (
             ["score", "x.csv", "--criterio", "y"],

@@ -286,3 +286,49 @@ def test_pool_workers_end_with_the_pool_whatever_the_parents_sigterm_handler(tmp
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "1"  # twelve runs, one result
     assert "Đã dừng." not in done.stderr
+
+
+def test_workers_end_quietly_when_the_parent_is_killed_outright(tmp_path) -> None:
+    """Regression: after `kill -9` of a `--jobs` run, each worker finishing its span wrote to the
+    broken result pipe and printed a BrokenPipeError traceback. The workers now end with the parent:
+    their shared stderr reaches its end at once, with no traceback."""
+    import os
+    import signal as signals
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    script = tmp_path / "loop.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(root)!r}]\n"
+        "from pathlib import Path\n"
+        "from engine.intake.evidence import read_evidence\n"
+        "from engine.rules import catalog\n"
+        "from engine.rules.loader import load_criteria\n"
+        "from engine.scoring import engine as em\n"
+        "em.PARALLEL_FROM_UNITS, em.CHUNK_UNITS = 50, 5\n"
+        "loaded = load_criteria(catalog.resolve('bac-giang@2024'))\n"
+        f"evidence = read_evidence([Path({str(root / 'samples' / 'bac-giang-2024.xlsx')!r})], loaded.model)\n"
+        "engine = em.Engine(loaded)\n"
+        "print('ready', flush=True)\n"
+        "while True:\n"
+        "    engine.run(evidence, None, 2)\n",
+        encoding="utf-8",
+    )
+    for pause in (0.7, 1.3, 1.9):  # killed at several moments of the pool's work
+        with subprocess.Popen(
+            [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as process:
+            assert process.stdout is not None and process.stderr is not None
+            assert process.stdout.readline().strip() == "ready"
+            time.sleep(pause)  # scoring in the pool
+            os.kill(process.pid, signals.SIGKILL)
+            started = time.monotonic()
+            errors = process.stderr.read()  # returns once every writer (the workers too) has gone
+            waited = time.monotonic() - started
+            process.wait(timeout=10)
+        assert waited < 10
+        assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors

@@ -165,7 +165,8 @@ def test_revoke_then_history_shows_the_withdrawal(store_url: str) -> None:
     code, out = cqtt("revoke", yes, *args, "--db", store_url)
     assert code == 1
     assert out.strip().endswith(
-        f"đơn vị {yes} năm 2023: đã thu hồi công nhận (quyết định 9/QĐ-VD, ngày 15/03/2024)"
+        f"đơn vị {yes} năm 2023: đã thu hồi công nhận (quyết định 9/QĐ-VD, ngày 15/03/2024); nếu bản ghi đó "
+        "sai, ghi lại với --correct"
     )
     code, out = cqtt("revoke", no, *args, "--db", store_url)
     assert code == 1 and "quyết định hiện hành không phải công nhận" in out

@@ -189,10 +189,17 @@ def parse_proposal(raw: Any) -> bool:
     raise CellError("không rõ có đề nghị hay không (ghi “Có” hoặc “Không”)")
 
 
+def dropdown_label(label: str) -> str:
+    """A choice's label as the template's dropdown can offer it: an inline list is split at commas
+    and ends at a double quote, so those become a space and a single quote."""
+    return " ".join(label.replace(",", " ").replace('"', "'").split())
+
+
 def _match_choice(text: str, decl: EvidenceDecl) -> str:
     wanted = ascii_fold(clean_text(text)).casefold()
     for choice in decl.choices or []:
-        if wanted in (choice.id.casefold(), ascii_fold(choice.label).casefold()):
+        offered = ascii_fold(dropdown_label(choice.label)).casefold()
+        if wanted in (choice.id.casefold(), ascii_fold(choice.label).casefold(), offered):
             return choice.id
     hint = did_you_mean(text, [c.label for c in decl.choices or []])
     raise CellError(f"“{text}” không có trong danh sách lựa chọn" + (f"; {hint}" if hint else ""))

@@ -369,6 +369,12 @@ def _has_formula(book: Any, name: str) -> bool:
     return False
 
 
+UNCALCULATED = (
+    "ô có công thức nhưng chưa có giá trị đã tính (tệp chưa từng được mở bằng Excel); mở bằng Excel hoặc "
+    "LibreOffice rồi lưu lại, hoặc ghi thẳng giá trị"
+)
+
+
 def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     """Formula cells per sheet title, read only when the workbook has any (a second pass costs)."""
     import zipfile
@@ -398,17 +404,60 @@ def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
         book.close()
 
 
+def _merges(path: Path) -> dict[str, dict[tuple[int, int], tuple[int, int]]]:
+    """Per sheet title, each cell a merged range covers (but its first) -> the range's first cell,
+    read only when the workbook has merged cells (people merge a district's rows, or "Có")."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(path) as z:
+        if not any(
+            b"<mergeCell " in z.read(n)
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/") and n.endswith(".xml")
+        ):
+            return {}
+    book = load_workbook(path, read_only=False, data_only=True)
+    try:
+        found: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
+        for sheet in book.worksheets:
+            cells: dict[tuple[int, int], tuple[int, int]] = {}
+            for merged in sheet.merged_cells.ranges:
+                first = (merged.min_row, merged.min_col)
+                for r in range(merged.min_row, merged.max_row + 1):
+                    for c in range(merged.min_col, merged.max_col + 1):
+                        if (r, c) != first:
+                            cells[(r, c)] = first
+            if cells:
+                found[sheet.title] = cells
+        return found
+    finally:
+        book.close()
+
+
 def _grid(
-    rows: Iterable[Any], formulas: dict[tuple[int, int], str]
+    rows: Iterable[Any],
+    formulas: dict[tuple[int, int], str],
+    merges: dict[tuple[int, int], tuple[int, int]] | None = None,
 ) -> Iterator[tuple[list[Any], list[bool]]]:
     """Cell values and percent-format flags, row by row; a formula cell without a value becomes
-    an `UncomputedFormula` so that it is reported as such, not as an empty cell."""
+    an `UncomputedFormula` so that it is reported as such, not as an empty cell; a cell a merged
+    range covers holds the range's value."""
+    firsts = set((merges or {}).values())
+    kept: dict[tuple[int, int], Any] = {}
     for r, row in enumerate(rows, start=1):
         values = [c.value for c in row]
         if formulas:
             for col, value in enumerate(values, start=1):
                 if value is None and (r, col) in formulas:
                     values[col - 1] = UncomputedFormula(formulas[(r, col)])
+        if merges:
+            for col, value in enumerate(values, start=1):
+                if (r, col) in firsts:
+                    kept[(r, col)] = value
+                elif value is None and (r, col) in merges:
+                    values[col - 1] = kept.get(merges[(r, col)])
         yield values, [is_percent_format(getattr(c, "number_format", None)) for c in row]
 
 
@@ -441,6 +490,7 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         formulas = _formulas(path)
+        merges = _merges(path)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise EvidenceFileError(str(path), f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
     try:
@@ -476,7 +526,7 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
             # be read (the rest silently lost), "A1:XFD1048576" would pad every row to 16,384
             # columns. Read the rows the sheet really holds.
             sheet.reset_dimensions()
-            grid = _grid(sheet.iter_rows(), formulas.get(sheet.title, {}))
+            grid = _grid(sheet.iter_rows(), formulas.get(sheet.title, {}), merges.get(sheet.title))
             table = _table_from_grid(str(path), sheet.title, grid, cmap, letters=True)
             if table is not None:
                 table.binding = binding
@@ -518,6 +568,18 @@ def _read_documents(path: Path, cmap: ColumnMap) -> Iterable[_Table]:
             docs = _yaml_documents(path, text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise EvidenceFileError(str(path), f"không đọc được nội dung: {exc}") from None
+    except RecursionError:
+        raise EvidenceFileError(
+            str(path),
+            "nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {); tệp minh chứng chỉ cần danh sách đơn vị",
+        ) from None
+    bad = _lone_surrogate(docs)
+    if bad is not None:
+        raise EvidenceFileError(
+            str(path),
+            f"chuỗi “{bad.encode('utf-8', 'backslashreplace').decode()}” có ký tự không hợp lệ (nửa cặp "
+            "UTF-16, \\ud800–\\udfff); sửa lại giá trị đó",
+        )
     units: list[Any] = []
     for doc in docs:
         if isinstance(doc, dict) and "schema_version" in doc and "summary" in doc:
@@ -529,6 +591,23 @@ def _read_documents(path: Path, cmap: ColumnMap) -> Iterable[_Table]:
         elif doc is not None:
             units.append(doc)
     return [_table_from_mappings(str(path), units, cmap)]
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The first string holding half of a UTF-16 pair ("\\ud800" in JSON), which no file can
+    be written with; None when there is none."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in item):
+                return item[:60]
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _yaml_documents(path: Path, text: str) -> list[Any]:
@@ -663,7 +742,7 @@ def _application(
     values: dict[str, Any] = {}
     invalid: dict[str, str] = {}
     replaced: dict[str, Any] = {}
-    counted = (supplement or {}).get(code.casefold(), {})
+    counted = (supplement or {}).get(same_unit(code), {})
     for decl in cmap.decls.values():
         cell = row.cells.get(decl.id)
         if decl.id in counted:  # a tally counted from raw responses replaces the typed one
@@ -807,12 +886,14 @@ def _read_evidence(
     present: set[str] = set()
     tallies_paths = [p for p in paths if is_tallies_file(p)]
     supplement: dict[str, dict[str, Any]] = {}
+    written: dict[str, str] = {}  # the canonical code -> as the tallies file writes it
     supplement_issues: list[EvidenceIssue] = []
     for path in tallies_paths:
         found, found_issues = read_tallies(path, cs)
         supplement_issues += found_issues
         for code, values in found.items():
-            supplement.setdefault(code.casefold(), {}).update(values)
+            supplement.setdefault(same_unit(code), {}).update(values)
+            written.setdefault(same_unit(code), code)
     if tallies_paths and len(tallies_paths) == len(paths):
         raise EvidenceFileError(
             ", ".join(map(str, paths)), "tệp kiểm đếm phiếu khảo sát cần đi cùng tệp minh chứng"
@@ -876,16 +957,16 @@ def _read_evidence(
                 str(path), "không tìm thấy bảng có cột “Mã đơn vị” (ma_don_vi) trong 10 dòng đầu"
             )
     issues += supplement_issues
-    for code in sorted(code for code in supplement if code not in first_seen and code not in not_submitted):
+    for key in sorted(key for key in supplement if key not in first_seen and key not in not_submitted):
         issues.append(
             EvidenceIssue(
                 ", ".join(map(str, tallies_paths)),
                 None,
                 None,
                 "ma_don_vi",
-                code,
+                written[key],
                 "đơn vị có trong tệp kiểm đếm nhưng không có trong minh chứng; bỏ qua",
-                code,
+                written[key],
             )
         )
     if supplement:

@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.errors import EvidenceFileError
 from engine.intake.binding import BINDING_SHEET, read_binding
-from engine.intake.cells import clean_text, is_blank
+from engine.intake.cells import clean_text, dropdown_label, is_blank
 from engine.intake.evidence import FIXED_LABELS, fixed_column, self_score_column
 from engine.outputs.xlsxstyle import (
     BOLD,
@@ -93,7 +93,7 @@ def _validation(decl: EvidenceDecl) -> DataValidation:
         dv = DataValidation(type="list", formula1='"Có,Không"', allow_blank=True)
         prompt, error = "Chọn Có hoặc Không.", "Chỉ nhận “Có” hoặc “Không”."
     elif decl.type == "choice":
-        labels = ",".join(c.label.replace(",", " ") for c in decl.choices or [])
+        labels = ",".join(dropdown_label(c.label) for c in decl.choices or [])
         dv = DataValidation(type="list", formula1=f'"{labels[:250]}"', allow_blank=True)
         prompt, error = "Chọn một mục trong danh sách.", "Giá trị không có trong danh sách."
     elif decl.type == "percent":

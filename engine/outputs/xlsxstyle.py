@@ -49,9 +49,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+EXCEL_CELL_LIMIT = 32_767  # characters a cell holds; Excel opens a longer one as a "repaired" file
+
+
 def safe_text(value: Any) -> str:
-    """Text with the control characters Excel refuses removed."""
-    return _CONTROL.sub("", str(value))
+    """Text with the control characters Excel refuses removed, cut to what a cell holds (with a
+    mark that says so)."""
+    text = _CONTROL.sub("", str(value))
+    if len(text) > EXCEL_CELL_LIMIT:
+        mark = f"… (cắt bớt: {len(text)} ký tự, một ô Excel chứa tối đa {EXCEL_CELL_LIMIT})"
+        text = text[: EXCEL_CELL_LIMIT - len(mark)] + mark
+    return text
 
 
 def cell(

@@ -106,6 +106,9 @@ def read_decisions(path: Path) -> DecisionFile:
         if head is None:
             raise CqttError(f"{path}, sheet “{sheet.title}”: không tìm thấy dòng tiêu đề có cột “Quyết định”")
         start, columns = head
+        from engine.intake.evidence import UNCALCULATED, _formulas
+
+        uncalculated = _formulas(path).get(sheet.title, {})
 
         def issue(number: int, heading: str, value: Any, message: str, unit: str | None) -> None:
             col = get_column_letter(columns[heading] + 1) if heading in columns else ""
@@ -129,6 +132,10 @@ def read_decisions(path: Path) -> DecisionFile:
             )
             raw_decision = get("Quyết định")
             if is_blank(raw_decision):
+                formula = uncalculated.get((number, columns.get("Quyết định", -1) + 1))
+                if formula is not None:  # a formula never calculated reads as an empty cell
+                    issue(number, "Quyết định", formula, UNCALCULATED, code or None)
+                    continue
                 if code:
                     undecided.append(code)
                 continue

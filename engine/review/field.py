@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from engine.errors import CqttError, EvidenceIssue
 from engine.intake.binding import BINDING_SHEET
@@ -82,6 +82,7 @@ class Draw(BaseModel):
     population: int
     units: list[Drawn]
     store: str | None = None  # the history store that told which units are proposed the first time
+    edited: list[str] = Field(default_factory=list)  # units edited by hand: drawn on their re-scored result
     method: str = (
         "u = (int(sha256('SEED:CODE')[:16], 16) + 0.5) / 2^64; key = -ln(u) / weight; "
         "the N smallest keys, ties by code"
@@ -166,6 +167,29 @@ def draw(candidates: list[Candidate], w: SampleWeights, n: int, seed: int) -> li
 ProposedBefore = Callable[[list[tuple[str, int]]], set[str]]
 
 
+def _rescored_where_edited(loaded: Any, team: Any, apps: dict[str, Application]) -> list[str]:
+    """The units whose cells were edited after the file was written (its seal says so): their
+    result is taken from the engine on the evidence the file carries, not from the edited cells,
+    so that a typed-over "Kết quả" cannot steer a unit out of the draw. Returns their codes."""
+    from engine.review.sealcheck import check_seal
+    from engine.scoring.engine import Engine
+
+    _, found = check_seal(loaded.model, team)
+    edited = sorted({d.unit for d in found if d.kind == "hand_edit" and d.unit in team.units})
+    engine = Engine(loaded) if edited else None
+    for code in edited:
+        app = apps.get(code)
+        if app is None or engine is None:
+            continue
+        scored = engine.score(app)
+        u = team.units[code]
+        u.in_ranking, u.total = True, scored.total
+        u.recognised, u.proposed = scored.recognised, scored.proposed
+        u.groups = {g.id: g.points for g in scored.groups}
+        u.flags = {f.code for f in scored.flags}
+    return edited
+
+
 def sample(
     results: Path,
     ref: str | None,
@@ -185,6 +209,7 @@ def sample(
     cs = loaded.model
     team = read_team(results, cs)
     apps = {a.code: a for a in team.applications or []}
+    edited = _rescored_where_edited(loaded, team, apps)
     group_points = {g.id: g.points for g in cs.groups}
     candidates = []
     for code, u in sorted(team.units.items()):
@@ -230,6 +255,7 @@ def sample(
         population=len(candidates),
         units=draw(candidates, w, n, seed),
         store=store,
+        edited=edited,
     )
     return result, cs, apps
 
@@ -399,6 +425,9 @@ def read_field(path: Path, cs: CriteriaSet) -> list[Verified]:
             raise CqttError(f"{path}: không tìm thấy sheet “{FIELD_SHEET}” (cột “{VERIFIED}”)")
         columns: dict[str, int] = {}
         seen: dict[tuple[str, str], int] = {}  # (unit, field) -> the row its value was read from
+        from engine.intake.evidence import UNCALCULATED, _formulas
+
+        uncalculated = _formulas(path).get(sheet.title, {})
         for number, row in enumerate(sheet.iter_rows(), start=1):
             values = [c.value for c in row]
             texts = [clean_text(v) if isinstance(v, str) else "" for v in values]
@@ -409,6 +438,11 @@ def read_field(path: Path, cs: CriteriaSet) -> list[Verified]:
                 continue
             raw = values[columns[VERIFIED]]
             if is_blank(raw):
+                formula = uncalculated.get((number, columns[VERIFIED] + 1))
+                if formula is not None:  # a formula never calculated reads as an empty cell
+                    issues.append(
+                        EvidenceIssue(str(path), sheet.title, number, VERIFIED, formula, UNCALCULATED)
+                    )
                 continue
             code = values[columns.get("Mã đơn vị", 0)]
             fid = clean_text(values[columns[FIELD_ID]]) if not is_blank(values[columns[FIELD_ID]]) else ""

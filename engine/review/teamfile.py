@@ -148,6 +148,10 @@ def _load_json(path: Path) -> dict[str, Any]:
             data = json.load(handle)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TeamFileError(f"{path}: không đọc được JSON ({exc})") from None
+    except RecursionError:
+        raise TeamFileError(
+            f"{path}: nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {{); không phải tệp kết quả"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("units"), list) or "criteria" not in data:
         raise TeamFileError(f"{path}: không phải tệp kết quả của cqtt (thiếu “criteria” hoặc “units”)")
     try:

@@ -145,7 +145,21 @@ def parse_criteria(text: str, file: str) -> LoadedCriteria:
     """Parse and check rule-file text; raise `RuleFileError` holding every problem found."""
     from engine.rules.checks import check_criteria
 
-    loaded = parse_yaml(text, file)
+    try:
+        loaded = parse_yaml(text, file)
+    except RecursionError:
+        raise RuleFileError(
+            file,
+            [
+                RuleIssue(
+                    file,
+                    1,
+                    "(gốc)",
+                    "nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {)",
+                    "tệp tiêu chí chỉ cần vài tầng: nhóm, tiêu chí, cách chấm; xem các tệp mẫu",
+                )
+            ],  # fmt: skip
+        ) from None
     issues: list[RuleIssue] = [
         RuleIssue(
             file,

@@ -679,6 +679,27 @@ def _plain_signals() -> None:
     forever (seen in CI: Pool.terminate joining a worker blocked on the task queue's lock)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent killed outright (SIGKILL, out of memory): a worker finishing its span wrote to the
+    # broken result pipe and printed a BrokenPipeError traceback. It now ends quietly, at once
+    # where Linux can say so (the parent-death signal), else when it next writes to the pipe.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere the
+    SIGPIPE default does it at the next write."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
 
 
 def _score_span(span: tuple[int, int]) -> tuple[list[UnitResult], CriterionTally]:

@@ -106,7 +106,7 @@ class Store:
 def _db_message(label: str, exc: DBAPIError) -> str:
     text_ = str(exc.orig).strip() if exc.orig else str(exc)
     first = text_.splitlines()[0] if text_ else type(exc).__name__
-    if "locked" in first or "busy" in first:
+    if "locked" in first or "busy" in first or "lock timeout" in first:
         return (
             f"{label}: cơ sở dữ liệu đang bị một tiến trình khác ghi; đã chờ {_timeout():g} giây. "
             f"Chạy lại khi lệnh kia xong (hoặc đặt {TIMEOUT_ENV} để chờ lâu hơn)"
@@ -157,7 +157,12 @@ def _engine_for(target: str, default: bool) -> tuple[Engine, str]:
                 f"{label}: chỉ hỗ trợ SQLite (đường dẫn tệp) và PostgreSQL (postgresql+psycopg://…)"
             )
         try:
-            engine = create_engine(url, connect_args={"connect_timeout": 10})
+            # A lock another session holds is waited for as long as on SQLite (CQTT_DB_TIMEOUT),
+            # then the statement fails with one line, not hangs.
+            wait = max(1, int(_timeout() * 1000))
+            engine = create_engine(
+                url, connect_args={"connect_timeout": 10, "options": f"-c lock_timeout={wait}"}
+            )
         except (NoSuchModuleError, ModuleNotFoundError):
             raise StoreError(
                 f'{label}: cần trình điều khiển PostgreSQL; cài: pip install "cqtt[postgresql]"'

@@ -224,8 +224,12 @@ def record_decisions(
     return counts
 
 
-def record_revocation(store: Store, unit: str, year: int, number: str, date: dt.date, reason: str) -> int:
-    """Record the withdrawal of a unit's recognition for a year; the unit must hold one."""
+def record_revocation(
+    store: Store, unit: str, year: int, number: str, date: dt.date, reason: str, correct: bool = False
+) -> int:
+    """Record the withdrawal of a unit's recognition for a year; the unit must hold one. With
+    `correct`, the new row replaces a revocation recorded wrongly (nothing is deleted: both stay,
+    the later names the earlier)."""
     with store.write() as conn:
         current = _latest(conn, unit, year, DECISION_KINDS)
         if current is None or current.decision != "recognised":
@@ -237,11 +241,14 @@ def record_revocation(store: Store, unit: str, year: int, number: str, date: dt.
                 "công nhận (nhập quyết định bằng cqtt decisions … --db)"
             )
         revoked = _latest(conn, unit, year, (REVOKED,))
-        if revoked is not None and revoked.id > current.id:
+        standing = revoked is not None and revoked.id > current.id
+        if standing and not correct:
             raise CqttError(
                 f"đơn vị {unit} năm {year}: đã thu hồi công nhận (quyết định {revoked.number}, "
-                f"ngày {revoked.date:%d/%m/%Y})"
+                f"ngày {revoked.date:%d/%m/%Y}); nếu bản ghi đó sai, ghi lại với --correct"
             )
+        if correct and not standing:
+            raise CqttError(f"đơn vị {unit} năm {year}: chưa có lần thu hồi nào để sửa; bỏ --correct")
         return int(
             conn.execute(
                 decisions.insert().returning(decisions.c.id),
@@ -255,9 +262,9 @@ def record_revocation(store: Store, unit: str, year: int, number: str, date: dt.
                     "criteria_id": current.criteria_id,
                     "criteria_version": current.criteria_version,
                     "criteria_sha256": current.criteria_sha256,
-                    "source": "cqtt revoke",
+                    "source": "cqtt revoke --correct" if correct else "cqtt revoke",
                     "source_sha256": None,
-                    "replaces": current.id,
+                    "replaces": revoked.id if correct and revoked is not None else current.id,
                     "recorded_at": _now(),
                 },
             ).scalar_one()
@@ -265,6 +272,54 @@ def record_revocation(store: Store, unit: str, year: int, number: str, date: dt.
 
 
 # -- succession ----------------------------------------------------------------------------------
+def succession_cycle(store: Store, rows: list[SuccessionRow]) -> list[str] | None:
+    """A chain of mergers that comes back to where it started (a → b → c → a), counting the rows
+    already loaded: the codes in order, or None. History could never end on such a chain."""
+    graph: dict[str, set[str]] = {}
+    with store.read() as conn:
+        for old, new in conn.execute(select(succession.c.old_code, succession.c.new_code)):
+            graph.setdefault(old, set()).add(new)
+    for r in rows:
+        graph.setdefault(r.old_code, set()).add(r.new_code)
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+    path: list[str] = []
+
+    def visit(code: str) -> list[str] | None:
+        state[code] = 1
+        path.append(code)
+        for nxt in sorted(graph.get(code, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[code] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state:
+            found = visit(start)
+            if found:
+                return found
+    return None
+
+
+def unknown_codes(store: Store, rows: list[SuccessionRow]) -> list[str]:
+    """Codes of a succession file the store has never seen (no result, decision or unit list)."""
+    from engine.store.schema import units as unit_list
+
+    codes = sorted({c for r in rows for c in (r.new_code, r.old_code)})
+    with store.read() as conn:
+        known = {
+            c for (c,) in conn.execute(select(unit_results.c.code).where(unit_results.c.code.in_(codes)))
+        }
+        known |= {c for (c,) in conn.execute(select(unit_list.c.code).where(unit_list.c.code.in_(codes)))}
+        known |= {c for (c,) in conn.execute(select(decisions.c.unit).where(decisions.c.unit.in_(codes)))}
+    return [c for c in codes if c not in known]
+
+
 def record_succession(store: Store, rows: list[SuccessionRow], source: str) -> tuple[int, int]:
     """Add succession rows not already in the store; returns (added, already there). When another
     process loads the same rows at the same moment, the load is redone once and finds them."""

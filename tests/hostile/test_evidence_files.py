@@ -146,6 +146,21 @@ def ev_results_workbook_without_binding(tmp: Path) -> list[str]:
     return ["score", str(tmp / "kq-sua.xlsx"), "--criteria", "bac-giang@2024", "-o", str(tmp / "lai.xlsx")]
 
 
+def ev_json_nested_a_hundred_thousand_deep(tmp: Path) -> list[str]:
+    (tmp / "sau.json").write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+    return _score(tmp, tmp / "sau.json", "hung-yen@2025")
+
+
+def ev_yaml_nested_five_thousand_deep(tmp: Path) -> list[str]:
+    (tmp / "sau.yaml").write_text("a: " + "[" * 5000 + "]" * 5000 + "\n", "utf-8")
+    return _score(tmp, tmp / "sau.yaml", "hung-yen@2025")
+
+
+def ev_json_lone_surrogate(tmp: Path) -> list[str]:
+    (tmp / "mc.json").write_text('[{"ma_don_vi": "X\\ud800", "co_quy_che_dan_chu": "Có"}]', "utf-8")
+    return _score(tmp, tmp / "mc.json", "hung-yen@2025")
+
+
 def ev_proposal_unreadable(tmp: Path) -> list[str]:
     def change(ws, col, book):  # type: ignore[no-untyped-def]
         ws.cell(5, col["de_nghi"]).value = "Xem xét sau"
@@ -350,7 +365,7 @@ CASES = [
     Case(ev_declared_too_small, 0, "Đã chấm 5 đơn vị theo bac-giang@2024 (sha256 {bg})", anywhere=True, writes=True),
     Case(ev_million_styled_empty_rows, 0, "{tmp}/trieu-dong.xlsx, sheet “Nhập liệu”, dòng 9: dừng đọc sau 10.000 dòng trống liên tiếp; nếu bên dưới còn đơn vị, xóa các dòng trống rồi chạy lại", anywhere=True, writes=True, isolated=True, seconds=30),
     Case(ev_formula_without_value, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 4, cột “O — Số thành viên Ban Thanh tra nhân dân”: giá trị “=2+3”: ô có công thức nhưng chưa có giá trị đã tính (tệp chưa từng được mở bằng Excel); mở bằng Excel hoặc LibreOffice rồi lưu lại, hoặc dán giá trị", anywhere=True, writes=True),
-    Case(ev_merged_cells, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “U — Số tin, bài, buổi tuyên truyền về Chính quyền thân thiện trong năm”: thiếu giá trị bắt buộc (ghi một số nguyên, ví dụ 12)", anywhere=True, writes=True),
+    Case(ev_merged_cells, 0, "Đã chấm 5 đơn vị theo bac-giang@2024 (sha256 {bg})", anywhere=True, writes=True),
     Case(ev_hidden_rows_still_count, 0, "Đã chấm 5 đơn vị theo bac-giang@2024 (sha256 {bg})", anywhere=True, writes=True),
     Case(ev_units_on_a_hidden_sheet, 0, "{tmp}/minh-chung.xlsx, sheet “Bản nháp”: sheet đang ẩn có bảng đơn vị nhưng không được chấm; hiện sheet (Unhide) nếu muốn chấm", anywhere=True, writes=True),
     Case(ev_date_in_a_number_cell, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 4, cột “O — Số thành viên Ban Thanh tra nhân dân”: giá trị “2024-03-05 00:00:00”: ô đang là ngày giờ (05/03/2024), cần một số; đổi định dạng ô sang Number rồi nhập lại (ghi một số nguyên, ví dụ 12)", anywhere=True, writes=True),
@@ -368,6 +383,9 @@ CASES = [
     Case(ev_results_workbook_as_evidence, 1, "Lỗi: {tmp}/kq.xlsx: đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ"),
     Case(ev_results_workbook_without_binding, 1, "Lỗi: {tmp}/kq-sua.xlsx: đây là tệp kết quả chấm do cqtt ghi, không phải tệp minh chứng; để chấm lại và đối chiếu kết quả, dùng: cqtt recheck TỆP-KẾT-QUẢ"),
     Case(ev_codes_equal_but_the_leading_zero, 1, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “Mã đơn vị”: giá trị “7201”: mã đơn vị bị trùng (đã có ở minh-chung.xlsx, sheet “Nhập liệu”, dòng 4)", anywhere=True),
+    Case(ev_json_nested_a_hundred_thousand_deep, 1, "Lỗi: {tmp}/sau.json: nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {{); tệp minh chứng chỉ cần danh sách đơn vị"),
+    Case(ev_yaml_nested_five_thousand_deep, 1, "Lỗi: {tmp}/sau.yaml: nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {{); tệp minh chứng chỉ cần danh sách đơn vị"),
+    Case(ev_json_lone_surrogate, 1, "Lỗi: {tmp}/mc.json: chuỗi “X\\ud800” có ký tự không hợp lệ (nửa cặp UTF-16, \\ud800–\\udfff); sửa lại giá trị đó"),
     Case(ev_proposal_unreadable, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “E — Đề nghị công nhận”: giá trị “Xem xét sau”: không rõ có đề nghị hay không (ghi “Có” hoặc “Không”); đơn vị được gắn cảnh báo “Không rõ đề nghị”", anywhere=True, writes=True),
 ]
 
@@ -382,5 +400,96 @@ def test_hostile_evidence_file(case: Case, tmp_path: Path, bg2024, hy2025) -> No
         with zipfile.ZipFile(tmp_path / "ket-qua.xlsx") as z:
             sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
             assert sheets and not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in sheets)
+    if case.build is ev_merged_cells:  # the merged value is read into every cell the range covers
+        import json
+
+        units = json.loads((tmp_path / "ket-qua.json").read_text("utf-8"))
+        from engine.outputs.resultsjson import expand
+
+        by_code = {u["code"]: u["values"]["so_tin_bai_tuyen_truyen"] for u in expand(units)["units"]}
+        assert by_code["07201"] == by_code["07207"] is not None  # rows 4 and 5 of the merged column
     if case.build is ev_codes_equal_but_spaces:
         assert "07201" in output
+
+
+def test_a_one_megabyte_unit_name_is_cut_to_what_a_cell_holds(tmp_path: Path) -> None:
+    """Every cell cqtt writes respects Excel's 32,767 characters (a longer one makes Excel repair
+    the file and drop the sheet's rows); the cut says so. (A JSON carries the name whole: an
+    .xlsx cannot hold it and a CSV cell is refused above 128 KB.)"""
+    import json
+
+    from click.testing import CliRunner
+
+    from cli import main
+
+    unit = {"ma_don_vi": "X1", "ten_don_vi": "Xã " + "A" * 1_000_000, "co_quy_che_dan_chu": "Có"}
+    evidence = tmp_path / "minh-chung.json"
+    evidence.write_text(json.dumps([unit], ensure_ascii=False), "utf-8")
+    out = tmp_path / "ket-qua.xlsx"
+    done = CliRunner().invoke(main, ["score", str(evidence), "--criteria", "hung-yen@2025", "-o", str(out)])
+    assert done.exit_code == 0, done.output[-500:]
+    longest, cut = 0, set()
+    for ws in load_workbook(out, read_only=True).worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for value in row:
+                if isinstance(value, str):
+                    longest = max(longest, len(value))
+                    if value.endswith("… (cắt bớt: 1000003 ký tự, một ô Excel chứa tối đa 32767)"):
+                        cut.add(ws.title)
+    assert longest == 32_767
+    assert {"Xếp hạng", "Cảnh báo", "Chi tiết", "Minh chứng"} <= cut
+
+
+def test_whatever_the_templates_dropdown_offers_the_reader_accepts(tmp_path: Path) -> None:
+    """Choice labels with a comma or a double quote: the dropdown's inline list cannot hold them as
+    written, and what it offers instead used to be refused by the reader."""
+    import re as re_
+
+    from click.testing import CliRunner
+
+    from cli import main
+
+    rules = (
+        (ROOT / "tests/data/minimal.yaml")
+        .read_text("utf-8")
+        .replace(
+            "  - id: thiet_bi\n",
+            "  - id: xep_loai\n    type: choice\n    label: Xếp loại\n    required: false\n"
+            '    choices: [{id: tot, label: "Tốt, đầy đủ"}, {id: kha, label: \'Khá "đạt"\'}]\n'
+            "  - id: thiet_bi\n",
+        )
+    )
+    (tmp_path / "tc.yaml").write_text(rules, "utf-8")
+    template = tmp_path / "mau.xlsx"
+    done = CliRunner().invoke(
+        main, ["template", "--criteria", str(tmp_path / "tc.yaml"), "-o", str(template)]
+    )
+    assert done.exit_code == 0, done.output
+    book = load_workbook(template)
+    ws = book["Nhập liệu"]
+    columns = {c.value: c.column for c in ws[3] if c.value}
+    column = columns["xep_loai"]
+    letter = ws.cell(4, column).column_letter
+    lists = [dv.formula1 for dv in ws.data_validations.dataValidation if letter in str(dv.sqref)]
+    assert lists and '"' not in lists[0][1:-1]  # the inline list is well formed
+    offered = lists[0][1:-1].split(",")
+    assert offered == ["Tốt đầy đủ", "Khá 'đạt'"]
+    base = {
+        "ty_le_dung_han": 0.96,
+        "co_ban_ttnd": "Có",
+        "so_hoi_nghi": 2,
+        "co_du_an": "Không",
+        "vu_viec": "Không",
+    }
+    for row, value in ((4, offered[0]), (5, offered[1])):
+        ws.cell(row, 1).value, ws.cell(row, 2).value = f"X{row}", f"Xã {row}"
+        for key, typed in base.items():
+            ws.cell(row, columns[key]).value = typed
+        ws.cell(row, column).value = value
+    book.save(template)
+    out = tmp_path / "kq.json"
+    scored = CliRunner().invoke(
+        main, ["score", str(template), "--criteria", str(tmp_path / "tc.yaml"), "--json", str(out)]
+    )
+    assert scored.exit_code == 0, scored.output
+    assert not re_.search(r"Xếp loại.*không có trong danh sách", scored.output)

@@ -24,7 +24,7 @@ def _score(*outputs: str) -> list[str]:
 
 
 def opt_two_outputs_one_path(tmp: Path) -> list[str]:
-    return _score("-o", str(tmp / "r.out"), "--json", str(tmp / "r.out"))
+    return _score("-o", str(tmp / "r.xlsx"), "--json", str(tmp / "r.xlsx"))
 
 
 def opt_two_outputs_spelled_differently(tmp: Path) -> list[str]:
@@ -63,9 +63,9 @@ def opt_json_over_the_rule_file(tmp: Path) -> list[str]:
     return ["score", str(HUNG_YEN), "--criteria", str(rules), "--json", str(rules), "--force"]
 
 
-def opt_workbook_over_the_rules_tests(tmp: Path) -> list[str]:
+def opt_json_over_the_rules_tests(tmp: Path) -> list[str]:
     rules = _rules_copy(tmp)
-    return ["score", str(HUNG_YEN), "--criteria", str(rules), "-o", str(rules.with_name("2025.tests.yaml")),
+    return ["score", str(HUNG_YEN), "--criteria", str(rules), "--json", str(rules.with_name("2025.tests.yaml")),
             "--force"]  # fmt: skip
 
 
@@ -115,6 +115,22 @@ def opt_no_output_at_all(tmp: Path) -> list[str]:
     return _score()
 
 
+def opt_year_of_twenty_digits(tmp: Path) -> list[str]:
+    return ["score", str(HUNG_YEN), "--criteria", "hung-yen", "--year", "12345678901234567890", "--json",
+            str(tmp / "r.json")]  # fmt: skip
+
+
+def opt_workbook_named_csv(tmp: Path) -> list[str]:
+    return _score("-o", str(tmp / "ket-qua.csv"))
+
+
+def opt_same_evidence_twice(tmp: Path) -> list[str]:
+    shutil.copy(HUNG_YEN, tmp / "minh-chung.csv")
+    (tmp / "a").mkdir()
+    return ["score", str(tmp / "minh-chung.csv"), str(tmp / "a" / ".." / "minh-chung.csv"), "--criteria",
+            "hung-yen@2025", "--json", str(tmp / "r.json")]  # fmt: skip
+
+
 def opt_year_not_a_number(tmp: Path) -> list[str]:
     return _score("--year", "hai nghìn", "--json", str(tmp / "r.json"))
 
@@ -144,19 +160,21 @@ CASES = [
         "Lỗi: {tmp}/hung-yen/2025.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
     ),
     Case(
-        opt_workbook_over_the_rules_tests,
+        opt_json_over_the_rules_tests,
         1,
         "Lỗi: {tmp}/hung-yen/2025.tests.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
     ),
     Case(
         opt_guide_over_the_rule_file,
-        1,
-        "Lỗi: {tmp}/hung-yen/2025.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+        2,
+        "Lỗi: Giá trị không hợp lệ cho '--xlsx': {tmp}/hung-yen/2025.yaml: tệp Excel cần đuôi .xlsx (tệp này sẽ "
+        "được ghi dạng Excel)",
     ),
     Case(
         opt_template_over_the_rule_file,
-        1,
-        "Lỗi: {tmp}/hung-yen/2025.yaml: tệp kết quả trùng với tệp đầu vào; chọn tên khác",
+        2,
+        "Lỗi: Giá trị không hợp lệ cho '-o' / '--output': {tmp}/hung-yen/2025.yaml: tệp Excel cần đuôi .xlsx "
+        "(tệp này sẽ được ghi dạng Excel)",
     ),
     Case(
         opt_diff_json_over_the_new_rules,
@@ -177,7 +195,7 @@ CASES = [
     Case(
         opt_two_outputs_one_path,
         1,
-        "Lỗi: {tmp}/r.out và {tmp}/r.out là cùng một tệp; hai tệp kết quả cần hai tên khác nhau",
+        "Lỗi: {tmp}/r.xlsx và {tmp}/r.xlsx là cùng một tệp; hai tệp kết quả cần hai tên khác nhau",
     ),
     Case(
         opt_two_outputs_spelled_differently,
@@ -209,7 +227,26 @@ CASES = [
     Case(
         opt_no_output_at_all, 2, "Lỗi: cần ít nhất một tệp kết quả: -o KET-QUA.xlsx hoặc --json KET-QUA.json"
     ),
-    Case(opt_year_not_a_number, 2, "Lỗi: Giá trị 'hai nghìn' của '--year' không phải số nguyên."),
+    Case(
+        opt_year_not_a_number,
+        2,
+        "Lỗi: Giá trị không hợp lệ cho '--year': “hai nghìn” không phải một năm (ghi ví dụ 2024)",
+    ),
+    Case(
+        opt_year_of_twenty_digits,
+        2,
+        "Lỗi: Giá trị không hợp lệ cho '--year': 12345678901234567890: năm cần từ 1990 đến 2100",
+    ),
+    Case(
+        opt_workbook_named_csv,
+        2,
+        "Lỗi: Giá trị không hợp lệ cho '-o' / '--output': {tmp}/ket-qua.csv: tệp Excel cần đuôi .xlsx (tệp này sẽ được ghi dạng Excel)",
+    ),
+    Case(
+        opt_same_evidence_twice,
+        1,
+        "Lỗi: {tmp}/a/../minh-chung.csv: tệp minh chứng được đưa hai lần (cùng tệp với {tmp}/minh-chung.csv); bỏ một lần",
+    ),
     Case(opt_jobs_zero, 2, "Lỗi: Giá trị không hợp lệ cho '-j' / '--jobs': cần từ 1 trở lên (đang là 0)"),
     Case(opt_jobs_not_a_number, 2, "Lỗi: Giá trị 'hai' của '-j' / '--jobs' không phải số nguyên."),
     Case(

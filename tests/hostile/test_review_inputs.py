@@ -107,6 +107,10 @@ def output_same_as_input(tmp: Path) -> list[str]:
     return ["recheck", str(TEAM), "--force", "-o", str(TEAM)]
 
 
+def json_nested_deep(tmp: Path) -> list[str]:
+    return ["recheck", str(_write(tmp / "ket-qua.json", b"[" * 100_000 + b"]" * 100_000))]
+
+
 def field_cell_verified_twice(tmp: Path) -> list[str]:
     from openpyxl import load_workbook
 
@@ -175,6 +179,11 @@ CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
         f"Lỗi: {TEAM}: không phải sổ phúc tra do “cqtt recheck” ghi (thiếu sheet ẩn _cqtt)",
     ),
     (output_same_as_input, 1, f"Lỗi: {TEAM}: tệp kết quả trùng với tệp đầu vào; chọn tên khác"),
+    (
+        json_nested_deep,
+        1,
+        "Lỗi: {tmp}/ket-qua.json: nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {{); không phải tệp kết quả",
+    ),
     (field_cell_verified_twice, 1, "Lỗi: sổ kiểm tra thực địa có 1 ô không đọc được"),
 ]
 
@@ -304,3 +313,107 @@ def test_a_book_whose_seal_sheet_was_deleted_says_so(tmp_path: Path) -> None:
     )
     assert lines[-2].endswith("niêm phong đã bị xóa (sheet ẩn _cqtt); sửa tay không kiểm tra được")
     assert "trước định dạng phiên bản 2" not in result.output
+
+
+def test_a_result_typed_over_does_not_steer_a_unit_out_of_the_draw(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    team = tmp_path / "ket-qua-to.xlsx"
+    done = CliRunner().invoke(
+        main,
+        ["score", str(ROOT / "samples/bac-giang-2024.xlsx"), "--criteria", "bac-giang@2024", "-o", str(team)],
+    )
+    assert done.exit_code == 0, done.output
+    first = CliRunner().invoke(
+        main,
+        [
+            "sample",
+            str(team),
+            "--n",
+            "5",
+            "--seed",
+            "7",
+            "--json",
+            str(tmp_path / "a.json"),
+            "-o",
+            str(tmp_path / "a.xlsx"),
+        ],
+    )
+    drawn = [u["code"] for u in json.loads((tmp_path / "a.json").read_text("utf-8"))["units"]]
+    assert first.exit_code == 0 and drawn
+    book = load_workbook(team)
+    ws = book["Xếp hạng"]
+    heads = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[heads.index("Mã đơn vị")].value == drawn[0])
+    row[heads.index("Kết quả")].value = "Chưa đạt"  # the team keeps its unit away from the field check
+    edited = tmp_path / "ket-qua-to-sua.xlsx"
+    book.save(edited)
+    again = CliRunner().invoke(
+        main,
+        [
+            "sample",
+            str(edited),
+            "--n",
+            "5",
+            "--seed",
+            "7",
+            "--json",
+            str(tmp_path / "b.json"),
+            "-o",
+            str(tmp_path / "b.xlsx"),
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    assert [u["code"] for u in json.loads((tmp_path / "b.json").read_text("utf-8"))["units"]] == drawn
+    assert (
+        f"cảnh báo: 1 đơn vị bị sửa tay sau khi ghi ({drawn[0]}); các đơn vị này được chọn theo kết quả chấm lại "
+        "từ minh chứng trong sổ, không theo ô đã sửa"
+    ) in again.output.splitlines()
+
+
+def test_an_uncalculated_formula_in_a_field_or_decision_cell_is_named(tmp_path: Path) -> None:
+    """A formula typed by a script and never calculated reads as an empty cell: it was silently
+    "not checked" or "not decided"."""
+    from openpyxl import load_workbook
+
+    field = tmp_path / "thuc-dia.xlsx"
+    CliRunner().invoke(main, ["sample", str(TEAM), "--n", "1", "--seed", "1", "-o", str(field)])
+    book = load_workbook(field)
+    book["Kiểm tra thực địa"]["D4"] = "=1+1"
+    book.save(tmp_path / "thuc-dia-cong-thuc.xlsx")
+    result = CliRunner().invoke(
+        main,
+        [
+            "recheck",
+            str(TEAM),
+            "--field",
+            str(tmp_path / "thuc-dia-cong-thuc.xlsx"),
+            "-o",
+            str(tmp_path / "p.xlsx"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert (
+        f"{tmp_path}/thuc-dia-cong-thuc.xlsx, sheet “Kiểm tra thực địa”, dòng 4, cột “Giá trị kiểm tra thực tế”: "
+        "giá trị “=1+1”: ô có công thức nhưng chưa có giá trị đã tính (tệp chưa từng được mở bằng Excel); mở "
+        "bằng Excel hoặc LibreOffice rồi lưu lại, hoặc ghi thẳng giá trị"
+    ) in result.output.splitlines()
+    recheck = tmp_path / "phuc-tra.xlsx"
+    done = CliRunner().invoke(main, ["recheck", str(TEAM), "-o", str(recheck)])
+    assert done.exit_code in (0, 3), done.output
+    book = load_workbook(recheck)
+    ws = book["Quyết định"]
+    heads = [c.value for c in ws[1]]
+    ws.cell(2, heads.index("Quyết định") + 1).value = '=IF(1,"Công nhận","")'
+    book.save(tmp_path / "phuc-tra-cong-thuc.xlsx")
+    result = CliRunner().invoke(
+        main, ["decisions", str(tmp_path / "phuc-tra-cong-thuc.xlsx"), "--json", str(tmp_path / "qd.json")]
+    )
+    assert result.exit_code == 1, result.output
+    letter = chr(ord("A") + heads.index("Quyết định"))
+    assert any(
+        line.startswith(f"{tmp_path}/phuc-tra-cong-thuc.xlsx, sheet “Quyết định”, dòng 2, cột “{letter} — Quyết định”: ")
+        and line.endswith("ô có công thức nhưng chưa có giá trị đã tính (tệp chưa từng được mở bằng Excel); mở "
+                          "bằng Excel hoặc LibreOffice rồi lưu lại, hoặc ghi thẳng giá trị")
+        for line in result.output.splitlines()
+    ), result.output  # fmt: skip

@@ -90,6 +90,10 @@ def rule_reversed_linear(tmp: Path) -> list[str]:
     return _rule(tmp, "nguoc.yaml", text.replace("        method:\n          {", "        method: {"))
 
 
+def rule_nested_five_thousand_deep(tmp: Path) -> list[str]:
+    return _rule(tmp, "sau.yaml", "id: x\nnote: " + "[" * 5000 + "]" * 5000 + "\n")
+
+
 def rule_tiny_tier_bound(tmp: Path) -> list[str]:
     return _rule(
         tmp,
@@ -206,6 +210,13 @@ CASES = [
         "[groups[0].criteria[0].method.zero_at] tiêu chí “dung_han”: `zero_at` (100) lớn hơn `full_at` (80): giá trị càng cao càng ít "
         "điểm. Nếu đúng là càng thấp càng tốt (ví dụ số ngày trễ hạn), ghi thêm `decreasing: true`; nếu không, "
         "đổi chỗ hai số",
+        anywhere=True,
+    ),
+    Case(
+        rule_nested_five_thousand_deep,
+        1,
+        "{tmp}/sau.yaml:1: lỗi: [(gốc)] nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {{) — gợi ý: tệp tiêu chí chỉ "
+        "cần vài tầng: nhóm, tiêu chí, cách chấm; xem các tệp mẫu",
         anywhere=True,
     ),
     Case(

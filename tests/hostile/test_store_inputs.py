@@ -168,6 +168,22 @@ def revoke_number_with_a_line_break(tmp: Path) -> list[str]:
             "--reason", "Sai phạm", "--db", db]  # fmt: skip
 
 
+def succession_cycle_of_three(tmp: Path) -> list[str]:
+    rows = "90001,90002,01/07/2025\n90002,90003,01/07/2025\n90003,90001,01/07/2025\n"
+    _write(tmp / "sn.csv", ("ma_moi,ma_cu,ngay_hieu_luc\n" + rows).encode())
+    return ["units", "succession", str(tmp / "sn.csv"), "--db", str(tmp / "h.sqlite")]
+
+
+def succession_cycle_across_two_loads(tmp: Path) -> list[str]:
+    _write(tmp / "dot-1.csv", b"ma_moi,ma_cu,ngay_hieu_luc\n90001,90002,01/07/2025\n")
+    first = CliRunner().invoke(
+        main, ["units", "succession", str(tmp / "dot-1.csv"), "--db", str(tmp / "h.sqlite")]
+    )
+    assert first.exit_code == 0, first.output
+    _write(tmp / "dot-2.csv", b"ma_moi,ma_cu,ngay_hieu_luc\n90002,90001,01/08/2025\n")
+    return ["units", "succession", str(tmp / "dot-2.csv"), "--db", str(tmp / "h.sqlite")]
+
+
 TODAY = dt.date.today().strftime("%d/%m/%Y")
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
     (
@@ -246,6 +262,18 @@ CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
     ),
     (succession_bad_rows, 1, "Lỗi: tệp sáp nhập có 4 lỗi; chưa ghi dòng nào"),
     (succession_cycle, 1, "Lỗi: tệp sáp nhập có 1 lỗi; chưa ghi dòng nào"),
+    (
+        succession_cycle_of_three,
+        1,
+        "Lỗi: {tmp}/sn.csv: vòng lặp sáp nhập 90001 → 90003 → 90002 → 90001 (tính cả các dòng đã nạp trước); "
+        "chưa ghi dòng nào",
+    ),
+    (
+        succession_cycle_across_two_loads,
+        1,
+        "Lỗi: {tmp}/dot-2.csv: vòng lặp sáp nhập 90001 → 90002 → 90001 (tính cả các dòng đã nạp trước); "
+        "chưa ghi dòng nào",
+    ),
     (succession_not_utf8, 1, "Lỗi: {tmp}/sn.csv: tệp không phải UTF-8; lưu lại dạng “CSV UTF-8”"),
     (succession_wrong_kind_of_file, 1, "Lỗi: {tmp}/sn.txt: cần tệp .csv hoặc .xlsx"),
     (revoke_bad_date, 1, "Lỗi: --date '31/13/2024': ngày không hợp lệ (ghi ví dụ 15/12/2024)"),
@@ -349,3 +377,76 @@ def test_a_run_whose_workbook_cannot_be_written_is_not_recorded(tmp_path: Path, 
     )
     later = CliRunner().invoke(main, ["history", "07207", "--db", str(db)])
     assert later.output.strip().splitlines()[-1] == f"Lỗi: {db}: không có lịch sử nào của đơn vị 07207"
+
+
+def test_succession_codes_the_store_never_saw_are_warned(tmp_path: Path) -> None:
+    _write(tmp_path / "sn.csv", b"ma_moi,ma_cu,ngay_hieu_luc\n07207,99999,01/07/2025\n")
+    db = tmp_path / "h.sqlite"
+    CliRunner().invoke(main, ["decisions", str(DECISIONS), "--db", str(db)])  # the store knows 07207
+    result = CliRunner().invoke(main, ["units", "succession", str(tmp_path / "sn.csv"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"cảnh báo: 1 mã chưa có trong {db} (chưa từng được chấm hay nạp danh sách đơn vị): 99999; kiểm tra "
+        "lại nếu không phải mã mới",
+        f"Đã nạp 1 dòng sáp nhập vào {db} (0 dòng đã có từ trước)",
+    ]
+
+
+def test_a_revocation_recorded_wrongly_is_corrected_by_a_new_record_that_names_it(tmp_path: Path) -> None:
+    db = _recognised_2023(tmp_path)
+
+    def revoke(date: str, *extra: str) -> list[str]:
+        result = CliRunner().invoke(
+            main,
+            ["revoke", "07207", "--year", "2023", "--decision-number", "45/QĐ-UBND", "--date", date,
+             "--reason", "Sai phạm", "--db", db, *extra],
+        )  # fmt: skip
+        assert "Traceback" not in result.output
+        return [str(result.exit_code), *result.output.strip().splitlines()]
+
+    assert revoke("20/03/2024")[0] == "0"  # meant 20/03/2025
+    again = revoke("20/03/2025")
+    assert again[0] == "1"
+    assert again[-1] == (
+        "Lỗi: đơn vị 07207 năm 2023: đã thu hồi công nhận (quyết định 45/QĐ-UBND, ngày 20/03/2024); nếu bản "
+        "ghi đó sai, ghi lại với --correct"
+    )
+    assert revoke("20/03/2025", "--correct")[0] == "0"
+    history = CliRunner().invoke(main, ["history", "07207", "--db", db])
+    assert (
+        "  THU HỒI công nhận (số 45/QĐ-UBND, ngày 20/03/2025); lý do: Sai phạm" in history.output.splitlines()
+    )
+    assert "20/03/2024" not in history.output
+
+
+def test_postgresql_locked_by_another_session_waits_then_says_so(pg_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same bounded wait as SQLite: a session holding the store's tables makes `score --db`
+    wait CQTT_DB_TIMEOUT seconds and say so in one line (it waited forever)."""
+    import time
+
+    from sqlalchemy import create_engine
+
+    url = pg_server.create_database("cqtt_verrou")
+    seeded = CliRunner().invoke(main, ["decisions", str(DECISIONS), "--db", url])
+    assert seeded.exit_code == 0, seeded.output
+    engine = create_engine(url)
+    holder = engine.connect()
+    holder.begin()
+    holder.exec_driver_sql("LOCK TABLE decisions IN ACCESS EXCLUSIVE MODE")
+    monkeypatch.setenv("CQTT_DB_TIMEOUT", "1")
+    try:
+        started = time.monotonic()
+        result = CliRunner().invoke(main, ["decisions", str(DECISIONS), "--db", url])
+        code, out = result.exit_code, result.output
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+        engine.dispose()
+    assert code == 1
+    label = url.replace("postgresql://", "postgresql+psycopg://") if url.startswith("postgresql://") else url
+    assert out.strip().splitlines()[-1] == (
+        f"Lỗi: {label}: cơ sở dữ liệu đang bị một tiến trình khác ghi; đã chờ 1 giây. Chạy lại khi lệnh kia "
+        "xong (hoặc đặt CQTT_DB_TIMEOUT để chờ lâu hơn)"
+    )
+    assert waited < 30
