@@ -80,12 +80,7 @@ def stored(db: str) -> int:
         store.close()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-OPENER = urllib.request.build_opener(_NoRedirect())  # no cookie jar: a citizen has no session
+OPENER = urllib.request.build_opener(served.NoRedirect())  # no cookie jar: a citizen has no session
 
 
 def post(base: str, path: str, fields: dict[str, str], address: str) -> tuple[int, str]:
@@ -113,17 +108,6 @@ def why(status: int, page: str) -> str:
     if status == 403:
         return "closed"
     return f"failed {status}"
-
-
-def percentiles(values: list[float]) -> str:
-    if not values:
-        return "-"
-    ordered = sorted(values)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    return f"p50 {at(0.50):5.0f} ms  p95 {at(0.95):5.0f} ms  p99 {at(0.99):5.0f} ms  (n={len(values)})"
 
 
 def run(
@@ -172,7 +156,7 @@ def run(
         f"{total} responses posted by {args.clients} phones in {elapsed:.0f} s "
         f"({total / elapsed * 60:.0f} a minute; asked for {args.rate})"
     )
-    print(f"  latency  {percentiles(timings)}")
+    print(f"  latency  {served.percentiles(timings)}")
     return outcomes
 
 

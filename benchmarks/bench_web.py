@@ -112,7 +112,7 @@ class Client:
     def __init__(self, base: str) -> None:
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), served.NoRedirect()
         )
         self.token = ""
 
@@ -144,11 +144,6 @@ class Client:
         self.token = TOKEN.search(page.decode()).group(1)  # type: ignore[union-attr]
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
 def _multipart(fields: dict[str, str], name: str, data: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     out = io.BytesIO()
@@ -172,17 +167,6 @@ def upload_book(province: dict, district: str, codes: list[str]) -> bytes:
     out = io.BytesIO()
     write_template(out, loaded, [UnitRow(c, by_code[c]["ten_don_vi"], district) for c in codes], YEAR, filled)
     return out.getvalue()
-
-
-def percentiles(values: list[float]) -> str:
-    if not values:
-        return "-"
-    ordered = sorted(values)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    return f"p50 {at(0.50):6.0f} ms  p95 {at(0.95):6.0f} ms  p99 {at(0.99):6.0f} ms  (n={len(values)})"
 
 
 def main() -> None:
@@ -215,7 +199,7 @@ def run(base: str, province: dict, args: argparse.Namespace, deadline: float, db
         status, _ = tinh.get(f"/nam/{YEAR}/tinh")
         alone.append(time.perf_counter() - started)
         assert status == 200, status
-    print(f"dashboard alone ({args.units} units)     {percentiles(alone)}")
+    print(f"dashboard alone ({args.units} units)     {served.percentiles(alone)}")
     from engine.portal.overview import count_dashboard
 
     store = open_store(db)
@@ -225,7 +209,7 @@ def run(base: str, province: dict, args: argparse.Namespace, deadline: float, db
         count_dashboard(store, YEAR)
         anew.append(time.perf_counter() - started)
     store.close()
-    print(f"dashboard made anew                 {percentiles(anew)}")
+    print(f"dashboard made anew                 {served.percentiles(anew)}")
 
     timings: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
@@ -287,13 +271,13 @@ def run(base: str, province: dict, args: argparse.Namespace, deadline: float, db
     for t in threads:
         t.join(max(1.0, deadline - time.monotonic()))
     elapsed = time.perf_counter() - started
-    served = sum(len(v) for v in timings.values())
+    pages = sum(len(v) for v in timings.values())
     print(
         f"together: {args.sessions} sessions browsing (think {args.think:g} s), {args.uploads} uploads, "
-        f"{elapsed:.1f} s, {served / elapsed:.0f} pages/s"
+        f"{elapsed:.1f} s, {pages / elapsed:.0f} pages/s"
     )
     for kind in ("dashboard", "ranking", "unit"):
-        print(f"  {kind:<10} {percentiles(timings[kind])}")
+        print(f"  {kind:<10} {served.percentiles(timings[kind])}")
     for district, spent, n in sorted(uploads):
         print(f"  upload {district}: {n} units read, scored and stored in {spent * 1000:.0f} ms")
     if uploads:

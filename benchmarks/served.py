@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,3 +41,21 @@ def portal(db: str, data_dir: Path, deadline: float, extra: list[str] | None = N
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A client that reads a redirect as the answer (a 303 after a form is sent) instead of following it."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return f"p50 {at(0.50):5.0f} ms  p95 {at(0.95):5.0f} ms  p99 {at(0.99):5.0f} ms  (n={len(values)})"

@@ -356,17 +356,30 @@ class UncomputedFormula:
         return self.text
 
 
-def _has_formula(book: Any, name: str) -> bool:
-    """Whether a sheet's XML holds a formula cell, read a block at a time (a national sheet's
-    XML is hundreds of MB)."""
-    tail = b""
-    with book.open(name) as part:
-        while block := part.read(1 << 20):
-            text = tail + block
-            if b"<f>" in text or b"<f " in text:
-                return True
-            tail = text[-3:]
-    return False
+FORMULA, MERGE = "formula", "merge"
+_MARKS = {FORMULA: (b"<f>", b"<f "), MERGE: (b"<mergeCell ",)}
+
+
+def sheet_markers(path: Path) -> set[str]:
+    """Which of formula cells and merged ranges the workbook's sheets hold, from one pass over
+    their XML read a block at a time (a national sheet's XML is hundreds of MB): the second,
+    slower reading each needs is done only when there is something to find."""
+    import zipfile
+
+    found: set[str] = set()
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            tail = b""
+            with z.open(name) as part:
+                while len(found) < len(_MARKS) and (block := part.read(1 << 20)):
+                    text = tail + block
+                    found |= {k for k, marks in _MARKS.items() if any(m in text for m in marks)}
+                    tail = text[-11:]
+            if len(found) == len(_MARKS):
+                break
+    return found
 
 
 UNCALCULATED = (
@@ -375,17 +388,12 @@ UNCALCULATED = (
 )
 
 
-def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+def _formulas(path: Path, markers: set[str] | None = None) -> dict[str, dict[tuple[int, int], str]]:
     """Formula cells per sheet title, read only when the workbook has any (a second pass costs)."""
-    import zipfile
-
     from openpyxl import load_workbook
 
-    with zipfile.ZipFile(path) as z:
-        if not any(
-            _has_formula(z, n) for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
-        ):
-            return {}
+    if FORMULA not in (sheet_markers(path) if markers is None else markers):
+        return {}
     book = load_workbook(path, read_only=True, data_only=False)
     try:
         found: dict[str, dict[tuple[int, int], str]] = {}
@@ -404,36 +412,52 @@ def _formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
         book.close()
 
 
-def _merges(path: Path) -> dict[str, dict[tuple[int, int], tuple[int, int]]]:
+def _merges(path: Path, markers: set[str]) -> dict[str, dict[tuple[int, int], tuple[int, int]]]:
     """Per sheet title, each cell a merged range covers (but its first) -> the range's first cell,
-    read only when the workbook has merged cells (people merge a district's rows, or "Có")."""
+    read only when the workbook has merged cells (people merge a district's rows, or "Có"). The
+    ranges are read from each sheet's XML a block at a time, never the whole workbook at once."""
+    import re
     import zipfile
 
     from openpyxl import load_workbook
 
-    with zipfile.ZipFile(path) as z:
-        if not any(
-            b"<mergeCell " in z.read(n)
-            for n in z.namelist()
-            if n.startswith("xl/worksheets/") and n.endswith(".xml")
-        ):
-            return {}
-    book = load_workbook(path, read_only=False, data_only=True)
+    if MERGE not in markers:
+        return {}
+    book = load_workbook(path, read_only=True)
     try:
-        found: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
-        for sheet in book.worksheets:
-            cells: dict[tuple[int, int], tuple[int, int]] = {}
-            for merged in sheet.merged_cells.ranges:
-                first = (merged.min_row, merged.min_col)
-                for r in range(merged.min_row, merged.max_row + 1):
-                    for c in range(merged.min_col, merged.max_col + 1):
-                        if (r, c) != first:
-                            cells[(r, c)] = first
-            if cells:
-                found[sheet.title] = cells
-        return found
+        parts = {ws.title: getattr(ws, "_worksheet_path", None) for ws in book.worksheets}
     finally:
         book.close()
+    pattern = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+    found: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
+    with zipfile.ZipFile(path) as z:
+        for title, part in parts.items():
+            if not part:
+                continue
+            cells: dict[tuple[int, int], tuple[int, int]] = {}
+            tail = b""
+            with z.open(part) as handle:
+                while block := handle.read(1 << 20):
+                    text = tail + block
+                    cut = max(0, len(text) - 64)  # a reference split by the block is read next time
+                    _cover(cells, pattern.findall(text[:cut]))
+                    tail = text[cut:]
+                _cover(cells, pattern.findall(tail))
+            if cells:
+                found[title] = cells
+    return found
+
+
+def _cover(cells: dict[tuple[int, int], tuple[int, int]], refs: list[bytes]) -> None:
+    """Each cell of these merged ranges (but its first) -> the range's first cell."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for ref in refs:
+        min_col, min_row, max_col, max_row = (int(b or 0) for b in range_boundaries(ref.decode()))
+        for r in range(min_row, max_row + 1):
+            for c in range(min_col, max_col + 1):
+                if (r, c) != (min_row, min_col):
+                    cells[(r, c)] = (min_row, min_col)
 
 
 def _grid(
@@ -489,8 +513,9 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-        formulas = _formulas(path)
-        merges = _merges(path)
+        markers = sheet_markers(path)
+        formulas = _formulas(path, markers)
+        merges = _merges(path, markers)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise EvidenceFileError(str(path), f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
     try:
