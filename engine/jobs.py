@@ -259,6 +259,8 @@ def _tallies_effect(engine: Engine, evidence: EvidenceSet, run: RunResult) -> No
     were replaced is scored again with them, as typed, and the two results compared."""
     import dataclasses
 
+    if not any(i.kind == "replaced" for i in evidence.issues):
+        return  # no tally replaced a typed value: no pass over the (spooled) applications
     replaced = [a for a in evidence.applications if a.typed]
     if not replaced:
         return
