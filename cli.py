@@ -854,6 +854,67 @@ def recheck(
 
 
 @main.command(
+    "records",
+    epilog=example(
+        "cqtt records ket-qua.xlsx --kind bien-ban-tham-dinh -o bien-ban/ --unit 07855",
+        'cqtt records ket-qua.json --kind danh-sach-de-nghi -o danh-sach/ --dia-danh "Hiệp Hòa"',
+        "cqtt records thuc-dia.xlsx --kind bien-ban-kiem-tra -o kiem-tra/",
+    ),
+)
+@click.argument("source", metavar="KẾT_QUẢ", type=INPUT_PATH)
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["bien-ban-tham-dinh", "bien-ban-kiem-tra", "danh-sach-de-nghi"]),
+    help="Loại văn bản: biên bản thẩm định (mỗi đơn vị một biên bản, từ sổ kết quả), biên bản kiểm tra "
+    "thực địa (từ sổ kiểm tra thực địa đã ghi), danh sách đề nghị công nhận (mỗi nhóm thẩm định "
+    "một danh sách).",
+)
+@click.option(
+    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục ghi các văn bản (.docx).",
+)  # fmt: skip
+@click.option("--criteria", "ref", help="Bộ tiêu chí, khi khác bộ mà kết quả ghi.")
+@click.option(
+    "--templates", type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục mẫu văn bản của tỉnh (tệp cùng tên với mẫu kèm theo thì dùng tệp của tỉnh).",
+)  # fmt: skip
+@click.option("--unit", "units", multiple=True, help="Chỉ lập cho đơn vị có mã này (ghi nhiều lần được).")
+@click.option(
+    "--co-quan-cap-tren", "issuer", default="", help="Cơ quan cấp trên (ví dụ “UBND HUYỆN HIỆP HÒA”)."
+)
+@click.option("--co-quan", "body", default="", help="Cơ quan ban hành (ví dụ “TỔ THẨM ĐỊNH”).")
+@click.option("--dia-danh", "place", default="", help="Địa danh trước ngày tháng (ví dụ “Hiệp Hòa”).")
+@click.option("--nam", "year", type=YEAR, help="Năm ký văn bản, khi khác năm đánh giá.")
+@click.option("--force", is_flag=True, help="Ghi đè văn bản đã có.")
+def records(
+    source: Path,
+    kind: str,
+    out_dir: Path,
+    ref: str | None,
+    templates: Path | None,
+    units: tuple[str, ...],
+    issuer: str,
+    body: str,
+    place: str,
+    year: int | None,
+    force: bool,
+) -> None:
+    """Lập văn bản để ký (Word .docx) từ kết quả của từng bước.
+
+    Biên bản thẩm định và danh sách đề nghị lập từ minh chứng trong sổ kết quả, chấm lại theo chính
+    bộ tiêu chí của sổ: sổ đã bị sửa tay thì không lập (xem bằng cqtt recheck). Mẫu văn bản kèm
+    theo sửa được bằng Word; đặt tệp cùng tên trong thư mục --templates để dùng mẫu của tỉnh.
+    """
+    from engine.outputs.records.build import Letterhead
+
+    head = Letterhead(issuer=issuer, body=body, place=place, year=year)
+    with _errors():
+        written = jobs.records(source, kind, out_dir, ref, templates, head, list(units) or None, force)
+    click.echo(f"Đã ghi {len(written)} văn bản vào {out_dir}")
+
+
+@main.command(
     "sample",
     epilog=example(
         "cqtt sample samples/bac-giang-2024-to-tham-dinh.xlsx --n 10 --seed 2024 -o thuc-dia.xlsx"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from engine.errors import EvidenceFileError, OutputError, RuleFileError, RuleIssue
+from engine.errors import CqttError, EvidenceFileError, OutputError, RuleFileError, RuleIssue
 from engine.hashing import sha256_file
 from engine.intake.evidence import EvidenceSet, read_evidence
 from engine.intake.template import read_units
@@ -870,3 +870,72 @@ def audit_entries(db: str | None, since: dt.datetime | None, login: str | None) 
         return audit.entries(store, since, login)
     finally:
         store.close()
+
+
+def records(
+    source: Path,
+    kind: str,
+    out_dir: Path,
+    ref: str | None,
+    templates: Path | None,
+    head: Any,
+    units: list[str] | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Write the records of one stage (engine.outputs.records.build) into `out_dir`.
+
+    A results file is scored again from the evidence it carries, with its own rule set: a record
+    is signed, so it must never repeat a number typed over in the file; a file that differs from
+    its own re-score is refused (the re-check shows where)."""
+    from engine.outputs.records import build
+    from engine.review.discrepancies import resolve_criteria
+    from engine.review.recheck import compare
+    from engine.review.sealcheck import check_seal
+    from engine.review.teamfile import read_team
+    from engine.scoring.engine import Engine
+    from engine.scoring.ranked import full_results
+
+    if templates is not None and not templates.is_dir():
+        raise CqttError(f"{templates}: không có thư mục mẫu văn bản này")
+    if kind == "bien-ban-kiem-tra":
+        from engine.rules.loader import load_ref
+
+        loaded = load_ref(ref or build.field_criteria(source))
+        year = head.year
+        made = [build.field_record(loaded.model, u, year, head) for u in build.field_units(source)]
+    else:
+        loaded, changed = resolve_criteria(source, ref)
+        cs = loaded.model
+        team = read_team(source, cs)
+        if not team.applications:
+            raise CqttError(f"{source}: không có minh chứng (sheet “Minh chứng”) để lập biên bản từ đó")
+        run = Engine(loaded).run(EvidenceSet(team.applications, team.evidence_issues, [source]))
+        _, edits = check_seal(cs, team)
+        differences = changed + edits + compare(cs, team, run)
+        if differences:
+            first = differences[0]
+            where = f" (đơn vị {first.unit}, {first.label})" if first.unit else ""
+            raise CqttError(
+                f"{source}: {len(differences)} chỗ khác kết quả chấm lại từ chính minh chứng trong tệp"
+                f"{where}; "
+                f"biên bản chỉ lập từ kết quả đúng như khi chấm: xem bằng `cqtt recheck {source}`"
+            )
+        scored = list(full_results(run.units))
+        if kind == "bien-ban-tham-dinh":
+            made = [build.appraisal(cs, u, head) for u in scored]
+        else:
+            made = list(build.proposal_lists(cs, scored, head))
+    if units:
+        wanted = {u.casefold() for u in units}
+        picked = [r for r in made if str(r.context.get("ma_don_vi", "")).casefold() in wanted]
+        unknown = wanted - {str(r.context.get("ma_don_vi", "")).casefold() for r in picked}
+        if unknown:
+            raise CqttError(f"không có đơn vị {', '.join(sorted(unknown))} trong {source}")
+        made = picked
+    inputs = [source, *rule_inputs(ref)]
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: đã có tệp tên này; cần một thư mục để ghi văn bản")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets: list[Path | None] = [out_dir / r.name for r in made]
+    _check_targets(targets, force, inputs)
+    return build.write_records(made, kind, out_dir, templates)

@@ -90,24 +90,28 @@ class LinearScorer(Scorer):
         decl = evidence.get(method.evidence)
         shown = show_value(decl, values.get(method.evidence))
         points = self.points(method, max_points, fired, values, evidence)
-        span = (
-            f"{show_value(decl, method.zero_at)} → 0, {show_value(decl, method.full_at)} → {fmt(max_points)}"
-        )
+        zero, full = show_value(decl, method.zero_at), show_value(decl, method.full_at)
+        span = f"{zero} → 0, {full} → {fmt(max_points)}"  # the exact rule, for its own column
+        between = f"giữa {zero} (0 điểm) và {full} ({fmt(max_points)} điểm)"
         if "full" in fired:
+            reached = f"từ {full} trở xuống" if method.decreasing else f"từ {full} trở lên"
             return Award(
                 points,
-                "đạt mức tối đa",
-                f"{shown}: đạt mức tối đa ({span}): {fmt(max_points)}/{fmt(max_points)} điểm",
+                f"đạt mức tối đa ({span})",
+                f"{shown}: {reached} được tối đa: {fmt(max_points)}/{fmt(max_points)} điểm",
             )
         if "between" in fired:
-            way = "giảm dần, càng thấp càng nhiều điểm" if method.decreasing else "nội suy tuyến tính"
-            return Award(points, way, f"{shown}: {way} ({span}): {fmt(points)}/{fmt(max_points)} điểm")
+            way = "tính theo tỷ lệ, càng thấp càng nhiều điểm" if method.decreasing else "tính theo tỷ lệ"
+            rule = "giảm dần" if method.decreasing else "nội suy tuyến tính"
+            return Award(
+                points, f"{rule} ({span})", f"{shown}: {way} {between}: {fmt(points)}/{fmt(max_points)} điểm"
+            )
         return Award(
             points,
-            "chưa đạt mức tối thiểu",
-            f"{shown}: từ mức {show_value(decl, method.zero_at)} trở lên → 0 điểm"
+            f"chưa đạt mức tối thiểu ({span})",
+            f"{shown}: từ mức {zero} trở lên → 0 điểm"
             if method.decreasing
-            else f"{shown}: chưa vượt mức {show_value(decl, method.zero_at)} → 0 điểm",
+            else f"{shown}: chưa vượt mức {zero} → 0 điểm",
         )
 
     def check(self, method: LinearMethod, max_points: float, evidence: Evidence) -> list[Problem]:

@@ -112,11 +112,12 @@ class PerItemScorer(Scorer):
         points = self.points(method, max_points, fired, values, evidence)
         capped = f" (tối đa {fmt(cap)})" if raw > decimal(cap) else ""
         rule = f"{len(met)}/{len(items)} mục đạt"
-        text = f"{rule}: {fmt(points)}/{fmt(max_points)} điểm{capped}"
-        if met:
-            text += "; có: " + ", ".join(i.label for i in met)
+        # The items missing are what a reader acts on; when none is, the count says it all.
         if missing:
-            text += "; thiếu: " + ", ".join(i.label for i in missing)
+            text = f"đạt {len(met)}/{len(items)} mục, thiếu: " + ", ".join(i.label for i in missing)
+        else:
+            text = f"đạt đủ {len(items)}/{len(items)} mục"
+        text += f": {fmt(points)}/{fmt(max_points)} điểm{capped}"
         if method.items_from:
             decl = evidence.get(method.items_from)
             text = f"{show_value(decl, values.get(method.items_from))} → " + text

@@ -25,7 +25,18 @@ PG_URL = re.compile(r"postgresql://\S+")
 
 # Commands that make the files later examples read come first (a stable sort keeps the rest in
 # the order the help shows them).
-ORDER = ["score", "template", "survey", "criteria", "sample", "recheck", "decisions", "units", "users"]
+ORDER = [
+    "score",
+    "template",
+    "survey",
+    "criteria",
+    "sample",
+    "records",
+    "recheck",
+    "decisions",
+    "units",
+    "users",
+]
 
 
 def _walk(command: click.Command, words: list[str]) -> Iterator[tuple[list[str], click.Command]]:

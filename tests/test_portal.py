@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ from portal_helpers import (
 from cli import main
 from engine.outputs.resultsjson import read_results
 from engine.portal import dossiers, overview, units
+from web.views.common import DOCX
 
 
 @pytest.fixture()
@@ -121,7 +124,7 @@ def test_clarification_resubmission_verification_and_appraisal(portal: Portal) -
     page = xa.get(unit_url(portal.unit))  # now the commune sees every point and explanation
     assert '<strong id="tong-diem">97,5</strong>' in page.text
     assert "sửa vì: Biên bản niêm yết chỉ có 9/10 nội dung" in page.text
-    assert "90%: nội suy tuyến tính (80% → 0, 100% → 5): 2,5/5 điểm" in page.text
+    assert "90%: tính theo tỷ lệ giữa 80% (0 điểm) và 100% (5 điểm): 2,5/5 điểm" in page.text
     steps = [s.what for s in dossiers.timeline(portal.store, d.id)]
     assert steps == [
         "Bắt đầu soạn hồ sơ",
@@ -291,6 +294,33 @@ def test_downloads_are_what_cqtt_score_writes_for_the_same_evidence(portal: Port
         unit.pop("source")  # where it was read: the portal's scope, or the file's sheet and row
     assert mine["units"] == theirs["units"] and mine["summary"] == theirs["summary"]
     assert mine["seal"] == theirs["seal"]
+    # the records to sign: the same documents `cqtt records` makes from the downloaded workbook
+    for kind, url, media in (
+        ("bien-ban-tham-dinh", "/bien-ban-tham-dinh.zip", "application/zip"),
+        ("danh-sach-de-nghi", "/danh-sach-de-nghi.docx", DOCX),
+    ):
+        got = huyen.get(district_url(DISTRICT, url))
+        assert got.status_code == 200 and got.mimetype == media, kind
+        made = CliRunner().invoke(main, ["records", str(out), "--kind", kind, "-o", str(tmp_path / kind)])
+        assert made.exit_code == 0, made.output
+        cli_docs = {p.name: _docx_text(p.read_bytes()) for p in sorted((tmp_path / kind).glob("*.docx"))}
+        if media == DOCX:
+            portal_docs = {
+                re.search(r"filename\*=UTF-8''(.+)$", got.headers["Content-Disposition"]).group(
+                    1
+                ): _docx_text(got.data)
+            }  # type: ignore[union-attr]
+        else:
+            with zipfile.ZipFile(io.BytesIO(got.data)) as z:
+                portal_docs = {n: _docx_text(z.read(n)) for n in sorted(z.namelist())}
+        assert portal_docs == cli_docs and len(cli_docs) == (2 if kind == "bien-ban-tham-dinh" else 1), kind
+    one = huyen.get(unit_url(portal.unit, "/bien-ban-tham-dinh.docx"))
+    assert one.status_code == 200 and "BIÊN BẢN THẨM ĐỊNH" in _docx_text(one.data)
+
+
+def _docx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode())
 
 
 def test_cli_users_units_and_audit(tmp_path: Path) -> None:

@@ -73,8 +73,8 @@ def test_hand_edits_are_each_found_where_they_were_made(scored, tmp_path: Path) 
     true_total = ranking["E5"].value
     ranking["E5"] = true_total - 7  # a total typed over
     detail = book["Chi tiết"]
-    criterion_unit, criterion_id = detail["A40"].value, detail["D40"].value
-    detail["G40"] = detail["G40"].value + 1  # a criterion's points changed
+    criterion_unit, criterion_id = detail["A40"].value, detail["H40"].value
+    detail["D40"] = detail["D40"].value + 1  # a criterion's points changed
     deleted_unit = ranking["B9"].value
     ranking.delete_rows(9)  # a row deleted
     # Things people do that are not edits of scores: sort, hide, widen, comment, rename.
@@ -101,7 +101,7 @@ def test_hand_edits_are_each_found_where_they_were_made(scored, tmp_path: Path) 
     assert total["province"] == pytest.approx(true_total)
     assert total["difference"] == pytest.approx(-7)
     crit = by[(criterion_unit, "criterion_points")]
-    assert crit["item"] == criterion_id and crit["where"] == "Chi tiết!G40"
+    assert crit["item"] == criterion_id and crit["where"] == "Chi tiết!D40"
     assert "đã bị xóa" in by[(deleted_unit, "hand_edit")]["label"]
     assert data["seal"]["units_edited"] == 3
 

@@ -110,7 +110,10 @@ def test_a_decreasing_scale_said_on_purpose_scores_and_explains_itself(minimal_t
     scored, _ = score_one(engine, {**base, "ty_le_dung_han": 8})
     criterion = next(c for c in scored.criteria if c.id == "dung_han")
     assert criterion.points == 4.8  # 6 × (20 − 8) / 15
-    assert criterion.explanation == "8%: giảm dần, càng thấp càng nhiều điểm (20% → 0, 5% → 6): 4,8/6 điểm"
+    assert (
+        criterion.explanation
+        == "8%: tính theo tỷ lệ, càng thấp càng nhiều điểm giữa 20% (0 điểm) và 5% (6 điểm): 4,8/6 điểm"
+    )
     high, _ = score_one(engine, {**base, "ty_le_dung_han": 30})
     assert (
         next(c for c in high.criteria if c.id == "dung_han").explanation == "30%: từ mức 20% trở lên → 0 điểm"
@@ -448,7 +451,7 @@ def test_every_command_and_every_printed_page_of_a_model_set_says_so(tmp_path: P
         assert "(sha256 " in out and f"; {MODEL}" in out.splitlines()[0], (name, out.splitlines()[0])
         book = Path(args[args.index("-o") + 1] if "-o" in args else args[-1])
         marks = _page_marks(book)
-        assert marks and all(mark == (MODEL, "Trang &P/&N") for mark in marks.values()), (name, marks)
+        assert marks and all(mark == ("BẢN MẪU", "Trang &P/&N") for mark in marks.values()), (name, marks)
     summary = [
         r[0] for r in load_workbook(tmp_path / "kq.xlsx")["Tổng hợp"].iter_rows(max_row=2, values_only=True)
     ]
@@ -519,9 +522,9 @@ def test_the_recheck_names_flags_by_their_labels_and_the_field_form_puts_codes_l
     cqtt("score", SAMPLE, "--criteria", "bac-giang@2024", "-o", team)
     book = load_workbook(team)
     ws = book["Cảnh báo"]
-    heads = [c.value for c in ws[1]]
+    heads = [c.value for c in ws[4]]  # below the legend of severity words
     code_col = heads.index("Mã cảnh báo")
-    row = next(r for r in ws.iter_rows(min_row=2) if r[code_col].value == "borderline")
+    row = next(r for r in ws.iter_rows(min_row=5) if r[code_col].value == "borderline")
     ws.delete_rows(row[0].row)  # a team hides a "sát ngưỡng" flag
     book.save(tmp_path / "to-sua.xlsx")
     code, out = cqtt("recheck", tmp_path / "to-sua.xlsx", "--json", tmp_path / "pt.json")

@@ -70,21 +70,24 @@ def test_group_sheets_rank_within_the_group(scored) -> None:
 def test_flags_sheet_sorted_by_severity_with_facts(scored) -> None:
     _, book, data = scored
     rows = _rows(book["Cảnh báo"])
-    assert rows[0] == (
+    assert [r[0] for r in rows[:3]] == ["Nghiêm trọng", "Cần xem", "Lưu ý"]  # the legend
+    assert rows[3] == (
         "Mức độ",
         "Mã đơn vị",
         "Tên đơn vị",
         "Nhóm thẩm định",
-        "Mã cảnh báo",
         "Loại cảnh báo",
         "Nội dung",
         "Căn cứ",
+        "Mã cảnh báo",
     )
-    assert len(rows) - 1 == sum(len(u["flags"]) for u in data["units"])
-    severities = [r[0] for r in rows[1:]]
+    body = rows[4:]
+    assert len(body) == sum(len(u["flags"]) for u in data["units"])
+    order = {"Nghiêm trọng": 1, "Cần xem": 2, "Lưu ý": 3}
+    severities = [order[r[0]] for r in body]
     assert severities == sorted(severities)
-    inflated = [r for r in rows if r[4] == "self_score_inflated"]
-    assert inflated and "chênh lệch:" in inflated[0][7] and "tự chấm:" in inflated[0][7]
+    inflated = [r for r in body if r[7] == "self_score_inflated"]
+    assert inflated and "chênh lệch:" in inflated[0][6] and "tự chấm:" in inflated[0][6]
 
 
 def test_detail_sheet_has_every_unit_and_criterion(scored) -> None:
@@ -92,8 +95,11 @@ def test_detail_sheet_has_every_unit_and_criterion(scored) -> None:
     rows = _rows(book["Chi tiết"])
     assert len(rows) - 1 == sum(len(u["criteria"]) for u in data["units"])
     first = data["units"][0]["criteria"][0]
-    assert rows[1][3] == first["id"] and rows[1][6] == first["points"]
-    assert rows[1][10] == first["explanation"]
+    heading = rows[0]
+    assert rows[1][heading.index("Mã tiêu chí")] == first["id"]
+    assert rows[1][heading.index("Điểm")] == first["points"]
+    assert rows[1][heading.index("Giải thích")] == first["explanation"]
+    assert heading[:6] == ("Mã đơn vị", "Tên đơn vị", "Tiêu chí", "Điểm", "Tối đa", "Giải thích")  # printed
 
 
 def test_summary_and_provenance(scored) -> None:
@@ -189,7 +195,7 @@ def test_results_workbook_is_written_in_streaming_mode(bg2024, full_unit_2024, m
     run = Engine(bg2024).run(read_mappings(rows, bg2024.model, "(test)"))
     seen = []
 
-    import engine.outputs.workbook as wb_module
+    import engine.outputs.xlsxstyle as wb_module
 
     original = wb_module.Workbook
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.styles import PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -23,14 +23,18 @@ from engine.errors import EvidenceFileError
 from engine.intake.binding import BINDING_SHEET, read_binding
 from engine.intake.cells import clean_text, dropdown_label, is_blank
 from engine.intake.evidence import FIXED_LABELS, fixed_column, self_score_column
+from engine.outputs import fastrows
 from engine.outputs.xlsxstyle import (
     BOLD,
     CENTER,
     HEADER_FILL,
     HEADER_FONT,
+    SHRINK,
     TITLE_FONT,
     WRAP,
     cell,
+    font,
+    new_workbook,
     page_marks,
     print_setup,
     set_widths,
@@ -43,7 +47,7 @@ ENTRY_SHEET = "Nhập liệu"
 BLANK_ROWS = 300
 GROUP_FILLS = ["DDEBF7", "E2EFDA", "FFF2CC", "FCE4D6", "EDE2F6", "D9E1F2", "FFE699", "C6E0B4"]
 UNLOCKED = Protection(locked=False)
-ID_FONT = Font(size=8, color="808080")
+ID_FONT = font(size=8, color="808080")
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,7 @@ def write_template(
     of those units carry their values, as a team would have typed them."""
     cs = loaded.model
     cols = _columns(loaded)
-    wb = Workbook(write_only=True)
+    wb = new_workbook()
     _instructions(wb, loaded, cols)
     ws = wb.create_sheet(ENTRY_SHEET)
     widths = [11, 26, 22, 7, 11, 10] + [9] * len(cs.groups)
@@ -200,7 +204,7 @@ def write_template(
         show_band = index == 0 or cols[index - 1][2] != band
         band_row.append(cell(ws, band if show_band else "", font=BOLD, fill=fill))
         label_row.append(cell(ws, heading, font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER))
-        id_row.append(cell(ws, cid, font=ID_FONT, fill=fill))
+        id_row.append(cell(ws, cid, font=ID_FONT, fill=fill, alignment=SHRINK))
     ws.append(band_row)
     ws.append(label_row)
     ws.append(id_row)
@@ -272,14 +276,14 @@ def write_template(
         ("sheet", ENTRY_SHEET),
     ]:
         bind.append([cell(bind, key, border=False), cell(bind, value, border=False)])
-    page_marks(wb, f"Mẫu nhập minh chứng — {cs.title}", cs.ref, cs.status == "model")
-    wb.save(handle)
+    page_marks(wb, "Mẫu nhập minh chứng", cs.ref, cs.status == "model")
+    fastrows.finish(wb, handle)
 
 
 def _instructions(wb: Workbook, loaded: LoadedCriteria, cols: list[Any]) -> None:
     cs = loaded.model
     ws = wb.create_sheet("Hướng dẫn")
-    set_widths(ws, [34, 60, 18, 12, 16, 10, 50])
+    set_widths(ws, [26, 48, 14, 10, 12, 8, 40])
     print_setup(ws, header_rows=None)
     lines = [
         f"Mẫu nhập minh chứng — {cs.title}",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from openpyxl import Workbook
 
+from engine.outputs import fastrows
 from engine.outputs.xlsxstyle import (
     BOLD,
     GREEN,
@@ -22,6 +23,7 @@ from engine.outputs.xlsxstyle import (
     WRAP,
     cell,
     header_row,
+    new_workbook,
     page_marks,
     print_setup,
     set_widths,
@@ -78,9 +80,9 @@ def _marks(wb: Workbook, outcome: DiffOutcome) -> None:
 
 def write_diff_workbook(handle: BinaryIO, outcome: DiffOutcome) -> None:
     d = outcome.diff
-    wb = Workbook(write_only=True)
+    wb = new_workbook()
     ws = wb.create_sheet("Thay đổi bộ tiêu chí")
-    set_widths(ws, [8, 40, 100, 30])
+    set_widths(ws, [6, 34, 90, 26])
     print_setup(ws, "3:3")
     ws.append([cell(ws, f"So sánh {d.old} → {d.new}", font=TITLE_FONT, border=False)])
     effect = ""
@@ -101,7 +103,7 @@ def write_diff_workbook(handle: BinaryIO, outcome: DiffOutcome) -> None:
         )
     if outcome.units is None:
         _marks(wb, outcome)
-        wb.save(handle)
+        fastrows.finish(wb, handle)
         return
     ws = wb.create_sheet("Thiếu minh chứng")
     set_widths(ws, [18, 30, 70, 16])
@@ -113,7 +115,7 @@ def write_diff_workbook(handle: BinaryIO, outcome: DiffOutcome) -> None:
                 [cell(ws, ref), cell(ws, m.id), cell(ws, m.label, alignment=WRAP), cell(ws, m.units_blocked)]
             )
     ws = wb.create_sheet("Đơn vị thay đổi")
-    set_widths(ws, [9, 26, 20, 9, 9, 9, 10, 10, 45, 45, 50])
+    set_widths(ws, [7, 18, 14, 7, 7, 7, 9, 9, 27, 27, 27])
     print_setup(ws)
     ws.freeze_panes = "C2"
     ws.append(
@@ -184,4 +186,4 @@ def write_diff_workbook(handle: BinaryIO, outcome: DiffOutcome) -> None:
             ]
         )
     _marks(wb, outcome)
-    wb.save(handle)
+    fastrows.finish(wb, handle)

@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 
 from openpyxl.utils import get_column_letter
 
+from engine.outputs import rowfit
 from engine.outputs.xlsxstyle import Styled, safe_text
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -110,19 +111,28 @@ def _cell(ref: str, value: Any, style: str) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to a cell")
 
 
-def sheet_rows(sheet: DeferredSheet) -> Iterator[str]:
-    """The body rows of a deferred sheet as XML text, in chunks."""
+def sheet_rows(sheet: DeferredSheet, fit: rowfit.SheetFit | None = None) -> Iterator[str]:
+    """The body rows of a deferred sheet as XML text, in chunks; with `fit`, each row whose
+    wrapped text needs more than one line gets the height it needs."""
     letters = [get_column_letter(i) for i in range(1, sheet.width + 1)]
+    wrapped = set() if fit is None else {i for i, f in enumerate(fit.styles.formats) if f.wrap or f.size > 10}
     number = sheet.first_row
     chunk: list[str] = []
     for row in sheet.rows:
         cells = []
-        for letter, value in zip(letters, row, strict=False):
+        tall: list[tuple[int, str | None, int]] = []
+        for col, (letter, value) in enumerate(zip(letters, row, strict=False), start=1):
             if isinstance(value, Styled):
                 cells.append(_cell(f"{letter}{number}", value.value, f' s="{value.style}"'))
+                if value.style in wrapped and isinstance(value.value, str):
+                    tall.append((col, value.value, value.style))
             elif value is not None:
                 cells.append(_cell(f"{letter}{number}", value, ""))
-        chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+        height = fit.height(number, tall) if tall and fit is not None else None
+        if height is None:
+            chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+        else:
+            chunk.append(f'<row r="{number}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>')
         number += 1
         if len(chunk) >= _FLUSH_ROWS:
             yield "".join(chunk)
@@ -160,9 +170,16 @@ def save(
     deferred: dict[str, DeferredSheet] = wb.__dict__.get("_cqtt_deferred", {})
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
-        by_path = {path: deferred[title] for title, path in _sheet_paths(source).items() if title in deferred}
+        paths = _sheet_paths(source)
+        by_path = {path: deferred[title] for title, path in paths.items() if title in deferred}
         if len(by_path) != len(deferred):  # a sheet whose rows would silently never be written
             raise RuntimeError(f"deferred sheets not found in the saved workbook: {sorted(deferred)}")
+        names = set(source.namelist())
+        styles = rowfit.Styles.parse(source.read("xl/styles.xml"))
+        shared = rowfit.shared_strings(
+            source.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else None
+        )
+        worksheets = set(paths.values())
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
@@ -173,19 +190,41 @@ def save(
                 text = re.sub(_MODIFIED, modified, source.read(info.filename).decode("utf-8"))
                 out.writestr(entry, text.encode("utf-8"))
                 continue
-            if sheet is None:
+            if info.filename not in worksheets:
                 out.writestr(entry, source.read(info.filename))
+                continue
+            xml = source.read(info.filename).decode("utf-8")
+            xml = xml.replace("<sheetData />", "<sheetData></sheetData>").replace(
+                "<sheetData/>", "<sheetData></sheetData>"
+            )
+            head, tail = xml.split("</sheetData>")  # once: text inside cells has "<" escaped
+            before, rows = head.split("<sheetData>")
+            fit = rowfit.sheet_fit(styles, before, tail)
+            head = f"{before}<sheetData>{rowfit.fit_rows(rows, fit, shared)}"
+            if sheet is None:
+                out.writestr(entry, f"{head}</sheetData>{tail}".encode())
                 continue
             if phase is not None and sheet.announce:
                 phase(sheet.announce)
-            xml = source.read(info.filename).decode("utf-8")
-            xml = xml.replace("<sheetData />", "<sheetData></sheetData>")
-            head, tail = xml.split("</sheetData>")  # once: text inside cells has "<" escaped
             if "<dimension" not in head:
                 at = min(i for i in (head.find(t) for t in _AFTER_DIMENSION) if i >= 0)
                 head = head[:at] + sheet.dimension + head[at:]
             with out.open(entry, "w", force_zip64=True) as part:
                 part.write(head.encode("utf-8"))
-                for text in sheet_rows(sheet):
+                for text in sheet_rows(sheet, fit):
                     part.write(text.encode("utf-8"))
                 part.write(b"</sheetData>" + tail.encode("utf-8"))
+
+
+def finish(wb: Any, handle: BinaryIO, when: str | None = None) -> None:
+    """Save a workbook that has no long sheets of its own the same way (every row's height fitted
+    to its text), dated `when` (an ISO time; the clock when None)."""
+    moment = dt.datetime.now(dt.UTC)
+    if when:
+        try:
+            moment = dt.datetime.fromisoformat(when)
+        except ValueError:
+            pass
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    save(wb, handle, moment)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import BinaryIO
 
-from openpyxl import Workbook
-
+from engine.outputs import fastrows
+from engine.outputs.rowfit import text_px
 from engine.outputs.xlsxstyle import (
     BOLD,
     POINTS,
+    SHRINK,
     TITLE_FONT,
     WRAP,
     cell,
     header_row,
+    new_workbook,
     page_marks,
     print_setup,
     set_widths,
@@ -89,11 +92,18 @@ def _origin(item: Provenance) -> str:
     return "chưa ghi nguồn (cần `source` hoặc `proposed`)"
 
 
+def _code_width(codes: Iterable[str]) -> float:
+    """A column width (characters) that holds the longest code on one line in Arial 10."""
+    return max(12.0, max((text_px(c) for c in codes), default=0) / 7 + 2)
+
+
 def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
     """A scoring guide workbook teams can print: criteria, evidence fields, recognition rule."""
-    wb = Workbook(write_only=True)
+    wb = new_workbook()
     ws = wb.create_sheet("Hướng dẫn chấm")
-    set_widths(ws, [9, 24, 44, 8, 60, 40, 40])
+    # Codes are shown whole (they are what a rule file says): their column fits the longest one.
+    code = _code_width(c.id for _, c in cs.criteria())
+    set_widths(ws, [6, code, 32, 6, 60 - code, 28, 28])
     print_setup(ws, "3:3")
     ws.freeze_panes = "A4"
     ws.append([cell(ws, cs.title, font=TITLE_FONT, border=False)])
@@ -118,7 +128,7 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
             ws.append(
                 [
                     cell(ws, index),
-                    cell(ws, c.id),
+                    cell(ws, c.id, alignment=SHRINK),
                     cell(ws, c.title, alignment=WRAP),
                     cell(ws, c.points, number_format=POINTS),
                     cell(ws, c.scorer.describe(c.method), alignment=WRAP),
@@ -127,7 +137,8 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
                 ]
             )
     ws2 = wb.create_sheet("Trường minh chứng")
-    set_widths(ws2, [30, 60, 18, 12, 14, 10, 50])
+    code = _code_width(d.id for d in cs.evidence)
+    set_widths(ws2, [code, 48, 14, 10, 12, 8, 64 - code])
     print_setup(ws2)
     ws2.append(
         header_row(
@@ -148,7 +159,7 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
         extra = "; ".join(c.label for c in d.choices or []) or (d.help or "")
         ws2.append(
             [
-                cell(ws2, d.id),
+                cell(ws2, d.id, alignment=SHRINK),
                 cell(ws2, d.label, alignment=WRAP),
                 cell(ws2, TYPE_LABELS[d.type]),
                 cell(ws2, d.unit or ""),
@@ -159,7 +170,7 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
         )
     ws3 = wb.create_sheet("Điều kiện công nhận")
     set_widths(ws3, [100])
-    print_setup(ws3)
+    print_setup(ws3, portrait=True)
     ws3.append(header_row(ws3, ["Đơn vị được công nhận đạt chuẩn khi:"]))
     for line in recognition_lines(cs):
         ws3.append([cell(ws3, line, alignment=WRAP)])
@@ -169,5 +180,5 @@ def write_guide(handle: BinaryIO, cs: CriteriaSet, sha256: str) -> None:
     for source in cs.sources:
         ws3.append([cell(ws3, f"Căn cứ: {source.cite()}", border=False)])
     ws3.append([cell(ws3, f"SHA-256 tệp tiêu chí: {sha256}", border=False)])
-    page_marks(wb, f"Hướng dẫn chấm — {cs.title}", cs.ref, cs.status == "model")
-    wb.save(handle)
+    page_marks(wb, "Hướng dẫn chấm", cs.ref, cs.status == "model")
+    fastrows.finish(wb, handle)

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from engine.intake.binding import BINDING_SHEET
+from engine.outputs import fastrows
 from engine.outputs.excelcsv import AsText, excel_csv
 from engine.outputs.xlsxstyle import (
     AMBER,
@@ -24,6 +25,7 @@ from engine.outputs.xlsxstyle import (
     WRAP,
     cell,
     header_row,
+    new_workbook,
     page_marks,
     print_setup,
     set_widths,
@@ -67,11 +69,11 @@ def write_tallies_csv(handle: BinaryIO, result: TallyResult) -> None:
 
 
 def write_tallies(handle: BinaryIO, result: TallyResult) -> None:
-    wb = Workbook(write_only=True)
+    wb = new_workbook()
     below = {p.unit for p in result.problems if p.kind == "below_minimum"}
     ws = wb.create_sheet(TALLY_SHEET)
     forms = result.forms
-    set_widths(ws, [11, 26, *([14] * len(forms)), 30])
+    set_widths(ws, [7, 20, *([12] * len(forms)), 24])
     print_setup(ws)
     ws.freeze_panes = "C2"
     ws.append(
@@ -99,13 +101,16 @@ def write_tallies(handle: BinaryIO, result: TallyResult) -> None:
     for key, value in (("kind", "tallies"), *result.criteria.items()):
         binding.append([key, value])
     binding.sheet_state = "hidden"
-    wb.save(handle)
+    fastrows.finish(wb, handle)
 
 
 def _form_sheet(wb: Workbook, result: TallyResult, form: SurveyForm, title: str) -> None:
     ws = wb.create_sheet(title)
     levels = form.levels
-    set_widths(ws, [40, *([12] * len(levels)), 11, 9, 9, 12])
+    answers = len(levels) * len(form.questions)
+    # Column A holds the questions of the summary above and the codes of the table below.
+    narrow = 5 if answers > 15 else 7
+    set_widths(ws, [16, 16, 7, 7, 8, *([narrow] * max(answers, len(levels)))])
     print_setup(ws, None, fit_width=True)
     ws.append([cell(ws, form.label, font=TITLE_FONT, border=False)])
     units = [t for (u, f), t in sorted(result.tallies.items()) if f == form.id]
@@ -113,7 +118,6 @@ def _form_sheet(wb: Workbook, result: TallyResult, form: SurveyForm, title: str)
     happy = sum(t.satisfied for t in units)
     share = f"{happy / total:.1%}".replace(".", ",") if total else "-"
     ws.append([cell(ws, f"Toàn tỉnh: {total} phiếu, {happy} hài lòng ({share})", border=False)])
-    ws.row_dimensions[3].height = 32  # level names wrap on two lines
     ws.append(header_row(ws, ["Câu hỏi", *levels]))
     for q in form.questions:
         counts = [sum(t.levels[q.id][i] for t in units) for i in range(len(levels))]
@@ -136,27 +140,38 @@ def _form_sheet(wb: Workbook, result: TallyResult, form: SurveyForm, title: str)
         rows_under_chart = 0
     for _ in range(rows_under_chart + 2):
         ws.append([])
-    # One row per unit and question: narrow enough to print, and filterable in Excel.
-    ws.row_dimensions[last + rows_under_chart + 3].height = 32
-    ws.append(header_row(ws, ["Câu hỏi", *levels, "Mã đơn vị", "Số phiếu", "Hài lòng", "Tỷ lệ hài lòng"]))
+    # One row per unit, the counts of each question's levels side by side: the province's units
+    # print in a few pages, each unit's answers on one line; filterable in Excel.
+    ws.append(
+        header_row(
+            ws,
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Số phiếu",
+                "Hài lòng",
+                "Tỷ lệ hài lòng",
+                *(f"{q.label}: {level}" for q in form.questions for level in levels),
+            ],
+        )
+    )
     for t in units:
         unit_share = t.satisfied / t.total if t.total else None
-        for q in form.questions:
-            ws.append(
-                [
-                    cell(ws, q.label, alignment=WRAP),
-                    *(cell(ws, n) for n in t.levels[q.id]),
-                    cell(ws, t.unit),
-                    cell(ws, t.total),
-                    cell(ws, t.satisfied, font=BOLD),
-                    cell(ws, unit_share, number_format=PERCENT),
-                ]
-            )
+        ws.append(
+            [
+                cell(ws, t.unit),
+                cell(ws, result.names.get(t.unit, ""), alignment=WRAP),
+                cell(ws, t.total),
+                cell(ws, t.satisfied, font=BOLD),
+                cell(ws, unit_share, number_format=PERCENT),
+                *(cell(ws, n) for q in form.questions for n in t.levels[q.id]),
+            ]
+        )
 
 
 def _problem_sheet(wb: Workbook, result: TallyResult) -> None:
     ws = wb.create_sheet(PROBLEM_SHEET)
-    set_widths(ws, [22, 30, 14, 8, 30, 16, 10, 10, 70])
+    set_widths(ws, [16, 22, 11, 7, 24, 12, 8, 8, 50])
     print_setup(ws)
     ws.append(
         header_row(

@@ -35,6 +35,7 @@ from engine.outputs.xlsxstyle import (
     cell,
     header_row,
     last_cell,
+    new_workbook,
     page_marks,
     plain,
     print_setup,
@@ -43,7 +44,7 @@ from engine.outputs.xlsxstyle import (
     styled,
 )
 from engine.rules.model import CriteriaSet
-from engine.scoring.flags import FLAG_LABELS
+from engine.scoring.flags import FLAG_LABELS, SEVERITY_WORDS, severity_word
 from engine.scoring.ranked import by_group as groups_of
 from engine.scoring.ranked import full_results, seals_by_code
 from engine.scoring.results import PriorYears, RunResult, UnitResult
@@ -177,11 +178,12 @@ def _ranking_sheet(
     extra = _history_columns(prior, cs.ref)
     columns = _ranking_columns(cs) + extra
     n_groups = len(cs.groups)
-    history_widths = [10, 22, 9, 11, 11, 40][: len(extra)]
-    set_widths(ws, [7, 11, 26, 20, 9, *([11] * n_groups), 11, 10, 8, 12, 9, 45, *history_widths])
+    history_widths = [9, 18, 8, 9, 10, 30][: len(extra)]
+    # Narrow enough to print on one A4 width at 85% or more (text at 8.5 pt at least); with the
+    # history columns the sheet prints in strips, code and name repeated on each.
+    set_widths(ws, [6, 7, 18, 15, 7, *([6.5] * n_groups), 10, 7, 7, 8, 6, 34, *history_widths])
     ws.freeze_panes = "D2"
-    print_setup(ws)
-    ws.row_dimensions[1].height = 48
+    print_setup(ws, fit_width=not extra, title_columns=None if not extra else "A:C")
     ws.append(header_row(ws, columns))
     for number_format, font, alignment in (
         (None, None, None),
@@ -198,8 +200,8 @@ def _ranking_sheet(
             yield [
                 styled(ws, unit.group_rank if group_rank else unit.rank),
                 styled(ws, unit.code),
-                styled(ws, unit.name),
-                styled(ws, unit.group),
+                styled(ws, unit.name, alignment=WRAP),
+                styled(ws, unit.group, alignment=WRAP),
                 styled(ws, unit.total, number_format=POINTS, font=BOLD),
                 *[styled(ws, g.points, number_format=POINTS) for g in unit.groups],
                 styled(ws, _decision(unit)),
@@ -258,8 +260,16 @@ def is_checklist(cs: CriteriaSet) -> bool:
 
 def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     ws = wb.create_sheet("Tổng hợp")
-    set_widths(ws, [40, 11, 10, 11, 14, 16, 12, 11, 14])
+    set_widths(ws, [34, 11, 10, 10, 13, 13, 10, 10, 12])
     print_setup(ws, "5:5")
+    written = [0]  # rows appended: the chart goes below them (a streamed sheet does not count)
+    append = ws.append
+
+    def counted(row: Any) -> None:
+        written[0] += 1
+        append(row)
+
+    ws.append = counted
     s = run.summary
     ws.append([cell(ws, result_title(cs), font=TITLE_FONT, border=False)])
     ws.append(
@@ -297,7 +307,6 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         "Cảnh báo",
         *([f"Tỷ lệ đạt năm {prior.year}"] if prior else []),
     ]
-    ws.row_dimensions[5].height = 32
     ws.append(header_row(ws, columns))
     for g in s.groups:
         before = (
@@ -394,25 +403,27 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         chart.set_categories(labels)
         chart.height = max(7.5, 0.8 * len(s.groups) + 3)
         chart.width = 18
-        ws.add_chart(chart, "I2")
+        ws.add_chart(chart, f"A{written[0] + 2}")  # below the tables: the page stays one width
 
 
-def _flags_sheet(wb: Workbook, run: RunResult) -> None:
+LEGEND_ROWS = len(SEVERITY_WORDS)  # the legend of severity words above the Cảnh báo headings
+
+
+def _flags_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     ws = wb.create_sheet(FLAGS_SHEET)
-    set_widths(ws, [8, 11, 28, 22, 26, 30, 70, 50])
-    ws.freeze_panes = "A2"
-    print_setup(ws)
+    set_widths(ws, [13, 7, 16, 14, 20, 45, 42, 26])
+    heading = LEGEND_ROWS + 1
+    ws.freeze_panes = f"A{heading + 1}"
     columns = [
         "Mức độ",
         "Mã đơn vị",
         "Tên đơn vị",
         "Nhóm thẩm định",
-        "Mã cảnh báo",
         "Loại cảnh báo",
         "Nội dung",
         "Căn cứ",
+        "Mã cảnh báo",
     ]
-    ws.append(header_row(ws, columns))
     # Flags by severity, then as the ranking lists units (rank, then code): one integer per flag
     # (position in the ranking, index in the unit) kept per severity. The units are read in
     # ranking order, so each severity's keys come already in order: nothing to sort.
@@ -423,30 +434,67 @@ def _flags_sheet(wb: Workbook, run: RunResult) -> None:
     keys = array("q")
     for severity in sorted(by_severity):
         keys += by_severity.pop(severity)
+    # The flag's code sits last, outside the printed area: it is for filters and scripts.
+    # (Set before the first row: a streamed sheet writes its page setup with that row.)
+    print_setup(ws, f"{heading}:{heading}", area=f"A1:G{heading + len(keys)}")
     fills = {1: RED, 2: AMBER}
+    for severity, (word, meaning) in SEVERITY_WORDS.items():
+        ws.append([cell(ws, word, font=BOLD, fill=fills.get(severity)), cell(ws, meaning, border=False)])
+    ws.append(header_row(ws, columns))
     for fill in (RED, AMBER, None):
         styled(ws, None, fill=fill)  # registered now: the rows are written when the book is saved
     styled(ws, None, alignment=WRAP)
+    basis = Basis(cs)
 
     def body() -> Iterator[list[Any]]:
         for key in keys:
             position, index = key >> 16, key & 0xFFFF
             unit = run.units[position]
             flag = unit.flags[index]
-            facts = "; ".join(f"{FACT_LABELS.get(k, k)}: {_fact(v)}" for k, v in flag.facts.items())
             yield [
-                styled(ws, flag.severity, fill=fills.get(flag.severity)),
+                styled(ws, severity_word(flag.severity), fill=fills.get(flag.severity)),
                 styled(ws, unit.code),
-                styled(ws, unit.name),
-                styled(ws, unit.group),
-                styled(ws, flag.code),
-                styled(ws, FLAG_LABELS[flag.code][1]),
+                styled(ws, unit.name, alignment=WRAP),
+                styled(ws, unit.group, alignment=WRAP),
+                styled(ws, FLAG_LABELS[flag.code][1], alignment=WRAP),
                 styled(ws, flag.message, alignment=WRAP),
-                styled(ws, facts, alignment=WRAP),
+                styled(ws, basis.of(flag.facts), alignment=WRAP),
+                styled(ws, flag.code),
             ]
 
-    ws.auto_filter.ref = f"A1:{last_cell(len(columns), len(keys) + 1)}"
-    fastrows.defer(wb, ws, len(columns), body(), len(keys))
+    ws.auto_filter.ref = f"A{heading}:{last_cell(len(columns), len(keys) + heading)}"
+    fastrows.defer(wb, ws, len(columns), body(), len(keys), first_row=heading + 1)
+
+
+class Basis:
+    """What a flag rests on, in words: the criteria, conditions and evidence it names by title
+    (never by their ids in the rule file), with the document each comes from."""
+
+    def __init__(self, cs: CriteriaSet) -> None:
+        items: list[Any] = [c for _, c in cs.criteria()]
+        items += list(cs.disqualifiers) + list(cs.recognition.requirements)
+        self.titles: dict[str, str] = {g.id: g.title for g in cs.groups}
+        self.titles.update({d.id: d.label for d in cs.evidence})
+        self.titles.update({i.id: i.title for i in items})
+        self.sources = {i.id: i.source.cite() for i in items if i.source is not None}
+
+    def name(self, value: Any) -> str:
+        if isinstance(value, str):
+            return self.titles.get(value, value)
+        if isinstance(value, list):
+            return "; ".join(self.name(v) for v in value)
+        if isinstance(value, dict):
+            return "; ".join(f"{self.name(k)}: {_fact(v)}" for k, v in value.items())
+        return _fact(value)
+
+    def of(self, facts: dict[str, Any]) -> str:
+        shown = [(k, v) for k, v in facts.items() if not (k == "fields" and "reasons" in facts)]
+        parts = [f"{FACT_LABELS.get(k, k)}: {self.name(v)}" for k, v in shown]
+        for key in ("criterion", "disqualifier", "requirement"):
+            source = self.sources.get(str(facts.get(key)))
+            if source:
+                parts.append(f"theo {source}")
+        return "; ".join(parts)
 
 
 # Facts behind a flag, as reviewers read them (the JSON keeps the English keys).
@@ -464,6 +512,7 @@ FACT_LABELS = {
     "fields": "trường minh chứng",
     "threshold": "ngưỡng",
     "disqualifier": "điểm liệt",
+    "written": "ô Đề nghị ghi",
 }
 
 
@@ -487,18 +536,20 @@ MAX_SHEET_ROWS = 1_048_576
 def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
     """The per-criterion detail, on as many sheets as Excel's row limit needs; returns their titles.
     The rows are written when the workbook is saved (engine.outputs.fastrows)."""
+    # What a printed page shows comes first (columns A-F: unit, criterion, points, explanation in
+    # words, one line each as a rule); the rest is for the screen, filters and re-checks.
     columns = [
         "Mã đơn vị",
         "Tên đơn vị",
-        "Nhóm tiêu chí",
-        "Mã tiêu chí",
         "Tiêu chí",
-        "Minh chứng sử dụng",
         "Điểm",
         "Tối đa",
+        "Giải thích",
+        "Nhóm tiêu chí",
+        "Mã tiêu chí",
+        "Minh chứng sử dụng",
         "Áp dụng",
         "Quy tắc khớp",
-        "Giải thích",
         "Nguồn",
     ]
     per_unit = len(cs.criteria())
@@ -507,6 +558,7 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
     parts: list[str] = []
     ids: dict[str, int] = {}  # style ids, registered with the first part's sheet
     titles = {g.id: g.title for g in cs.groups}
+    numbers = {c.id: f"{gi}.{ci}" for gi, g in enumerate(cs.groups, 1) for ci, c in enumerate(g.criteria, 1)}
 
     def rows() -> Iterator[list[Any]]:
         for unit in full_results(run.units):
@@ -516,16 +568,16 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
                 used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
                 yield [
                     unit.code,
-                    unit.name,
-                    titles[r.group],
-                    r.id,
-                    r.title,
-                    used,
+                    fastrows.Styled(unit.name, ids["wrap"]),
+                    fastrows.Styled(f"{numbers.get(r.id, '')} {r.title}".strip(), ids["wrap"]),
                     fastrows.Styled(r.points, ids["missing" if r.status == "missing_evidence" else "points"]),
                     fastrows.Styled(r.max_points, ids["points"]),
+                    fastrows.Styled(r.explanation, ids["wrap"]),
+                    titles[r.group],
+                    r.id,
+                    used,
                     YES if r.applicable else NO,
                     r.rule,
-                    r.explanation,
                     r.source or "",
                 ]
 
@@ -536,13 +588,14 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
         title = DETAIL_SHEET if not parts else f"{DETAIL_SHEET} {len(parts) + 1}"
         parts.append(title)
         ws = wb.create_sheet(title)
-        set_widths(ws, [11, 26, 24, 24, 40, 40, 8, 8, 9, 26, 60, 30])
+        set_widths(ws, [6, 19, 62, 6, 5, 63, 30, 22, 40, 8, 26, 40])
         ws.freeze_panes = "C2"
-        print_setup(ws)
+        print_setup(ws, area=f"A1:F{count + 1}")
         ws.append(header_row(ws, columns))
         if not ids:
             ids["points"] = styled(ws, None, number_format=POINTS, border=False).style
             ids["missing"] = styled(ws, None, number_format=POINTS, fill=RED, border=False).style
+            ids["wrap"] = styled(ws, None, alignment=WRAP, border=False).style
         ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
         fastrows.defer(wb, ws, len(columns), itertools.islice(shared, count), count)
         start += count
@@ -556,9 +609,14 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     ws = wb.create_sheet(EVIDENCE_SHEET)
     decls = cs.evidence
     n_groups = len(cs.groups)
-    set_widths(ws, [11, 26, 22, 7, 10, 9, *([9] * n_groups), *([18] * len(decls)), 30, 40])
+    # Printed in strips across (code and name repeated on each): values are short, headings wrap.
+    wide = {"items", "choice"}
+    set_widths(
+        ws,
+        [7, 18, 14, 6, 8, 7, *([7] * n_groups), *[75 if d.type in wide else 10 for d in decls], 20, 40],
+    )
     ws.freeze_panes = "C2"
-    print_setup(ws, fit_width=False)
+    print_setup(ws, fit_width=False, title_columns="A:B")
     columns = [
         FIXED_LABELS["ma_don_vi"],
         FIXED_LABELS["ten_don_vi"],
@@ -579,20 +637,24 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         """A number format's style id; None: the red, bordered cell of a value that was not read."""
         if number_format not in styles:
             bad = number_format is None
-            found = styled(ws, None, number_format=number_format, fill=RED if bad else None, border=bad)
+            found = styled(
+                ws, None, number_format=number_format, fill=RED if bad else None, border=bad,
+                alignment=WRAP if bad else None,
+            )  # fmt: skip
             styles[number_format] = found.style
         return styles[number_format]
 
     invalid = style(None)  # red, bordered: a value that could not be read
     points = style(POINTS)
     style(PERCENT_CELL)  # every style must be registered now: styles.xml is written before the rows
+    wrap = styled(ws, None, alignment=WRAP, border=False).style
 
     def rows() -> Iterator[list[Any]]:
         for unit in full_results(run.units, in_code_order=True):
             row: list[Any] = [
                 unit.code,
-                unit.name,
-                unit.group,
+                fastrows.Styled(unit.name, wrap),
+                fastrows.Styled(unit.group, wrap),
                 unit.year,
                 YES if unit.proposed else NO,
                 fastrows.Styled(unit.self_score, points),
@@ -603,11 +665,14 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
                     row.append(fastrows.Styled(f"(lỗi: {unit.evidence_invalid[d.id]})", invalid))
                 elif d.id in unit.values:
                     value, number_format = to_cell(d, from_plain(d, unit.values[d.id]))
-                    row.append(fastrows.Styled(value, styles[number_format]) if number_format else value)
+                    if number_format:
+                        row.append(fastrows.Styled(value, styles[number_format]))
+                    else:
+                        row.append(fastrows.Styled(value, wrap) if d.type in wide else value)
                 else:
                     row.append(None)
-            row.append(unit.comment or "")
-            row.append(unit.source)
+            row.append(fastrows.Styled(unit.comment or "", wrap))
+            row.append(fastrows.Styled(unit.source, wrap))
             yield row
 
     fastrows.defer(wb, ws, len(columns), rows(), len(run.units))
@@ -642,7 +707,8 @@ def _binding_sheet(wb: Workbook, run: RunResult, sheets: dict[str, str]) -> None
 
 def _info_sheet(wb: Workbook, run: RunResult, generated_at: str, options: dict[str, str]) -> None:
     ws = wb.create_sheet(INFO_SHEET)
-    set_widths(ws, [30, 90])
+    set_widths(ws, [26, 72])
+    print_setup(ws, portrait=True)
     ws.append(header_row(ws, ["Mục", "Giá trị"]))
     c = run.criteria
     rows: list[tuple[str, str]] = [
@@ -659,7 +725,7 @@ def _info_sheet(wb: Workbook, run: RunResult, generated_at: str, options: dict[s
     rows += [(f"Tùy chọn: {k}", v) for k, v in options.items()]
     rows += [("Số lỗi minh chứng khi đọc", str(len(run.evidence_problems)))]
     for label, value in rows:
-        ws.append([cell(ws, label, font=BOLD), cell(ws, value, alignment=WRAP)])
+        ws.append([cell(ws, label, font=BOLD, alignment=WRAP), cell(ws, value, alignment=WRAP)])
     if run.evidence_problems:
         ws.append([])
         ws.append(header_row(ws, ["Lỗi minh chứng", "Chi tiết"]))
@@ -675,7 +741,12 @@ def _info_sheet(wb: Workbook, run: RunResult, generated_at: str, options: dict[s
                 if x
             )
             value = "" if p.value is None else f" giá trị “{p.value}”:"
-            ws.append([cell(ws, p.unit or ""), cell(ws, f"{where}:{value} {p.message}", alignment=WRAP)])
+            ws.append(
+                [
+                    cell(ws, p.unit or "", alignment=WRAP),
+                    cell(ws, f"{where}:{value} {p.message}", alignment=WRAP),
+                ]
+            )
 
 
 def _when(generated_at: str) -> dt.datetime:
@@ -699,7 +770,7 @@ def write_results(
 ) -> None:
     """The results workbook; `phase` hears the name of each step (a long run never looks stuck)."""
     say = phase or (lambda _text: None)
-    wb = Workbook(write_only=True)
+    wb = new_workbook()
     say("sheet “Tổng hợp”")
     _summary_sheet(wb, cs, run)
     # The sheets below are laid out now and their rows written by the save, which names each.
@@ -710,7 +781,7 @@ def write_results(
         title = sheet_title(f"XH {group}", taken)
         said = f"xếp hạng theo {len(by_group)} nhóm thẩm định" if index == 0 else None
         _ranking_sheet(wb, title, cs, by_group[group], group_rank=True, prior=run.history, announce=said)
-    _flags_sheet(wb, run)
+    _flags_sheet(wb, cs, run)
     detail_parts = _detail_sheet(wb, cs, run)  # the long sheets are written (and named) by the save
     _evidence_sheet(wb, cs, run)
     _info_sheet(wb, run, generated_at, options)
@@ -718,5 +789,7 @@ def write_results(
     if len(detail_parts) > 1:
         sheets["detail.parts"] = "|".join(detail_parts)
     _binding_sheet(wb, run, sheets)
-    page_marks(wb, result_title(cs), cs.ref, cs.status == "model")
+    s = run.summary
+    scope = "toàn tỉnh" if s.whole_province else s.scope
+    page_marks(wb, "Kết quả chấm điểm", cs.ref, cs.status == "model", scope, generated_at)
     fastrows.save(wb, handle, _when(generated_at), say)

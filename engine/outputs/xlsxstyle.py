@@ -13,16 +13,26 @@ from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+FONT_NAME, FONT_SIZE = "Arial", 10  # on every PC; LibreOffice's Liberation Sans has its metrics
+
+
+def font(**kwargs: Any) -> Font:
+    """A font of the workbooks' family (row heights are estimated with its metrics)."""
+    return Font(name=FONT_NAME, size=kwargs.pop("size", FONT_SIZE), family=2, **kwargs)
+
+
+BASE_FONT = font()
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
-BOLD = Font(bold=True)
+HEADER_FONT = font(bold=True, color="FFFFFF")
+TITLE_FONT = font(bold=True, size=14, color="1F4E78")
+BOLD = font(bold=True)
 THIN = Side(style="thin", color="B7B7B7")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -31,6 +41,18 @@ GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
 AMBER = PatternFill("solid", fgColor="FFEB9C")
 GREY = PatternFill("solid", fgColor="EDEDED")
+SHRINK = Alignment(shrink_to_fit=True, vertical="top")  # codes that must not wrap nor be cut
+
+
+def new_workbook(write_only: bool = True) -> Workbook:
+    """A workbook whose default font (cells without a style of their own, and the unit of column
+    widths) is Arial 10 rather than openpyxl's Calibri 11, which LibreOffice lacks and replaces
+    with a wider font: text measured for one would spill in the other."""
+    wb = Workbook(write_only=write_only)
+    wb._fonts[0] = copy(BASE_FONT)
+    wb._fonts.clean = False
+    wb._named_styles["Normal"].font = copy(BASE_FONT)
+    return wb
 
 
 @dataclass(frozen=True)
@@ -82,6 +104,8 @@ def cell(
         c = WriteOnlyCell(ws, value=None)
         c.value = safe_text(value)
         c.data_type = "s"
+        if alignment is None and border:  # text in a table wraps rather than being cut off
+            alignment = WRAP
     else:
         c = WriteOnlyCell(ws, value=value)
     c._style = copy(_style_of(ws, number_format, font, fill, alignment, border))
@@ -167,36 +191,70 @@ def set_widths(ws: WriteOnlyWorksheet, widths: Iterable[float]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
 
 
-def print_setup(ws: WriteOnlyWorksheet, header_rows: str | None = "1:1", fit_width: bool = True) -> None:
-    """A4 landscape, fit to page width (unless the sheet is too wide to read that way), header
-    rows repeated on every printed page."""
-    ws.page_setup.orientation = "landscape"
+def print_setup(
+    ws: WriteOnlyWorksheet,
+    header_rows: str | None = "1:1",
+    fit_width: bool = True,
+    *,
+    portrait: bool = False,
+    title_columns: str | None = None,
+    area: str | None = None,
+) -> None:
+    """A4, landscape unless `portrait`, fit to page width (unless the sheet is too wide to read
+    that way: then `title_columns` repeat on the left of every strip), header rows repeated on
+    every printed page, margins that leave room for the page header and footer, `area` the part
+    printed when the rest of the columns are for the screen only."""
+    ws.page_setup.orientation = "portrait" if portrait else "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.25
     if fit_width:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.page_setup.scale = 85  # text at 8.5 pt: small, still read without glasses
+        ws.page_setup.pageOrder = "overThenDown"  # a unit's strips follow each other
     if header_rows:
         ws.print_title_rows = header_rows
+    if title_columns:
+        ws.print_title_cols = title_columns
+    if area:
+        ws.print_area = area
     ws.print_options.gridLines = False
 
 
 MODEL_MARK = "BẢN MẪU — chưa phải bộ tiêu chí chính thức"
 
 
-def _header_text(text: str) -> str:
-    return text.replace("&", "&&")[:80]  # "&" starts a code in a header; 255 characters in all
+def _header_text(text: str, limit: int = 80) -> str:
+    text = text.replace("&", "&&")  # "&" starts a code in a header; 255 characters in all
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def page_marks(wb: Any, title: str, ref: str, model: bool) -> None:
-    """What every printed page of every sheet says: the workbook's title and the rule set at the
-    top, "BẢN MẪU" there while the set is a model, the page number and count at the bottom."""
+def printed_date(when: str | None) -> str:
+    """The day a run was made, as the page footer shows it (dd/mm/yyyy), from its ISO time."""
+    if not when:
+        return ""
+    day = when[:10]
+    return f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) == 10 and day[4] == "-" else ""
+
+
+def page_marks(wb: Any, title: str, ref: str, model: bool, scope: str = "", when: str | None = None) -> None:
+    """What every printed page of every sheet says: the workbook's title and its scope (province,
+    appraisal group or unit) and the rule set with its version at the top, "BẢN MẪU" there while
+    the set is a model; the date of the run and the page number and count at the bottom."""
+    day = printed_date(when)
     for ws in wb.worksheets:
         if getattr(ws, "sheet_state", "visible") != "visible":
             continue
-        ws.oddHeader.left.text = _header_text(title)
-        ws.oddHeader.center.text = MODEL_MARK if model else ""
-        ws.oddHeader.right.text = _header_text(f"{ws.title} — {ref}")
+        ws.oddHeader.left.text = _header_text(f"{title} — {scope}" if scope else title, 100)
+        ws.oddHeader.left.size = ws.oddHeader.center.size = ws.oddHeader.right.size = 9
+        ws.oddHeader.center.text = "BẢN MẪU" if model else ""
+        ws.oddHeader.right.text = _header_text(f"{ws.title} — {ref}", 90)
+        ws.oddFooter.left.text = f"Lập ngày {day}" if day else ""
+        ws.oddFooter.left.size = ws.oddFooter.right.size = 9
         ws.oddFooter.right.text = "Trang &P/&N"
 
 

@@ -112,3 +112,38 @@ def template(store: Store, year: int, scope: Scope, filled: bool) -> bytes:
     out = io.BytesIO()
     write_template(out, loaded, rows, year, cells)
     return out.getvalue()
+
+
+def records(
+    store: Store, year: int, scope: Scope, kind: str, head: Any, templates: Any = None
+) -> list[tuple[str, bytes]]:
+    """The records `cqtt records` writes (biên bản thẩm định per unit, or the district's danh
+    sách đề nghị), made from the same scores as the downloads: (file name, .docx bytes)."""
+    from engine.outputs.records import render, template_path
+    from engine.outputs.records.build import KINDS, appraisal, proposal_lists
+    from engine.scoring.ranked import full_results
+
+    loaded, run, _ = _run(store, year, scope)
+    scored = list(full_results(run.units))
+    if kind == "bien-ban-tham-dinh":
+        made = [appraisal(loaded.model, u, head) for u in scored]
+    else:
+        made = list(proposal_lists(loaded.model, scored, head))
+    template = template_path(KINDS[kind], templates)
+    out = []
+    for record in made:
+        handle = io.BytesIO()
+        render(handle, template, record.context)
+        out.append((record.name, handle.getvalue()))
+    return out
+
+
+def zipped(files: list[tuple[str, bytes]]) -> bytes:
+    """Several records in one .zip (entries dated alike: the same records give the same bytes)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+    return out.getvalue()

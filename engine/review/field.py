@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from pydantic import BaseModel, Field
@@ -29,8 +29,9 @@ from engine.intake.cells import CellError, clean_text, is_blank, is_percent_form
 from engine.intake.evidence import Application, EvidenceError
 from engine.intake.template import _validation
 from engine.numbers import exact, near
+from engine.outputs import fastrows
 from engine.outputs.output import run_time
-from engine.outputs.xlsxstyle import page_marks
+from engine.outputs.xlsxstyle import font, new_workbook, page_marks
 from engine.rules.model import CriteriaSet, SampleWeights
 from engine.scoring.engine import tool_version
 from scorers.base import fmt, show_value
@@ -263,8 +264,8 @@ def sample(
 # -- the field workbook ---------------------------------------------------------------------------
 _THIN = Side(style="thin", color="B7B7B7")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEAD = (Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E78"))
-_TITLE = Font(bold=True, size=13, color="1F4E78")
+_HEAD = (font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E78"))
+_TITLE = font(bold=True, size=13, color="1F4E78")
 _ENTRY = PatternFill("solid", fgColor="FFF2CC")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
@@ -280,12 +281,12 @@ def _print(ws: Any) -> None:
 def write_field(handle: BinaryIO, result: Draw, cs: CriteriaSet, apps: dict[str, Application]) -> None:
     """One block per drawn unit, one unit per printed A4 page: every evidence item with the value
     the team used and an empty cell for the verified value (same validation as the template)."""
-    wb = Workbook()
+    wb = new_workbook(write_only=False)
     ws = wb.active
     ws.title = FIELD_SHEET
     _print(ws)
     # The field's code sits last, for the reader (and scripts): the checker reads the label.
-    for col, width in enumerate([11, 48, 24, 22, 30, 14], start=1):
+    for col, width in enumerate([7, 38, 17, 17, 18, 9], start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     headings = ["Mã đơn vị", "Minh chứng", "Giá trị tổ thẩm định dùng", VERIFIED, "Ghi chú", FIELD_ID]
     validations: dict[str, Any] = {}
@@ -340,8 +341,8 @@ def write_field(handle: BinaryIO, result: Draw, cs: CriteriaSet, apps: dict[str,
         ("seed", str(result.seed)),
     ]:
         bind.append([key, value])
-    page_marks(wb, "Kiểm tra thực địa", cs.ref, cs.status == "model")
-    wb.save(handle)
+    page_marks(wb, "Kiểm tra thực địa", cs.ref, cs.status == "model", "", result.generated_at)
+    fastrows.finish(wb, handle, result.generated_at)
 
 
 def _draw_sheet(wb: Workbook, result: Draw) -> None:

@@ -14,6 +14,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.intake.binding import BINDING_SHEET
+from engine.outputs import fastrows
 from engine.outputs.xlsxstyle import (
     AMBER,
     BOLD,
@@ -25,6 +26,7 @@ from engine.outputs.xlsxstyle import (
     cell,
     header_row,
     last_cell,
+    new_workbook,
     page_marks,
     print_setup,
     set_widths,
@@ -69,7 +71,7 @@ def _value(value: Any) -> Any:
 
 
 def write_recheck(handle: BinaryIO, result: RecheckResult) -> None:
-    wb = Workbook(write_only=True)
+    wb = new_workbook()
     _summary(wb, result)
     _discrepancies(wb, result)
     _decisions(wb, result)
@@ -94,8 +96,8 @@ def write_recheck(handle: BinaryIO, result: RecheckResult) -> None:
             [u.code, u.year, u.province_total, u.province_recognised, u.disqualified, u.field_checked]
         )
     c = result.criteria
-    page_marks(wb, "Kết quả phúc tra", f"{c.id}@{c.version}", c.status == "model")
-    wb.save(handle)
+    page_marks(wb, "Kết quả phúc tra", f"{c.id}@{c.version}", c.status == "model", "", result.generated_at)
+    fastrows.finish(wb, handle, result.generated_at)
 
 
 def _summary(wb: Workbook, r: RecheckResult) -> None:
@@ -186,7 +188,7 @@ def rounding_note(r: RecheckResult) -> str:
 
 def _discrepancy_sheet(wb: Workbook, title: str, found: list[Discrepancy], note: str | None = None) -> None:
     ws = wb.create_sheet(title)
-    set_widths(ws, [11, 20, 18, 30, 70, 14, 14, 11, 20])
+    set_widths(ws, [7, 18, 15, 24, 46, 11, 11, 9, 16])
     ws.freeze_panes = "C2"
     print_setup(ws)
     columns = [
@@ -224,7 +226,7 @@ def _discrepancy_sheet(wb: Workbook, title: str, found: list[Discrepancy], note:
 
 def _decisions(wb: Workbook, r: RecheckResult) -> None:
     ws = wb.create_sheet(DECISION_SHEET)
-    set_widths(ws, [11, 24, 20, 7, 9, 12, 9, 12, 9, 8, 17, 16, 14, 40])
+    set_widths(ws, [7, 18, 15, 6, 8, 10, 8, 10, 8, 7, 13, 12, 11, 24])
     ws.freeze_panes = "C2"
     print_setup(ws)
     ws.append(header_row(ws, DECISION_COLUMNS))
@@ -273,7 +275,8 @@ def _decisions(wb: Workbook, r: RecheckResult) -> None:
 
 def _info(wb: Workbook, r: RecheckResult) -> None:
     ws = wb.create_sheet("Thông tin")
-    set_widths(ws, [34, 90])
+    set_widths(ws, [26, 72])
+    print_setup(ws, portrait=True)
     ws.append(header_row(ws, ["Mục", "Giá trị"]))
     seal = r.seal
     if not seal.present:

@@ -27,6 +27,26 @@ FLAG_LABELS: dict[str, tuple[int, str]] = {
     "borderline": (3, "Sát ngưỡng công nhận"),
 }
 
+# A flag's severity as a word, and what the word asks of the reader (the legend of every sheet
+# that lists flags).
+SEVERITY_WORDS: dict[int, tuple[str, str]] = {
+    1: (
+        "Nghiêm trọng",
+        "được đề nghị mà chưa đạt chuẩn, vi phạm điểm liệt hoặc không rõ có đề nghị không: "
+        "không công nhận khi chưa làm rõ",
+    ),
+    2: (
+        "Cần xem",
+        "tiêu chí bắt buộc không đạt, hồ sơ thiếu, minh chứng thiếu hoặc sai, tự chấm cao hơn: "
+        "kiểm tra lại trước khi quyết định",
+    ),
+    3: ("Lưu ý", "sát ngưỡng công nhận hoặc tự chấm một nhóm cao hơn: nên ưu tiên khi kiểm tra thực địa"),
+}
+
+
+def severity_word(severity: int) -> str:
+    return SEVERITY_WORDS.get(severity, SEVERITY_WORDS[3])[0]
+
 
 def _flag(code: str, message: str, **facts: object) -> Flag:
     return Flag(code=code, severity=FLAG_LABELS[code][0], message=message, facts=dict(facts))

@@ -127,6 +127,14 @@ def field_cell_verified_twice(tmp: Path) -> list[str]:
     return ["recheck", str(TEAM), "--field", str(tmp / "thuc-dia-da-dien.xlsx"), "-o", str(tmp / "pt.xlsx")]
 
 
+def records_from_a_typed_over_team_workbook(tmp: Path) -> list[str]:
+    return ["records", str(TEAM), "--kind", "bien-ban-tham-dinh", "-o", str(tmp / "bien-ban")]
+
+
+def field_record_from_a_results_workbook(tmp: Path) -> list[str]:
+    return ["records", str(TEAM), "--kind", "bien-ban-kiem-tra", "-o", str(tmp / "kiem-tra")]
+
+
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
     (empty_file, 1, "Lỗi: {tmp}/trong.xlsx: không mở được tệp Excel (BadZipFile: File is not a zip file)"),
     (
@@ -185,6 +193,19 @@ CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
         "Lỗi: {tmp}/ket-qua.json: nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {{); không phải tệp kết quả",
     ),
     (field_cell_verified_twice, 1, "Lỗi: sổ kiểm tra thực địa có 1 ô không đọc được"),
+    (
+        records_from_a_typed_over_team_workbook,
+        1,
+        f"Lỗi: {TEAM}: 6 chỗ khác kết quả chấm lại từ chính minh chứng trong tệp (đơn vị 07375, Sửa tay sau "
+        "khi ghi: Xếp hạng: dòng của đơn vị đã bị xóa); biên bản chỉ lập từ kết quả đúng như khi chấm: xem bằng "
+        f"`cqtt recheck {TEAM}`",
+    ),
+    (
+        field_record_from_a_results_workbook,
+        1,
+        f"Lỗi: {TEAM}: không phải sổ kiểm tra thực địa do cqtt sample ghi (thiếu sheet ẩn _cqtt); biên bản "
+        "kiểm tra lập từ sổ đó, sau khi ghi giá trị kiểm tra thực tế",
+    ),
 ]
 
 

@@ -49,6 +49,8 @@ def download(data: bytes, name: str, media_type: str) -> Response:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ZIP = "application/zip"
 
 
 def form_text(form: Any, key: str, limit: int = 2000) -> str:

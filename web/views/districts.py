@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from engine.errors import CqttError
 from engine.portal import audit, dossiers, exports, overview
@@ -15,7 +15,7 @@ from engine.portal.policy import Target, allowed
 from engine.portal.units import criteria_of
 from web.access import guard
 from web.security import client_address
-from web.views.common import XLSX, download, me, store, year_or_404
+from web.views.common import DOCX, XLSX, ZIP, config, download, me, store, year_or_404
 
 bp = Blueprint("districts", __name__)
 MAX_WORKBOOK = 20 * 1024 * 1024
@@ -101,6 +101,41 @@ def _download(year: int, district: str, kind: str) -> object:
     if kind == "minh-chung.xlsx":
         return download(exports.template(store(), year, scope, filled=True), f"minh-chung-{stem}.xlsx", XLSX)
     return download(exports.template(store(), year, scope, filled=False), f"mau-nhap-{stem}.xlsx", XLSX)
+
+
+def _head() -> object:
+    from engine.outputs.records.build import Letterhead
+
+    return Letterhead(place=config().place)  # the issuing body: the district's, from its name
+
+
+@bp.route("/nam/<int:year>/huyen/<district>/danh-sach-de-nghi.docx")
+@guard("district.view", "district")
+def proposal_list(year: int, district: str) -> object:
+    """The district's danh sách đề nghị công nhận, as `cqtt records` writes it."""
+    year_or_404(year)
+    audit.log(store(), me(), client_address(), "download", f"{year}/{district}/danh-sach-de-nghi.docx")
+    templates = config().data_dir / "mau-van-ban"
+    files = exports.records(
+        store(), year, exports.Scope(district=district), "danh-sach-de-nghi", _head(), templates
+    )
+    if not files:
+        abort(404, "huyện chưa có hồ sơ được chấm")
+    name, data = files[0]
+    return download(data, name, DOCX)
+
+
+@bp.route("/nam/<int:year>/huyen/<district>/bien-ban-tham-dinh.zip")
+@guard("district.view", "district")
+def appraisal_records(year: int, district: str) -> object:
+    """A biên bản thẩm định for each unit of the district that submitted, in one .zip."""
+    year_or_404(year)
+    audit.log(store(), me(), client_address(), "download", f"{year}/{district}/bien-ban-tham-dinh.zip")
+    templates = config().data_dir / "mau-van-ban"
+    scope = exports.Scope(district=district)
+    files = exports.records(store(), year, scope, "bien-ban-tham-dinh", _head(), templates)
+    stem = f"{scope.slug().replace('_', '-')}-{year}"
+    return download(exports.zipped(files), f"bien-ban-tham-dinh-{stem}.zip", ZIP)
 
 
 @bp.route("/nam/<int:year>/huyen/<district>/ket-qua.xlsx")

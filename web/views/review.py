@@ -18,10 +18,9 @@ from engine.review.field import RISK_LABELS
 from scorers.base import fmt
 from web.access import guard
 from web.security import client_address
-from web.views.common import config, download, form_text, me, online_for, store, year_or_404
+from web.views.common import DOCX, config, download, form_text, me, online_for, store, year_or_404
 
 bp = Blueprint("review", __name__)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _date(raw: str) -> dt.date | None:

@@ -18,7 +18,7 @@ from engine.rules.conditions import fields_read
 from engine.rules.model import CriteriaSet
 from web.access import guard
 from web.security import client_address
-from web.views.common import config, download, form_text, me, online_for, store, year_or_404
+from web.views.common import DOCX, config, download, form_text, me, online_for, store, year_or_404
 
 bp = Blueprint("units", __name__)
 
@@ -298,13 +298,35 @@ def finalise(year: int, code: str) -> object:
     return redirect(url_for("units.page", year=year, code=code))
 
 
+def _scores_shown_to_me(year: int, code: str) -> None:
+    """A commune sees its scores (and their record) once the district has appraised them."""
+    d = dossiers.dossier(store(), year, code)
+    if me().role == "xa" and (d.state if d else "chua_nop") not in APPRAISED:
+        abort(403)
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/bien-ban-tham-dinh.docx")
+@guard("unit.view", "unit")
+def appraisal_record(year: int, code: str) -> object:
+    """The unit's biên bản thẩm định, once its application is scored (a commune's, once appraised)."""
+    from engine.outputs.records.build import Letterhead
+
+    _scores_shown_to_me(year, code)
+    files = exports.records(
+        store(), year, exports.Scope(unit=code), "bien-ban-tham-dinh", Letterhead(place=config().place),
+        config().data_dir / "mau-van-ban",
+    )  # fmt: skip
+    if not files:
+        abort(404, "đơn vị chưa có hồ sơ được chấm")
+    audit.log(store(), me(), client_address(), "download", f"{year}/{code}/bien-ban-tham-dinh.docx")
+    name, data = files[0]
+    return download(data, name, DOCX)
+
+
 @bp.route("/nam/<int:year>/don-vi/<code>/ket-qua.json")
 @guard("unit.view", "unit")
 def result_json(year: int, code: str) -> object:
-    d = dossiers.dossier(store(), year, code)
-    state = d.state if d else "chua_nop"
-    if me().role == "xa" and state not in APPRAISED:
-        abort(403)
+    _scores_shown_to_me(year, code)
     audit.log(store(), me(), client_address(), "download", f"{year}/{code}/ket-qua.json")
     data = exports.results_json(store(), year, exports.Scope(unit=code))
     return download(data, f"ket-qua-{year}-{code}.json", "application/json")

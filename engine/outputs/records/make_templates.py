@@ -21,6 +21,7 @@ from docx.shared import Mm, Pt
 
 HERE = Path(__file__).parent / "templates"
 FONT = "Times New Roman"
+DOTS = "." * 44  # a blank line to write a name on
 
 
 def _font(document: Any) -> None:
@@ -141,7 +142,9 @@ def _grid(table: object, widths: list[float]) -> None:
         column.set(qn("w:w"), str(int(Mm(width).twips)))
 
 
-def _table(document: Any, headings: list[str], cells: list[str], widths: list[float]) -> None:
+def _table(
+    document: Any, headings: list[str], cells: list[str], widths: list[float], loop: str = "u in units"
+) -> None:
     table = document.add_table(rows=3, cols=len(headings))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -158,7 +161,7 @@ def _table(document: Any, headings: list[str], cells: list[str], widths: list[fl
         run = cell.paragraphs[0].add_run(heading)
         run.bold, run.font.size = True, Pt(12)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    table.rows[1].cells[0].paragraphs[0].add_run("{%tr for u in units %}")
+    table.rows[1].cells[0].paragraphs[0].add_run("{%tr for " + loop + " %}")
     for cell, text, width in zip(table.rows[2].cells, cells, widths, strict=True):
         cell.width = Mm(width)
         cell.paragraphs[0].add_run(text).font.size = Pt(12)
@@ -225,10 +228,235 @@ def decision_list() -> Any:
     return document
 
 
+def _title(document: Any, lines: list[tuple[str, int, bool]]) -> None:
+    document.add_paragraph()
+    for text, size, bold in lines:
+        p = document.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(0)
+        run = p.add_run(text)
+        run.bold, run.font.size = bold, Pt(size)
+        run.italic = not bold
+    document.add_paragraph()
+
+
+def _heading(document: Any, text: str) -> None:
+    p = document.add_paragraph()
+    p.paragraph_format.space_before = Pt(6)
+    p.paragraph_format.keep_with_next = True
+    p.add_run(text).bold = True
+
+
+def _lines(document: Any, texts: list[str], size: int = 13) -> None:
+    for text in texts:
+        p = document.add_paragraph()
+        p.paragraph_format.space_after = Pt(2)
+        p.add_run(text).font.size = Pt(size)
+
+
+def _signatures(document: Any, left: list[str], right: list[str]) -> None:
+    """Two signature blocks side by side (titles in bold, then the signing note, room to sign, and
+    the name line), kept on the page of the text above them."""
+    table = document.add_table(rows=1, cols=2)
+    table.autofit = False
+    _grid(table, [83, 83])
+    keep = OxmlElement("w:cantSplit")
+    keep.set(qn("w:val"), "true")
+    table.rows[0]._tr.get_or_add_trPr().append(keep)
+    for cell, lines in zip(table.rows[0].cells, (left, right), strict=True):
+        cell.width = Mm(83)
+        first = True
+        for text in lines:
+            p = cell.paragraphs[0] if first else cell.add_paragraph()
+            first = False
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            p.paragraph_format.space_after = Pt(0)
+            run = p.add_run(text)
+            run.bold = not text.startswith("(")
+            run.italic = text.startswith("(")
+        for _ in range(4):
+            cell.add_paragraph()
+        p = cell.add_paragraph("……………………………………")
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _start(title: list[tuple[str, int, bool]]) -> Any:
+    """A record's first lines: page, letterhead and title."""
+    document = Document()
+    _font(document)
+    _page(document)
+    _heading_block(document)
+    _title(document, title)
+    return document
+
+
+def appraisal_record() -> Any:
+    """Biên bản thẩm định: one unit's application as the district team appraised it."""
+    document = _start(
+        [
+            ("BIÊN BẢN THẨM ĐỊNH", 14, True),
+            ("Hồ sơ đề nghị công nhận đạt chuẩn “Chính quyền thân thiện” năm {{ nam }}", 13, True),
+            ("của {{ ten_don_vi }} (mã {{ ma_don_vi }}), {{ nhom }}", 13, False),
+        ]
+    )
+    document.add_paragraph(
+        "Hôm nay, ngày ...... tháng ...... năm {{ nam_ky }}, tại ........................................, "
+        "Tổ thẩm định {{ nhom }} thẩm định hồ sơ đề nghị công nhận đạt chuẩn “Chính quyền thân thiện” "
+        "của {{ ten_don_vi }} theo {{ bo_tieu_chi }}."
+    )
+    _heading(document, "I. THÀNH PHẦN")
+    _lines(
+        document,
+        [
+            "1. Tổ thẩm định:",
+            "- Ông (bà) " + DOTS + " chức vụ .................... Tổ trưởng;",
+            "- Ông (bà) " + DOTS + " chức vụ .................... thành viên;",
+            "- Ông (bà) " + DOTS + " chức vụ .................... thành viên;",
+            "2. Đại diện {{ ten_don_vi }}:",
+            "- Ông (bà) " + DOTS + " chức vụ ....................................",
+        ],
+    )
+    _heading(document, "II. KẾT QUẢ THẨM ĐỊNH TỪNG TIÊU CHÍ")
+    p = document.add_paragraph(
+        "Tự chấm: điểm đơn vị tự chấm theo nhóm tiêu chí; Điểm: điểm thẩm định theo bộ tiêu chí; "
+        "Minh chứng: giá trị trong hồ sơ được dùng để chấm."
+    )
+    p.runs[0].italic, p.runs[0].font.size = True, Pt(11)
+    _table(
+        document,
+        ["TT", "Tiêu chí", "Minh chứng", "Tự chấm", "Điểm / tối đa", "Nhận xét"],
+        [
+            "{{r d.tt }}",
+            "{{r d.ten }}",
+            "{{ d.minh_chung }}",
+            "{{r d.tu_cham }}",
+            "{{r d.diem }}",
+            "{{ d.nhan_xet }}",
+        ],
+        [10, 42, 40, 16, 18, 40],
+        loop="d in dong",
+    )
+    document.add_paragraph(
+        "Tổng điểm thẩm định: {{ tong_diem }}/{{ diem_toi_da }} điểm; đơn vị tự chấm: {{ tu_cham }} điểm."
+    )
+    _heading(document, "III. ĐIỀU KIỆN CÔNG NHẬN VÀ CẢNH BÁO")
+    for text in ("{%p for g in dieu_kien %}", "- {{ g }}", "{%p endfor %}"):
+        document.add_paragraph(text)
+    for text in ("{%p for c in canh_bao %}", "- {{ c }}", "{%p endfor %}"):
+        document.add_paragraph(text)
+    _heading(document, "IV. KẾT LUẬN")
+    document.add_paragraph("{{ ket_luan }}")
+    document.add_paragraph(
+        "Biên bản lập thành ...... bản, đã đọc lại cho các thành viên cùng nghe và thống nhất ký tên."
+    ).paragraph_format.space_after = Pt(6)
+    _signatures(
+        document,
+        ["ĐẠI DIỆN {{ ten_don_vi_hoa }}", "(Ký, ghi rõ họ tên, đóng dấu)"],
+        ["TỔ TRƯỞNG TỔ THẨM ĐỊNH", "(Ký, ghi rõ họ tên)"],
+    )
+    _signatures(document, ["THÀNH VIÊN", "(Ký, ghi rõ họ tên)"], ["THÀNH VIÊN", "(Ký, ghi rõ họ tên)"])
+    return document
+
+
+def field_record() -> Any:
+    """Biên bản kiểm tra thực địa: values found at the unit against those the team used."""
+    document = _start(
+        [
+            ("BIÊN BẢN KIỂM TRA THỰC ĐỊA", 14, True),
+            ("Kết quả xây dựng “Chính quyền thân thiện” năm {{ nam }}", 13, True),
+            ("tại {{ ten_don_vi }} (mã {{ ma_don_vi }}), {{ nhom }}", 13, False),
+        ]
+    )
+    document.add_paragraph(
+        "Hôm nay, ngày ...... tháng ...... năm {{ nam_ky }}, tại trụ sở {{ ten_don_vi }}, đoàn kiểm tra "
+        "của {{ co_quan }} kiểm tra thực tế các minh chứng trong hồ sơ đề nghị công nhận theo "
+        "{{ bo_tieu_chi }}. Đơn vị được chọn kiểm tra: {{ ly_do_chon }}."
+    )
+    _heading(document, "I. THÀNH PHẦN")
+    _lines(
+        document,
+        [
+            "1. Đoàn kiểm tra: ông (bà) " + DOTS + " chức vụ ......................;",
+            "   ông (bà) " + DOTS + " chức vụ ......................;",
+            "2. Đại diện {{ ten_don_vi }}: ông (bà) " + DOTS + " chức vụ ......................",
+        ],
+    )
+    _heading(document, "II. KẾT QUẢ KIỂM TRA")
+    _table(
+        document,
+        ["TT", "Minh chứng", "Giá trị tổ thẩm định dùng", "Giá trị kiểm tra thực tế", "Khớp", "Ghi chú"],
+        [
+            "{{ d.tt }}",
+            "{{ d.ten }}",
+            "{{ d.ke_khai }}",
+            "{{ d.thuc_te }}",
+            "{{ d.khop }}",
+            "{{ d.ghi_chu }}",
+        ],
+        [10, 52, 28, 28, 14, 34],
+        loop="d in dong",
+    )
+    document.add_paragraph("{{ tom_tat }}")
+    _heading(document, "III. Ý KIẾN CỦA ĐƠN VỊ ĐƯỢC KIỂM TRA")
+    _lines(document, ["." * 150, "." * 150])
+    document.add_paragraph(
+        "Biên bản lập thành ...... bản, đã đọc lại cho các bên cùng nghe và thống nhất ký tên."
+    ).paragraph_format.space_after = Pt(6)
+    _signatures(
+        document,
+        ["ĐẠI DIỆN {{ ten_don_vi_hoa }}", "(Ký, ghi rõ họ tên, đóng dấu)"],
+        ["NGƯỜI KIỂM TRA", "(Ký, ghi rõ họ tên)"],
+    )
+    return document
+
+
+def proposal_list() -> Any:
+    """Danh sách đề nghị công nhận: the units a district proposes, with those it may not."""
+    document = _start(
+        [
+            ("DANH SÁCH", 14, True),
+            ("đơn vị cấp xã đề nghị công nhận đạt chuẩn “Chính quyền thân thiện” năm {{ nam }}", 13, True),
+            ("{{ nhom }}", 13, False),
+        ]
+    )
+    document.add_paragraph(
+        "Căn cứ {{ bo_tieu_chi }} và kết quả thẩm định hồ sơ, {{ nhom }} đề nghị công nhận "
+        "{{ so_don_vi }} đơn vị cấp xã đạt chuẩn “Chính quyền thân thiện” năm {{ nam }} như sau:"
+    )
+    _table(
+        document,
+        ["STT", "Tên đơn vị", "Mã", "Tổng điểm", "Tự chấm", "Ghi chú"],
+        ["{{ u.stt }}", "{{ u.ten }}", "{{ u.ma }}", "{{ u.diem }}", "{{ u.tu_cham }}", "{{ u.ghi_chu }}"],
+        [12, 56, 18, 22, 20, 38],
+    )
+    document.add_paragraph("Danh sách này có {{ so_don_vi }} đơn vị.")
+    document.add_paragraph("{%p if loai_ra %}")
+    _heading(document, "Đơn vị đã được đề nghị nhưng chưa đạt chuẩn (không đưa vào danh sách):")
+    _table(
+        document,
+        ["STT", "Tên đơn vị", "Mã", "Tổng điểm", "Lý do chưa đạt"],
+        ["{{ u.stt }}", "{{ u.ten }}", "{{ u.ma }}", "{{ u.diem }}", "{{ u.ly_do }}"],
+        [12, 50, 18, 22, 64],
+        loop="u in loai_ra",
+    )
+    document.add_paragraph("{%p endif %}")
+    _signature(document)
+    return document
+
+
+TEMPLATES = {
+    "danh-sach-cong-nhan.docx": decision_list,
+    "bien-ban-tham-dinh.docx": appraisal_record,
+    "bien-ban-kiem-tra.docx": field_record,
+    "danh-sach-de-nghi.docx": proposal_list,
+}
+
+
 def main() -> None:
     HERE.mkdir(exist_ok=True)
-    decision_list().save(str(HERE / "danh-sach-cong-nhan.docx"))
-    print(HERE / "danh-sach-cong-nhan.docx")
+    for name, make in TEMPLATES.items():
+        make().save(str(HERE / name))
+        print(HERE / name)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,308 @@
+"""The records of each stage, as Word documents people sign: what goes into each template.
+
+* biên bản thẩm định: one per unit of a results file (workbook or JSON), from its evidence scored
+  again with its own rule set: the record never repeats a number typed over in the file;
+* biên bản kiểm tra thực địa: one per unit of a field-check workbook, the values found on site
+  against those the team used;
+* danh sách đề nghị công nhận: one per appraisal group of a results file, the units proposed that
+  meet the standard, and apart the units proposed that do not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import CqttError
+from engine.outputs.records import render, template_path
+from engine.rules.model import CriteriaSet
+from engine.scoring.flags import FLAG_LABELS, severity_word
+from engine.scoring.results import UnitResult
+from scorers.base import fmt
+
+KINDS = {
+    "bien-ban-tham-dinh": "bien-ban-tham-dinh.docx",
+    "bien-ban-kiem-tra": "bien-ban-kiem-tra.docx",
+    "danh-sach-de-nghi": "danh-sach-de-nghi.docx",
+}
+RECOGNISED, NOT_RECOGNISED = "Đạt chuẩn", "Chưa đạt chuẩn"
+
+
+@dataclass
+class Record:
+    """One document to write: its file name and what fills its template."""
+
+    name: str
+    context: dict[str, Any]
+
+
+@dataclass
+class Letterhead:
+    """What the province fills in on every record (blank lines when not given)."""
+
+    issuer: str = ""  # the body above ("UBND HUYỆN HIỆP HÒA")
+    body: str = ""  # the issuing body ("TỔ THẨM ĐỊNH")
+    place: str = ""  # before the date ("Hiệp Hòa")
+    year: int | None = None
+
+
+def file_name(*parts: str) -> str:
+    """A file name from words: letters without diacritics, digits and hyphens."""
+    text = "-".join(p for p in parts if p)
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "ban-ghi"
+
+
+def _common(cs: CriteriaSet, head: Letterhead, year: int | None, group: str) -> dict[str, Any]:
+    return {
+        "model": cs.status == "model",
+        "co_quan_cap_tren": head.issuer or (f"UBND {group.upper()}" if group else "……………………"),
+        "co_quan": head.body or "……………………",
+        "ky_hieu": "BB",
+        "dia_danh": head.place or "……………",
+        "nam_ky": head.year or year or "……",
+        "nam": year or "……",
+        "bo_tieu_chi": f"{cs.title} (phiên bản {cs.version}{', bản mẫu' if cs.status == 'model' else ''})",
+        "nhom": group,
+    }
+
+
+def _rich(text: str, bold: bool = False) -> Any:
+    from docxtpl import RichText
+
+    return RichText(text, bold=bold, size=22)  # 11 pt inside the tables
+
+
+def appraisal(cs: CriteriaSet, unit: UnitResult, head: Letterhead) -> Record:
+    """Biên bản thẩm định of one unit."""
+    rows: list[dict[str, Any]] = []
+    by_group: dict[str, list[Any]] = {}
+    for r in unit.criteria:
+        by_group.setdefault(r.group, []).append(r)
+    for gi, (g, gr) in enumerate(zip(cs.groups, unit.groups, strict=True), start=1):
+        rows.append(
+            {
+                "tt": _rich(str(gi), True),
+                "ten": _rich(g.title, True),
+                "minh_chung": "",
+                "tu_cham": _rich(fmt(gr.self_score) if gr.self_score is not None else "", True),
+                "diem": _rich(f"{fmt(gr.points)}/{fmt(gr.max_points)}", True),
+                "nhan_xet": "điều chỉnh theo tỷ lệ vì có tiêu chí không áp dụng" if gr.rescaled else "",
+            }
+        )
+        for ci, r in enumerate(by_group.get(g.id, []), start=1):
+            used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
+            rows.append(
+                {
+                    "tt": _rich(f"{gi}.{ci}"),
+                    "ten": _rich(r.title),
+                    "minh_chung": used,
+                    "tu_cham": _rich(""),
+                    "diem": _rich(
+                        f"{fmt(r.points)}/{fmt(r.max_points)}" if r.applicable else "không áp dụng"
+                    ),
+                    "nhan_xet": r.explanation,
+                }
+            )
+    gates = [
+        f"{'Đạt' if g.ok else 'Không đạt'} — {g.title}: {g.explanation}" for g in unit.gates if g.explanation
+    ]
+    flags = [f"{severity_word(f.severity)} — {FLAG_LABELS[f.code][1]}: {f.message}" for f in unit.flags]
+    if unit.recognised:
+        conclusion = (
+            f"{unit.name} đạt {fmt(unit.total)}/{fmt(unit.max_total)} điểm, đủ điều kiện công nhận đạt chuẩn "
+            "“Chính quyền thân thiện”."
+        )
+    else:
+        conclusion = f"{unit.name} chưa đủ điều kiện công nhận: " + "; ".join(unit.blocking) + "."
+    if unit.proposed and not unit.recognised:
+        conclusion += (
+            " Đơn vị đã được đề nghị công nhận nhưng chưa đạt chuẩn: không đưa vào danh sách đề nghị."
+        )
+    context = {
+        **_common(cs, head, unit.year, unit.group),
+        "co_quan": head.body or "TỔ THẨM ĐỊNH",
+        "ten_don_vi": unit.name,
+        "ten_don_vi_hoa": unit.name.upper(),
+        "ma_don_vi": unit.code,
+        "dong": rows,
+        "tong_diem": fmt(unit.total),
+        "diem_toi_da": fmt(unit.max_total),
+        "tu_cham": fmt(unit.self_score) if unit.self_score is not None else "không ghi",
+        "dieu_kien": gates,
+        "canh_bao": flags or ["Không có cảnh báo."],
+        "ket_luan": conclusion,
+    }
+    return Record(f"bien-ban-tham-dinh-{file_name(unit.code, unit.name)}.docx", context)
+
+
+def proposal_lists(cs: CriteriaSet, units: list[UnitResult], head: Letterhead) -> Iterator[Record]:
+    """Danh sách đề nghị công nhận of each appraisal group, in group order."""
+    groups: dict[str, list[UnitResult]] = {}
+    for u in units:
+        groups.setdefault(u.group, []).append(u)
+    for group in sorted(groups):
+        members = sorted(groups[group], key=lambda u: (-u.total, u.code))
+        listed = [u for u in members if u.proposed and u.recognised]
+        left_out = [u for u in members if u.proposed and not u.recognised]
+        year = next((u.year for u in members if u.year), None)
+        context = {
+            **_common(cs, head, year, group),
+            "co_quan": head.body or "TỔ THẨM ĐỊNH",
+            "ky_hieu": "DS",
+            "units": [
+                {
+                    "stt": i,
+                    "ten": u.name,
+                    "ma": u.code,
+                    "diem": fmt(u.total),
+                    "tu_cham": fmt(u.self_score) if u.self_score is not None else "",
+                    "ghi_chu": "; ".join(FLAG_LABELS[f.code][1] for f in u.flags if f.severity <= 2),
+                }
+                for i, u in enumerate(listed, start=1)
+            ],
+            "so_don_vi": len(listed),
+            "loai_ra": [
+                {"stt": i, "ten": u.name, "ma": u.code, "diem": fmt(u.total), "ly_do": "; ".join(u.blocking)}
+                for i, u in enumerate(left_out, start=1)
+            ],
+            "noi_nhan": ["Ban Chỉ đạo thực hiện quy chế dân chủ ở cơ sở tỉnh", "Các đơn vị có tên"],
+            "thay_mat": "TM. TỔ THẨM ĐỊNH",
+            "chuc_vu_ky": "TỔ TRƯỞNG",
+            "nguoi_ky": "",
+        }
+        yield Record(f"danh-sach-de-nghi-{file_name(group)}.docx", context)
+
+
+@dataclass
+class FieldRow:
+    label: str
+    used: str
+    found: str
+    note: str
+
+
+@dataclass
+class FieldUnit:
+    code: str
+    name: str
+    group: str
+    reason: str
+    rows: list[FieldRow]
+
+
+def field_criteria(path: Path) -> str:
+    """The rule set (`id@version`) a field-check workbook was drawn with, from its binding sheet."""
+    from openpyxl import load_workbook
+
+    from engine.intake.binding import read_binding
+
+    try:
+        book = load_workbook(path, read_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise CqttError(f"{path}: không mở được sổ kiểm tra thực địa ({type(exc).__name__}: {exc})") from None
+    try:
+        binding = read_binding(book) or {}
+    finally:
+        book.close()
+    if binding.get("kind") != "field" or not binding.get("criteria") or not binding.get("version"):
+        raise CqttError(
+            f"{path}: không phải sổ kiểm tra thực địa do cqtt sample ghi (thiếu sheet ẩn _cqtt); "
+            "biên bản kiểm tra lập từ sổ đó, sau khi ghi giá trị kiểm tra thực tế"
+        )
+    return f"{binding['criteria']}@{binding['version']}"
+
+
+def field_units(path: Path) -> list[FieldUnit]:
+    """The units of a field-check workbook with, for each evidence item, the value the team used
+    and the value found on site (as typed: the re-check parses and validates it)."""
+    from openpyxl import load_workbook
+
+    from engine.review.field import FIELD_ID, FIELD_SHEET, VERIFIED
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise CqttError(f"{path}: không mở được sổ kiểm tra thực địa ({type(exc).__name__}: {exc})") from None
+    try:
+        if FIELD_SHEET not in book.sheetnames:
+            raise CqttError(f"{path}: không có sheet “{FIELD_SHEET}”: đây không phải sổ kiểm tra thực địa")
+        units: list[FieldUnit] = []
+        columns: dict[str, int] = {}
+        title = re.compile(r"^(\S+) — (.+) \((.+)\)$")
+        for row in book[FIELD_SHEET].iter_rows(values_only=True):
+            texts = ["" if v is None else str(v).strip() for v in row]
+            found = title.match(texts[0]) if texts and len([t for t in texts if t]) == 1 else None
+            if found:
+                units.append(FieldUnit(found.group(1), found.group(2), found.group(3), "", []))
+                continue
+            if VERIFIED in texts and FIELD_ID in texts:
+                columns = {t: i for i, t in enumerate(texts) if t}
+                continue
+            if units and texts and texts[0].startswith("Tổng điểm") and not units[-1].rows:
+                units[-1].reason = texts[0]
+                continue
+            if not units or not columns or not texts[columns[FIELD_ID]]:
+                continue
+            units[-1].rows.append(
+                FieldRow(
+                    texts[columns["Minh chứng"]],
+                    texts[columns["Giá trị tổ thẩm định dùng"]],
+                    texts[columns[VERIFIED]],
+                    texts[columns["Ghi chú"]],
+                )
+            )
+    finally:
+        book.close()
+    if not units:
+        raise CqttError(f"{path}: sổ kiểm tra thực địa không có đơn vị nào")
+    return units
+
+
+def field_record(cs: CriteriaSet, unit: FieldUnit, year: int | None, head: Letterhead) -> Record:
+    """Biên bản kiểm tra thực địa of one checked unit."""
+    rows, differ, blank = [], 0, 0
+    for i, r in enumerate(unit.rows, start=1):
+        if not r.found:
+            same = "chưa ghi"
+            blank += 1
+        else:
+            same = "khớp" if r.found.casefold() == r.used.casefold() else "khác"
+            differ += same == "khác"
+        rows.append(
+            {"tt": i, "ten": r.label, "ke_khai": r.used, "thuc_te": r.found, "khop": same, "ghi_chu": r.note}
+        )
+    summary = f"Kiểm tra {len(rows)} minh chứng: {len(rows) - differ - blank} khớp, {differ} khác"
+    summary += f", {blank} chưa ghi giá trị kiểm tra." if blank else "."
+    context = {
+        **_common(cs, head, year, unit.group),
+        "co_quan": head.body or "BAN CHỈ ĐẠO QUY CHẾ DÂN CHỦ TỈNH",
+        "co_quan_cap_tren": head.issuer or "UBND TỈNH",
+        "ky_hieu": "BB-KT",
+        "ten_don_vi": unit.name,
+        "ten_don_vi_hoa": unit.name.upper(),
+        "ma_don_vi": unit.code,
+        "ly_do_chon": unit.reason.split("(", 1)[-1].rstrip(")") if "(" in unit.reason else unit.reason or "—",
+        "dong": rows,
+        "tom_tat": summary,
+    }
+    return Record(f"bien-ban-kiem-tra-{file_name(unit.code, unit.name)}.docx", context)
+
+
+def write_records(records: list[Record], kind: str, out_dir: Path, templates: Path | None) -> list[Path]:
+    """Write each record into `out_dir` (created when missing), each file atomically."""
+    from engine.outputs.output import write_atomic
+
+    template = template_path(KINDS[kind], templates)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for record in records:
+        target = out_dir / record.name
+        write_atomic(target, lambda h, r=record: render(h, template, r.context))  # type: ignore[misc]
+        written.append(target)
+    return written
