@@ -301,6 +301,8 @@ def test_each_record_prints_with_its_letterhead_and_signatures(
         for word in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", *must]:
             assert on(word, text), (document.name, word)
         assert all(on("BẢN MẪU", p) and on(f"Trang {i}/{len(pages)}", p) for i, p in enumerate(pages, 1))
+        with zipfile.ZipFile(document) as z:  # the fallback, named where Word and Writer look for it
+            assert '<w:altName w:val="Liberation Serif"/>' in z.read("word/fontTable.xml").decode()
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
         assert "LiberationSerif" in fonts or "TimesNewRoman" in fonts, fonts
         assert smallest_text(pdf, list(range(len(pages)))) >= 8.0

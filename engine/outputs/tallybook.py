@@ -96,7 +96,7 @@ def write_tallies(handle: BinaryIO, result: TallyResult) -> None:
         taken.add(form.id.upper())
     _problem_sheet(wb, result)
     ref = f"{result.criteria['criteria']}@{result.criteria['version']}"
-    page_marks(wb, "Sổ kiểm đếm phiếu khảo sát", ref, result.model)
+    page_marks(wb, "Sổ kiểm đếm phiếu khảo sát", ref, result.model, f"{len(result.units())} đơn vị")
     binding = wb.create_sheet(BINDING_SHEET)
     for key, value in (("kind", "tallies"), *result.criteria.items()):
         binding.append([key, value])

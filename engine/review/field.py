@@ -341,7 +341,8 @@ def write_field(handle: BinaryIO, result: Draw, cs: CriteriaSet, apps: dict[str,
         ("seed", str(result.seed)),
     ]:
         bind.append([key, value])
-    page_marks(wb, "Kiểm tra thực địa", cs.ref, cs.status == "model", "", result.generated_at)
+    scope = f"{len(result.units)}/{result.population} đơn vị được chọn"
+    page_marks(wb, "Kiểm tra thực địa", cs.ref, cs.status == "model", scope, result.generated_at)
     fastrows.finish(wb, handle, result.generated_at)
 
 

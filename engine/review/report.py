@@ -96,7 +96,9 @@ def write_recheck(handle: BinaryIO, result: RecheckResult) -> None:
             [u.code, u.year, u.province_total, u.province_recognised, u.disqualified, u.field_checked]
         )
     c = result.criteria
-    page_marks(wb, "Kết quả phúc tra", f"{c.id}@{c.version}", c.status == "model", "", result.generated_at)
+    names = [g.group for g in result.groups]
+    scope = ", ".join(names) if len(names) <= 2 else f"{len(names)} nhóm thẩm định"
+    page_marks(wb, "Kết quả phúc tra", f"{c.id}@{c.version}", c.status == "model", scope, result.generated_at)
     fastrows.finish(wb, handle, result.generated_at)
 
 

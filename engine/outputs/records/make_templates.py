@@ -452,10 +452,32 @@ TEMPLATES = {
 }
 
 
+FALLBACK = "Liberation Serif"  # metric-compatible with Times New Roman, with every Vietnamese letter
+
+
+def _name_fallback(path: Path) -> None:
+    """Name the fallback font in the document's font table (w:altName), where Word and Writer look
+    when Times New Roman is missing; the zip is rewritten entry by entry."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in entries:
+            if info.filename == "word/fontTable.xml":
+                text = data.decode("utf-8")
+                entry = f'<w:font w:name="{FONT}">'
+                if entry in text and "w:altName" not in text.split(entry, 1)[1].split("</w:font>", 1)[0]:
+                    text = text.replace(entry, f'{entry}<w:altName w:val="{FALLBACK}"/>', 1)
+                data = text.encode("utf-8")
+            out.writestr(info, data)
+
+
 def main() -> None:
     HERE.mkdir(exist_ok=True)
     for name, make in TEMPLATES.items():
         make().save(str(HERE / name))
+        _name_fallback(HERE / name)
         print(HERE / name)
 
 
