@@ -53,6 +53,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "review.draw": {"tinh": ALL},
     "review.assign": {"tinh": ALL},
     "review.field_check": {"tinh": ALL},
+    "review.field_record": {"tinh": ALL},
     "review.decide": {"tinh": ALL},
     "review.revoke": {"tinh": ALL},
     "review.answer": {"tinh": ALL},

@@ -7,7 +7,10 @@ SQLite; the access matrix and the browser flow are in their own files."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import re
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -153,6 +156,21 @@ def test_a_field_check_that_finds_a_disqualifier(year: Portal) -> None:
         "vu_viec_sach_nhieu": "Biên bản tiếp công dân tháng 9 ghi nhận vụ việc đã xác minh"
     }
     assert "Điểm của tổ thẩm định" in saved.text and "Quyết định dựa trên điểm phúc tra" in saved.text
+
+    # the record of the check, to sign at the commune: the value found beside the team's, the reason
+    record = checker.get(unit_url(code, "/bien-ban-kiem-tra.docx"))
+    assert record.status_code == 200 and record.mimetype.endswith("wordprocessingml.document")
+    with zipfile.ZipFile(io.BytesIO(record.data)) as z:
+        rows = [
+            [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<w:tc>.*?</w:tc>", r, re.S)]
+            for r in re.findall(r"<w:tr[ >].*?</w:tr>", z.read("word/document.xml").decode(), re.S)
+        ]
+    found = next(r for r in rows if "gây phiền hà, sách nhiễu" in "".join(r))
+    assert found[2:] == ["Không", "Có", "khác", "Biên bản tiếp công dân tháng 9 ghi nhận vụ việc đã xác minh"]
+    assert (
+        checker.get(unit_url(_recognised(year, True, USED | {code}), "/bien-ban-kiem-tra.docx")).status_code
+        == 404
+    )
 
     # the re-check page lists it first; the history store keeps the re-check
     page = checker.get(f"/nam/{YEAR}/phuc-tra")

@@ -147,3 +147,45 @@ def zipped(files: list[tuple[str, bytes]]) -> bytes:
         for name, data in files:
             archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
     return out.getvalue()
+
+
+def field_record(
+    store: Store, year: int, code: str, head: Any, templates: Any = None
+) -> tuple[str, bytes] | None:
+    """The biên bản kiểm tra thực địa of a unit checked on site through the portal: each value the
+    district used beside the one found, with the checker's reason (None before any check)."""
+    from engine.outputs.records import render, template_path
+    from engine.outputs.records.build import KINDS, FieldRow, FieldUnit
+    from engine.outputs.records.build import field_record as make
+    from engine.portal import dossiers
+    from engine.review.field import RISK_LABELS
+    from engine.store.schema import field_checks
+
+    d = dossiers.dossier(store, year, code)
+    if d is None:
+        return None
+    found = dossiers.versions(store, d.id)
+    team = dossiers.latest(found, "verified") or dossiers.latest(found, "declared")
+    checked = dossiers.latest(found, "field")
+    if team is None or checked is None:
+        return None
+    with store.read() as conn:
+        risks = conn.execute(
+            select(field_checks.c.risks).where(field_checks.c.year == year, field_checks.c.unit_code == code)
+        ).scalar()
+    reason = ", ".join(RISK_LABELS.get(r, r) for r in json.loads(risks)) if risks else ""
+    loaded = criteria_of(store, year)
+    rows = [
+        FieldRow(
+            decl.label,
+            team.data.get(decl.id, ""),
+            checked.data.get(decl.id, ""),
+            checked.notes.get(decl.id, ""),
+        )
+        for decl in loaded.model.evidence
+    ]
+    unit = FieldUnit(code, d.unit.name, d.unit.district, reason or "chọn theo quyết định của tỉnh", rows)
+    record = make(loaded.model, unit, year, head)
+    handle = io.BytesIO()
+    render(handle, template_path(KINDS["bien-ban-kiem-tra"], templates), record.context)
+    return record.name, handle.getvalue()

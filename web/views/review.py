@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from engine.errors import CqttError
 from engine.intake.cells import parse_date
-from engine.portal import audit, dossiers, review
+from engine.portal import audit, dossiers, exports, review
 from engine.portal.accounts import listing
 from engine.portal.form import changed_fields, checked_values, fields_of, form_for, ticked
 from engine.portal.units import criteria_of
@@ -75,6 +75,24 @@ def assign(year: int, code: str) -> object:
     else:
         flash(f"Đã phân công kiểm tra {code}.", "ok")
     return redirect(url_for("review.page", year=year) + "#mau")
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/bien-ban-kiem-tra.docx")
+@guard("review.manage", "unit")
+def field_record(year: int, code: str) -> object:
+    """The biên bản kiểm tra thực địa of a unit checked on site, as `cqtt records` makes it."""
+    from engine.outputs.records.build import Letterhead
+
+    year_or_404(year)
+    settings = config()
+    made = exports.field_record(
+        store(), year, code, Letterhead(issuer=settings.issuer, place=settings.place),
+        settings.data_dir / "mau-van-ban",
+    )  # fmt: skip
+    if made is None:
+        abort(404, "đơn vị chưa được kiểm tra thực địa")
+    audit.log(store(), me(), client_address(), "download", f"{year}/{code}/bien-ban-kiem-tra.docx")
+    return download(made[1], made[0], DOCX)
 
 
 @bp.route("/nam/<int:year>/don-vi/<code>/thuc-dia", methods=["GET", "POST"])
