@@ -121,6 +121,14 @@ def test_clarification_resubmission_verification_and_appraisal(portal: Portal) -
     assert verified.data["ty_le_cong_khai_dung_han"] == "90%" and verified.score.total == 97.5
     assert verified.notes == {"ty_le_cong_khai_dung_han": "Biên bản niêm yết chỉ có 9/10 nội dung"}
     assert d.scored_version_id == verified.id
+    record = huyen.get(
+        unit_url(portal.unit, "/bien-ban-tham-dinh.docx")
+    )  # what was declared, what was scored
+    assert record.status_code == 200
+    assert (
+        "Tỷ lệ nội dung (14 nhóm, Điều 11 Luật THDCCS) công khai đúng hạn và niêm yết đủ 30 ngày: 90% "
+        "(xã kê khai: 99,3%; tổ thẩm định sửa: Biên bản niêm yết chỉ có 9/10 nội dung)"
+    ) in _docx_text(record.data)
     page = xa.get(unit_url(portal.unit))  # now the commune sees every point and explanation
     assert '<strong id="tong-diem">97,5</strong>' in page.text
     assert "sửa vì: Biên bản niêm yết chỉ có 9/10 nội dung" in page.text

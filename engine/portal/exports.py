@@ -126,7 +126,7 @@ def records(
     loaded, run, _ = _run(store, year, scope)
     scored = list(full_results(run.units))
     if kind == "bien-ban-tham-dinh":
-        made = [appraisal(loaded.model, u, head) for u in scored]
+        made = [appraisal(loaded.model, u, head, _corrected(store, year, u.code)) for u in scored]
     else:
         made = list(proposal_lists(loaded.model, scored, head))
     template = template_path(KINDS[kind], templates)
@@ -136,6 +136,20 @@ def records(
         render(handle, template, record.context)
         out.append((record.name, handle.getvalue()))
     return out
+
+
+def _corrected(store: Store, year: int, code: str) -> dict[str, tuple[str, str]]:
+    """The values the district changed from the commune's, with its reasons: {field: (declared, reason)}."""
+    from engine.portal import dossiers
+
+    d = dossiers.dossier(store, year, code)
+    if d is None:
+        return {}
+    found = dossiers.versions(store, d.id)
+    declared, verified = dossiers.latest(found, "declared"), dossiers.latest(found, "verified")
+    if declared is None or verified is None:
+        return {}
+    return {k: (declared.data.get(k, ""), reason) for k, reason in verified.notes.items()}
 
 
 def zipped(files: list[tuple[str, bytes]]) -> bytes:

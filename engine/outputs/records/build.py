@@ -78,8 +78,12 @@ def _rich(text: str, bold: bool = False) -> Any:
     return RichText(text, bold=bold, size=22)  # 11 pt inside the tables
 
 
-def appraisal(cs: CriteriaSet, unit: UnitResult, head: Letterhead) -> Record:
-    """Biên bản thẩm định of one unit."""
+def appraisal(
+    cs: CriteriaSet, unit: UnitResult, head: Letterhead, corrected: dict[str, tuple[str, str]] | None = None
+) -> Record:
+    """Biên bản thẩm định of one unit. `corrected`: evidence the team changed from what the commune
+    declared, {field: (value declared, the team's reason)}, shown beside the value scored."""
+    corrected = corrected or {}
     rows: list[dict[str, Any]] = []
     by_group: dict[str, list[Any]] = {}
     for r in unit.criteria:
@@ -96,7 +100,15 @@ def appraisal(cs: CriteriaSet, unit: UnitResult, head: Letterhead) -> Record:
             }
         )
         for ci, r in enumerate(by_group.get(g.id, []), start=1):
-            used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
+            used = "; ".join(
+                f"{e.label}: {e.shown}"
+                + (
+                    f" (xã kê khai: {corrected[e.id][0]}; tổ thẩm định sửa: {corrected[e.id][1]})"
+                    if e.id in corrected
+                    else ""
+                )
+                for e in r.evidence
+            )
             rows.append(
                 {
                     "tt": _rich(f"{gi}.{ci}"),
