@@ -211,11 +211,14 @@ def test_flags_say_their_severity_in_words_with_a_legend_and_name_no_ids(books: 
 
 
 def test_explanations_are_plain_words_with_the_exact_rule_beside(books: dict[str, Path]) -> None:
-    ws = load_workbook(books["kq"], read_only=True)["Chi tiết"]
-    rows = ws.iter_rows(values_only=True)
-    heading = next(rows)
-    explanation, rule = heading.index("Giải thích"), heading.index("Quy tắc khớp")
-    seen = [(r[explanation], r[rule]) for r in rows]
+    book = load_workbook(books["kq"], read_only=True)
+    try:
+        rows = book["Chi tiết"].iter_rows(values_only=True)
+        heading = next(rows)
+        explanation, rule = heading.index("Giải thích"), heading.index("Quy tắc khớp")
+        seen = [(r[explanation], r[rule]) for r in rows]
+    finally:
+        book.close()
     assert not any("nội suy" in e for e, _ in seen)
     linear = [(e, r) for e, r in seen if "tính theo tỷ lệ giữa 80% (0 điểm) và 100% (5 điểm)" in e]
     assert linear and all(r.startswith("nội suy tuyến tính (80% → 0, 100% → 5)") for _, r in linear)
