@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from cli import main
 from engine.outputs.resultsjson import read_results
+from engine.rules.loader import load_ref
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "samples" / "bac-giang-2024.xlsx"
@@ -547,3 +548,18 @@ def test_the_recheck_names_flags_by_their_labels_and_the_field_form_puts_codes_l
     assert any(
         line.startswith("Cách chọn (làm lại được trên mọi máy): mỗi đơn vị có một số u") for line in lines
     )
+
+
+def test_a_diff_describes_scoring_methods_by_the_evidence_labels_not_their_ids() -> None:
+    code, out = cqtt("criteria", "diff", "bac-giang@2023", "bac-giang@2024")
+    assert code == 0, out
+    method = next(
+        line for line in out.splitlines() if "Phát nội dung khoản 7–12" in line and "cách chấm" in line
+    )
+    assert "Có/không: “Nội dung công khai được phát trên hệ thống truyền thanh” = Có → Có/không: " in method
+    assert "phat_thanh" not in method
+    ids = [d.id for d in load_ref("bac-giang@2024").model.evidence]
+    described = [line for line in out.splitlines() if "cách chấm" in line or "áp dụng khi" in line]
+    assert described and not [
+        line for line in described if any(f" {i} " in line or f"({i}" in line for i in ids)
+    ]

@@ -7,6 +7,7 @@ total or recognition changes are listed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,14 +99,23 @@ def _val(x: Any) -> str:
     return str(x)
 
 
-def _method(c: Criterion) -> str:
-    return c.scorer.describe(c.method)
+_WORD = re.compile(r"\b[a-z][a-z0-9_]*\b")
 
 
-def _applies(c: Criterion) -> str:
+def _named(text: str, labels: dict[str, str]) -> str:
+    """Evidence fields by their labels, as the people reading a diff know them (the ids are the
+    rule file's)."""
+    return _WORD.sub(lambda m: f"“{labels[m.group(0)]}”" if m.group(0) in labels else m.group(0), text)
+
+
+def _method(c: Criterion, labels: dict[str, str]) -> str:
+    return _named(c.scorer.describe(c.method), labels)
+
+
+def _applies(c: Criterion, labels: dict[str, str]) -> str:
     if c.applies_when is None:
         return "luôn áp dụng"
-    return f"áp dụng khi {describe(c.applies_when)}; nếu không: {c.not_applicable}"
+    return _named(f"áp dụng khi {describe(c.applies_when)}; nếu không: {c.not_applicable}", labels)
 
 
 def diff_sets(old: CriteriaSet, new: CriteriaSet) -> SetDiff:
@@ -230,6 +240,7 @@ def _diff_criteria(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
     a = {c.id: (g.id, c) for g, c in old.criteria()}
     b = {c.id: (g.id, c) for g, c in new.criteria()}
     titles = {g.id: g.title for cs in (old, new) for g in cs.groups}
+    labels = {d.id: d.label for cs in (old, new) for d in cs.evidence}
     renamed = _renames(
         {k: v[1].title for k, v in a.items() if k not in b},
         {k: v[1].title for k, v in b.items() if k not in a},
@@ -245,7 +256,7 @@ def _diff_criteria(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
             Change(
                 "added",
                 f"tiêu chí {cid}",
-                f"{c.title} (nhóm “{titles[g]}”, {fmt(c.points)} điểm; {_method(c)})",
+                f"{c.title} (nhóm “{titles[g]}”, {fmt(c.points)} điểm; {_method(c, labels)})",
             )
         )
     pairs = [(cid, cid) for cid in a if cid in b] + list(renamed.items())
@@ -259,9 +270,9 @@ def _diff_criteria(old: CriteriaSet, new: CriteriaSet, add: Any) -> None:
         if ca.points != cb.points:
             add(Change("changed", f"{name}.points", f"{fmt(ca.points)} → {fmt(cb.points)}"))
         if ca.method != cb.method:
-            add(Change("changed", f"{name}.method", f"{_method(ca)} → {_method(cb)}"))
+            add(Change("changed", f"{name}.method", f"{_method(ca, labels)} → {_method(cb, labels)}"))
         if (ca.applies_when, ca.not_applicable) != (cb.applies_when, cb.not_applicable):
-            add(Change("changed", f"{name}.applies_when", f"{_applies(ca)} → {_applies(cb)}"))
+            add(Change("changed", f"{name}.applies_when", f"{_applies(ca, labels)} → {_applies(cb, labels)}"))
         if ca.provenance() != cb.provenance():
             add(Change("changed", f"{name}.source", f"{ca.provenance()} → {cb.provenance()}"))
         if ca.mandatory != cb.mandatory:
