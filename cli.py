@@ -871,7 +871,7 @@ def recheck(
     "một danh sách).",
 )
 @click.option(
-    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+    "-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
     help="Thư mục ghi các văn bản (.docx).",
 )  # fmt: skip
 @click.option("--criteria", "ref", help="Bộ tiêu chí, khi khác bộ mà kết quả ghi.")

@@ -902,7 +902,9 @@ def records(
 
         loaded = load_ref(ref or build.field_criteria(source))
         year = head.year
-        made = [build.field_record(loaded.model, u, year, head) for u in build.field_units(source)]
+        made = [
+            build.field_record(loaded.model, u, year, head) for u in build.field_units(source, loaded.model)
+        ]
     else:
         loaded, changed = resolve_criteria(source, ref)
         cs = loaded.model
@@ -935,6 +937,8 @@ def records(
     inputs = [source, *rule_inputs(ref)]
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: đã có tệp tên này; cần một thư mục để ghi văn bản")
+    if made:  # a province's template that does not render is refused before anything is written
+        build.render_bytes(made[0], kind, templates)
     out_dir.mkdir(parents=True, exist_ok=True)
     targets: list[Path | None] = [out_dir / r.name for r in made]
     _check_targets(targets, force, inputs)

@@ -263,16 +263,14 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     set_widths(ws, [34, 11, 10, 10, 13, 13, 10, 10, 12])
     print_setup(ws, "5:5")
     written = [0]  # rows appended: the chart goes below them (a streamed sheet does not count)
-    append = ws.append
 
-    def counted(row: Any) -> None:
+    def add(row: list[Any]) -> None:
         written[0] += 1
-        append(row)
+        ws.append(row)
 
-    ws.append = counted
     s = run.summary
-    ws.append([cell(ws, result_title(cs), font=TITLE_FONT, border=False)])
-    ws.append(
+    add([cell(ws, result_title(cs), font=TITLE_FONT, border=False)])
+    add(
         [
             cell(
                 ws,
@@ -293,9 +291,9 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             else ""
         )
     )
-    ws.append([cell(ws, target.replace(".", ","), font=BOLD, border=False)])
+    add([cell(ws, target.replace(".", ","), font=BOLD, border=False)])
     prior = run.history
-    ws.append([cell(ws, _previous_line(prior, s.recognised_share), border=False)] if prior else [])
+    add([cell(ws, _previous_line(prior, s.recognised_share), border=False)] if prior else [])
     columns = [
         "Nhóm thẩm định",
         "Đã nộp, được chấm",
@@ -307,14 +305,14 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         "Cảnh báo",
         *([f"Tỷ lệ đạt năm {prior.year}"] if prior else []),
     ]
-    ws.append(header_row(ws, columns))
+    add(header_row(ws, columns))
     for g in s.groups:
         before = (
             []
             if prior is None
             else [cell(ws, prior.previous_share_by_group.get(g.group), number_format=PERCENT)]
         )
-        ws.append(
+        add(
             [
                 cell(ws, g.group),
                 cell(ws, g.units),
@@ -328,7 +326,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             ]
         )
     flags_total = sum(g.flags for g in s.groups)
-    ws.append(
+    add(
         [
             cell(ws, "Toàn tỉnh" if s.whole_province else f"Cộng ({s.scope})", font=BOLD),
             cell(ws, s.units, font=BOLD),
@@ -342,7 +340,7 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
         ]
     )
     if s.target_share is not None:
-        ws.append(
+        add(
             [
                 cell(ws, "Chỉ tiêu", font=BOLD),
                 None,
@@ -355,17 +353,17 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             ]
         )
     first, last = 6, 5 + len(s.groups)
-    ws.append([])
-    ws.append([cell(ws, "Cảnh báo theo loại", font=BOLD, border=False)])
-    ws.append(header_row(ws, ["Loại cảnh báo", "Số lượng"]))
+    add([])
+    add([cell(ws, "Cảnh báo theo loại", font=BOLD, border=False)])
+    add(header_row(ws, ["Loại cảnh báo", "Số lượng"]))
     for code, (_, label) in FLAG_LABELS.items():
-        ws.append([cell(ws, label), cell(ws, s.flags_by_code.get(code, 0))])
+        add([cell(ws, label), cell(ws, s.flags_by_code.get(code, 0))])
     if is_checklist(cs):
-        ws.append([])
-        ws.append([cell(ws, "Tỷ lệ đơn vị đạt từng chỉ tiêu", font=BOLD, border=False)])
-        ws.append(header_row(ws, ["Chỉ tiêu", "Số đơn vị áp dụng", "Số đơn vị đạt", "Tỷ lệ đạt"]))
+        add([])
+        add([cell(ws, "Tỷ lệ đơn vị đạt từng chỉ tiêu", font=BOLD, border=False)])
+        add(header_row(ws, ["Chỉ tiêu", "Số đơn vị áp dụng", "Số đơn vị đạt", "Tỷ lệ đạt"]))
         for c in s.criteria:
-            ws.append(
+            add(
                 [
                     cell(ws, c.title),
                     cell(ws, c.applicable_units),
@@ -374,8 +372,8 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
                 ]
             )
     if run.not_submitted:
-        ws.append([])
-        ws.append(
+        add([])
+        add(
             [
                 cell(
                     ws,
@@ -386,9 +384,9 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
                 )
             ]
         )
-        ws.append(header_row(ws, ["Tên đơn vị", "Mã đơn vị", "Nhóm thẩm định", "Theo"]))
+        add(header_row(ws, ["Tên đơn vị", "Mã đơn vị", "Nhóm thẩm định", "Theo"]))
         for w in run.not_submitted:
-            ws.append([cell(ws, w.name), cell(ws, w.code), cell(ws, w.group), cell(ws, w.source)])
+            add([cell(ws, w.name), cell(ws, w.code), cell(ws, w.group), cell(ws, w.source)])
     if s.groups:
         chart = BarChart()
         chart.type = "bar"

@@ -119,8 +119,7 @@ def records(
 ) -> list[tuple[str, bytes]]:
     """The records `cqtt records` writes (biên bản thẩm định per unit, or the district's danh
     sách đề nghị), made from the same scores as the downloads: (file name, .docx bytes)."""
-    from engine.outputs.records import render, template_path
-    from engine.outputs.records.build import KINDS, appraisal, proposal_lists
+    from engine.outputs.records.build import appraisal, proposal_lists, render_bytes
     from engine.scoring.ranked import full_results
 
     loaded, run, _ = _run(store, year, scope)
@@ -129,13 +128,7 @@ def records(
         made = [appraisal(loaded.model, u, head, _corrected(store, year, u.code)) for u in scored]
     else:
         made = list(proposal_lists(loaded.model, scored, head))
-    template = template_path(KINDS[kind], templates)
-    out = []
-    for record in made:
-        handle = io.BytesIO()
-        render(handle, template, record.context)
-        out.append((record.name, handle.getvalue()))
-    return out
+    return [(record.name, render_bytes(record, kind, templates)) for record in made]
 
 
 def _corrected(store: Store, year: int, code: str) -> dict[str, tuple[str, str]]:
@@ -168,8 +161,7 @@ def field_record(
 ) -> tuple[str, bytes] | None:
     """The biên bản kiểm tra thực địa of a unit checked on site through the portal: each value the
     district used beside the one found, with the checker's reason (None before any check)."""
-    from engine.outputs.records import render, template_path
-    from engine.outputs.records.build import KINDS, FieldRow, FieldUnit
+    from engine.outputs.records.build import FieldRow, FieldUnit, render_bytes
     from engine.outputs.records.build import field_record as make
     from engine.portal import dossiers
     from engine.review.field import RISK_LABELS
@@ -200,6 +192,4 @@ def field_record(
     ]
     unit = FieldUnit(code, d.unit.name, d.unit.district, reason or "chọn theo quyết định của tỉnh", rows)
     record = make(loaded.model, unit, year, head)
-    handle = io.BytesIO()
-    render(handle, template_path(KINDS["bien-ban-kiem-tra"], templates), record.context)
-    return record.name, handle.getvalue()
+    return record.name, render_bytes(record, "bien-ban-kiem-tra", templates)

@@ -135,6 +135,54 @@ def field_record_from_a_results_workbook(tmp: Path) -> list[str]:
     return ["records", str(TEAM), "--kind", "bien-ban-kiem-tra", "-o", str(tmp / "kiem-tra")]
 
 
+def _scored(tmp: Path) -> Path:
+    out = tmp / "ket-qua.json"
+    done = CliRunner().invoke(
+        main, ["score", str(ROOT / "samples" / "bac-giang-2024.xlsx"), "--criteria", "bac-giang@2024",
+               "--json", str(out), "-o", str(tmp / "ket-qua.xlsx")],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return out
+
+
+def records_with_a_template_that_is_not_a_docx(tmp: Path) -> list[str]:
+    (tmp / "mau").mkdir()
+    (tmp / "mau" / "bien-ban-tham-dinh.docx").write_text("không phải tệp Word", "utf-8")
+    return ["records", str(_scored(tmp)), "--kind", "bien-ban-tham-dinh", "--templates", str(tmp / "mau"),
+            "-o", str(tmp / "bien-ban")]  # fmt: skip
+
+
+def records_with_a_template_field_written_wrong(tmp: Path) -> list[str]:
+    from docx import Document
+
+    (tmp / "mau").mkdir()
+    document = Document()
+    document.add_paragraph("Biên bản của {{ ten_don_vi }")
+    document.save(str(tmp / "mau" / "bien-ban-tham-dinh.docx"))
+    return ["records", str(_scored(tmp)), "--kind", "bien-ban-tham-dinh", "--templates", str(tmp / "mau"),
+            "-o", str(tmp / "bien-ban")]  # fmt: skip
+
+
+def field_record_with_an_unreadable_value_found(tmp: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    field = tmp / "thuc-dia.xlsx"
+    drawn = CliRunner().invoke(main, ["sample", str(TEAM), "--n", "1", "--seed", "1", "-o", str(field)])
+    assert drawn.exit_code == 0, drawn.output
+    book = load_workbook(field)
+    row = next(r for r in book["Kiểm tra thực địa"].iter_rows() if r[5].value == "dong_phuc")
+    row[3].value = "có lẽ"
+    book.save(tmp / "thuc-dia-da-ghi.xlsx")
+    return [
+        "records",
+        str(tmp / "thuc-dia-da-ghi.xlsx"),
+        "--kind",
+        "bien-ban-kiem-tra",
+        "-o",
+        str(tmp / "kt"),
+    ]
+
+
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
     (empty_file, 1, "Lỗi: {tmp}/trong.xlsx: không mở được tệp Excel (BadZipFile: File is not a zip file)"),
     (
@@ -201,6 +249,20 @@ CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
         f"`cqtt recheck {TEAM}`",
     ),
     (
+        records_with_a_template_that_is_not_a_docx,
+        1,
+        "Lỗi: {tmp}/mau/bien-ban-tham-dinh.docx: mẫu văn bản không mở được (PackageNotFoundError); cần tệp "
+        "Word .docx, lưu lại bằng Word hoặc LibreOffice Writer",
+    ),
+    (
+        records_with_a_template_field_written_wrong,
+        1,
+        "Lỗi: {tmp}/mau/bien-ban-tham-dinh.docx: mẫu văn bản có trường viết sai (unexpected '}}'); mỗi trường "
+        "viết {{{{ tên_trường }}}}, so với mẫu kèm theo "
+        + str(ROOT / "engine/outputs/records/templates/bien-ban-tham-dinh.docx"),
+    ),
+    (field_record_with_an_unreadable_value_found, 1, "Lỗi: sổ kiểm tra thực địa có 1 ô không đọc được"),
+    (
         field_record_from_a_results_workbook,
         1,
         f"Lỗi: {TEAM}: không phải sổ kiểm tra thực địa do cqtt sample ghi (thiếu sheet ẩn _cqtt); biên bản "
@@ -222,6 +284,8 @@ def test_bad_review_input_gets_its_message(build, code, message, tmp_path: Path)
     assert "Traceback" not in result.output
     assert result.output.strip().splitlines()[-1] == message.format(tmp=tmp_path)
     assert not (tmp_path / "out.xlsx").exists() and not (tmp_path / "qd.json").exists()
+    for folder in ("bien-ban", "kt", "kiem-tra"):  # a refused record writes nothing, not even its folder
+        assert not (tmp_path / folder).exists()
     assert TEAM.read_bytes() == before
 
 

@@ -25,8 +25,25 @@ def template_path(name: str, override: Path | None = None) -> Path:
 
 
 def render(handle: BinaryIO, template: Path, context: dict[str, Any]) -> None:
+    """Fill `template` in; a template a province edited into something unreadable is named, with
+    what is wrong in it."""
+    from docx.opc.exceptions import PackageNotFoundError
     from docxtpl import DocxTemplate
+    from jinja2 import TemplateError
 
-    document = DocxTemplate(str(template))
-    document.render(context, autoescape=True)
+    from engine.errors import CqttError
+
+    try:
+        document = DocxTemplate(str(template))
+        document.render(context, autoescape=True)
+    except (PackageNotFoundError, KeyError, ValueError) as exc:
+        raise CqttError(
+            f"{template}: mẫu văn bản không mở được ({type(exc).__name__}); cần tệp Word .docx, "
+            "lưu lại bằng Word hoặc LibreOffice Writer"
+        ) from None
+    except TemplateError as exc:
+        raise CqttError(
+            f"{template}: mẫu văn bản có trường viết sai ({exc}); mỗi trường viết {{{{ tên_trường }}}}, "
+            f"so với mẫu kèm theo {BUNDLED / template.name}"
+        ) from None
     document.save(handle)

@@ -194,9 +194,10 @@ def proposal_lists(cs: CriteriaSet, units: list[UnitResult], head: Letterhead) -
 @dataclass
 class FieldRow:
     label: str
-    used: str
-    found: str
+    used: str  # as the team's value is shown (the field workbook writes it so)
+    found: str  # the value found on site, shown the same way ("" when none was written)
     note: str
+    field: str = ""
 
 
 @dataclass
@@ -230,12 +231,12 @@ def field_criteria(path: Path) -> str:
     return f"{binding['criteria']}@{binding['version']}"
 
 
-def field_units(path: Path) -> list[FieldUnit]:
+def field_units(path: Path, cs: CriteriaSet) -> list[FieldUnit]:
     """The units of a field-check workbook with, for each evidence item, the value the team used
     and the value found on site (as typed: the re-check parses and validates it)."""
     from openpyxl import load_workbook
 
-    from engine.review.field import FIELD_ID, FIELD_SHEET, VERIFIED
+    from engine.review.field import FIELD_ID, FIELD_SHEET, VERIFIED, read_field
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -265,14 +266,20 @@ def field_units(path: Path) -> list[FieldUnit]:
                 FieldRow(
                     texts[columns["Minh chứng"]],
                     texts[columns["Giá trị tổ thẩm định dùng"]],
-                    texts[columns[VERIFIED]],
+                    "",
                     texts[columns["Ghi chú"]],
+                    texts[columns[FIELD_ID]],
                 )
             )
     finally:
         book.close()
     if not units:
         raise CqttError(f"{path}: sổ kiểm tra thực địa không có đơn vị nào")
+    # the values found, read as the re-check reads them (a bad cell is refused with its place)
+    seen = {(v.code, v.field): v.shown for v in read_field(path, cs)}
+    for unit in units:
+        for row in unit.rows:
+            row.found = seen.get((unit.code, row.field), "")
     return units
 
 
@@ -284,7 +291,7 @@ def field_record(cs: CriteriaSet, unit: FieldUnit, year: int | None, head: Lette
             same = "chưa ghi"
             blank += 1
         else:
-            same = "khớp" if r.found.casefold() == r.used.casefold() else "khác"
+            same = "khớp" if r.found == r.used else "khác"
             differ += same == "khác"
         rows.append(
             {"tt": i, "ten": r.label, "ke_khai": r.used, "thuc_te": r.found, "khop": same, "ghi_chu": r.note}
@@ -304,6 +311,15 @@ def field_record(cs: CriteriaSet, unit: FieldUnit, year: int | None, head: Lette
         "tom_tat": summary,
     }
     return Record(f"bien-ban-kiem-tra-{file_name(unit.code, unit.name)}.docx", context)
+
+
+def render_bytes(record: Record, kind: str, templates: Path | None) -> bytes:
+    """One record as .docx bytes (what the portal sends, and the check before writing files)."""
+    import io
+
+    handle = io.BytesIO()
+    render(handle, template_path(KINDS[kind], templates), record.context)
+    return handle.getvalue()
 
 
 def write_records(records: list[Record], kind: str, out_dir: Path, templates: Path | None) -> list[Path]:
