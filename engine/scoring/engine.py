@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import itertools
 import multiprocessing as mp
+import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -568,8 +569,9 @@ class Engine:
         its file, which the forked workers share), so nothing is held twice."""
         spans = [(i, min(i + CHUNK_UNITS, len(apps))) for i in range(0, len(apps), CHUNK_UNITS)]
         if jobs > 1 and len(apps) >= PARALLEL_FROM_UNITS and "fork" in mp.get_all_start_methods():
-            global _worker_engine, _worker_apps
+            global _worker_engine, _worker_apps, _pool_parent
             _worker_engine, _worker_apps = self, apps  # inherited by the forked workers
+            _pool_parent = os.getpid()
             try:
                 workers = min(jobs, len(spans))
                 with mp.get_context("fork").Pool(workers, initializer=_plain_signals) as pool:
@@ -655,6 +657,7 @@ PARALLEL_FROM_UNITS = 400
 CHUNK_UNITS = 200
 _worker_engine: Engine | None = None
 _worker_apps: Sequence[Application] | None = None
+_pool_parent = 0  # the process that forked the pool's workers
 
 
 @contextmanager
@@ -700,6 +703,10 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
+    # A parent killed between the fork and the line above sends no signal: this worker was already
+    # handed to another parent, and would wait for tasks forever holding the parent's pipes.
+    if os.getppid() != _pool_parent:
+        os._exit(0)
 
 
 def _score_span(span: tuple[int, int]) -> tuple[list[UnitResult], CriterionTally]:
