@@ -1076,9 +1076,11 @@ def history(unit: str, db: str | None, as_json: bool) -> None:
             team = "-" if r.team_total is None else fmt(r.team_total)
             province = "-" if r.province_total is None else fmt(r.province_total)
             outcome = "đủ điều kiện" if r.province_recognised else "chưa đạt"
-            found = "; có điểm liệt" if r.disqualified else ""
+            disqualifier = "; có điểm liệt" if r.disqualified else ""
             where = " sau kiểm tra thực địa" if r.field_checked else ""
-            click.echo(f"  phúc tra của tỉnh{where}: {province} điểm, {outcome}{found} (điểm của tổ: {team})")
+            click.echo(
+                f"  phúc tra của tỉnh{where}: {province} điểm, {outcome}{disqualifier} (điểm của tổ: {team})"
+            )
         for earlier in y.replaced:
             click.echo(f"  quyết định trước: {earlier.label}{_decision_ref(earlier)} — đã được thay")
         for a in y.appeals:
@@ -1430,9 +1432,8 @@ def web(
             folder = data_dir or Path(
                 os.environ.get("CQTT_DATA_DIR") or default_location().parent / "du-lieu"
             )
-            target = db if db else (os.environ.get("CQTT_DB") or str(default_location()))
             config = PortalConfig(
-                db=target,
+                db=db or None,  # the store resolves CQTT_DB and the default file (its folder made)
                 data_dir=folder,
                 secure_cookies=not insecure_cookies,
                 upload_limit=upload_limit * 1024 * 1024,

@@ -19,3 +19,39 @@ def score_one(engine: Engine, evidence: dict[str, Any], **unit: Any):
     row.update(unit)
     read = read_mappings([row], engine.cs, "(test)")
     return engine.score(read.applications[0]), read
+
+
+def in_fresh_process(function: Any, *args: Any) -> Any:
+    """Call `function(*args)` in a new Python process started with "spawn" and return what it
+    returns (an exception it raises is raised here).
+
+    The test process runs threads (a portal server, the browser driver, the PostgreSQL helper):
+    a process forked from it inherits their locks in whatever state they were and can hang at
+    birth. Code under test that forks (the scoring workers, the JSON written alongside) is run
+    from a process that has no other thread. `function` must be importable by name (a module-level
+    function of a test module)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_call_and_send, args=(function, args, send))  # not daemonic: it may fork
+    child.start()
+    send.close()
+    try:
+        ok, value = receive.recv()
+    except EOFError:
+        child.join()
+        raise AssertionError(
+            f"the spawned process ended without an answer (exit code {child.exitcode})"
+        ) from None
+    child.join()
+    if not ok:
+        raise value
+    return value
+
+
+def _call_and_send(function: Any, args: tuple[Any, ...], send: Any) -> None:
+    try:
+        send.send((True, function(*args)))
+    except BaseException as exc:  # noqa: BLE001 - handed to the test process
+        send.send((False, exc))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import load_text, score_one
+from helpers import in_fresh_process, load_text, score_one
 
 from engine.errors import EngineError, RuleFileError
 from engine.rules.compiler import MAX_CONDITIONS, compile_set
@@ -158,7 +158,7 @@ def test_unmatched_first_fact_does_not_crash_durable_rules(tmp_path) -> None:
     script.write_text(
         "import sys\n"
         f"sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parent.parent)!r}]\n"
-        "from helpers import load_text, score_one\n"
+        "from helpers import in_fresh_process, load_text, score_one\n"
         "from engine.scoring.engine import Engine\n"
         f"text = open({str(Path(__file__).parent / 'data' / 'minimal.yaml')!r}).read()\n"
         "engine = Engine(load_text(text))\n"
@@ -191,63 +191,81 @@ def test_ranks_overall_and_within_groups_with_ties(engine2024, full_unit_2024) -
     assert table == [("A", 100, 1, 1), ("C", 100, 1, 1), ("B", 96, 3, 2), ("E", 96, 3, 2), ("D", 93, 5, 3)]
 
 
-def test_scoring_in_several_processes_gives_the_same_bytes(tmp_path, monkeypatch) -> None:
-    """`--jobs N`: units scored by forked workers in chunks come back in input order; the JSON and
-    the workbook are byte-identical to a run in one process (thresholds lowered for the sample)."""
+def _outputs_with_jobs(folder: str) -> tuple[list[int], dict[int, tuple[bytes, bytes]]]:
+    """In a spawned process (it forks the scoring workers): the sample scored with 1 and 2
+    processes, thresholds lowered so that 195 units use the pool and the JSON written alongside."""
     import multiprocessing
+    import os
     from pathlib import Path
 
     from engine import jobs
     from engine.scoring import engine as engine_module
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1732500000")
-    monkeypatch.setattr(engine_module, "PARALLEL_FROM_UNITS", 50)
-    monkeypatch.setattr(engine_module, "CHUNK_UNITS", 23)
-    monkeypatch.setattr(jobs, "LONG_RUN_UNITS", 50)  # the JSON is then written by a forked child too
+    os.environ["SOURCE_DATE_EPOCH"] = "1732500000"
+    engine_module.PARALLEL_FROM_UNITS, engine_module.CHUNK_UNITS = 50, 23
+    jobs.LONG_RUN_UNITS = 50  # the JSON is then written by a forked child too
     pools: list[int] = []
+    real = multiprocessing.get_context
 
     class CountingContext:
-        def __init__(self, real):
-            self.real = real
+        def __init__(self, context):  # type: ignore[no-untyped-def]
+            self.real = context
 
-        def Pool(self, n, **options):  # noqa: N802 - multiprocessing's name
+        def Pool(self, n, **options):  # type: ignore[no-untyped-def]  # noqa: N802 - multiprocessing's name
             pools.append(n)
             return self.real.Pool(n, **options)
 
-        def __getattr__(self, name):
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
             return getattr(self.real, name)
 
-    real = multiprocessing.get_context
-    monkeypatch.setattr(engine_module.mp, "get_context", lambda method: CountingContext(real(method)))
+    engine_module.mp.get_context = lambda method: CountingContext(real(method))  # type: ignore[assignment]
     sample = Path(__file__).parent.parent / "samples" / "bac-giang-2024.xlsx"
     outputs = {}
     for n in (1, 2):
-        out, xlsx = tmp_path / f"r{n}.json", tmp_path / f"r{n}.xlsx"
+        out, xlsx = Path(folder) / f"r{n}.json", Path(folder) / f"r{n}.xlsx"
         jobs.score([sample], "bac-giang@2024", None, xlsx, out, jobs=n)
         outputs[n] = (out.read_bytes(), xlsx.read_bytes())
+    return pools, outputs
+
+
+def test_scoring_in_several_processes_gives_the_same_bytes(tmp_path) -> None:
+    """`--jobs N`: units scored by forked workers in chunks come back in input order; the JSON and
+    the workbook are byte-identical to a run in one process (thresholds lowered for the sample)."""
+    pools, outputs = in_fresh_process(_outputs_with_jobs, str(tmp_path))
     assert pools == [2]  # the second run really used two processes
     assert outputs[1][0] == outputs[2][0]
     assert outputs[1][1] == outputs[2][1]
 
 
-def test_a_json_written_alongside_that_fails_fails_the_run_with_its_reason(tmp_path, monkeypatch) -> None:
-    """With two processes the JSON is written by a forked child while the workbook is written;
-    its failure reaches the user as the same one-line error, and leaves no temporary file."""
+def _json_alongside_fails(folder: str) -> str:
+    """In a spawned process: a run with two processes whose JSON child fails; the error it gives."""
     from pathlib import Path
 
     from engine import jobs
     from engine.errors import OutputError
     from engine.outputs import resultsjson
 
-    def full_disk(handle, run, cs):
+    def full_disk(handle, run, cs):  # type: ignore[no-untyped-def]
         handle.write(b"{")
-        raise OutputError(f"{tmp_path / 'r.json'}: không ghi được (hết chỗ trên đĩa)")
+        raise OutputError(f"{Path(folder) / 'r.json'}: không ghi được (hết chỗ trên đĩa)")
 
-    monkeypatch.setattr(jobs, "LONG_RUN_UNITS", 50)
-    monkeypatch.setattr(resultsjson, "write_json", full_disk)
+    jobs.LONG_RUN_UNITS = 50
+    resultsjson.write_json = full_disk
     sample = Path(__file__).parent.parent / "samples" / "bac-giang-2024.xlsx"
-    with pytest.raises(OutputError, match=r"r\.json: không ghi được \(hết chỗ trên đĩa\)$"):
-        jobs.score([sample], "bac-giang@2024", None, tmp_path / "r.xlsx", tmp_path / "r.json", jobs=2)
+    try:
+        jobs.score([sample], "bac-giang@2024", None, Path(folder) / "r.xlsx", Path(folder) / "r.json", jobs=2)
+    except OutputError as exc:
+        return str(exc)
+    return "no error"
+
+
+def test_a_json_written_alongside_that_fails_fails_the_run_with_its_reason(tmp_path) -> None:
+    """With two processes the JSON is written by a forked child while the workbook is written;
+    its failure reaches the user as the same one-line error, and leaves no temporary file."""
+    import re
+
+    message = in_fresh_process(_json_alongside_fails, str(tmp_path))
+    assert re.search(r"r\.json: không ghi được \(hết chỗ trên đĩa\)$", message), message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
 
 

@@ -436,3 +436,41 @@ def test_the_administrator_loads_a_unit_list(portal: Portal) -> None:
     )
     assert bad.status_code == 400
     assert "sai.csv: dòng đầu phải có cột “ma_don_vi” (Mã đơn vị)" in bad.text
+
+
+def test_cqtt_web_without_db_makes_the_default_store_on_a_fresh_machine(tmp_path: Path) -> None:
+    """Regression: `cqtt web` with neither --db nor CQTT_DB, before any other command had made the
+    default folder, stopped with "thư mục … không tồn tại": it named the default file itself and
+    lost the store's "the default folder may be created"."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from browser_helpers import drain, stop
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CQTT_DB", "CQTT_DATA_DIR")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "du-lieu-nguoi-dung")  # does not exist yet
+    cqtt = Path(sys.executable).with_name("cqtt")
+    process = subprocess.Popen(
+        [str(cqtt), "web", "--port", "0", "--insecure-cookies", "--processes", "1"],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        seen, deadline = [], time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()
+            seen.append(line)
+            if "Cổng đang chạy tại" in line or (not line and process.poll() is not None):
+                break
+        drain(process)
+        assert "Cổng đang chạy tại http://127.0.0.1:" in seen[-1], "".join(seen)
+    finally:
+        stop(process)
+    made = tmp_path / "du-lieu-nguoi-dung" / "cqtt"
+    assert (made / "lich-su.sqlite").is_file()
+    assert (made / "du-lieu" / "bi-mat.key").is_file()

@@ -367,7 +367,9 @@ def test_the_installation_secret_is_made_once_when_several_processes_start(tmp_p
     after another used to fail with FileExistsError)."""
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(4) as pool:
+    # spawned, not forked: a process forked from the test process (which runs other threads) can
+    # hang at birth; each spawned process makes or reads the secret as a served process does
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
         keys = pool.map(_key_of, [str(tmp_path / "du-lieu")] * 8)
     assert len(set(keys)) == 1 and len(keys[0]) == 32
     secret = tmp_path / "du-lieu" / "bi-mat.key"

@@ -226,6 +226,32 @@ def test_unknown_unit_has_no_history(store_url: str) -> None:
     assert code == 1 and out.strip().endswith("không có lịch sử nào của đơn vị 00000")
 
 
+def test_history_of_a_unit_rechecked_one_year_and_scored_the_next(tmp_path: Path) -> None:
+    """Regression: `cqtt history` of a unit with a provincial re-check in one year and any later
+    year stopped with AttributeError (the history was rebound to the re-check's text)."""
+    db = str(tmp_path / "h.sqlite")
+    ok("score", EV2024, "--criteria", "bac-giang@2024", "--json", tmp_path / "k.json", "--db", db)
+    _, rechecked = cqtt(
+        "recheck", SAMPLES / "bac-giang-2024-to-tham-dinh.xlsx", "-o", tmp_path / "p.xlsx", "--db", db
+    )
+    assert (
+        rechecked.splitlines()[-1] == f"Đã lưu kết quả phúc tra vào {db}"
+    )  # (it found discrepancies: exit 1)
+    book = load_workbook(EV2024)
+    sheet = book["Nhập liệu"]
+    column = [c.value for c in sheet[3]].index("nam")
+    for row in sheet.iter_rows(min_row=4):
+        if row[column].value is not None:
+            row[column].value = 2025
+    later = tmp_path / "minh-chung-2025.xlsx"
+    book.save(later)
+    ok("score", later, "--criteria", "bac-giang@2024", "--json", tmp_path / "k2.json", "--db", db)
+    lines = ok("history", "07855", "--db", db).splitlines()
+    assert lines[0] == "Lịch sử đơn vị 07855 — Xã Thường Thắng"
+    assert lines[1].startswith("Năm 2024: ") and lines[2].startswith("  phúc tra của tỉnh: ")
+    assert any(line.startswith("Năm 2025: ") for line in lines[3:])
+
+
 def test_results_with_history_columns_still_recheck_clean(tmp_path: Path) -> None:
     store = str(tmp_path / "h.sqlite")
     ok("score", EV2023, "--criteria", "bac-giang@2023", "--json", tmp_path / "r23.json", "--db", store)

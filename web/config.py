@@ -14,7 +14,7 @@ from engine.portal.sessions import Lifetimes
 
 @dataclass
 class PortalConfig:
-    db: str  # the history store: an SQLite file or a PostgreSQL URL
+    db: str | None  # the history store: an SQLite file or a PostgreSQL URL; None: CQTT_DB or the default
     data_dir: Path  # attachments (by SHA-256) and the installation's secret
     secure_cookies: bool = True  # served over HTTPS (a TLS reverse proxy); off only for --demo
     upload_limit: int = DEFAULT_LIMIT
