@@ -10,7 +10,7 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,10 @@ from engine.errors import CqttError, RuleFileError
 
 if TYPE_CHECKING:
     from engine import jobs as jobs_module
+    from engine.rules import catalog as catalog_module
+    from engine.rules.diff import UnitChange
+    from engine.rules.loader import LoadedCriteria
+    from engine.store.history import DecisionView
 
 
 class _Lazy:
@@ -43,7 +47,7 @@ class _InputPath(click.Path):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from engine.intake.paths import on_disk
 
-        return on_disk(Path(super().convert(value, param, ctx)))
+        return on_disk(Path(os.fsdecode(super().convert(value, param, ctx))))
 
 
 INPUT_PATH = _InputPath(path_type=Path)
@@ -53,7 +57,7 @@ class _WorkbookPath(click.Path):
     """An Excel workbook to write: a name ending in .csv or .json would get a workbook's bytes."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        path = Path(super().convert(value, param, ctx))
+        path = Path(os.fsdecode(super().convert(value, param, ctx)))
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
             self.fail(f"{path}: tệp Excel cần đuôi .xlsx (tệp này sẽ được ghi dạng Excel)", param, ctx)
         return path
@@ -82,8 +86,12 @@ class _Year(click.ParamType):
 
 YEAR = _Year()
 
-jobs: Any = _Lazy("engine.jobs")
-catalog: Any = _Lazy("engine.rules.catalog")
+if TYPE_CHECKING:  # the checker sees the modules themselves; at run time they load on first use
+    jobs = jobs_module
+    catalog = catalog_module
+else:
+    jobs = _Lazy("engine.jobs")
+    catalog = _Lazy("engine.rules.catalog")
 
 
 def fmt(value: float) -> str:
@@ -113,8 +121,8 @@ def _errors() -> Iterator[None]:
         n = len(exc.errors)
         raise click.ClickException(f"tệp tiêu chí {exc.file} có {n} lỗi") from None
     except EvidenceError as exc:
-        for issue in exc.issues:
-            click.echo(issue.format(), err=True)
+        for problem in exc.issues:
+            click.echo(problem.format(), err=True)
         raise click.ClickException(exc.summary) from None
     except CqttError as exc:
         raise click.ClickException(str(exc)) from None
@@ -206,13 +214,20 @@ class _Group(click.Group):
     command_class = _Command
     context_class = _Context
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """click's standalone handling, with Vietnamese error lines and the same exit codes."""
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         _exit_on_sigterm()
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             if exc.ctx is not None:
                 click.echo(exc.ctx.get_usage(), err=True)
@@ -285,7 +300,7 @@ def main(rules_dirs: tuple[Path, ...]) -> None:
 _ANNOUNCED: set[str] = set()
 
 
-def _announce(loaded: Any) -> None:
+def _announce(loaded: LoadedCriteria) -> None:
     """Which rule file a command reads, once per file: its path and hash (a policy officer sees
     whether the copy they edited is the one used), and that a model set is not official."""
     key = f"{loaded.path}:{loaded.sha256}"
@@ -508,7 +523,7 @@ def _pts(value: float | None) -> str:
     return "-" if value is None else fmt(value)
 
 
-def _unit_change_line(u: Any) -> str:
+def _unit_change_line(u: UnitChange) -> str:
     def st(v: bool | None) -> str:
         return "-" if v is None else ("đạt" if v else "chưa đạt")
 
@@ -1114,7 +1129,7 @@ def _day(iso: str) -> str:
     return f"{day}/{month}/{year}"
 
 
-def _decision_ref(d: Any) -> str:
+def _decision_ref(d: DecisionView) -> str:
     parts = []
     if d.number:
         parts.append(f"số {d.number}")
