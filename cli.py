@@ -22,8 +22,8 @@ from engine.errors import CqttError, RuleFileError
 if TYPE_CHECKING:
     from engine import jobs as jobs_module
     from engine.rules import catalog as catalog_module
-    from engine.rules.diff import UnitChange
     from engine.rules.loader import LoadedCriteria
+    from engine.scoring.compare import UnitChange
     from engine.store.history import DecisionView
 
 
@@ -95,7 +95,7 @@ else:
 
 
 def fmt(value: float) -> str:
-    from scorers.base import fmt as format_points
+    from engine.text import fmt as format_points
 
     return format_points(value)
 
@@ -105,7 +105,9 @@ SHOWN_PROBLEMS = 20
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:.1f}%".replace(".", ",")
+    from engine.text import percent
+
+    return percent(x)
 
 
 @contextmanager
@@ -1343,8 +1345,8 @@ def audit(since: str | None, login: str | None, as_json: bool, db: str | None) -
     import datetime as dt
     import json as json_module
 
+    from engine.clock import shown
     from engine.intake.cells import parse_date
-    from engine.portal.clock import shown
 
     start = None
     if since is not None:
@@ -1507,8 +1509,9 @@ def db_upgrade(db: str | None) -> None:
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có.")
 def template(ref: str, units_path: Path | None, year: int | None, out: Path, force: bool) -> None:
     """Tạo mẫu Excel nhập minh chứng từ bộ tiêu chí (có danh sách chọn và kiểm tra giá trị)."""
-    from engine.intake.template import read_units, write_template
+    from engine.intake.units import read_units
     from engine.outputs.output import check_target, write_atomic
+    from engine.outputs.template import write_template
 
     with _errors():
         check_target(out, force, [*([units_path] if units_path else []), *jobs.rule_inputs(ref, year=year)])

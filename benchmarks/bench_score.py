@@ -42,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "samples")]
 from generate import DOCUMENTS, SEED, evidence  # noqa: E402
 
 from engine.intake.evidence import read_mappings  # noqa: E402
-from engine.intake.template import read_units  # noqa: E402
+from engine.intake.units import read_units  # noqa: E402
 from engine.rules import catalog  # noqa: E402
 from engine.rules.loader import LoadedCriteria, load_criteria  # noqa: E402
 from engine.scoring import rete  # noqa: E402

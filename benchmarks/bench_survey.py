@@ -35,8 +35,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 import served  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from engine.clock import today  # noqa: E402
 from engine.portal import accounts, surveys, units  # noqa: E402
-from engine.portal.clock import today  # noqa: E402
 from engine.store.connect import open_store  # noqa: E402
 from engine.store.schema import survey_responses  # noqa: E402
 from web.config import PortalConfig  # noqa: E402

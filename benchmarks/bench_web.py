@@ -159,7 +159,8 @@ def _multipart(fields: dict[str, str], name: str, data: bytes) -> tuple[bytes, s
 
 def upload_book(province: dict, district: str, codes: list[str]) -> bytes:
     """A district's template with 30 of its units filled, as a team uploads it."""
-    from engine.intake.template import UnitRow, write_template
+    from engine.intake.units import UnitRow
+    from engine.outputs.template import write_template
 
     loaded = load_ref("bac-giang@2024")
     by_code = {r["ma_don_vi"]: r for r in as_typed(province["rows"])}

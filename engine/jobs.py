@@ -14,15 +14,16 @@ from typing import Any, BinaryIO
 from engine.errors import CqttError, EvidenceFileError, OutputError, RuleFileError, RuleIssue
 from engine.hashing import sha256_file
 from engine.intake.evidence import EvidenceSet, read_evidence
-from engine.intake.template import read_units
+from engine.intake.units import read_units
 from engine.outputs.output import check_target, run_time, write_atomic
 from engine.rules import catalog
 from engine.rules.checks import check_versions_together
-from engine.rules.diff import DiffOutcome, diff_sets, missing_fields, unit_changes
+from engine.rules.diff import diff_sets
 from engine.rules.loader import LoadedCriteria, load_criteria, load_ref
-from engine.rules.ruletests import CaseResult, run_tests_file
+from engine.scoring.compare import DiffOutcome, missing_fields, unit_changes
 from engine.scoring.engine import Engine
 from engine.scoring.results import RunResult
+from engine.scoring.ruletests import CaseResult, run_tests_file
 
 # Above these, `score` names each phase as it starts (reading, scoring, each sheet, the JSON).
 LONG_RUN_UNITS = 500
@@ -680,28 +681,18 @@ def revoke(
     """Record the withdrawal of a unit's recognition; returns the new row's id and the store."""
     from engine.errors import CqttError
     from engine.intake.cells import parse_date
+    from engine.review.decisions import RevocationFields, check_revocation
     from engine.store.record import record_revocation
 
     try:
         day = parse_date(date)
     except ValueError:
         raise CqttError(f"--date {date!r}: ngày không hợp lệ (ghi ví dụ 15/12/2024)") from None
-    assert day is not None
-    if not number.strip() or not reason.strip():
-        raise CqttError("cần số quyết định (--decision-number) và lý do (--reason) không để trống")
-    if any(c in number for c in "\r\n\t"):
-        raise CqttError(f"--decision-number {number!r}: số quyết định là một dòng (ví dụ 45/QĐ-UBND)")
-    import datetime as dt
-
-    today = dt.date.today()
-    if not dt.date(year, 1, 1) <= day <= today:
-        raise CqttError(
-            f"--date {date}: ngày thu hồi phải từ 01/01/{year} (năm được đánh giá) đến hôm nay "
-            f"({today:%d/%m/%Y}); một bản ghi sai không xóa được, nên ngày được kiểm tra trước khi ghi"
-        )
+    named = RevocationFields("--decision-number", "--date", "--reason")
+    number, day, reason = check_revocation(year, number, day, reason, named, date)
     store = open_store(db)
     try:
-        row = record_revocation(store, unit.strip(), year, number.strip(), day, reason.strip(), correct)
+        row = record_revocation(store, unit.strip(), year, number, day, reason, correct)
         return row, store.label
     finally:
         store.close()
@@ -777,7 +768,7 @@ def survey_tally(
     """Count raw responses into tallies; write the tallies workbook and/or CSV (checked first)."""
     from engine.errors import CqttError
     from engine.intake.responses import read_responses
-    from engine.intake.template import read_units
+    from engine.intake.units import read_units
     from engine.outputs.tallybook import write_tallies, write_tallies_csv
     from engine.scoring.tally import tally
 
@@ -898,13 +889,12 @@ def records(
     if templates is not None and not templates.is_dir():
         raise CqttError(f"{templates}: không có thư mục mẫu văn bản này")
     if kind == "bien-ban-kiem-tra":
+        from engine.review.fieldbook import field_criteria, field_units
         from engine.rules.loader import load_ref
 
-        loaded = load_ref(ref or build.field_criteria(source))
+        loaded = load_ref(ref or field_criteria(source))
         year = head.year
-        made = [
-            build.field_record(loaded.model, u, year, head) for u in build.field_units(source, loaded.model)
-        ]
+        made = [build.field_record(loaded.model, u, year, head) for u in field_units(source, loaded.model)]
     else:
         loaded, changed = resolve_criteria(source, ref)
         cs = loaded.model

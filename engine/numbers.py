@@ -156,3 +156,12 @@ def near(a: int | float | Decimal, b: int | float | Decimal, margin: int | float
 def at_least(a: int | float | Decimal, b: int | float | Decimal) -> bool:
     """Whether `a` ≥ `b`, as the decimals written."""
     return as_decimal(a) >= as_decimal(b)
+
+
+POINTS_TOLERANCE = 0.005  # half a cent: points are kept to two decimals
+
+
+def same_points(a: float, b: float) -> bool:
+    """Two amounts of points are the same when they round to the same cents (a float's binary
+    noise never makes two equal amounts differ, and 0,01 always does)."""
+    return abs(a - b) <= POINTS_TOLERANCE

@@ -25,7 +25,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from engine.intake.evidence import read_mappings, self_score_column  # noqa: E402
-from engine.intake.template import UnitRow, read_units, write_template  # noqa: E402
+from engine.intake.units import UnitRow, read_units  # noqa: E402
+from engine.outputs.template import write_template  # noqa: E402
 from engine.rules import catalog  # noqa: E402
 from engine.rules.loader import LoadedCriteria, load_criteria  # noqa: E402
 from engine.scoring.engine import Engine  # noqa: E402

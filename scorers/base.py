@@ -9,16 +9,15 @@ conditions the engine reports as matched.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from engine.numbers import decimal, round_cents
 from engine.rules.conditions import Node
 from engine.rules.declarations import EvidenceDecl
+from engine.text import fmt
 
 Evidence = Mapping[str, EvidenceDecl]
 
@@ -119,27 +118,6 @@ class Registry:
 
 
 REGISTRY = Registry()
-
-
-def fmt(value: Any) -> str:
-    """Numbers as Vietnamese readers write them: decimal comma, no trailing zeros."""
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return _two_decimals(value)
-    return str(value)
-
-
-@functools.lru_cache(maxsize=65536)
-def _two_decimals(value: float) -> str:
-    """The value as written, to two decimals rounding half away from zero (99.325 is "99,33";
-    formatting the float itself would give "99,32"). Cached: the same values recur."""
-    n = round_cents(decimal(value))
-    whole, part = divmod(abs(n), 100)
-    text = f"{'-' if n < 0 else ''}{whole},{part:02d}".rstrip("0").rstrip(",")
-    return "0" if text in ("-0", "") else text
 
 
 def show_value(decl: EvidenceDecl | None, value: Any) -> str:

@@ -8,8 +8,9 @@ from typing import Any, Literal
 from engine.numbers import round_points
 from engine.rules.conditions import Condition, Node, describe, fields_read
 from engine.rules.declarations import Strict
+from engine.text import fmt
 
-from .base import REGISTRY, Award, Evidence, Scorer, fmt, show_value
+from .base import REGISTRY, Award, Evidence, Scorer, show_value
 
 
 class CheckMethod(Strict):

@@ -15,8 +15,9 @@ from pydantic import model_validator
 from engine.numbers import ratio, round_points, round_ratio
 from engine.rules.conditions import All, Compare, Node
 from engine.rules.declarations import NUMERIC_TYPES, Ident, Strict
+from engine.text import fmt
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, show_value
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, show_value
 
 
 class LinearMethod(Strict):

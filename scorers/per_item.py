@@ -12,8 +12,9 @@ from pydantic import Field, model_validator
 from engine.numbers import decimal, round_points
 from engine.rules.conditions import Compare, Condition, Node, describe, fields_read
 from engine.rules.declarations import Ident, Strict
+from engine.text import fmt
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, show_value
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, show_value
 
 
 class Item(Strict):

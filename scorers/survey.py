@@ -10,8 +10,9 @@ from pydantic import Field
 
 from engine.rules.conditions import Compare, Node
 from engine.rules.declarations import Ident, Strict, Tally
+from engine.text import fmt
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt
+from .base import REGISTRY, Award, Evidence, Problem, Scorer
 from .tiers import Tier, check_tiers, matched_tier, tier_conditions, tier_points, tiers_direction
 
 

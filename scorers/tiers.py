@@ -10,8 +10,9 @@ from pydantic import Field
 from engine.numbers import round_points
 from engine.rules.conditions import All, Compare, Node
 from engine.rules.declarations import NUMERIC_TYPES, Ident, Strict
+from engine.text import fmt
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, show_value
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, show_value
 
 
 class Tier(Strict):

@@ -8,8 +8,9 @@ from typing import Any, Literal
 from engine.numbers import round_points
 from engine.rules.conditions import Compare, Node
 from engine.rules.declarations import Ident, Strict
+from engine.text import fmt
 
-from .base import REGISTRY, Award, Evidence, Problem, Scorer, fmt, show_value
+from .base import REGISTRY, Award, Evidence, Problem, Scorer, show_value
 
 
 class YesNoMethod(Strict):

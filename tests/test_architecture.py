@@ -1,8 +1,21 @@
-"""The layers: rules are data, engine/ reads, scores and writes, cli.py and web/ are faces over it.
+"""The layers, as a tested fact: rules are data, engine/ reads, scores and writes, cli.py and web/
+are faces over it.
 
-Nothing in engine/ imports the faces (cli, web) or the application functions above it
-(engine.jobs, engine.portal) and no module of engine/ or scorers/ takes part in an import cycle,
-counting imports made inside functions too: a cycle hidden in a function is still a cycle.
+The order, lowest first (a module imports only from its own layer and the layers below it):
+
+    ground       engine.errors, numbers, text, clock, hashing, suggest, spool, allocator
+    rules        engine.rules and scorers (the point methods the rules name)
+    intake       engine.intake: evidence, unit lists, survey responses in
+    scoring      engine.scoring: the engine, results, rule tests, two runs compared
+    outputs      engine.outputs: workbooks, JSON, records written
+    review       engine.review: the province's re-check, field checks, decisions read back
+    store        engine.store: the history store, the only SQL
+    application  engine.jobs (the CLI's), engine.portal (the portal's)
+    faces        cli, web
+
+Imports made inside functions count: a hidden upward import is still one. No module takes part in
+an import cycle. SQLAlchemy and Alembic are imported only by engine.store, durable_rules only by
+engine.scoring.rete, click only by the command line, Flask only by web.
 """
 
 from __future__ import annotations
@@ -11,8 +24,41 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-APPLICATION = ("engine.jobs", "engine.portal")
-FACES = ("cli", "web")
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "ground",
+        (
+            "engine.errors",
+            "engine.numbers",
+            "engine.text",
+            "engine.clock",
+            "engine.hashing",
+            "engine.suggest",
+            "engine.spool",
+            "engine.allocator",
+        ),
+    ),
+    ("rules", ("engine.rules", "scorers")),
+    ("intake", ("engine.intake",)),
+    ("scoring", ("engine.scoring",)),
+    ("outputs", ("engine.outputs",)),
+    ("review", ("engine.review",)),
+    ("store", ("engine.store",)),
+    ("application", ("engine.jobs", "engine.portal")),
+    ("faces", ("cli", "web")),
+]
+# Third-party packages only one part of the code may import.
+CONFINED: dict[str, tuple[str, ...]] = {
+    "sqlalchemy": ("engine.store",),
+    "alembic": ("engine.store",),
+    "durable_rules": ("engine.scoring.rete",),
+    "durable": ("engine.scoring.rete",),
+    "click": ("cli",),
+    "flask": ("web",),
+    "flask_wtf": ("web",),
+    "werkzeug": ("web",),
+    "waitress": ("web",),
+}
 
 
 def _module_name(path: Path) -> str:
@@ -26,72 +72,104 @@ def _modules() -> dict[str, Path]:
     found = {}
     for package in ("engine", "scorers", "web"):
         for path in (ROOT / package).rglob("*.py"):
-            if "migrations" not in path.parts:
-                found[_module_name(path)] = path
+            found[_module_name(path)] = path
     found["cli"] = ROOT / "cli.py"
     return found
 
 
-def _imports(path: Path, known: set[str]) -> set[str]:
-    """Every project module a file imports, wherever the import statement is."""
+def _imported_names(path: Path) -> set[str]:
+    """Every module name a file imports (absolute), wherever the import statement is."""
     tree = ast.parse(path.read_text("utf-8"))
-    found: set[str] = set()
+    names: set[str] = set()
+    package = _module_name(path).rpartition(".")[0] if path.name != "__init__.py" else _module_name(path)
     for node in ast.walk(tree):
-        names: list[str] = []
         if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-        for name in names:
-            while name and name not in known:
-                name = name.rpartition(".")[0]
-            if name:
-                found.add(name)
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the file's package
+                parent = package.split(".")
+                parent = parent[: len(parent) - (node.level - 1)]
+                base = ".".join([*parent, base] if base else parent)
+            names.add(base)
+            names.update(f"{base}.{a.name}" for a in node.names)
+    return names
+
+
+def _project_imports(path: Path, known: set[str]) -> set[str]:
+    found: set[str] = set()
+    for name in _imported_names(path):
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        if name:
+            found.add(name)
     return found
 
 
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
     known = set(modules)
-    return {name: _imports(path, known) - {name} for name, path in modules.items()}
-
-
-def _layer(name: str) -> str:
-    if name.startswith(FACES):
-        return "face"
-    if name.startswith(APPLICATION):
-        return "application"
-    return "engine"
-
-
-def test_engine_never_imports_the_layers_above_it() -> None:
-    wrong = []
-    for name, imported in _graph().items():
-        if _layer(name) != "engine":
-            continue
-        for other in imported:
-            if _layer(other) != "engine":
-                wrong.append(f"{name} imports {other}")
-    assert wrong == []
-
-
-def test_application_functions_never_import_the_faces() -> None:
-    wrong = [
-        f"{name} imports {other}"
-        for name, imported in _graph().items()
-        if _layer(name) == "application"
-        for other in imported
-        if _layer(other) == "face"
-    ]
-    assert wrong == []
-
-
-def test_no_import_cycles_in_the_engine() -> None:
-    graph = {
-        name: {m for m in imported if not m.startswith(FACES)}
-        for name, imported in _graph().items()
-        if not name.startswith(FACES)
+    return {
+        name: _project_imports(path, known) - {name}
+        for name, path in modules.items()
+        if "migrations" not in path.parts
     }
+
+
+def _within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def layer_of(name: str) -> int:
+    for index, (_, prefixes) in enumerate(LAYERS):
+        if _within(name, prefixes):
+            return index
+    if name == "engine":
+        return 0
+    raise AssertionError(f"{name} belongs to no layer: add it to LAYERS in tests/test_architecture.py")
+
+
+def test_every_module_has_a_layer() -> None:
+    unplaced = []
+    for name in _graph():
+        try:
+            layer_of(name)
+        except AssertionError as exc:
+            unplaced.append(str(exc))
+    assert unplaced == []
+
+
+def test_every_import_goes_down_the_layers_or_stays_in_its_own() -> None:
+    upward = [
+        f"{name} ({LAYERS[layer_of(name)][0]}) imports {other} ({LAYERS[layer_of(other)][0]})"
+        for name, imported in sorted(_graph().items())
+        for other in sorted(imported)
+        if layer_of(other) > layer_of(name)
+    ]
+    assert upward == []
+
+
+def test_the_layers_are_the_ones_the_readme_draws() -> None:
+    """A change of the order is a change of the architecture: the README's picture says it too."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for name, _ in LAYERS[1:]:
+        assert f"{name}/" in readme or name in ("application", "faces"), name
+
+
+def test_libraries_are_confined_to_their_part() -> None:
+    modules = _modules()
+    wrong = []
+    for name, path in sorted(modules.items()):
+        for imported in _imported_names(path):
+            top = imported.partition(".")[0]
+            allowed = CONFINED.get(top)
+            if allowed is not None and not _within(name, allowed):
+                wrong.append(f"{name} imports {imported} (only {', '.join(allowed)} may)")
+    assert sorted(set(wrong)) == []
+
+
+def test_no_import_cycles() -> None:
+    graph = _graph()
     # a package importing its own submodules (an __init__ that re-exports) is not a cycle
     graph = {
         name: {m for m in imported if not m.startswith(name + ".") and not name.startswith(m + ".")}
@@ -116,3 +194,9 @@ def test_no_import_cycles_in_the_engine() -> None:
         if node not in state:
             visit(node)
     assert [" → ".join(c) for c in cycles] == []
+
+
+def test_the_check_sees_an_upward_import() -> None:
+    """The test above is not vacuous: an import of the store from intake is caught."""
+    assert layer_of("engine.store.connect") > layer_of("engine.intake.evidence")
+    assert layer_of("web.views.units") == len(LAYERS) - 1

@@ -361,7 +361,7 @@ def test_template_then_fill_then_score(runner: CliRunner, tmp_path: Path) -> Non
 
 def test_bundled_samples_are_bound_to_the_current_criteria() -> None:
     """The xlsx samples are filled templates; regenerate them (make samples) after a rule edit."""
-    from engine.intake.template import template_binding
+    from engine.intake.units import template_binding
     from engine.rules import catalog
     from engine.rules.loader import load_criteria
 

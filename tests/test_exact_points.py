@@ -23,7 +23,7 @@ from engine.numbers import as_shown, difference, round_points, sum_points
 from engine.rules.declarations import EvidenceDecl, Tally
 from engine.rules.loader import LoadedCriteria, load_criteria
 from engine.scoring.engine import Engine
-from scorers.base import fmt
+from engine.text import fmt
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

@@ -18,9 +18,10 @@ import pytest
 
 from engine import jobs
 from engine.intake.evidence import read_mappings
-from engine.intake.template import read_units, write_template
+from engine.intake.units import read_units
 from engine.outputs.output import write_atomic
 from engine.outputs.resultsjson import read_results
+from engine.outputs.template import write_template
 from engine.outputs.workbook import LEGEND_ROWS, write_results
 from engine.scoring.engine import Engine
 

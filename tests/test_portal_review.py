@@ -32,8 +32,8 @@ from portal_helpers import (
 
 from cli import main
 from engine import jobs
+from engine.clock import today
 from engine.portal import accounts, audit, dossiers, review
-from engine.portal.clock import today
 from engine.portal.demo import appraise_as_submitted
 from engine.portal.overview import rows as unit_rows
 from engine.store.history import unit_history
@@ -381,7 +381,12 @@ def test_revocation_from_the_portal_is_kept_in_history(year: Portal) -> None:
         tinh, unit_url(code, "/quyet-dinh"), {"decision": "recognised", "number": "50/QĐ-UBND", "date": day}
     )
     without = _post(tinh, unit_url(code, "/thu-hoi"), {"number": "51/QĐ-UBND", "date": day, "reason": ""})
-    assert "Chưa thu hồi: thu hồi cần số quyết định, ngày và lý do." in without.text
+    assert (
+        "Chưa thu hồi: cần số quyết định (ô “Số quyết định thu hồi”) và lý do (ô “Lý do thu hồi”) "
+        "không để trống." in without.text
+    )
+    one_line = _post(tinh, unit_url(code, "/thu-hoi"), {"number": "51/\nQĐ", "date": day, "reason": "Sai"})
+    assert "số quyết định là một dòng (ví dụ 45/QĐ-UBND)" in one_line.text  # as `cqtt revoke` checks
     done = _post(
         tinh,
         unit_url(code, "/thu-hoi"),

@@ -32,8 +32,8 @@ from click.testing import CliRunner
 from portal_helpers import APPEAL_STEPS, PASSWORD, ROOT, YEAR, full_unit_values, in_order, set_password
 
 from cli import main
+from engine.clock import today
 from engine.portal import accounts, dossiers, units
-from engine.portal.clock import today
 from engine.portal.demo import appraise_as_submitted
 from engine.store.connect import open_store
 

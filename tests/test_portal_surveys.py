@@ -26,9 +26,9 @@ from openpyxl import load_workbook
 from portal_helpers import ROOT, Portal, csrf_of, make_portal
 
 from cli import main
+from engine.clock import now, today
 from engine.intake.csvtext import excel_text
 from engine.portal import dossiers, surveys
-from engine.portal.clock import now, today
 from engine.portal.demo import appraise_as_submitted
 from engine.portal.roles import Account
 from engine.store.schema import survey_hits, survey_responses

@@ -21,8 +21,8 @@ import pytest
 from browser_helpers import browser_or_skip, chromium, login, new_page, shots_folder, start, stop
 from portal_helpers import PASSWORD, ROOT, set_password
 
+from engine.clock import today
 from engine.portal import accounts, dossiers, units
-from engine.portal.clock import today
 from engine.portal.demo import appraise_as_submitted
 from engine.store.connect import open_store
 

@@ -8,8 +8,8 @@ import pytest
 
 from engine.rules import catalog
 from engine.rules.loader import load_criteria
-from engine.rules.ruletests import load_tests, run_case, run_tests_file
 from engine.scoring.engine import Engine
+from engine.scoring.ruletests import load_tests, run_case, run_tests_file
 
 RULE_FILES = catalog.rule_files([catalog.bundled_root()])
 CASES = [
@@ -65,7 +65,7 @@ def test_runner_reports_a_wrong_expectation_with_the_difference(tmp_path: Path) 
 
 
 def test_runner_names_an_unknown_criterion_in_expectations() -> None:
-    from engine.rules.ruletests import Case, Expect
+    from engine.scoring.ruletests import Case, Expect
 
     engine = _engine(catalog.resolve("hung-yen@2025"))
     case = Case(name="sai mã", expect=Expect(points={"quy_che_dan_chuu": 20}))

@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 
 from engine import jobs
 from engine.intake.evidence import read_mappings
-from engine.intake.template import read_units, write_template
+from engine.intake.units import read_units
 from engine.outputs.resultsjson import read_results
+from engine.outputs.template import write_template
 from engine.outputs.workbook import write_results
 
 ROOT = Path(__file__).parent.parent

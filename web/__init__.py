@@ -49,9 +49,9 @@ def create_app(config: PortalConfig) -> Flask:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        from engine.portal.clock import shown
+        from engine.clock import shown
         from engine.portal.policy import allowed
-        from scorers.base import fmt
+        from engine.text import fmt
 
         return {
             "account": g.get("account"),

@@ -16,6 +16,7 @@ from typing import Any
 from engine.numbers import as_shown, exact
 from engine.rules.declarations import EvidenceDecl, Tally
 from engine.suggest import ascii_fold, did_you_mean
+from engine.text import number
 
 
 class CellError(ValueError):
@@ -119,7 +120,7 @@ def _in_range(value: float, decl: EvidenceDecl, shown: str) -> float:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
+    return number(x)
 
 
 def parse_percent(raw: Any, percent_format: bool = False) -> float:

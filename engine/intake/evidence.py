@@ -35,6 +35,7 @@ from engine.intake.cells import (
 )
 from engine.intake.csvtext import decode_csv, excel_text
 from engine.intake.seen import SeenCodes
+from engine.intake.workbook import open_workbook
 from engine.rules.model import CriteriaSet
 from engine.spool import SpooledList
 from engine.suggest import ascii_fold, did_you_mean
@@ -509,15 +510,18 @@ WRITTEN_BY_CQTT = {
 def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
     """The unit tables of a workbook, one sheet at a time: the book stays open until the last
     table's rows have been read."""
-    from openpyxl import load_workbook
 
+    def refuse(reason: str) -> EvidenceFileError:
+        return EvidenceFileError(str(path), reason)
+
+    book = open_workbook(path, refuse=refuse)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
         markers = sheet_markers(path)
         formulas = _formulas(path, markers)
         merges = _merges(path, markers)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise EvidenceFileError(str(path), f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # the sheets' XML damaged where openpyxl did not look
+        book.close()
+        raise refuse(f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
     try:
         binding = read_binding(book)
         if binding and binding.get("kind") in WRITTEN_BY_CQTT:

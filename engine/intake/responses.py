@@ -22,6 +22,7 @@ from typing import Any
 from engine.errors import EvidenceFileError, EvidenceIssue
 from engine.intake.cells import clean_text, is_blank, parse_date
 from engine.intake.csvtext import decode_csv, excel_text
+from engine.intake.workbook import open_workbook
 from engine.rules.model import CriteriaSet, SurveyForm
 from engine.suggest import ascii_fold
 
@@ -129,14 +130,7 @@ def _rows(path: Path) -> Iterator[tuple[str | None, int, list[Any]]]:
             yield None, number, [excel_text(cell) for cell in row]
         return
     if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-            raise EvidenceFileError(
-                str(path), f"không mở được tệp Excel ({type(exc).__name__}: {exc})"
-            ) from None
+        book = open_workbook(path, refuse=lambda reason: EvidenceFileError(str(path), reason))
         try:
             for sheet in book.worksheets:
                 if getattr(sheet, "sheet_state", "visible") != "visible":

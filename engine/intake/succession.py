@@ -23,6 +23,7 @@ from typing import Any
 from engine.errors import EvidenceFileError, EvidenceIssue
 from engine.intake.cells import clean_text, is_blank, parse_date
 from engine.intake.evidence import EvidenceError
+from engine.intake.workbook import open_workbook
 from engine.suggest import slug
 
 COLUMNS = {
@@ -70,12 +71,7 @@ def _rows(path: Path) -> tuple[str | None, list[tuple[int, list[Any]]]]:
         ]
         return None, [(n, list(r)) for n, r in lines]
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-            raise EvidenceFileError(str(path), f"không mở được tệp Excel ({type(exc).__name__})") from None
+        book = open_workbook(path, refuse=lambda reason: EvidenceFileError(str(path), reason))
         try:
             sheet = book.worksheets[0]
             found = [

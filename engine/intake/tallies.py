@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.errors import EvidenceFileError, EvidenceIssue
 from engine.intake.cells import CellError, clean_text, is_blank, parse_tally
+from engine.intake.workbook import open_workbook
 from engine.rules.declarations import Tally
 from engine.rules.model import CriteriaSet
 
@@ -60,9 +61,7 @@ def read_tallies(path: Path, cs: CriteriaSet) -> tuple[dict[str, dict[str, Tally
         ]
         sheet = None
     else:
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = open_workbook(path, "sổ kiểm đếm", refuse=lambda reason: EvidenceFileError(str(path), reason))
         try:
             if SHEET not in book.sheetnames:
                 raise EvidenceFileError(str(path), f"sổ kiểm đếm thiếu sheet “{SHEET}”")

@@ -30,7 +30,7 @@ from engine.outputs.xlsxstyle import (
 )
 
 if TYPE_CHECKING:
-    from engine.rules.diff import DiffOutcome
+    from engine.scoring.compare import DiffOutcome
 
 DIFF_SCHEMA = 1
 

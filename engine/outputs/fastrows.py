@@ -27,7 +27,8 @@ from xml.etree import ElementTree
 from openpyxl.utils import get_column_letter
 
 from engine.outputs import rowfit
-from engine.outputs.xlsxstyle import Styled, safe_text
+from engine.outputs.xlsxstyle import Styled
+from engine.text import safe_text
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

@@ -23,7 +23,7 @@ from engine.outputs.xlsxstyle import (
 from engine.rules.conditions import describe
 from engine.rules.declarations import TYPE_LABELS
 from engine.rules.model import CriteriaSet, Criterion, Provenance
-from scorers.base import fmt
+from engine.text import fmt
 
 
 def _notes(c: Criterion) -> str:

@@ -33,6 +33,7 @@ from engine.outputs.xlsxstyle import (
 )
 from engine.rules.model import SurveyForm
 from engine.scoring.tally import TallyResult
+from engine.text import percent
 
 TALLY_SHEET = "Kiểm đếm"
 PROBLEM_SHEET = "Vấn đề"
@@ -116,7 +117,7 @@ def _form_sheet(wb: Workbook, result: TallyResult, form: SurveyForm, title: str)
     units = [t for (u, f), t in sorted(result.tallies.items()) if f == form.id]
     total = sum(t.total for t in units)
     happy = sum(t.satisfied for t in units)
-    share = f"{happy / total:.1%}".replace(".", ",") if total else "-"
+    share = percent(happy / total) if total else "-"
     ws.append([cell(ws, f"Toàn tỉnh: {total} phiếu, {happy} hài lòng ({share})", border=False)])
     ws.append(header_row(ws, ["Câu hỏi", *levels]))
     for q in form.questions:

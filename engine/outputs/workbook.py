@@ -49,7 +49,7 @@ from engine.scoring.ranked import by_group as groups_of
 from engine.scoring.ranked import full_results, seals_by_code
 from engine.scoring.results import PriorYears, RunResult, UnitResult
 from engine.scoring.seal import PARTS
-from scorers.base import fmt
+from engine.text import fixed, fmt, percent
 
 # The sheets a re-check looks for, by role; recorded in the binding sheet as written.
 RANKING_SHEET, FLAGS_SHEET, DETAIL_SHEET, EVIDENCE_SHEET, INFO_SHEET = (
@@ -80,12 +80,12 @@ def _previous_line(prior: PriorYears, share: float) -> str:
     """The recognised share against the year before, as the store knows it."""
     if prior.previous_share is None:
         return f"Năm {prior.year}: chưa có kết quả chấm trong cơ sở dữ liệu lịch sử"
-    text = (
-        f"Năm {prior.year}: đủ điều kiện {prior.previous_share:.1%} ({prior.previous_recognisable}/"
-        f"{prior.previous_units} đơn vị), đã công nhận {prior.previous_recognised}; năm nay {share:.1%} "
-        f"({'+' if share >= prior.previous_share else ''}{(share - prior.previous_share) * 100:.1f} điểm %)"
+    sign = "+" if share >= prior.previous_share else ""
+    return (
+        f"Năm {prior.year}: đủ điều kiện {percent(prior.previous_share)} ({prior.previous_recognisable}/"
+        f"{prior.previous_units} đơn vị), đã công nhận {prior.previous_recognised}; năm nay {percent(share)} "
+        f"({sign}{fixed((share - prior.previous_share) * 100)} điểm %)"
     )
-    return text.replace(".", ",")
 
 
 def _decision(unit: UnitResult) -> str:
@@ -283,15 +283,15 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     where = "toàn tỉnh" if s.whole_province else f"của {s.scope}"
     waiting = f", kể cả {s.not_submitted} đơn vị chưa nộp" if s.not_submitted else ""
     target = (
-        f"Tỷ lệ đủ điều kiện công nhận {where}: {s.recognised_share:.1%} "
+        f"Tỷ lệ đủ điều kiện công nhận {where}: {percent(s.recognised_share)} "
         f"({s.recognisable}/{s.population} đơn vị{waiting})"
         + (
-            f" — chỉ tiêu {s.target_share:.0%}: {'ĐẠT' if s.meets_target else 'CHƯA ĐẠT'}"
+            f" — chỉ tiêu {percent(s.target_share, 0)}: {'ĐẠT' if s.meets_target else 'CHƯA ĐẠT'}"
             if s.target_share
             else ""
         )
     )
-    add([cell(ws, target.replace(".", ","), font=BOLD, border=False)])
+    add([cell(ws, target, font=BOLD, border=False)])
     prior = run.history
     add([cell(ws, _previous_line(prior, s.recognised_share), border=False)] if prior else [])
     columns = [

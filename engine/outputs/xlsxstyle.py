@@ -20,6 +20,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+from engine.text import safe_text
+
 FONT_NAME, FONT_SIZE = "Arial", 10  # on every PC; LibreOffice's Liberation Sans has its metrics
 
 
@@ -67,21 +69,7 @@ class Styled:
 POINTS = "0.00"  # points are kept to two decimals: 84,99 must never show as 85,0
 PERCENT = "0.0%"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-EXCEL_CELL_LIMIT = 32_767  # characters a cell holds; Excel opens a longer one as a "repaired" file
-
-
-def safe_text(value: Any) -> str:
-    """Text with the control characters Excel refuses removed, cut to what a cell holds (with a
-    mark that says so)."""
-    text = _CONTROL.sub("", str(value))
-    if len(text) > EXCEL_CELL_LIMIT:
-        mark = f"… (cắt bớt: {len(text)} ký tự, một ô Excel chứa tối đa {EXCEL_CELL_LIMIT})"
-        text = text[: EXCEL_CELL_LIMIT - len(mark)] + mark
-    return text
 
 
 def cell(

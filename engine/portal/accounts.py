@@ -17,9 +17,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, func, select
 
+from engine.clock import aware, now
 from engine.errors import CqttError
 from engine.portal import audit
-from engine.portal.clock import aware, now
 from engine.portal.roles import ROLES, Account
 from engine.store.connect import Store, new_id
 from engine.store.schema import accounts, login_failures, units, web_sessions

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from engine.portal.clock import aware, now
+from engine.clock import aware, now
 from engine.portal.roles import Account
 from engine.store.connect import Store
 from engine.store.schema import accounts, audit_log

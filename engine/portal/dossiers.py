@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from engine.clock import aware, now
 from engine.errors import CqttError
 from engine.hashing import sha256_file
 from engine.intake.evidence import Application, EvidenceSet, read_evidence, self_score_column
 from engine.intake.values import to_text
 from engine.portal import audit
-from engine.portal.clock import aware, now
 from engine.portal.form import changed_fields
 from engine.portal.roles import APPRAISED, EDITABLE, STATES, SUBMITTED, TRANSITIONS, UNDER_APPRAISAL, Account
 from engine.portal.scoring import Scored, UnitValues, read, score_many, score_one

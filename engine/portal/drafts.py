@@ -16,7 +16,7 @@ from engine.errors import CqttError, RuleIssue
 from engine.portal.exports import Scope, template
 from engine.portal.files import shown_name
 from engine.portal.units import criteria_of, years
-from engine.rules.diff import DiffOutcome
+from engine.scoring.compare import DiffOutcome
 from engine.store.connect import Store
 
 MAX_DRAFT = 2 * 1024 * 1024

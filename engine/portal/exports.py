@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.intake.template import UnitRow, write_template
+from engine.intake.units import UnitRow
 from engine.outputs.output import run_time
 from engine.outputs.resultsjson import write_json
+from engine.outputs.template import write_template
 from engine.outputs.workbook import write_results
 from engine.portal.roles import SUBMITTED
 from engine.portal.scoring import UnitValues, engine_for, read

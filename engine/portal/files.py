@@ -16,9 +16,9 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
+from engine.clock import aware, now
 from engine.errors import CqttError
 from engine.portal import audit
-from engine.portal.clock import aware, now
 from engine.portal.roles import Account
 from engine.store.connect import Store, new_id
 from engine.store.schema import accounts, applications, attachments

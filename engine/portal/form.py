@@ -15,7 +15,7 @@ from engine.intake.cells import CellError, hint_for, parse_items
 from engine.intake.evidence import FIXED_LABELS, self_score_column
 from engine.rules.declarations import TYPE_LABELS, Choice, EvidenceDecl
 from engine.rules.model import CriteriaSet
-from scorers.base import fmt
+from engine.text import fmt
 
 MAX_TEXT = 500  # characters kept of one field (a list of items is the longest)
 

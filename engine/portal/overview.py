@@ -17,6 +17,7 @@ from sqlalchemy import String, cast, func, select
 from engine.portal.roles import APPRAISED, STATES, SUBMITTED
 from engine.portal.units import Unit, criteria_of
 from engine.scoring.flags import FLAG_LABELS
+from engine.scoring.ranking import ranks_by_code
 from engine.store.connect import Store
 from engine.store.schema import applications, evidence_versions, transitions, units, version_scores
 
@@ -84,12 +85,9 @@ def rows(store: Store, year: int, district: str | None = None) -> list[Row]:
 
 def _rank(found: list[Row]) -> None:
     """Competition ranking by total (1, 2, 2, 4), as the results workbook ranks; only scored units."""
-    scored = sorted((r for r in found if r.scored), key=lambda r: (-(r.total or 0), r.unit.code))
-    previous, rank = None, 0
-    for index, r in enumerate(scored, start=1):
-        if r.total != previous:
-            rank, previous = index, r.total
-        r.rank = rank
+    ranks = ranks_by_code({r.unit.code: r.total or 0.0 for r in found if r.scored})
+    for r in found:
+        r.rank = ranks.get(r.unit.code)
 
 
 @dataclass

@@ -19,17 +19,20 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
+from engine.clock import aware, now, today
 from engine.errors import CqttError
+from engine.numbers import same_points
 from engine.outputs.records import DECISION_LIST, render, template_path
 from engine.portal import audit, dossiers, scoring
-from engine.portal.clock import aware, now, today
 from engine.portal.overview import rows as unit_rows
 from engine.portal.roles import APPRAISED, SUBMITTED, UNDER_APPRAISAL, Account
 from engine.portal.scoring import UnitValues
 from engine.portal.units import criteria_of
+from engine.review.decisions import RevocationFields, check_revocation
 from engine.review.field import Candidate, draw, risks_of
 from engine.review.recheck import UnitDecisionRow
 from engine.scoring.engine import DISQUALIFIED, tool_version
+from engine.scoring.ranking import ranks_by_code
 from engine.store.connect import Store, new_id
 from engine.store.history import DECISION_LABELS, proposed_before
 from engine.store.record import (
@@ -42,7 +45,7 @@ from engine.store.record import (
     record_revocation,
 )
 from engine.store.schema import accounts, appeals, applications, decisions, field_checks, version_scores
-from scorers.base import fmt
+from engine.text import fmt
 
 DECISIONS = {"recognised": "Công nhận", "not_recognised": "Không công nhận", "deferred": "Tạm hoãn"}
 
@@ -290,7 +293,7 @@ class Rechecked:
 
     @property
     def total_changed(self) -> bool:
-        return abs(self.team_total - self.province_total) > 0.005
+        return not same_points(self.team_total, self.province_total)
 
 
 @dataclass
@@ -321,22 +324,11 @@ def recheck(store: Store, year: int) -> RecheckPage:
                 _disqualified(current.score.result.blocking),
             )  # fmt: skip
         )
-    before = _ranks({u.code: u.team_total for u in page.units})
-    after = _ranks({u.code: u.province_total for u in page.units})
+    before = ranks_by_code({u.code: u.team_total for u in page.units})
+    after = ranks_by_code({u.code: u.province_total for u in page.units})
     page.rank_shifts = sum(1 for u in page.units if not u.total_changed and before[u.code] != after[u.code])
     page.units.sort(key=lambda u: (not u.recognition_changed, not u.total_changed, u.district, u.code))
     return page
-
-
-def _ranks(totals: dict[str, float]) -> dict[str, int]:
-    ordered = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
-    ranks: dict[str, int] = {}
-    previous, rank = None, 0
-    for index, (code, total) in enumerate(ordered, start=1):
-        if total != previous:
-            rank, previous = index, total
-        ranks[code] = rank
-    return ranks
 
 
 # -- decisions ----------------------------------------------------------------------------------------
@@ -491,11 +483,9 @@ def revoke(
     date: dt.date | None,
     reason: str,
 ) -> None:
-    if not number.strip() or date is None or not reason.strip():
-        raise ReviewError("thu hồi cần số quyết định, ngày và lý do")
-    if not (dt.date(year, 1, 1) <= date <= today()):
-        raise ReviewError(f"ngày quyết định phải trong khoảng 01/01/{year} đến hôm nay")
-    record_revocation(store, code, year, number.strip()[:100], date, reason.strip()[:2000])
+    named = RevocationFields("ô “Số quyết định thu hồi”", "ô “Ngày”", "ô “Lý do thu hồi”")
+    number, day, reason = check_revocation(year, number, date, reason, named)
+    record_revocation(store, code, year, number, day, reason)
     audit.log(store, account, address, "revoked", f"{year}/{code}", number=number)
 
 

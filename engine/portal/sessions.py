@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from engine.clock import aware, now
 from engine.portal.accounts import by_id
-from engine.portal.clock import aware, now
 from engine.portal.roles import Account
 from engine.store.connect import Store
 from engine.store.schema import web_sessions

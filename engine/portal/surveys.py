@@ -26,11 +26,11 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
+from engine.clock import VIETNAM, now, today
 from engine.errors import CqttError
 from engine.intake.responses import ONLINE, Problem, ReadResponses, Response, normal_contact
 from engine.outputs.excelcsv import AsText, excel_csv
 from engine.portal import audit
-from engine.portal.clock import VIETNAM, now, today
 from engine.portal.roles import Account
 from engine.portal.units import all_units, criteria_of
 from engine.rules.model import SurveyForm

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, delete, func, select
 
+from engine.clock import now
 from engine.errors import CqttError
 from engine.hashing import sha256_file
-from engine.intake.template import UnitRow, read_units
+from engine.intake.units import UnitRow, read_units
 from engine.portal import audit
-from engine.portal.clock import now
 from engine.portal.roles import Account
 from engine.rules.loader import LoadedCriteria, load_criteria, load_ref
 from engine.store.connect import Store

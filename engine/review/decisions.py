@@ -8,19 +8,54 @@ Rows left without a decision are counted as undecided, not refused.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from engine.clock import today
 from engine.errors import CqttError, EvidenceIssue
 from engine.intake.binding import BINDING_SHEET
 from engine.intake.cells import clean_text, is_blank, parse_date
 from engine.intake.evidence import EvidenceError
+from engine.intake.workbook import open_workbook
 from engine.review.recheck import UnitDecisionRow
 from engine.review.report import DECISION_SHEET, DECISIONS
 
 FINAL = {"recognised", "not_recognised"}
+
+
+@dataclass(frozen=True)
+class RevocationFields:
+    """How a face names the fields of a revocation in its messages (an option, a form's box)."""
+
+    number: str
+    date: str
+    reason: str
+
+
+def check_revocation(
+    year: int, number: str, day: dt.date | None, reason: str, named: RevocationFields, shown_date: str = ""
+) -> tuple[str, dt.date, str]:
+    """The decision number, date and reason of a withdrawal of recognition, checked before anything
+    is written (a row once written is never removed): both texts given, the number on one line, the
+    date within the assessed year and today in Vietnam. Returns them cleaned; refuses with one line."""
+    number, reason = number.strip(), reason.strip()
+    if not number or not reason:
+        raise CqttError(f"cần số quyết định ({named.number}) và lý do ({named.reason}) không để trống")
+    if any(c in number for c in "\r\n\t"):
+        raise CqttError(f"{named.number} {number!r}: số quyết định là một dòng (ví dụ 45/QĐ-UBND)")
+    if day is None:
+        raise CqttError(f"cần ngày quyết định thu hồi ({named.date})")
+    now = today()
+    if not dt.date(year, 1, 1) <= day <= now:
+        shown = shown_date or f"{day:%d/%m/%Y}"
+        raise CqttError(
+            f"{named.date} {shown}: ngày thu hồi phải từ 01/01/{year} (năm được đánh giá) đến hôm nay "
+            f"({now:%d/%m/%Y}); một bản ghi sai không xóa được, nên ngày được kiểm tra trước khi ghi"
+        )
+    return number[:100], day, reason[:2000]
 
 
 class Decision(BaseModel):
@@ -50,17 +85,13 @@ class DecisionFile(BaseModel):
 
 
 def read_decisions(path: Path) -> DecisionFile:
-    from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
     from engine.hashing import sha256_file
 
     if not path.is_file():
         raise CqttError(f"{path}: không tìm thấy tệp")
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise CqttError(f"{path}: không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
+    book = open_workbook(path)
     issues: list[EvidenceIssue] = []
     decisions: list[Decision] = []
     undecided: list[str] = []

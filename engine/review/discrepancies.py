@@ -42,7 +42,6 @@ KIND_LABELS: dict[str, str] = {
     "hand_edit": "Sửa tay (niêm phong không khớp)",
     "field_check": "Kiểm tra thực địa",
 }
-TOLERANCE = 0.005  # points are kept to two decimals
 
 
 class Discrepancy(BaseModel):

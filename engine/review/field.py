@@ -27,14 +27,16 @@ from engine.errors import CqttError, EvidenceIssue
 from engine.intake.binding import BINDING_SHEET
 from engine.intake.cells import CellError, clean_text, is_blank, is_percent_format, parse_cell
 from engine.intake.evidence import Application, EvidenceError
-from engine.intake.template import _validation
+from engine.intake.workbook import open_workbook
 from engine.numbers import exact, near
 from engine.outputs import fastrows
 from engine.outputs.output import run_time
+from engine.outputs.template import validation_for
 from engine.outputs.xlsxstyle import font, new_workbook, page_marks
 from engine.rules.model import CriteriaSet, SampleWeights
 from engine.scoring.engine import tool_version
-from scorers.base import fmt, show_value
+from engine.text import fmt
+from scorers.base import show_value
 
 FIELD_SHEET = "Kiểm tra thực địa"
 DRAW_SHEET = "Mẫu chọn"
@@ -322,7 +324,7 @@ def write_field(handle: BinaryIO, result: Draw, cs: CriteriaSet, apps: dict[str,
                 ws.cell(row, 4).number_format = "0.0%"
             dv = validations.get(d.id)
             if dv is None:
-                dv = validations[d.id] = _validation(d)
+                dv = validations[d.id] = validation_for(d)
                 ws.add_data_validation(dv)
             dv.add(f"D{row}")
             row += 1
@@ -409,12 +411,7 @@ class Verified:
 
 def read_field(path: Path, cs: CriteriaSet) -> list[Verified]:
     """Every verified value filled in, parsed as the template's cells are; all bad cells at once."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise CqttError(f"{path}: không mở được sổ kiểm tra thực địa ({type(exc).__name__}: {exc})") from None
+    book = open_workbook(path, "sổ kiểm tra thực địa")
     decls = cs.evidence_by_id()
     found: list[Verified] = []
     issues: list[EvidenceIssue] = []

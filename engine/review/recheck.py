@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 from engine.errors import CqttError
 from engine.intake.evidence import Application, EvidenceSet, read_evidence
 from engine.intake.values import to_plain
+from engine.numbers import same_points
 from engine.outputs.output import run_time
-from engine.review.discrepancies import KIND_LABELS, TOLERANCE, Discrepancy, Kind, resolve_criteria
+from engine.review.discrepancies import KIND_LABELS, Discrepancy, Kind, resolve_criteria
 from engine.review.sealcheck import SealStatus, check_seal
 from engine.review.teamfile import TeamResults, evidence_of, read_team
 from engine.rules.loader import LoadedCriteria
@@ -29,7 +30,8 @@ from engine.scoring.engine import DISQUALIFIED, Engine, tool_version
 from engine.scoring.flags import FLAG_LABELS
 from engine.scoring.legacy import EXACT_SINCE_TEXT, EngineBefore02, written_before_exact
 from engine.scoring.results import CriteriaInfo, RunResult, UnitResult
-from scorers.base import fmt, show_value
+from engine.text import fmt
+from scorers.base import show_value
 
 
 class UnitDecisionRow(BaseModel):
@@ -251,7 +253,7 @@ def _differs(team: Any, province: float | None) -> bool:
     t = _num(team)
     if t is None or province is None:
         return not (team is None and province is None)
-    return abs(t - province) > TOLERANCE
+    return not same_points(t, province)
 
 
 def _diff(team: Any, province: float | None) -> float | None:

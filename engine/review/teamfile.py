@@ -24,6 +24,7 @@ from engine.intake.binding import BINDING_SHEET
 from engine.intake.cells import CellError, clean_text, is_blank, is_percent_format, parse_cell, parse_number
 from engine.intake.evidence import Application, read_sheet
 from engine.intake.values import from_plain, to_plain
+from engine.intake.workbook import open_workbook
 from engine.outputs.resultsjson import ResultsFormatError, expand
 from engine.outputs.workbook import (
     DETAIL_SHEET,
@@ -191,12 +192,7 @@ def _summary_units(data: dict[str, Any]) -> int | None:
 
 
 def _open_book(path: Path) -> Any:
-    from openpyxl import load_workbook
-
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise TeamFileError(f"{path}: không mở được tệp Excel ({type(exc).__name__}: {exc})") from None
+    return open_workbook(path, refuse=lambda reason: TeamFileError(f"{path}: {reason}"))
 
 
 def _read_binding(book: Any) -> tuple[dict[str, str], dict[str, dict[str, str]] | None]:

@@ -21,6 +21,7 @@ from engine.rules.declarations import NUMERIC_TYPES, EvidenceDecl
 from engine.rules.model import CriteriaSet
 from engine.rules.yamlfile import LoadedYaml, Path_, format_path
 from engine.suggest import did_you_mean
+from engine.text import short_number
 
 
 class _Report:
@@ -35,8 +36,7 @@ class _Report:
 
 
 def _fmt(x: float | Fraction) -> str:
-    x = float(x)
-    return str(int(x)) if x.is_integer() else f"{x:g}".replace(".", ",")
+    return short_number(float(x))
 
 
 def check_criteria(cs: CriteriaSet, file: str, loaded: LoadedYaml | None = None) -> list[RuleIssue]:

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from engine.text import number
+
 # Evidence, criterion and group ids become keys of durable_rules facts: lower-case ASCII, no `__`
 # (reserved for derived keys such as `list_field__item`), and never `id` or `sid`.
 Ident = Annotated[str, StringConstraints(pattern=r"^(?!id$|sid$)(?!.*__)[a-z][a-z0-9_]{0,62}$")]
@@ -123,7 +125,7 @@ class EvidenceDecl(Strict):
         def show(x: float | None) -> str:
             if x is None:
                 return "…"
-            return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
+            return number(x)
 
         return f"{show(low)} – {show(high)}"
 

@@ -46,7 +46,8 @@ from engine.scoring.results import (
 from engine.scoring.seal import Sealer
 from engine.scoring.summary import CriterionTally, summarise
 from engine.spool import SpooledList
-from scorers.base import Scorer, fmt, show_value
+from engine.text import fmt
+from scorers.base import Scorer, show_value
 
 
 def tool_version() -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from engine.numbers import at_least, difference, exceeds, near
 from engine.scoring.results import Flag, UnitResult
-from scorers.base import fmt
+from engine.text import fmt
 
 if TYPE_CHECKING:
     from engine.intake.evidence import Application

@@ -7,7 +7,7 @@ never changes a rank. Recognition does not affect rank; the decision is shown be
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from engine.scoring.results import UnitResult
 
@@ -25,6 +25,13 @@ def competition_ranks(totals: Sequence[float]) -> list[int]:
         else:
             ranks.append(index + 1)
     return ranks
+
+
+def ranks_by_code(totals: Mapping[str, float]) -> dict[str, int]:
+    """Each code's competition rank by its total (highest first; ties share a rank)."""
+    ordered_codes = sorted(totals, key=lambda code: (-totals[code], code))
+    ranks = competition_ranks([totals[code] for code in ordered_codes])
+    return dict(zip(ordered_codes, ranks, strict=True))
 
 
 def assign_ranks(units: list[UnitResult]) -> None:

@@ -18,9 +18,9 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.outputs.xlsxstyle import safe_text
 from engine.rules.model import CriteriaSet
 from engine.scoring.results import UnitResult
+from engine.text import safe_text
 
 PARTS = ("ranking", "criteria", "evidence")
 PART_SHEETS = {"ranking": "Xếp hạng", "criteria": "Chi tiết", "evidence": "Minh chứng"}

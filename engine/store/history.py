@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, and_, select, tuple_
 
+from engine.numbers import same_points
 from engine.scoring.results import PriorYears, RunResult, UnitPrior
 from engine.store.connect import Store
 from engine.store.record import DECISION_KINDS, REVOKED
@@ -35,7 +36,7 @@ from engine.store.schema import (
     unit_results,
     version_results,
 )
-from scorers.base import fmt
+from engine.text import fmt
 
 DECISION_LABELS = {
     "recognised": "Công nhận",
@@ -462,7 +463,7 @@ def changes(before: YearView, after: YearView) -> list[str]:
     moved = [
         (after.points[k] - before.points[k], k)
         for k in sorted(set(before.points) & set(after.points))
-        if abs(after.points[k] - before.points[k]) >= 0.005
+        if not same_points(after.points[k], before.points[k])
     ]
     moved.sort(key=lambda m: (-abs(m[0]), m[1]))
     for _delta, k in moved[:TOP_CRITERIA]:

@@ -15,7 +15,7 @@ from engine.portal.accounts import listing
 from engine.portal.form import changed_fields, checked_values, fields_of, form_for, ticked
 from engine.portal.units import criteria_of
 from engine.review.field import RISK_LABELS
-from scorers.base import fmt
+from engine.text import fmt
 from web.access import guard
 from web.security import client_address
 from web.views.common import DOCX, config, download, form_text, me, online_for, store, year_or_404

@@ -10,10 +10,10 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from engine.clock import today
 from engine.errors import CqttError
 from engine.intake.cells import parse_date
 from engine.portal import audit, dossiers, surveys
-from engine.portal.clock import today
 from engine.portal.units import find_unit, year_of
 from engine.rules.model import SurveyForm
 from web.access import guard

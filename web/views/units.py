@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from engine.clock import today
 from engine.errors import CqttError
 from engine.portal import audit, dossiers, exports, files, review
-from engine.portal.clock import today
 from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
 from engine.portal.policy import allowed
 from engine.portal.roles import APPRAISED, EDITABLE, SUBMITTED, UNDER_APPRAISAL

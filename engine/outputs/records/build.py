@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import CqttError
 from engine.outputs.records import render, template_path
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS, severity_word
 from engine.scoring.results import UnitResult
-from scorers.base import fmt
+from engine.text import fmt
 
 KINDS = {
     "bien-ban-tham-dinh": "bien-ban-tham-dinh.docx",
@@ -207,80 +206,6 @@ class FieldUnit:
     group: str
     reason: str
     rows: list[FieldRow]
-
-
-def field_criteria(path: Path) -> str:
-    """The rule set (`id@version`) a field-check workbook was drawn with, from its binding sheet."""
-    from openpyxl import load_workbook
-
-    from engine.intake.binding import read_binding
-
-    try:
-        book = load_workbook(path, read_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise CqttError(f"{path}: không mở được sổ kiểm tra thực địa ({type(exc).__name__}: {exc})") from None
-    try:
-        binding = read_binding(book) or {}
-    finally:
-        book.close()
-    if binding.get("kind") != "field" or not binding.get("criteria") or not binding.get("version"):
-        raise CqttError(
-            f"{path}: không phải sổ kiểm tra thực địa do cqtt sample ghi (thiếu sheet ẩn _cqtt); "
-            "biên bản kiểm tra lập từ sổ đó, sau khi ghi giá trị kiểm tra thực tế"
-        )
-    return f"{binding['criteria']}@{binding['version']}"
-
-
-def field_units(path: Path, cs: CriteriaSet) -> list[FieldUnit]:
-    """The units of a field-check workbook with, for each evidence item, the value the team used
-    and the value found on site (as typed: the re-check parses and validates it)."""
-    from openpyxl import load_workbook
-
-    from engine.review.field import FIELD_ID, FIELD_SHEET, VERIFIED, read_field
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise CqttError(f"{path}: không mở được sổ kiểm tra thực địa ({type(exc).__name__}: {exc})") from None
-    try:
-        if FIELD_SHEET not in book.sheetnames:
-            raise CqttError(f"{path}: không có sheet “{FIELD_SHEET}”: đây không phải sổ kiểm tra thực địa")
-        units: list[FieldUnit] = []
-        columns: dict[str, int] = {}
-        title = re.compile(r"^(\S+) — (.+) \((.+)\)$")
-        for row in book[FIELD_SHEET].iter_rows(values_only=True):
-            texts = ["" if v is None else str(v).strip() for v in row]
-            found = title.match(texts[0]) if texts and len([t for t in texts if t]) == 1 else None
-            if found:
-                units.append(FieldUnit(found.group(1), found.group(2), found.group(3), "", []))
-                continue
-            if VERIFIED in texts and FIELD_ID in texts:
-                columns = {t: i for i, t in enumerate(texts) if t}
-                continue
-            if units and texts and texts[0].startswith("Tổng điểm") and not units[-1].rows:
-                units[-1].reason = texts[0]
-                continue
-            if not units or not columns or not texts[columns[FIELD_ID]]:
-                continue
-            units[-1].rows.append(
-                FieldRow(
-                    texts[columns["Minh chứng"]],
-                    texts[columns["Giá trị tổ thẩm định dùng"]],
-                    "",
-                    texts[columns["Ghi chú"]],
-                    texts[columns[FIELD_ID]],
-                )
-            )
-    finally:
-        book.close()
-    if not units:
-        raise CqttError(f"{path}: sổ kiểm tra thực địa không có đơn vị nào")
-    # the values found, read as the re-check reads them (a bad cell is refused with its place)
-    seen = {(v.code, v.field): v.shown for v in read_field(path, cs)}
-    for unit in units:
-        for row in unit.rows:
-            row.found = seen.get((unit.code, row.field), "")
-    return units
 
 
 def field_record(cs: CriteriaSet, unit: FieldUnit, year: int | None, head: Letterhead) -> Record:

@@ -1,4 +1,5 @@
-"""Time as the portal keeps it: UTC, aware, whatever the database gives back."""
+"""Time as cqtt keeps it: moments in UTC, aware, whatever the database gives back; days as they
+are in Vietnam (a decision's date, a deadline), whatever zone the server runs in."""
 
 from __future__ import annotations
 

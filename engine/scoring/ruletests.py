@@ -30,13 +30,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import RuleFileError, RuleIssue
 from engine.intake.evidence import self_score_column
+from engine.numbers import same_points
 from engine.rules.loader import LoadedCriteria
 from engine.rules.modelpath import walk
 from engine.rules.yamlfile import format_path, read_yaml
 from engine.scoring.engine import Engine
 from engine.suggest import did_you_mean
-
-TOLERANCE = 0.005
+from engine.text import short_number
 
 
 class _Strict(BaseModel):
@@ -102,11 +102,11 @@ def load_tests(path: Path) -> tuple[TestsFile, dict[int, int]]:
 
 
 def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= TOLERANCE
+    return same_points(a, b)
 
 
 def _num(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+    return short_number(x)
 
 
 def run_case(engine: Engine, defaults: dict[str, Any], case: Case) -> list[str]:

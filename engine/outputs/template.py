@@ -1,4 +1,4 @@
-"""The evidence template a commune or appraisal team fills in, generated from the rule file.
+"""Write the evidence template a commune or appraisal team fills in, generated from the rule file.
 
 Sheets: "Hướng dẫn" (instructions and the list of fields), "Nhập liệu" (one row per unit, one column
 per evidence field grouped under its criterion group, with dropdowns, ranges and Vietnamese input
@@ -8,10 +8,7 @@ to its criteria set, version and file hash so that scoring it against another ve
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
@@ -19,10 +16,10 @@ from openpyxl.styles import PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from engine.errors import EvidenceFileError
-from engine.intake.binding import BINDING_SHEET, read_binding
-from engine.intake.cells import clean_text, dropdown_label, is_blank
-from engine.intake.evidence import FIXED_LABELS, fixed_column, self_score_column
+from engine.intake.binding import BINDING_SHEET
+from engine.intake.cells import dropdown_label
+from engine.intake.evidence import FIXED_LABELS, self_score_column
+from engine.intake.units import UnitRow
 from engine.outputs import fastrows
 from engine.outputs.xlsxstyle import (
     BOLD,
@@ -41,7 +38,7 @@ from engine.outputs.xlsxstyle import (
 )
 from engine.rules.declarations import TYPE_LABELS, EvidenceDecl
 from engine.rules.loader import LoadedCriteria
-from scorers.base import fmt
+from engine.text import fmt
 
 ENTRY_SHEET = "Nhập liệu"
 BLANK_ROWS = 300
@@ -50,47 +47,7 @@ UNLOCKED = Protection(locked=False)
 ID_FONT = font(size=8, color="808080")
 
 
-@dataclass(frozen=True)
-class UnitRow:
-    code: str
-    name: str
-    group: str
-
-
-def read_units(path: Path) -> list[UnitRow]:
-    """The units list (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh) used to pre-fill a template."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise EvidenceFileError(str(path), "không tìm thấy tệp danh sách đơn vị") from None
-    except UnicodeDecodeError:
-        raise EvidenceFileError(str(path), "tệp không phải UTF-8") from None
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
-        raise EvidenceFileError(str(path), "tệp danh sách đơn vị rỗng")
-    header = [fixed_column(h) for h in rows[0]]
-    if "ma_don_vi" not in header:
-        raise EvidenceFileError(str(path), "dòng đầu phải có cột “ma_don_vi” (Mã đơn vị)")
-    units, seen = [], set()
-    for number, row in enumerate(rows[1:], start=2):
-        values = {k: row[i] for i, k in enumerate(header) if k and i < len(row)}
-        code = clean_text(values.get("ma_don_vi", ""))
-        if is_blank(code):
-            if any(not is_blank(v) for v in row):
-                raise EvidenceFileError(str(path), f"dòng {number}: thiếu mã đơn vị")
-            continue
-        if code in seen:
-            raise EvidenceFileError(str(path), f"dòng {number}: mã đơn vị “{code}” bị trùng")
-        seen.add(code)
-        units.append(
-            UnitRow(
-                code, clean_text(values.get("ten_don_vi", "")), clean_text(values.get("nhom_tham_dinh", ""))
-            )
-        )
-    return units
-
-
-def _validation(decl: EvidenceDecl) -> DataValidation:
+def validation_for(decl: EvidenceDecl) -> DataValidation:
     """Excel data validation for one evidence column, with Vietnamese messages."""
     title = decl.label[:32]
     if decl.type == "yes_no":
@@ -232,7 +189,7 @@ def write_template(
         letter = get_column_letter(index)
         dv: DataValidation | None = None
         if isinstance(kind, EvidenceDecl):
-            dv = _validation(kind)
+            dv = validation_for(kind)
         elif cid == "de_nghi":
             dv = DataValidation(type="list", formula1='"Có,Không"', allow_blank=True)
             dv.prompt, dv.error = "Đơn vị có được đề nghị công nhận không?", "Chọn Có hoặc Không."
@@ -338,19 +295,3 @@ def _instructions(wb: Workbook, loaded: LoadedCriteria, cols: list[Any]) -> None
                 cell(ws, extra, alignment=WRAP),
             ]
         )
-
-
-def template_binding(path: Path) -> dict[str, str] | None:
-    """The criteria a template file was generated for; None if it is not a template."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return None
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # not a workbook openpyxl can open: not one of our templates
-        return None
-    try:
-        return read_binding(book)
-    finally:
-        book.close()
