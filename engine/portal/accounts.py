@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, func, select
 
 from engine.clock import aware, now
 from engine.errors import CqttError
 from engine.portal import audit
 from engine.portal.roles import ROLES, Account
-from engine.store.connect import Store, new_id
-from engine.store.schema import accounts, login_failures, units, web_sessions
+from engine.store import accounts as rows
+from engine.store import sessions as session_rows
+from engine.store import unitlists
+from engine.store.connect import Store, Tx
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A hash made once, so that a login for an unknown account costs as much as a wrong password.
@@ -82,23 +83,21 @@ def _account(row: object) -> Account:
     )
 
 
-def check_scope(conn: Connection, role: str, unit: str | None, district: str | None) -> None:
+def check_scope(conn: Tx, role: str, unit: str | None, district: str | None) -> None:
     """A role's scope must be given, and be known to the unit list when it has one."""
     if role not in ROLES:
         raise AccountError(f"vai trò “{role}” không có; chọn một trong: {', '.join(ROLES)}")
     if role == "xa":
         if not unit or district:
             raise AccountError("tài khoản xã cần --unit MÃ (mã đơn vị), không có --district")
-        known = conn.execute(select(units.c.code).where(units.c.code == unit).limit(1)).first()
-        if known is None and conn.execute(select(units.c.code).limit(1)).first() is not None:
+        if not unitlists.has_unit(conn, unit) and unitlists.any_loaded(conn):
             raise AccountError(f"mã đơn vị “{unit}” không có trong danh sách đơn vị đã nạp (cqtt units load)")
     elif role == "huyen":
         if not district or unit:
             raise AccountError(
                 "tài khoản huyện cần --district TÊN (tên huyện hoặc nhóm thẩm định), không có --unit"
             )
-        known = conn.execute(select(units.c.district).where(units.c.district == district).limit(1)).first()
-        if known is None and conn.execute(select(units.c.code).limit(1)).first() is not None:
+        if not unitlists.has_group(conn, None, district) and unitlists.any_loaded(conn):
             raise AccountError(f"huyện “{district}” không có trong danh sách đơn vị đã nạp (cqtt units load)")
     elif unit or district:
         raise AccountError(f"vai trò “{role}” không gắn với đơn vị hay huyện nào; bỏ --unit, --district")
@@ -123,25 +122,22 @@ def add(
     password = one_time_password()
     with store.write() as conn:
         check_scope(conn, role, unit, district)
-        if conn.execute(select(accounts.c.id).where(accounts.c.login == login)).first() is not None:
+        if rows.login_taken(conn, login):
             raise AccountError(f"tên đăng nhập “{login}” đã có")
-        account_id = new_id(
-            conn.execute(
-                accounts.insert().values(
-                    login=login,
-                    role=role,
-                    unit_code=unit,
-                    district=district,
-                    full_name=full_name,
-                    password_hash=HASHER.hash(password),
-                    must_change=True,
-                    disabled=False,
-                    failed_logins=0,
-                    locked_until=None,
-                    created_at=now(),
-                    password_changed_at=None,
-                )
-            )
+        account_id = rows.insert(
+            conn,
+            login=login,
+            role=role,
+            unit_code=unit,
+            district=district,
+            full_name=full_name,
+            password_hash=HASHER.hash(password),
+            must_change=True,
+            disabled=False,
+            failed_logins=0,
+            locked_until=None,
+            created_at=now(),
+            password_changed_at=None,
         )
         audit.record(
             conn, by, address, "account_added", login, {"role": role, "unit": unit, "district": district}
@@ -159,28 +155,22 @@ class Listed:
 
 def listing(store: Store) -> list[Listed]:
     with store.read() as conn:
-        rows = conn.execute(select(accounts).order_by(accounts.c.role, accounts.c.login)).all()
-        last = dict(
-            conn.execute(
-                select(web_sessions.c.account_id, func.max(web_sessions.c.created_at)).group_by(
-                    web_sessions.c.account_id
-                )
-            ).all()
-        )
-    return [Listed(_account(r), bool(r.disabled), aware(r.created_at), aware(last.get(r.id))) for r in rows]  # type: ignore[arg-type]
+        found = rows.all_accounts(conn)
+        last = rows.last_sign_ins(conn)
+    return [Listed(_account(r), bool(r.disabled), aware(r.created_at), aware(last.get(r.id))) for r in found]  # type: ignore[arg-type]
 
 
 def find(store: Store, login: str) -> Account:
     with store.read() as conn:
-        row = conn.execute(select(accounts).where(accounts.c.login == login.strip().lower())).first()
+        row = rows.by_login(conn, login.strip().lower())
     if row is None:
         raise AccountError(f"không có tài khoản “{login}”")
     return _account(row)
 
 
-def by_id(conn: Connection, account_id: int) -> Account | None:
+def by_id(conn: Tx, account_id: int) -> Account | None:
     """An enabled account, or None."""
-    row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+    row = rows.by_id(conn, account_id)
     if row is None or row.disabled:
         return None
     return _account(row)
@@ -190,12 +180,8 @@ def disable(store: Store, login: str, by: Account | None = None, address: str = 
     """Disable an account and end its sessions at once."""
     found = find(store, login)
     with store.write() as conn:
-        conn.execute(accounts.update().where(accounts.c.id == found.id).values(disabled=True))
-        conn.execute(
-            web_sessions.update()
-            .where(web_sessions.c.account_id == found.id, web_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=now())
-        )
+        rows.update(conn, found.id, disabled=True)
+        session_rows.end_all_of(conn, found.id, now())
         audit.record(conn, by, address, "account_disabled", found.login)
     return found
 
@@ -205,22 +191,16 @@ def reset_password(store: Store, login: str, by: Account | None = None, address:
     found = find(store, login)
     password = one_time_password()
     with store.write() as conn:
-        conn.execute(
-            accounts.update()
-            .where(accounts.c.id == found.id)
-            .values(
-                password_hash=HASHER.hash(password),
-                must_change=True,
-                failed_logins=0,
-                locked_until=None,
-                disabled=False,
-            )
+        rows.update(
+            conn,
+            found.id,
+            password_hash=HASHER.hash(password),
+            must_change=True,
+            failed_logins=0,
+            locked_until=None,
+            disabled=False,
         )
-        conn.execute(
-            web_sessions.update()
-            .where(web_sessions.c.account_id == found.id, web_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=now())
-        )
+        session_rows.end_all_of(conn, found.id, now())
         audit.record(conn, by, address, "password_reset", found.login)
     return password
 
@@ -237,12 +217,8 @@ def authenticate(store: Store, login: str, password: str, address: str, throttle
     moment = now()
     window = moment - dt.timedelta(minutes=throttle.window_minutes)
     with store.read() as conn:
-        recent = conn.execute(
-            select(func.count())
-            .select_from(login_failures)
-            .where(login_failures.c.address == address, login_failures.c.at >= window)
-        ).scalar_one()
-        row = conn.execute(select(accounts).where(accounts.c.login == login)).first()
+        recent = rows.failures_from(conn, address, window)
+        row = rows.by_login(conn, login)
     if recent >= throttle.address_failures:
         audit.log(store, None, address, "login_refused", login, reason="address")
         raise LoginRefused(f"Máy này đã đăng nhập sai nhiều lần; thử lại sau {throttle.window_minutes} phút.")
@@ -256,17 +232,15 @@ def authenticate(store: Store, login: str, password: str, address: str, throttle
     ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
     if row is None or not ok or row.disabled:
         with store.write() as conn:
-            conn.execute(login_failures.insert().values(login=login, address=address[:64], at=moment))
+            rows.add_failure(conn, login, address, moment)
             if row is not None and not row.disabled:
                 failures = row.failed_logins + 1
                 lock = moment + dt.timedelta(minutes=throttle.lock_minutes)
-                conn.execute(
-                    accounts.update()
-                    .where(accounts.c.id == row.id)
-                    .values(
-                        failed_logins=0 if failures >= throttle.account_failures else failures,
-                        locked_until=lock if failures >= throttle.account_failures else None,
-                    )
+                rows.update(
+                    conn,
+                    row.id,
+                    failed_logins=0 if failures >= throttle.account_failures else failures,
+                    locked_until=lock if failures >= throttle.account_failures else None,
                 )
             audit.record(conn, None, address, "login_failed", "", {}, login=login)
         raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
@@ -275,7 +249,7 @@ def authenticate(store: Store, login: str, password: str, address: str, throttle
         values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
         if HASHER.check_needs_rehash(row.password_hash):
             values["password_hash"] = HASHER.hash(password)
-        conn.execute(accounts.update().where(accounts.c.id == row.id).values(**values))
+        rows.update(conn, row.id, **values)
     return account
 
 
@@ -305,7 +279,7 @@ def change_password(
     """Change a password after checking the current one; every session of the account ends (the
     caller then starts a new one)."""
     with store.read() as conn:
-        row = conn.execute(select(accounts).where(accounts.c.id == account.id)).first()
+        row = rows.by_id(conn, account.id)
     if row is None or not _verify(row.password_hash, current):
         raise AccountError("Mật khẩu hiện tại không đúng.")
     problem = password_problem(account, new, repeated)
@@ -314,14 +288,14 @@ def change_password(
     if problem:
         raise AccountError(problem)
     with store.write() as conn:
-        conn.execute(
-            accounts.update()
-            .where(accounts.c.id == account.id)
-            .values(password_hash=HASHER.hash(new), must_change=False, password_changed_at=now())
+        rows.update(
+            conn, account.id, password_hash=HASHER.hash(new), must_change=False, password_changed_at=now()
         )
-        conn.execute(
-            web_sessions.update()
-            .where(web_sessions.c.account_id == account.id, web_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=now())
-        )
+        session_rows.end_all_of(conn, account.id, now())
         audit.record(conn, account, address, "password_changed", account.login)
+
+
+def keep_printed_passwords(store: Store) -> None:
+    """The demonstration portal only: the one-time passwords it printed work as they are."""
+    with store.write() as conn:
+        rows.clear_must_change_all(conn)

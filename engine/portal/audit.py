@@ -8,12 +8,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from engine.clock import aware, now
 from engine.portal.roles import Account
-from engine.store.connect import Store
-from engine.store.schema import accounts, audit_log
+from engine.store import accounts as account_rows
+from engine.store import audit as rows
+from engine.store.connect import Store, Tx
 
 ACTIONS: dict[str, str] = {
     "login": "Đăng nhập",
@@ -51,7 +50,7 @@ ACTIONS: dict[str, str] = {
 
 
 def record(
-    conn: Connection,
+    conn: Tx,
     account: Account | None,
     address: str,
     action: str,
@@ -60,16 +59,15 @@ def record(
     login: str | None = None,
 ) -> None:
     """Add one row, inside the caller's transaction (what it records and the record land together)."""
-    conn.execute(
-        audit_log.insert().values(
-            at=now(),
-            account_id=account.id if account else None,
-            login=(account.login if account else login or "")[:64],
-            address=address[:64],
-            action=action,
-            target=target,
-            details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
-        )
+    rows.append(
+        conn,
+        at=now(),
+        account_id=account.id if account else None,
+        login=(account.login if account else login or "")[:64],
+        address=address[:64],
+        action=action,
+        target=target,
+        details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
     )
 
 
@@ -111,22 +109,15 @@ def entries(
     store: Store, since: dt.datetime | None = None, login: str | None = None, limit: int | None = None
 ) -> list[Entry]:
     """The log in order, optionally from a time on and for one login; with `limit`, the latest."""
-    query = select(audit_log).order_by(audit_log.c.id.desc() if limit else audit_log.c.id)
-    if since is not None:
-        query = query.where(audit_log.c.at >= since)
-    if login is not None:
-        query = query.where(audit_log.c.login == login)
-    if limit:
-        query = query.limit(limit)
     with store.read() as conn:
-        rows = conn.execute(query).all()
+        found_rows = rows.read(conn, since, login, limit)
     found = [
         Entry(r.id, aware(r.at) or r.at, r.login, r.address, r.action, r.target, json.loads(r.details))
-        for r in rows
+        for r in found_rows
     ]
     return list(reversed(found)) if limit else found
 
 
 def known_login(store: Store, login: str) -> bool:
     with store.read() as conn:
-        return conn.execute(select(accounts.c.id).where(accounts.c.login == login)).first() is not None
+        return account_rows.login_taken(conn, login)

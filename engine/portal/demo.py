@@ -15,7 +15,6 @@ from engine import jobs
 from engine.errors import CqttError
 from engine.portal import accounts, dossiers, units
 from engine.store.connect import Store, open_store
-from engine.store.schema import accounts as accounts_table
 
 DEMO_DISTRICT = "Huyện Lục Nam"
 SENT_DISTRICT = "Huyện Hiệp Hòa"
@@ -129,8 +128,7 @@ def _accounts(store: Store, unit: str) -> dict[str, tuple[str, str]]:
             store, login, role, options.get("unit"), options.get("district"), f"Tài khoản mẫu ({role})"
         )
         made[role] = (account.login, password)
-    with store.write() as conn:  # a demonstration: the printed passwords work as they are
-        conn.execute(accounts_table.update().values(must_change=False))
+    accounts.keep_printed_passwords(store)  # a demonstration: the printed passwords work as they are
     return made
 
 

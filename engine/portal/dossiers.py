@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from engine.clock import aware, now
 from engine.errors import CqttError
 from engine.hashing import sha256_file
@@ -30,16 +28,8 @@ from engine.portal.units import Unit, criteria_of
 from engine.portal.units import unit as unit_of
 from engine.rules.loader import LoadedCriteria
 from engine.scoring.results import UnitResult
-from engine.store.connect import Store, new_id
-from engine.store.schema import (
-    accounts,
-    applications,
-    evidence_versions,
-    transitions,
-    version_results,
-    version_scores,
-)
-from engine.store.schema import units as unit_list
+from engine.store import dossiers as rows
+from engine.store.connect import Store, Tx
 
 
 class WorkflowError(CqttError):
@@ -102,10 +92,8 @@ def dossier(store: Store, year: int, code: str) -> Dossier | None:
         return _dossier(conn, year, code)
 
 
-def _dossier(conn: Connection, year: int, code: str) -> Dossier | None:
-    row = conn.execute(
-        select(applications).where(applications.c.year == year, applications.c.unit_code == code)
-    ).first()
+def _dossier(conn: Tx, year: int, code: str) -> Dossier | None:
+    row = rows.application(conn, year, code)
     if row is None:
         return None
     found = unit_of(conn, year, code)
@@ -128,27 +116,6 @@ def _score(row: Any) -> Score | None:
     )
 
 
-def _versions_query(application_id: int) -> Any:
-    return (
-        select(
-            evidence_versions,
-            accounts.c.login,
-            version_scores.c.total,
-            version_scores.c.recognised,
-            version_scores.c.proposed,
-            version_scores.c.flags,
-            version_scores.c.problems,
-            version_results.c.result,
-            version_results.c.issues,
-        )
-        .outerjoin(accounts, accounts.c.id == evidence_versions.c.author_id)
-        .outerjoin(version_scores, version_scores.c.version_id == evidence_versions.c.id)
-        .outerjoin(version_results, version_results.c.version_id == evidence_versions.c.id)
-        .where(evidence_versions.c.application_id == application_id)
-        .order_by(evidence_versions.c.id)
-    )
-
-
 def _version(row: Any) -> Version:
     return Version(
         id=row.id,
@@ -165,7 +132,7 @@ def _version(row: Any) -> Version:
 
 def versions(store: Store, application_id: int) -> list[Version]:
     with store.read() as conn:
-        return [_version(r) for r in conn.execute(_versions_query(application_id)).all()]
+        return [_version(r) for r in rows.versions(conn, application_id)]
 
 
 def latest(found: list[Version], kind: str, drafts: bool = False) -> Version | None:
@@ -189,12 +156,7 @@ def _step_name(before: str, after: str) -> str:
 
 def timeline(store: Store, application_id: int) -> list[Step]:
     with store.read() as conn:
-        rows = conn.execute(
-            select(transitions, accounts.c.login)
-            .outerjoin(accounts, accounts.c.id == transitions.c.account_id)
-            .where(transitions.c.application_id == application_id)
-            .order_by(transitions.c.id)
-        ).all()
+        found = rows.timeline(conn, application_id)
     return [
         Step(
             aware(r.at),  # type: ignore[arg-type]
@@ -205,35 +167,25 @@ def timeline(store: Store, application_id: int) -> list[Step]:
             r.comment,
             json.loads(r.items),
         )
-        for r in rows
+        for r in found
     ]
 
 
 # -- writing ----------------------------------------------------------------------------------------
-def ensure(conn: Connection, year: int, code: str) -> Any:
-    row = conn.execute(
-        select(applications).where(applications.c.year == year, applications.c.unit_code == code)
-    ).first()
-    if row is not None:
-        return row
-    moment = now()
-    conn.execute(
-        applications.insert().values(
-            year=year,
-            unit_code=code,
-            state="chua_nop",
-            scored_version_id=None,
-            created_at=moment,
-            updated_at=moment,
-        )
-    )
-    return conn.execute(
-        select(applications).where(applications.c.year == year, applications.c.unit_code == code)
-    ).one()
+def application_id(store: Store, year: int, code: str) -> int:
+    """The id of the unit's application of the year, made ("chưa nộp") when it has none (an
+    attachment can come before the first save)."""
+    with store.write() as conn:
+        return int(ensure(conn, year, code).id)
+
+
+def ensure(conn: Tx, year: int, code: str) -> Any:
+    """The unit's application of the year, made ("chưa nộp") when it has none."""
+    return rows.ensure(conn, year, code, now())
 
 
 def _move(
-    conn: Connection,
+    conn: Tx,
     app: Any,
     to: str,
     account: Account | None,
@@ -246,22 +198,21 @@ def _move(
             f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không thể chuyển sang “{STATES[to]}”"
         )
     moment = now()
-    conn.execute(
-        transitions.insert().values(
-            application_id=app.id,
-            from_state=app.state,
-            to_state=to,
-            account_id=account.id if account else None,
-            at=moment,
-            comment=comment,
-            items=json.dumps(items or [], ensure_ascii=False),
-        )
+    rows.add_transition(
+        conn,
+        application_id=app.id,
+        from_state=app.state,
+        to_state=to,
+        account_id=account.id if account else None,
+        at=moment,
+        comment=comment,
+        items=json.dumps(items or [], ensure_ascii=False),
     )
-    conn.execute(applications.update().where(applications.c.id == app.id).values(state=to, updated_at=moment))
+    rows.set_state(conn, app.id, to, moment)
 
 
 def _write_version(
-    conn: Connection,
+    conn: Tx,
     loaded: LoadedCriteria,
     app: Any,
     unit: Unit,
@@ -275,19 +226,16 @@ def _write_version(
 ) -> tuple[int, Score]:
     """A new version and its score (made now on exactly these values, or made just before,
     outside the transaction, by `score_one` on the same values)."""
-    version_id = new_id(
-        conn.execute(
-            evidence_versions.insert().values(
-                application_id=app.id,
-                kind=kind,
-                draft=draft,
-                data=json.dumps(data, ensure_ascii=False, sort_keys=True),
-                notes=json.dumps(notes, ensure_ascii=False, sort_keys=True),
-                source=source,
-                author_id=account.id if account else None,
-                created_at=now(),
-            )
-        )
+    version_id = rows.add_version(
+        conn,
+        application_id=app.id,
+        kind=kind,
+        draft=draft,
+        data=json.dumps(data, ensure_ascii=False, sort_keys=True),
+        notes=json.dumps(notes, ensure_ascii=False, sort_keys=True),
+        source=source,
+        author_id=account.id if account else None,
+        created_at=now(),
     )
     if scored is None:
         scored = score_one(loaded, UnitValues(unit.code, unit.name, unit.district, unit.year, data), source)
@@ -296,23 +244,21 @@ def _write_version(
         for i in scored.issues
     ]
     result = scored.unit
-    conn.execute(
-        version_scores.insert().values(
-            version_id=version_id,
-            criteria_sha256=loaded.sha256,
-            total=result.total,
-            recognised=result.recognised,
-            proposed=scored.application.proposed,
-            flags=json.dumps([f.code for f in result.flags]),
-            problems=len(issues),
-        )
+    rows.add_score(
+        conn,
+        version_id=version_id,
+        criteria_sha256=loaded.sha256,
+        total=result.total,
+        recognised=result.recognised,
+        proposed=scored.application.proposed,
+        flags=json.dumps([f.code for f in result.flags]),
+        problems=len(issues),
     )
-    conn.execute(
-        version_results.insert().values(
-            version_id=version_id,
-            result=result.model_dump_json(),
-            issues=json.dumps(issues, ensure_ascii=False),
-        )
+    rows.add_result(
+        conn,
+        version_id=version_id,
+        result=result.model_dump_json(),
+        issues=json.dumps(issues, ensure_ascii=False),
     )
     score = Score(
         result.total, result.recognised, scored.application.proposed, [f.code for f in result.flags],
@@ -361,19 +307,17 @@ def save_declared(
         problems = {i["field"]: i["message"] for i in score.issues if i.get("field")}
         if app.state == "chua_nop":
             _move(conn, app, "dang_soan", account)
-            app = conn.execute(select(applications).where(applications.c.id == app.id)).one()
+            app = rows.application_by_id(conn, app.id)
         if submitting:
             to = "da_nop_lai" if app.state == "can_bo_sung" else "da_nop"
             _move(conn, app, to, account)
-            conn.execute(
-                applications.update().where(applications.c.id == app.id).values(scored_version_id=version_id)
-            )
+            rows.set_scored_version(conn, app.id, version_id)
             audit.record(
                 conn, account, address, "resubmitted" if to == "da_nop_lai" else "submitted", f"{year}/{code}"
             )
         else:
             audit.record(conn, account, address, "draft_saved", f"{year}/{code}")
-        state = conn.execute(select(applications.c.state).where(applications.c.id == app.id)).scalar_one()
+        state = rows.state_of(conn, app.id)
     return Saved(version_id, state, score, problems, submitted=submitting)
 
 
@@ -414,7 +358,7 @@ def save_verified(
     The verified version's score counts from now on."""
     with store.read() as conn:
         app = ensure_read(conn, year, code)
-        declared = _latest_row(conn, app.id, "declared") if app is not None else None
+        declared = rows.latest_version(conn, app.id, "declared") if app is not None else None
     if app is None or app.state not in UNDER_APPRAISAL:
         state = STATES[app.state] if app is not None else STATES["chua_nop"]
         raise WorkflowError(f"hồ sơ đang ở trạng thái “{state}”: không xác minh được")
@@ -460,37 +404,15 @@ def save_version(
         version_id, score = _write_version(
             conn, loaded, app, unit, kind, after, notes, False, VERSION_SOURCES[kind], account
         )
-        _counts(conn, app.id, version_id)
+        rows.set_scored_version(conn, app.id, version_id)
         audit.record(conn, account, address, VERSION_AUDIT[kind], f"{year}/{code}", {"corrected": changed})
     return Saved(
         version_id, app.state, score, {i["field"]: i["message"] for i in score.issues if i.get("field")}
     )
 
 
-def ensure_read(conn: Connection, year: int, code: str) -> Any:
-    return conn.execute(
-        select(applications).where(applications.c.year == year, applications.c.unit_code == code)
-    ).first()
-
-
-def _counts(conn: Connection, application_id: int, version_id: int) -> None:
-    """From now on, this version's score is the application's."""
-    conn.execute(
-        applications.update().where(applications.c.id == application_id).values(scored_version_id=version_id)
-    )
-
-
-def _latest_row(conn: Connection, application_id: int, kind: str) -> Any:
-    return conn.execute(
-        select(evidence_versions)
-        .where(
-            evidence_versions.c.application_id == application_id,
-            evidence_versions.c.kind == kind,
-            evidence_versions.c.draft.is_(False),
-        )
-        .order_by(evidence_versions.c.id.desc())
-        .limit(1)
-    ).first()
+def ensure_read(conn: Tx, year: int, code: str) -> Any:
+    return rows.application(conn, year, code)
 
 
 def finalise(store: Store, account: Account | None, address: str, year: int, code: str) -> None:
@@ -499,8 +421,8 @@ def finalise(store: Store, account: Account | None, address: str, year: int, cod
         app = ensure(conn, year, code)
         if app.state not in UNDER_APPRAISAL:
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không hoàn tất được")
-        declared = _latest_row(conn, app.id, "declared")
-        verified = _latest_row(conn, app.id, "verified")
+        declared = rows.latest_version(conn, app.id, "declared")
+        verified = rows.latest_version(conn, app.id, "verified")
         if verified is None or declared is None or verified.id < declared.id:
             raise WorkflowError(
                 "chưa xác minh các giá trị xã nộp lần cuối: xác nhận hoặc sửa từng giá trị rồi hoàn tất"
@@ -513,21 +435,14 @@ def send_to_province(store: Store, account: Account | None, address: str, year: 
     """Send the district's appraised applications to the province; refused while some are still
     under appraisal (the district sends one list)."""
     with store.write() as conn:
-        rows = conn.execute(
-            select(applications)
-            .join(
-                unit_list,
-                (unit_list.c.year == applications.c.year) & (unit_list.c.code == applications.c.unit_code),
-            )
-            .where(applications.c.year == year, unit_list.c.district == district)
-        ).all()
-        pending = [r.unit_code for r in rows if r.state in UNDER_APPRAISAL | {"can_bo_sung"}]
+        found = rows.of_group(conn, year, district)
+        pending = [r.unit_code for r in found if r.state in UNDER_APPRAISAL | {"can_bo_sung"}]
         if pending:
             raise WorkflowError(
                 f"còn {len(pending)} hồ sơ chưa thẩm định xong ({', '.join(sorted(pending)[:5])}"
                 f"{'…' if len(pending) > 5 else ''}); hoàn tất rồi gửi"
             )
-        ready = [r for r in rows if r.state == "da_tham_dinh"]
+        ready = [r for r in found if r.state == "da_tham_dinh"]
         if not ready:
             raise WorkflowError("không có hồ sơ nào đã thẩm định để gửi")
         for r in ready:
@@ -613,7 +528,7 @@ def import_evidence(
                 conn, loaded, row, unit, "declared", data, {}, False, source, account, scored
             )
             _move(conn, row, "da_nop", account, f"nhập từ {source}")
-            _counts(conn, row.id, version_id)
+            rows.set_scored_version(conn, row.id, version_id)
             outcome.submitted.append(app.code)
         for waiting in evidence.not_submitted:  # rows with only a code and a name: not applied
             unit = unit_of(conn, year, waiting.code)
@@ -663,18 +578,12 @@ def refresh_survey_values(store: Store, account: Account | None, address: str, y
     Returns the units re-scored."""
     loaded = criteria_of(store, year)
     with store.read() as conn:
-        rows = conn.execute(
-            select(applications.c.unit_code, applications.c.scored_version_id).where(
-                applications.c.year == year,
-                applications.c.state.in_(sorted(SUBMITTED)),
-                applications.c.scored_version_id.is_not(None),
-            )
-        ).all()
-    live = live_values(store, year, [r.unit_code for r in rows])
+        scored = rows.scored_in_states(conn, year, SUBMITTED)
+    live = live_values(store, year, [r.unit_code for r in scored])
     if not live:
         return []
     changes: list[tuple[Dossier, Version, dict[str, str]]] = []
-    for r in rows:
+    for r in scored:
         d = dossier(store, year, r.unit_code)
         version = current(store, d) if d else None
         if d is None or version is None:
@@ -683,9 +592,9 @@ def refresh_survey_values(store: Store, account: Account | None, address: str, y
         if data != version.data:
             changes.append((d, version, data))
     wanted = [UnitValues(d.unit.code, d.unit.name, d.unit.district, year, data) for d, _, data in changes]
-    scored = score_many(loaded, wanted, SURVEY_SOURCE)
+    rescored = score_many(loaded, wanted, SURVEY_SOURCE)
     with store.write() as conn:
-        for (d, version, data), one in zip(changes, scored, strict=True):
+        for (d, version, data), one in zip(changes, rescored, strict=True):
             app = ensure(conn, year, d.unit.code)
             if app.scored_version_id != version.id:
                 continue  # someone saved a version meanwhile: its save took the tallies of then
@@ -702,7 +611,7 @@ def refresh_survey_values(store: Store, account: Account | None, address: str, y
                 account,
                 one,
             )
-            _counts(conn, app.id, version_id)
+            rows.set_scored_version(conn, app.id, version_id)
         audit.record(
             conn,
             account,

@@ -10,8 +10,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from engine.intake.units import UnitRow
 from engine.outputs.output import run_time
 from engine.outputs.resultsjson import write_json
@@ -21,8 +19,9 @@ from engine.portal.roles import SUBMITTED
 from engine.portal.scoring import UnitValues, engine_for, read
 from engine.portal.units import Unit, all_units, criteria_of, of_district
 from engine.scoring.results import RunResult
+from engine.store import dossiers as dossier_rows
+from engine.store import reviews as review_rows
 from engine.store.connect import Store
-from engine.store.schema import applications, evidence_versions
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,7 @@ def scored_values(store: Store, year: int, scope: Scope) -> tuple[list[Unit], li
     listed = _units(store, year, scope)
     wanted = {u.code: u for u in listed}
     with store.read() as conn:
-        found = conn.execute(
-            select(applications.c.unit_code, applications.c.state, evidence_versions.c.data)
-            .join(evidence_versions, evidence_versions.c.id == applications.c.scored_version_id)
-            .where(applications.c.year == year)
-        ).all()
+        found = dossier_rows.scored_data(conn, year)
     values = [
         UnitValues(u.code, u.name, u.district, year, json.loads(r.data))
         for r in sorted(found, key=lambda r: r.unit_code)
@@ -166,7 +161,6 @@ def field_record(
     from engine.outputs.records.build import field_record as make
     from engine.portal import dossiers
     from engine.review.field import RISK_LABELS
-    from engine.store.schema import field_checks
 
     d = dossiers.dossier(store, year, code)
     if d is None:
@@ -177,9 +171,8 @@ def field_record(
     if team is None or checked is None:
         return None
     with store.read() as conn:
-        risks = conn.execute(
-            select(field_checks.c.risks).where(field_checks.c.year == year, field_checks.c.unit_code == code)
-        ).scalar()
+        drawn = review_rows.field_check(conn, year, code)
+    risks = drawn.risks if drawn is not None else None
     reason = ", ".join(RISK_LABELS.get(r, r) for r in json.loads(risks)) if risks else ""
     loaded = criteria_of(store, year)
     rows = [

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
-
 from engine.clock import aware, now
 from engine.errors import CqttError
 from engine.portal import audit
 from engine.portal.roles import Account
-from engine.store.connect import Store, new_id
-from engine.store.schema import accounts, applications, attachments
+from engine.store import attachments as rows
+from engine.store.connect import Store
 
 DEFAULT_LIMIT = 20 * 1024 * 1024
 MAX_FILES = 50  # attachments per application
@@ -126,33 +124,24 @@ def add(
     target: str,
 ) -> Attachment:
     with store.read() as conn:
-        count = len(
-            conn.execute(
-                select(attachments.c.id).where(
-                    attachments.c.application_id == application_id, attachments.c.withdrawn_at.is_(None)
-                )
-            ).all()
-        )
+        count = rows.live_count(conn, application_id)
     if count >= MAX_FILES:
         raise FileRefused(f"mỗi hồ sơ tối đa {MAX_FILES} tệp đính kèm")
     sha, size, kind = store_file(stream, folder, limit)
     moment = now()
     shown = shown_name(name)
     with store.write() as conn:
-        attachment_id = new_id(
-            conn.execute(
-                attachments.insert().values(
-                    application_id=application_id,
-                    slot=slot[:120],
-                    sha256=sha,
-                    size=size,
-                    media_type=kind,
-                    name=shown,
-                    uploaded_by=account.id,
-                    uploaded_at=moment,
-                    withdrawn_at=None,
-                )
-            )
+        attachment_id = rows.add(
+            conn,
+            application_id=application_id,
+            slot=slot[:120],
+            sha256=sha,
+            size=size,
+            media_type=kind,
+            name=shown,
+            uploaded_by=account.id,
+            uploaded_at=moment,
+            withdrawn_at=None,
         )
         audit.record(conn, account, address, "attachment_uploaded", target, {"slot": slot, "sha256": sha})
     return Attachment(attachment_id, application_id, slot, sha, size, kind, shown, account.login, moment)
@@ -160,13 +149,7 @@ def add(
 
 def listing(store: Store, application_id: int) -> list[Attachment]:
     with store.read() as conn:
-        rows = conn.execute(
-            select(attachments, accounts.c.login)
-            .outerjoin(accounts, accounts.c.id == attachments.c.uploaded_by)
-            .where(attachments.c.application_id == application_id, attachments.c.withdrawn_at.is_(None))
-            .order_by(attachments.c.id)
-        ).all()
-    return [_attachment(r) for r in rows]
+        return [_attachment(r) for r in rows.of_application(conn, application_id)]
 
 
 def _attachment(r: object) -> Attachment:
@@ -186,12 +169,7 @@ def _attachment(r: object) -> Attachment:
 def owner(store: Store, attachment_id: int) -> tuple[Attachment, int, str] | None:
     """An attachment with the year and unit of its application (for the scope check), or None."""
     with store.read() as conn:
-        row = conn.execute(
-            select(attachments, accounts.c.login, applications.c.year, applications.c.unit_code)
-            .join(applications, applications.c.id == attachments.c.application_id)
-            .outerjoin(accounts, accounts.c.id == attachments.c.uploaded_by)
-            .where(attachments.c.id == attachment_id, attachments.c.withdrawn_at.is_(None))
-        ).first()
+        row = rows.with_owner(conn, attachment_id)
     if row is None:
         return None
     return _attachment(row), row.year, row.unit_code

@@ -12,14 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from sqlalchemy import String, cast, func, select
-
 from engine.portal.roles import APPRAISED, STATES, SUBMITTED
 from engine.portal.units import Unit, criteria_of
 from engine.scoring.flags import FLAG_LABELS
 from engine.scoring.ranking import ranks_by_code
+from engine.store import dossiers as dossier_rows
 from engine.store.connect import Store
-from engine.store.schema import applications, evidence_versions, transitions, units, version_scores
 
 
 @dataclass
@@ -45,32 +43,8 @@ class Row:
 
 def rows(store: Store, year: int, district: str | None = None) -> list[Row]:
     """Every unit of the year's list (of one district), with its application's state and score."""
-    query = (
-        select(
-            units.c.code,
-            units.c.name,
-            units.c.district,
-            applications.c.state,
-            version_scores.c.total,
-            version_scores.c.recognised,
-            version_scores.c.proposed,
-            version_scores.c.flags,
-            version_scores.c.problems,
-            evidence_versions.c.kind,
-        )
-        .select_from(units)
-        .outerjoin(
-            applications, (applications.c.year == units.c.year) & (applications.c.unit_code == units.c.code)
-        )
-        .outerjoin(version_scores, version_scores.c.version_id == applications.c.scored_version_id)
-        .outerjoin(evidence_versions, evidence_versions.c.id == applications.c.scored_version_id)
-        .where(units.c.year == year)
-        .order_by(units.c.code)
-    )
-    if district is not None:
-        query = query.where(units.c.district == district)
     with store.read() as conn:
-        found = conn.execute(query).all()
+        found = dossier_rows.unit_rows(conn, year, district)
     out = []
     for r in found:
         state = r.state or "chua_nop"
@@ -166,16 +140,7 @@ def dashboard(store: Store, year: int) -> Dashboard:
     was last made (a new version, a change of state, a new unit list): many reviewers open it
     while the districts work."""
     with store.read() as conn:
-        stamp = tuple(
-            conn.execute(
-                select(
-                    select(func.max(transitions.c.id)).scalar_subquery(),
-                    select(func.max(evidence_versions.c.id)).scalar_subquery(),
-                    select(func.max(units.c.loaded_at)).where(units.c.year == year).scalar_subquery(),
-                    select(func.count()).select_from(units).where(units.c.year == year).scalar_subquery(),
-                )
-            ).one()
-        )
+        stamp = dossier_rows.change_stamp(conn, year)
     key = (store.label, year)
     found = _MADE.get(key)
     if found is not None and found[0] == stamp:
@@ -192,30 +157,9 @@ def count_dashboard(store: Store, year: int) -> Dashboard:
     of 10,000 units is a few hundred groups, not 10,000 rows); the flags counted once per distinct
     set of flags."""
     loaded = criteria_of(store, year)
-    joined = (
-        select(units.c.district, applications.c.state, version_scores.c.proposed, version_scores.c.recognised)
-        .select_from(units)
-        .outerjoin(
-            applications, (applications.c.year == units.c.year) & (applications.c.unit_code == units.c.code)
-        )
-        .outerjoin(version_scores, version_scores.c.version_id == applications.c.scored_version_id)
-        .where(units.c.year == year)
-        .subquery()
-    )
-    grouped = select(
-        joined.c.district, joined.c.state, joined.c.proposed, joined.c.recognised, func.count()
-    ).group_by(joined.c.district, joined.c.state, joined.c.proposed, joined.c.recognised)
-    flag_sets = (
-        select(units.c.district, version_scores.c.flags, func.count())
-        .select_from(applications)
-        .join(units, (units.c.year == applications.c.year) & (units.c.code == applications.c.unit_code))
-        .join(version_scores, version_scores.c.version_id == applications.c.scored_version_id)
-        .where(applications.c.year == year, applications.c.state.in_(sorted(SUBMITTED)))
-        .group_by(units.c.district, version_scores.c.flags)
-    )
     with store.read() as conn:
-        counted = conn.execute(grouped).all()
-        flagged = conn.execute(flag_sets).all()
+        counted = dossier_rows.counted_by_group(conn, year)
+        flagged = dossier_rows.flag_sets_by_group(conn, year, SUBMITTED)
     province = Counts("Toàn tỉnh")
     by_district: dict[str, Counts] = {}
     for district, state, proposed, recognised, n in counted:
@@ -243,18 +187,8 @@ def count_dashboard(store: Store, year: int) -> Dashboard:
 def progress(store: Store, year: int) -> list[tuple[str, dict[str, int]]]:
     """For each day something happened: how many applications had reached each state by the end
     of that day (a unit counts once per state however often it went back and forth)."""
-    day = func.substr(cast(transitions.c.at, String), 1, 10)
-    first = (
-        select(transitions.c.application_id, transitions.c.to_state, func.min(day).label("day"))
-        .join(applications, applications.c.id == transitions.c.application_id)
-        .where(applications.c.year == year)
-        .group_by(transitions.c.application_id, transitions.c.to_state)
-        .subquery()
-    )
     with store.read() as conn:
-        counted = conn.execute(
-            select(first.c.day, first.c.to_state, func.count()).group_by(first.c.day, first.c.to_state)
-        ).all()
+        counted = dossier_rows.first_reached(conn, year)
     days = sorted({d for d, _, _ in counted})
     running: Counter[str] = Counter()
     out = []

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, select
-
 from engine.clock import aware, now, today
 from engine.errors import CqttError
 from engine.numbers import same_points
@@ -33,7 +31,10 @@ from engine.review.field import Candidate, draw, risks_of
 from engine.review.recheck import UnitDecisionRow
 from engine.scoring.engine import DISQUALIFIED, tool_version
 from engine.scoring.ranking import ranks_by_code
-from engine.store.connect import Store, new_id
+from engine.store import accounts as account_rows
+from engine.store import dossiers as dossier_rows
+from engine.store import reviews as rows
+from engine.store.connect import Store
 from engine.store.history import DECISION_LABELS, proposed_before
 from engine.store.record import (
     DECISION_KINDS,
@@ -44,7 +45,6 @@ from engine.store.record import (
     record_recheck,
     record_revocation,
 )
-from engine.store.schema import accounts, appeals, applications, decisions, field_checks, version_scores
 from engine.text import fmt
 
 DECISIONS = {"recognised": "Công nhận", "not_recognised": "Không công nhận", "deferred": "Tạm hoãn"}
@@ -109,51 +109,30 @@ def draw_sample(store: Store, account: Account, address: str, year: int, n: int,
     drawn = draw(candidates, cs.flags.sample_weights, n, seed)
     moment = now()
     with store.write() as conn:
-        conn.execute(
-            field_checks.delete().where(
-                and_(field_checks.c.year == year, field_checks.c.checker_id.is_(None))
-            )
-        )
-        kept = set(
-            conn.execute(select(field_checks.c.unit_code).where(field_checks.c.year == year)).scalars()
-        )
-        for d in drawn:
-            if d.code in kept:
-                continue
-            conn.execute(
-                field_checks.insert().values(
-                    year=year, unit_code=d.code, seed=seed, weight=d.weight, risks=json.dumps(d.risks),
-                    drawn_by=account.id, drawn_at=moment, checker_id=None, assigned_at=None,
-                )
-            )  # fmt: skip
+        rows.replace_unassigned_draw(
+            conn,
+            year,
+            [
+                {
+                    "unit_code": d.code, "seed": seed, "weight": d.weight, "risks": json.dumps(d.risks),
+                    "drawn_by": account.id, "drawn_at": moment, "checker_id": None, "assigned_at": None,
+                }
+                for d in drawn
+            ],
+        )  # fmt: skip
         audit.record(conn, account, address, "sample_drawn", str(year), {"n": n, "seed": seed})
     return sample_of(store, year)
 
 
 def _proposed_in_portal(store: Store, year: int, codes: list[str]) -> set[str]:
     with store.read() as conn:
-        rows = conn.execute(
-            select(applications.c.unit_code)
-            .join(version_scores, version_scores.c.version_id == applications.c.scored_version_id)
-            .where(
-                applications.c.year < year,
-                applications.c.unit_code.in_(codes),
-                version_scores.c.proposed.is_(True),
-            )
-        ).scalars()
-        return set(rows)
+        return dossier_rows.proposed_in_earlier_years(conn, year, codes)
 
 
 def _scored(store: Store, year: int) -> list[tuple[dossiers.Dossier, dossiers.Version]]:
     """Every submitted application of the year with the version its score is on."""
     with store.read() as conn:
-        codes = list(
-            conn.execute(
-                select(applications.c.unit_code).where(
-                    applications.c.year == year, applications.c.state.in_(sorted(SUBMITTED))
-                )
-            ).scalars()
-        )
+        codes = dossier_rows.codes_in_states(conn, year, SUBMITTED)
     found = []
     for code in codes:
         d = dossiers.dossier(store, year, code)
@@ -167,14 +146,9 @@ def _scored(store: Store, year: int) -> list[tuple[dossiers.Dossier, dossiers.Ve
 
 def sample_of(store: Store, year: int) -> list[Checked]:
     with store.read() as conn:
-        rows = conn.execute(
-            select(field_checks, accounts.c.login)
-            .outerjoin(accounts, accounts.c.id == field_checks.c.checker_id)
-            .where(field_checks.c.year == year)
-            .order_by(field_checks.c.unit_code)
-        ).all()
+        drawn = rows.sample(conn, year)
     found = []
-    for r in rows:
+    for r in drawn:
         d = dossiers.dossier(store, year, r.unit_code)
         versions = dossiers.versions(store, d.id) if d else []
         found.append(
@@ -193,33 +167,17 @@ def sample_of(store: Store, year: int) -> list[Checked]:
 
 def assign(store: Store, account: Account, address: str, year: int, code: str, checker: str) -> None:
     with store.write() as conn:
-        row = conn.execute(
-            select(accounts).where(
-                accounts.c.login == checker, accounts.c.role == "tinh", accounts.c.disabled.is_(False)
-            )
-        ).first()
+        row = account_rows.enabled_with_role(conn, checker, "tinh")
         if row is None:
             raise ReviewError(f"“{checker}” không phải tài khoản phúc tra của tỉnh đang dùng")
-        done = conn.execute(
-            field_checks.update()
-            .where(field_checks.c.year == year, field_checks.c.unit_code == code)
-            .values(checker_id=row.id, assigned_at=now())
-        )
-        if not done.rowcount:
+        if not rows.assign(conn, year, code, row.id, now()):
             raise ReviewError(f"đơn vị {code} không có trong mẫu kiểm tra thực địa năm {year}")
         audit.record(conn, account, address, "checker_assigned", f"{year}/{code}", {"checker": checker})
 
 
 def in_sample(store: Store, year: int, code: str) -> bool:
     with store.read() as conn:
-        return (
-            conn.execute(
-                select(field_checks.c.unit_code).where(
-                    field_checks.c.year == year, field_checks.c.unit_code == code
-                )
-            ).first()
-            is not None
-        )
+        return rows.field_check(conn, year, code) is not None
 
 
 # -- the values found on site -----------------------------------------------------------------------
@@ -349,11 +307,7 @@ class DecisionRow:
 
 def decisions_of(store: Store, year: int, code: str) -> list[DecisionRow]:
     with store.read() as conn:
-        rows = conn.execute(
-            select(decisions)
-            .where(decisions.c.unit == code, decisions.c.year == year)
-            .order_by(decisions.c.id)
-        ).all()
+        found = rows.decisions_of(conn, year, code)
     return [
         DecisionRow(
             r.id,
@@ -368,7 +322,7 @@ def decisions_of(store: Store, year: int, code: str) -> list[DecisionRow]:
             r.replaces,
             aware(r.recorded_at),  # type: ignore[arg-type]
         )  # fmt: skip
-        for r in rows
+        for r in found
     ]
 
 
@@ -464,7 +418,7 @@ def decide(
     assert current is not None
     with store.write() as conn:
         if appeal is not None:
-            conn.execute(appeals.update().where(appeals.c.id == appeal.id).values(new_decision_id=current.id))
+            rows.update_appeal(conn, appeal.id, new_decision_id=current.id)
         audit.record(
             conn, account, address, "decided", f"{year}/{code}",
             {"decision": decision, "number": number, "contradiction": contradiction,
@@ -537,30 +491,18 @@ def file_appeal(store: Store, account: Account, address: str, year: int, code: s
     if any(a.state == "open" for a in appeals_of(store, year, code)):
         raise ReviewError("đã có một kiến nghị đang được xem xét")
     with store.write() as conn:
-        appeal_id = new_id(
-            conn.execute(
-                appeals.insert().values(
-                    year=year, unit_code=code, decision_id=current.id, grounds=grounds, filed_by=account.id,
-                    filed_at=now(), deadline=deadline, state="open", answer=None, answered_by=None,
-                    answered_at=None, new_decision_id=None,
-                )
-            )
+        appeal_id = rows.add_appeal(
+            conn, year=year, unit_code=code, decision_id=current.id, grounds=grounds, filed_by=account.id,
+            filed_at=now(), deadline=deadline, state="open", answer=None, answered_by=None,
+            answered_at=None, new_decision_id=None,
         )  # fmt: skip
         audit.record(conn, account, address, "appeal_filed", f"{year}/{code}", {"appeal": appeal_id})
     return next(a for a in appeals_of(store, year, code) if a.id == appeal_id)
 
 
 def appeals_of(store: Store, year: int, code: str | None = None) -> list[Appeal]:
-    query = (
-        select(appeals, accounts.c.login)
-        .outerjoin(accounts, accounts.c.id == appeals.c.filed_by)
-        .where(appeals.c.year == year)
-        .order_by(appeals.c.id)
-    )
-    if code is not None:
-        query = query.where(appeals.c.unit_code == code)
     with store.read() as conn:
-        rows = conn.execute(query).all()
+        found = rows.appeals_of(conn, year, code)
     return [
         Appeal(
             r.id,
@@ -576,7 +518,7 @@ def appeals_of(store: Store, year: int, code: str | None = None) -> list[Appeal]
             aware(r.answered_at),
             r.new_decision_id,
         )  # fmt: skip
-        for r in rows
+        for r in found
     ]
 
 
@@ -599,15 +541,13 @@ def answer_appeal(
     if found is None or found.state != "open":
         raise ReviewError("kiến nghị này không còn chờ trả lời")
     with store.write() as conn:
-        conn.execute(
-            appeals.update()
-            .where(appeals.c.id == appeal_id)
-            .values(
-                state="accepted" if accept else "rejected",
-                answer=answer,
-                answered_by=account.id,
-                answered_at=now(),
-            )
+        rows.update_appeal(
+            conn,
+            appeal_id,
+            state="accepted" if accept else "rejected",
+            answer=answer,
+            answered_by=account.id,
+            answered_at=now(),
         )
         audit.record(
             conn,
@@ -667,10 +607,10 @@ def summary(store: Store, year: int) -> dict[str, Any]:
     contradict the scores, open appeals, and the decisions still open to appeal with the last
     day for each."""
     with store.read() as conn:
-        rows = conn.execute(select(decisions).where(decisions.c.year == year).order_by(decisions.c.id)).all()
-        sampled = len(conn.execute(select(field_checks.c.unit_code).where(field_checks.c.year == year)).all())
+        decided = rows.decisions_of_year(conn, year)
+        sampled = rows.drawn_count(conn, year)
     latest: dict[str, Any] = {}
-    for r in rows:
+    for r in decided:
         if r.decision in DECISION_KINDS:
             latest[r.unit] = r
         elif r.decision == REVOKED and r.unit in latest:

@@ -12,13 +12,11 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from engine.clock import aware, now
 from engine.portal.accounts import by_id
 from engine.portal.roles import Account
+from engine.store import sessions as rows
 from engine.store.connect import Store
-from engine.store.schema import web_sessions
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last-seen is written at most this often (fewer writes)
 
@@ -48,17 +46,16 @@ def start(store: Store, account: Account | None, address: str, lifetimes: Lifeti
     moment = now()
     limit = lifetimes.absolute if account is not None else lifetimes.anonymous
     with store.write() as conn:
-        conn.execute(
-            web_sessions.insert().values(
-                token_hash=_hash(token),
-                account_id=account.id if account else None,
-                created_at=moment,
-                seen_at=moment,
-                expires_at=moment + limit,
-                revoked_at=None,
-                address=address[:64],
-                data="{}",
-            )
+        rows.insert(
+            conn,
+            token_hash=_hash(token),
+            account_id=account.id if account else None,
+            created_at=moment,
+            seen_at=moment,
+            expires_at=moment + limit,
+            revoked_at=None,
+            address=address[:64],
+            data="{}",
         )
     return Session(token, account, {}, moment, new=True)
 
@@ -69,7 +66,7 @@ def load(store: Store, token: str, lifetimes: Lifetimes) -> Session | None:
         return None
     moment = now()
     with store.read() as conn:
-        row = conn.execute(select(web_sessions).where(web_sessions.c.token_hash == _hash(token))).first()
+        row = rows.by_hash(conn, _hash(token))
         if row is None or row.revoked_at is not None:
             return None
         seen, expires = aware(row.seen_at), aware(row.expires_at)
@@ -92,21 +89,13 @@ def save(store: Store, session: Session, changed: bool) -> None:
     if changed:
         values["data"] = json.dumps(session.data)
     with store.write() as conn:
-        conn.execute(
-            web_sessions.update()
-            .where(web_sessions.c.token_hash == _hash(session.token), web_sessions.c.revoked_at.is_(None))
-            .values(**values)
-        )
+        rows.update_live(conn, _hash(session.token), **values)
     session.seen_at = moment
 
 
 def end(store: Store, token: str) -> None:
     with store.write() as conn:
-        conn.execute(
-            web_sessions.update()
-            .where(web_sessions.c.token_hash == _hash(token), web_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=now())
-        )
+        rows.end(conn, _hash(token), now())
 
 
 def forget_lapsed(store: Store, lifetimes: Lifetimes) -> int:
@@ -114,7 +103,4 @@ def forget_lapsed(store: Store, lifetimes: Lifetimes) -> int:
     sessions stay, ended, as a record of who was signed in when."""
     limit = now() - lifetimes.anonymous
     with store.write() as conn:
-        done = conn.execute(
-            delete(web_sessions).where(web_sessions.c.account_id.is_(None), web_sessions.c.seen_at < limit)
-        )
-    return done.rowcount or 0
+        return rows.forget_anonymous_before(conn, limit)

@@ -24,8 +24,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
-
 from engine.clock import VIETNAM, now, today
 from engine.errors import CqttError
 from engine.intake.responses import ONLINE, Problem, ReadResponses, Response, normal_contact
@@ -35,8 +33,8 @@ from engine.portal.roles import Account
 from engine.portal.units import all_units, criteria_of
 from engine.rules.model import SurveyForm
 from engine.scoring.tally import FormTally, TallyResult, tally
-from engine.store.connect import Store, new_id
-from engine.store.schema import survey_hits, survey_responses, survey_windows
+from engine.store import surveys as rows
+from engine.store.connect import Store
 
 
 class SurveyError(CqttError):
@@ -145,8 +143,8 @@ def form_of(store: Store, year: int, form_id: str) -> SurveyForm | None:
 
 def windows(store: Store, year: int) -> dict[str, Window]:
     with store.read() as conn:
-        rows = conn.execute(select(survey_windows).where(survey_windows.c.year == year)).all()
-    return {r.form_id: Window(r.year, r.form_id, r.opens_on, r.closes_on) for r in rows}
+        found = rows.windows(conn, year)
+    return {r.form_id: Window(r.year, r.form_id, r.opens_on, r.closes_on) for r in found}
 
 
 def online_fields(store: Store, year: int) -> dict[str, SurveyForm]:
@@ -188,14 +186,9 @@ def _store_window(
     closes_on: dt.date,
 ) -> Window:
     with store.write() as conn:
-        values = {"opens_on": opens_on, "closes_on": closes_on, "set_by": account.id, "set_at": now()}
-        done = conn.execute(
-            survey_windows.update()
-            .where(survey_windows.c.year == year, survey_windows.c.form_id == form_id)
-            .values(**values)
+        rows.set_window(
+            conn, year, form_id, opens_on=opens_on, closes_on=closes_on, set_by=account.id, set_at=now()
         )
-        if not done.rowcount:
-            conn.execute(survey_windows.insert().values(year=year, form_id=form_id, **values))
         audit.record(
             conn, account, address, "survey_window_set", f"{year}/{form_id}",
             {"opens_on": opens_on.isoformat(), "closes_on": closes_on.isoformat()},
@@ -277,53 +270,31 @@ def submit(
     since = moment - dt.timedelta(minutes=limits.minutes)
     by_address, by_form = _address_key(keys, address), f"phieu:{year}/{code}/{form.id}"
     with store.write() as conn:
-        conn.execute(survey_hits.delete().where(survey_hits.c.at < since))  # addresses not kept longer
-
-        def recent(key: str) -> int:
-            return conn.execute(
-                select(func.count())
-                .select_from(survey_hits)
-                .where(survey_hits.c.key == key, survey_hits.c.at >= since)
-            ).scalar_one()
-
-        if recent(by_address) >= limits.per_address:
+        rows.forget_hits_before(conn, since)  # addresses not kept longer
+        if rows.hits_since(conn, by_address, since) >= limits.per_address:
             raise SurveyRefused(
                 "address",
                 "Đã nhận nhiều phiếu từ cùng một mạng trong ít phút; "
                 f"vui lòng gửi lại sau {limits.minutes} phút.",
             )
-        if recent(by_form) >= limits.per_form:
+        if rows.hits_since(conn, by_form, since) >= limits.per_form:
             raise SurveyRefused(
                 "form",
                 f"Phiếu này đang nhận quá nhiều ý kiến cùng lúc; vui lòng gửi lại sau {limits.minutes} phút.",
             )
         earlier = 0
         if respondent is not None:
-            earlier = conn.execute(
-                select(func.count())
-                .select_from(survey_responses)
-                .where(
-                    survey_responses.c.year == year,
-                    survey_responses.c.form_id == form.id,
-                    survey_responses.c.respondent == respondent,
-                )
-            ).scalar_one()
+            earlier = rows.answered_by(conn, year, form.id, respondent)
             if earlier >= limits.per_contact:
                 raise SurveyRefused(
                     "contact",
                     "Số điện thoại hoặc email này đã gửi phiếu này; mỗi người chỉ được tính một phiếu.",
                 )
-        taken = new_id(
-            conn.execute(
-                survey_responses.insert().values(
-                    year=year, unit_code=code, form_id=form.id, answered_at=moment,
-                    answers=json.dumps(answers, sort_keys=True), respondent=respondent,
-                )
-            )
+        taken = rows.add_response(
+            conn, year=year, unit_code=code, form_id=form.id, answered_at=moment,
+            answers=json.dumps(answers, sort_keys=True), respondent=respondent,
         )  # fmt: skip
-        conn.execute(
-            survey_hits.insert(), [{"key": by_address, "at": moment}, {"key": by_form, "at": moment}]
-        )
+        rows.add_hits(conn, [by_address, by_form], moment)
     return Taken(taken, earlier == 0)
 
 
@@ -333,28 +304,10 @@ def read_online(store: Store, year: int, codes: list[str] | None = None) -> Read
     For some units only: with the earlier responses of their respondents to other units, so that
     a duplicate is the same as when the whole province is counted."""
     forms = {f.id: f for f in forms_of(store, year)}
-    query = select(survey_responses).where(survey_responses.c.year == year)
     with store.read() as conn:
-        if codes is None:
-            rows = conn.execute(query.order_by(survey_responses.c.id)).all()
-        else:
-            mine = conn.execute(
-                query.where(survey_responses.c.unit_code.in_(codes)).order_by(survey_responses.c.id)
-            ).all()
-            pairs = {(r.form_id, r.respondent) for r in mine if r.respondent is not None}
-            others: list[Any] = []
-            for form_id in sorted({f for f, _ in pairs}):
-                people = sorted(p for f, p in pairs if f == form_id)
-                others += conn.execute(
-                    query.where(
-                        survey_responses.c.form_id == form_id,
-                        survey_responses.c.respondent.in_(people),
-                        survey_responses.c.unit_code.not_in(codes),
-                    )
-                ).all()
-            rows = sorted([*mine, *others], key=lambda r: r.id)
+        found = rows.responses(conn, year) if codes is None else rows.responses_of_units(conn, year, codes)
     out = ReadResponses()
-    for r in rows:
+    for r in found:
         form = forms.get(r.form_id)
         if form is None:
             continue  # a form the year's rule set no longer has
@@ -386,12 +339,7 @@ def tallies(store: Store, year: int, codes: list[str] | None = None) -> TallyRes
     opened = windows(store, year)
     if codes is None:
         with store.read() as conn:
-            stamp = (
-                conn.execute(
-                    select(func.max(survey_responses.c.id)).where(survey_responses.c.year == year)
-                ).scalar_one(),
-                tuple(sorted(opened.items())),
-            )
+            stamp = (rows.latest_response_id(conn, year), tuple(sorted(opened.items())))
         cached = _CACHE.get((store.label, year))
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -499,13 +447,7 @@ def summary(store: Store, year: int) -> Summary:
     counted, and the alarms (bursts of identical answers, units below a minimum)."""
     opened = windows(store, year)
     with store.read() as conn:
-        received: dict[str, int] = dict(
-            conn.execute(
-                select(survey_responses.c.form_id, func.count())
-                .where(survey_responses.c.year == year)
-                .group_by(survey_responses.c.form_id)
-            ).all()
-        )
+        received = rows.received_by_form(conn, year)
     counted = tallies(store, year) if opened else None
     forms = []
     for form in forms_of(store, year):
@@ -541,10 +483,8 @@ def responses_csv(store: Store, year: int) -> bytes:
     heading: list[object] = ["Mã đơn vị", "Tên đơn vị", "Mẫu phiếu", "Thời điểm", "Mã người trả lời"]
     lines = [heading + [f"{f.id.upper()} — {q.label} [{f.id}.{q.id}]" for f, q in columns]]
     with store.read() as conn:
-        rows = conn.execute(
-            select(survey_responses).where(survey_responses.c.year == year).order_by(survey_responses.c.id)
-        ).all()
-    for r in rows:
+        found = rows.responses(conn, year)
+    for r in found:
         answers = {k: int(v) for k, v in json.loads(r.answers).items()}
         answered = r.answered_at if r.answered_at.tzinfo else r.answered_at.replace(tzinfo=dt.UTC)
         cells: list[object] = [
@@ -572,14 +512,4 @@ def tallies_workbook(store: Store, year: int) -> bytes:
 
 def responses_of(store: Store, year: int, code: str, form_id: str) -> int:
     with store.read() as conn:
-        return conn.execute(
-            select(func.count())
-            .select_from(survey_responses)
-            .where(
-                and_(
-                    survey_responses.c.year == year,
-                    survey_responses.c.unit_code == code,
-                    survey_responses.c.form_id == form_id,
-                )
-            )
-        ).scalar_one()
+        return rows.count_for(conn, year, code, form_id)

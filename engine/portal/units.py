@@ -10,8 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, func, select
-
 from engine.clock import now
 from engine.errors import CqttError
 from engine.hashing import sha256_file
@@ -19,8 +17,8 @@ from engine.intake.units import UnitRow, read_units
 from engine.portal import audit
 from engine.portal.roles import Account
 from engine.rules.loader import LoadedCriteria, load_criteria, load_ref
-from engine.store.connect import Store
-from engine.store.schema import applications, portal_years, units
+from engine.store import unitlists
+from engine.store.connect import Store, Tx
 
 
 class UnitsError(CqttError):
@@ -96,22 +94,10 @@ def _replace(
 ) -> Loaded:
     moment = now()
     codes = {r.code for r in rows}
+    common = {"year": year, "source": source, "loaded_at": moment}
+    listed = [{**common, "code": r.code, "name": r.name or r.code, "district": r.group} for r in rows]
     with store.write() as conn:
-        applied = set(
-            conn.execute(select(applications.c.unit_code).where(applications.c.year == year)).scalars()
-        )
-        conn.execute(delete(units).where(units.c.year == year))
-        common = {"year": year, "source": source, "loaded_at": moment}
-        conn.execute(
-            units.insert(),
-            [{**common, "code": r.code, "name": r.name or r.code, "district": r.group} for r in rows],
-        )
-        conn.execute(delete(portal_years).where(portal_years.c.year == year))
-        conn.execute(
-            portal_years.insert().values(
-                year=year, criteria_ref=loaded.model.ref, criteria_sha256=loaded.sha256, created_at=moment
-            )
-        )
+        applied = unitlists.replace(conn, year, listed, loaded.model.ref, loaded.sha256, moment)
         dropped = sorted(applied - codes)
         audit.record(
             conn,
@@ -126,7 +112,7 @@ def _replace(
 
 def years(store: Store) -> list[Year]:
     with store.read() as conn:
-        rows = conn.execute(select(portal_years).order_by(portal_years.c.year)).all()
+        rows = unitlists.years(conn)
     return [Year(r.year, r.criteria_ref, r.criteria_sha256) for r in rows]
 
 
@@ -160,8 +146,8 @@ def _criteria(ref: str, sha256: str) -> LoadedCriteria:
     return _CACHE[key]
 
 
-def unit(conn: Connection, year: int, code: str) -> Unit | None:
-    row = conn.execute(select(units).where(units.c.year == year, units.c.code == code)).first()
+def unit(conn: Tx, year: int, code: str) -> Unit | None:
+    row = unitlists.unit(conn, year, code)
     return Unit(row.year, row.code, row.name, row.district) if row is not None else None
 
 
@@ -172,38 +158,25 @@ def find_unit(store: Store, year: int, code: str) -> Unit | None:
 
 def of_district(store: Store, year: int, district: str) -> list[Unit]:
     with store.read() as conn:
-        rows = conn.execute(
-            select(units).where(units.c.year == year, units.c.district == district).order_by(units.c.code)
-        ).all()
+        rows = unitlists.of_group(conn, year, district)
     return [Unit(r.year, r.code, r.name, r.district) for r in rows]
 
 
 def all_units(store: Store, year: int) -> list[Unit]:
     with store.read() as conn:
-        rows = conn.execute(select(units).where(units.c.year == year).order_by(units.c.code)).all()
+        rows = unitlists.of_year(conn, year)
     return [Unit(r.year, r.code, r.name, r.district) for r in rows]
 
 
 def districts(store: Store, year: int) -> list[tuple[str, int]]:
     """Each district of the year's list and its number of units."""
     with store.read() as conn:
-        rows = conn.execute(
-            select(units.c.district, func.count())
-            .where(units.c.year == year)
-            .group_by(units.c.district)
-            .order_by(units.c.district)
-        ).all()
-    return [(r[0], r[1]) for r in rows]
+        return unitlists.groups(conn, year)
 
 
 def has_district(store: Store, year: int, district: str) -> bool:
     with store.read() as conn:
-        return (
-            conn.execute(
-                select(units.c.code).where(units.c.year == year, units.c.district == district).limit(1)
-            ).first()
-            is not None
-        )
+        return unitlists.has_group(conn, year, district)
 
 
 def latest_year(store: Store) -> int | None:

@@ -22,6 +22,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from engine.errors import CqttError
 from engine.store.schema import store_info
 
+# A connection inside `Store.read()` or `Store.write()`: what the repositories of this package take.
+# The application functions hold transactions by it, and never write SQL themselves.
+Tx = Connection
+
 ENV_VAR = "CQTT_DB"
 TIMEOUT_ENV = "CQTT_DB_TIMEOUT"
 DEFAULT_TIMEOUT = 15.0  # seconds to wait for an SQLite file another process is writing

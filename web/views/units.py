@@ -199,11 +199,10 @@ def attach(year: int, code: str) -> object:
     if upload is None or not upload.filename:
         flash("Chọn một tệp để tải lên.", "error")
         return redirect(url_for("units.page", year=year, code=code))
-    with store().write() as conn:
-        d = dossiers.ensure(conn, year, code)
+    application_id = dossiers.application_id(store(), year, code)
     try:
         files.add(
-            store(), account, client_address(), d.id, slot, upload.stream, upload.filename,  # type: ignore[arg-type]
+            store(), account, client_address(), application_id, slot, upload.stream, upload.filename,  # type: ignore[arg-type]
             config().files, config().upload_limit, f"{year}/{code}",
         )  # fmt: skip
     except files.FileRefused as exc:
