@@ -21,7 +21,8 @@ from engine.intake.evidence import Application, EvidenceSet, read_evidence, self
 from engine.intake.values import to_text
 from engine.portal import audit
 from engine.portal.form import changed_fields
-from engine.portal.roles import APPRAISED, EDITABLE, STATES, SUBMITTED, TRANSITIONS, UNDER_APPRAISAL, Account
+from engine.portal.policy import TRANSITIONS, in_state
+from engine.portal.roles import APPRAISED, STATES, SUBMITTED, UNDER_APPRAISAL, Account
 from engine.portal.scoring import Scored, UnitValues, read, score_many, score_one
 from engine.portal.surveys import live_values
 from engine.portal.units import Unit, criteria_of
@@ -295,7 +296,7 @@ def save_declared(
         if unit is None:
             raise WorkflowError(f"đơn vị {code} không có trong danh sách năm {year}")
         app = ensure(conn, year, code)
-        if app.state not in EDITABLE:
+        if not in_state("unit.edit", "xa", app.state):
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: xã không sửa được nữa")
         values = _complete(loaded, {**data, **live})
         unit_values = UnitValues(unit.code, unit.name, unit.district, year, values)
@@ -339,7 +340,7 @@ def request_clarification(
         raise WorkflowError(f"không có tiêu chí hay trường minh chứng: {', '.join(unknown)}")
     with store.write() as conn:
         app = ensure(conn, year, code)
-        if app.state not in UNDER_APPRAISAL:
+        if not in_state("unit.appraise", "huyen", app.state):
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: chưa thể yêu cầu bổ sung")
         _move(conn, app, "can_bo_sung", account, comment[:2000], [f"{i}: {known[i]}" for i in items])
         audit.record(conn, account, address, "clarification_requested", f"{year}/{code}", {"items": items})
@@ -359,7 +360,7 @@ def save_verified(
     with store.read() as conn:
         app = ensure_read(conn, year, code)
         declared = rows.latest_version(conn, app.id, "declared") if app is not None else None
-    if app is None or app.state not in UNDER_APPRAISAL:
+    if app is None or not in_state("unit.appraise", "huyen", app.state):
         state = STATES[app.state] if app is not None else STATES["chua_nop"]
         raise WorkflowError(f"hồ sơ đang ở trạng thái “{state}”: không xác minh được")
     if declared is None:
@@ -419,7 +420,7 @@ def finalise(store: Store, account: Account | None, address: str, year: int, cod
     """End the appraisal: only once the values submitted last have been verified."""
     with store.write() as conn:
         app = ensure(conn, year, code)
-        if app.state not in UNDER_APPRAISAL:
+        if not in_state("unit.appraise", "huyen", app.state):
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không hoàn tất được")
         declared = rows.latest_version(conn, app.id, "declared")
         verified = rows.latest_version(conn, app.id, "verified")

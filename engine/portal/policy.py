@@ -1,15 +1,20 @@
-"""The one place that decides what a user may do: `allowed(account, action, target)`.
+"""The one place that decides what a user may do.
 
-Every route of the portal asks it, with the object the request names (a unit and its district,
-a district), before doing anything; hiding a link is never the protection. An action not listed
-here is refused to everyone.
+* `allowed(account, action, target)`: the role and its scope. Every route of the portal asks it,
+  with the object the request names (a unit and its district, a district), before doing anything;
+  hiding a link is never the protection. An action not listed here is refused to everyone.
+* `may(account, action, target, state)`: the same, in the state the unit's application is in
+  (`IN_STATES`): the views show a form or a button only when it is true, the application functions
+  refuse the step when `in_state` is false, the templates only read what the views decided.
+* `TRANSITIONS`: the state machine of an application, and who moves it.
+* `attachment_slots`: which kinds of file a user may attach to an application now.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.portal.roles import Account
+from engine.portal.roles import APPRAISED, EDITABLE, STATES, SUBMITTED, UNDER_APPRAISAL, Account
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ RULES: dict[str, dict[str, str]] = {
     "unit.appraise": {"huyen": "own-district"},
     "unit.attach": {"xa": "own-unit", "huyen": "own-district", "tinh": "all"},
     "unit.appeal": {"xa": "own-unit"},
+    "unit.scores": {"xa": "own-unit", "huyen": "own-district", "tinh": "all"},
     "district.view": {"huyen": "own-district", "tinh": "all"},
     "district.manage": {"huyen": "own-district"},
     "province.view": {"tinh": "all"},
@@ -67,3 +73,82 @@ def allowed(account: Account | None, action: str, target: Target = NOTHING) -> b
 
 def actions_for(role: str) -> list[str]:
     return [action for action, roles in RULES.items() if role in roles]
+
+
+ANY_STATE = frozenset(STATES)
+
+# action -> role -> the states of the unit's application in which the role may do it. An action
+# or role not listed here does not depend on the state (its scope alone decides).
+IN_STATES: dict[str, dict[str, frozenset[str]]] = {
+    # the commune's declared values: before submitting, and when the team asks for more
+    "unit.edit": {"xa": frozenset(EDITABLE)},
+    # the team's verification, requests for more, finalising
+    "unit.appraise": {"huyen": frozenset(UNDER_APPRAISAL)},
+    # evidence files: the commune while it may edit, the team while it appraises, the province
+    # once the application is submitted (what it saw on site)
+    "unit.attach": {
+        "xa": frozenset(EDITABLE | APPRAISED),
+        "huyen": frozenset(UNDER_APPRAISAL),
+        "tinh": frozenset(SUBMITTED),
+    },
+    # points, explanations, results and records: a commune sees its own once appraised
+    "unit.scores": {"xa": frozenset(APPRAISED), "huyen": ANY_STATE, "tinh": ANY_STATE},
+    # the province's decisions on a submitted application
+    "review.manage": {"tinh": frozenset(SUBMITTED)},
+    # the values found on site, once the team has its result
+    "review.field_check": {"tinh": frozenset(UNDER_APPRAISAL | APPRAISED)},
+    # an appeal against a decision, which only an appraised application can have
+    "unit.appeal": {"xa": frozenset(APPRAISED)},
+}
+
+
+def in_state(action: str, role: str, state: str) -> bool:
+    """Whether the role may do `action` on an application in `state` (scope aside)."""
+    return state in IN_STATES.get(action, {}).get(role, ANY_STATE)
+
+
+def may(account: Account | None, action: str, target: Target, state: str) -> bool:
+    """`allowed`, in the state the unit's application is in."""
+    return account is not None and allowed(account, action, target) and in_state(action, account.role, state)
+
+
+# (from, to) -> the roles that may make the change, and what the change is called.
+TRANSITIONS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("chua_nop", "dang_soan"): (("xa",), "Bắt đầu soạn hồ sơ"),
+    ("dang_soan", "da_nop"): (("xa", "huyen"), "Nộp hồ sơ"),
+    ("can_bo_sung", "da_nop_lai"): (("xa",), "Nộp lại hồ sơ đã bổ sung"),
+    ("chua_nop", "da_nop"): (("huyen",), "Nhập hồ sơ từ tệp Excel của tổ thẩm định"),
+    ("da_nop", "can_bo_sung"): (("huyen",), "Yêu cầu bổ sung"),
+    ("da_nop_lai", "can_bo_sung"): (("huyen",), "Yêu cầu bổ sung"),
+    ("da_nop", "da_tham_dinh"): (("huyen",), "Hoàn tất thẩm định"),
+    ("da_nop_lai", "da_tham_dinh"): (("huyen",), "Hoàn tất thẩm định"),
+    ("da_tham_dinh", "da_gui_tinh"): (("huyen",), "Gửi danh sách lên tỉnh"),
+}
+
+# Kinds of attachment besides the documents the rule file asks for.
+OTHER, FIELD_CHECK, APPEAL = "khac", "thuc-dia", "kien-nghi"
+SLOT_LABELS = {
+    OTHER: "Tài liệu khác",
+    FIELD_CHECK: "Ảnh, biên bản kiểm tra thực địa",
+    APPEAL: "Tài liệu kèm kiến nghị",
+}
+
+
+def attachment_slots(
+    account: Account | None,
+    target: Target,
+    state: str,
+    documents: list[tuple[str, str]],
+    appealing: bool,
+) -> list[tuple[str, str]]:
+    """The kinds of file `account` may attach now, as (slot, label): the rule file's documents and
+    "other" for the commune while it may edit and for the team while it appraises; the commune's
+    appeal files once appraised, while it has or may file an appeal (`appealing`); the province's
+    field-check files. Empty: no upload form, and an upload is refused."""
+    if account is None or not may(account, "unit.attach", target, state):
+        return []
+    if account.role == "tinh":
+        return [(FIELD_CHECK, SLOT_LABELS[FIELD_CHECK]), (OTHER, SLOT_LABELS[OTHER])]
+    if account.role == "xa" and state not in EDITABLE:
+        return [(APPEAL, SLOT_LABELS[APPEAL])] if appealing else []
+    return [*documents, (OTHER, SLOT_LABELS[OTHER])]

@@ -23,7 +23,8 @@ from engine.numbers import same_points
 from engine.outputs.records import DECISION_LIST, render, template_path
 from engine.portal import audit, dossiers, scoring
 from engine.portal.overview import rows as unit_rows
-from engine.portal.roles import APPRAISED, SUBMITTED, UNDER_APPRAISAL, Account
+from engine.portal.policy import in_state
+from engine.portal.roles import SUBMITTED, Account
 from engine.portal.scoring import UnitValues
 from engine.portal.units import criteria_of
 from engine.review.decisions import RevocationFields, check_revocation
@@ -194,7 +195,7 @@ def save_field(
     others; every value that differs from the district's needs a reason. From now on the unit's
     score is the province's, and the re-check is kept (team's and province's results)."""
     d = dossiers.dossier(store, year, code)
-    if d is None or d.state not in APPRAISED | UNDER_APPRAISAL:
+    if d is None or not in_state("review.field_check", "tinh", d.state):
         raise ReviewError("chỉ kiểm tra thực địa hồ sơ đã nộp")
     found = dossiers.versions(store, d.id)
     team = dossiers.latest(found, "verified") or dossiers.latest(found, "declared")

@@ -23,19 +23,6 @@ STATES: dict[str, str] = {
     "da_gui_tinh": "Đã gửi tỉnh",
 }
 
-# (from, to) -> the roles that may make the change, and what the change is called.
-TRANSITIONS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
-    ("chua_nop", "dang_soan"): (("xa",), "Bắt đầu soạn hồ sơ"),
-    ("dang_soan", "da_nop"): (("xa", "huyen"), "Nộp hồ sơ"),
-    ("can_bo_sung", "da_nop_lai"): (("xa",), "Nộp lại hồ sơ đã bổ sung"),
-    ("chua_nop", "da_nop"): (("huyen",), "Nhập hồ sơ từ tệp Excel của tổ thẩm định"),
-    ("da_nop", "can_bo_sung"): (("huyen",), "Yêu cầu bổ sung"),
-    ("da_nop_lai", "can_bo_sung"): (("huyen",), "Yêu cầu bổ sung"),
-    ("da_nop", "da_tham_dinh"): (("huyen",), "Hoàn tất thẩm định"),
-    ("da_nop_lai", "da_tham_dinh"): (("huyen",), "Hoàn tất thẩm định"),
-    ("da_tham_dinh", "da_gui_tinh"): (("huyen",), "Gửi danh sách lên tỉnh"),
-}
-
 # States in which the commune may change its declared values.
 EDITABLE = {"chua_nop", "dang_soan", "can_bo_sung"}
 # States in which the district may verify values, ask for more, or finalise.

@@ -18,7 +18,6 @@ from web.security import client_address
 from web.views.common import DOCX, XLSX, ZIP, config, download, me, store, year_or_404
 
 bp = Blueprint("districts", __name__)
-MAX_WORKBOOK = 20 * 1024 * 1024
 
 
 @bp.route("/nam/<int:year>/huyen/<district>")
@@ -57,9 +56,10 @@ def upload(year: int, district: str) -> object:
         return redirect(url_for("districts.page", year=year, district=district))
     with tempfile.TemporaryDirectory(prefix="cqtt-tai-len-") as tmp:
         path = Path(tmp) / ("tai-len" + Path(name).suffix.lower())
-        data = sent.stream.read(MAX_WORKBOOK + 1)
-        if len(data) > MAX_WORKBOOK:
-            flash("Tệp lớn hơn 20 MB.", "error")
+        limit = config().upload_limit
+        data = sent.stream.read(limit + 1)
+        if len(data) > limit:
+            flash(f"Tệp lớn hơn giới hạn {limit // (1024 * 1024)} MB.", "error")
             return redirect(url_for("districts.page", year=year, district=district))
         path.write_bytes(data)
         try:

@@ -11,8 +11,7 @@ from engine.clock import today
 from engine.errors import CqttError
 from engine.portal import audit, dossiers, exports, files, review
 from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
-from engine.portal.policy import allowed
-from engine.portal.roles import APPRAISED, EDITABLE, SUBMITTED, UNDER_APPRAISAL
+from engine.portal.policy import SLOT_LABELS, attachment_slots, may
 from engine.portal.units import criteria_of, find_unit
 from engine.rules.conditions import fields_read
 from engine.rules.model import CriteriaSet
@@ -37,11 +36,10 @@ def document_slots(cs: CriteriaSet) -> list[tuple[str, str]]:
                     for c in decl.choices or []
                     if (f"doc:{c.id}", c.label) not in slots
                 ]
-    return slots + [("khac", "Tài liệu khác")]
+    return slots
 
 
 VERSION_KINDS = {"declared": "xã khai", "verified": "tổ xác minh", "field": "tỉnh kiểm tra thực địa"}
-EXTRA_SLOTS = {"thuc-dia": "Ảnh, biên bản kiểm tra thực địa", "kien-nghi": "Tài liệu kèm kiến nghị"}
 
 
 def _context(year: int, code: str) -> dict[str, Any]:
@@ -54,14 +52,14 @@ def _context(year: int, code: str) -> dict[str, Any]:
     found = dossiers.versions(store(), d.id) if d else []
     state = d.state if d else "chua_nop"
     account = me()
-    sees_scores = account.role != "xa" or state in APPRAISED
+    sees_scores = may(account, "unit.scores", g.target, state)
     current = next((v for v in found if d and v.id == d.scored_version_id), None)
     declared = dossiers.latest(found, "declared")
     decided, revoked = review.current_decision(store(), year, code)
     appeals = review.appeals_of(store(), year, code)
     deadline = review.appeal_deadline(store(), year, decided) if decided is not None else None
     can_appeal = (
-        allowed(account, "unit.appeal", g.target)
+        may(account, "unit.appeal", g.target, state)
         and decided is not None
         and revoked is None
         and decided.decision != "deferred"
@@ -79,18 +77,15 @@ def _context(year: int, code: str) -> dict[str, Any]:
     ]
     team_version = dossiers.latest(found, "verified") or declared
     accepted = next((a for a in appeals if a.state == "accepted" and a.new_decision_id is None), None)
-    slots = document_slots(loaded.model) + list(EXTRA_SLOTS.items())
-    if account.role == "xa" and state not in EDITABLE:
-        attach_slots = [("kien-nghi", EXTRA_SLOTS["kien-nghi"])]
-    elif account.role == "tinh":
-        attach_slots = [("thuc-dia", EXTRA_SLOTS["thuc-dia"]), ("khac", "Tài liệu khác")]
-    else:
-        attach_slots = slots
+    documents = document_slots(loaded.model)
+    attach_slots = attachment_slots(account, g.target, state, documents, bool(appeals) or can_appeal)
     return {
         "team_version": team_version,
         "field_version": dossiers.latest(found, "field"),
         "accepted_appeal": accepted,
         "attach_slots": attach_slots,
+        "slot_names": dict(documents) | SLOT_LABELS,
+        "limit_mb": config().upload_limit // (1024 * 1024),
         "online": online_for(year, code),
         "version_kinds": VERSION_KINDS,
         "shown_versions": [
@@ -103,7 +98,7 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "appeal_deadline": deadline,
         "can_appeal": can_appeal,
         "appeal_late": can_appeal and deadline is not None and today() > deadline,
-        "can_review": allowed(account, "review.manage", g.target) and state in SUBMITTED,
+        "can_review": may(account, "review.manage", g.target, state),
         "in_sample": review.in_sample(store(), year, code),
         "decision_labels": review.DECISIONS,
         "today": today(),
@@ -128,12 +123,10 @@ def _context(year: int, code: str) -> dict[str, Any]:
         if d
         else [],
         "attachments": files.listing(store(), d.id) if d else [],
-        "slots": slots,
         "sections": form_for(loaded.model),
         "fields": fields_of(loaded.model),
-        "can_edit": allowed(account, "unit.edit", g.target) and state in EDITABLE,
-        "can_appraise": allowed(account, "unit.appraise", g.target) and state in UNDER_APPRAISAL,
-        "editable_states": EDITABLE,
+        "can_edit": may(account, "unit.edit", g.target, state),
+        "can_appraise": may(account, "unit.appraise", g.target, state),
     }
 
 
@@ -147,7 +140,7 @@ def page(year: int, code: str) -> object:
 @guard("unit.edit", "unit")
 def form(year: int, code: str) -> object:
     ctx = _context(year, code)
-    if ctx["state"] not in EDITABLE:
+    if not ctx["can_edit"]:
         flash("Hồ sơ đã nộp; xã chỉ sửa được khi tổ thẩm định yêu cầu bổ sung.", "warning")
         return redirect(url_for("units.page", year=year, code=code))
     values = dict(ctx["draft"].data) if ctx["draft"] else {}
@@ -185,15 +178,10 @@ def attach(year: int, code: str) -> object:
     ctx = _context(year, code)
     account = me()
     slot = form_text(request.form, "slot", 120)
-    if slot not in {s for s, _ in ctx["slots"]} | set(EXTRA_SLOTS) and not slot.startswith("field:"):
-        abort(400)
-    opened = {
-        "xa": ctx["state"] in EDITABLE or (slot == "kien-nghi" and bool(ctx["appeals"] or ctx["can_appeal"])),
-        "huyen": ctx["state"] in UNDER_APPRAISAL,
-        "tinh": ctx["state"] in SUBMITTED,
-    }
-    if not opened.get(account.role, False):
-        flash("Không đính kèm được tệp ở trạng thái này của hồ sơ.", "error")
+    if slot not in ctx["slot_names"]:
+        abort(400)  # not a kind of file this application has: no invented slot is ever stored
+    if slot not in dict(ctx["attach_slots"]):
+        flash("Không đính kèm được loại tệp này ở trạng thái này của hồ sơ.", "error")
         return redirect(url_for("units.page", year=year, code=code))
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -211,7 +199,7 @@ def attach(year: int, code: str) -> object:
         flash(f"Đã đính kèm “{files.shown_name(upload.filename)}”.", "ok")
     finally:
         upload.close()  # the request's temporary copy, whether or not it was kept
-    back = "units.form" if account.role == "xa" and ctx["state"] in EDITABLE else "units.page"
+    back = "units.form" if ctx["can_edit"] else "units.page"
     return redirect(url_for(back, year=year, code=code) + "#tep")
 
 
@@ -233,7 +221,7 @@ def attachment(attachment_id: int) -> object:
 @guard("unit.appraise", "unit")
 def verify(year: int, code: str) -> object:
     ctx = _context(year, code)
-    if ctx["state"] not in UNDER_APPRAISAL or ctx["declared"] is None:
+    if not ctx["can_appraise"] or ctx["declared"] is None:
         flash("Hồ sơ không ở trạng thái chờ thẩm định.", "warning")
         return redirect(url_for("units.page", year=year, code=code))
     declared = ctx["declared"].data
@@ -300,7 +288,7 @@ def finalise(year: int, code: str) -> object:
 def _scores_shown_to_me(year: int, code: str) -> None:
     """A commune sees its scores (and their record) once the district has appraised them."""
     d = dossiers.dossier(store(), year, code)
-    if me().role == "xa" and (d.state if d else "chua_nop") not in APPRAISED:
+    if not may(me(), "unit.scores", g.target, d.state if d else "chua_nop"):
         abort(403)
 
 
