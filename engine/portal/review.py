@@ -11,7 +11,6 @@ to the same table as `cqtt decisions --db`, revocations as `cqtt revoke`, re-che
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import Any
 from engine.clock import aware, now, today
 from engine.errors import CqttError
 from engine.numbers import same_points
-from engine.outputs.records import DECISION_LIST, render, template_path
 from engine.portal import audit, dossiers, scoring
 from engine.portal.overview import rows as unit_rows
 from engine.portal.policy import in_state
@@ -641,24 +639,14 @@ def summary(store: Store, year: int) -> dict[str, Any]:
 
 
 # -- the decision list for signature --------------------------------------------------------------
-RECIPIENTS = ["Như trên", "Ban Chỉ đạo thực hiện dân chủ ở cơ sở tỉnh", "UBND các huyện, thị xã, thành phố"]
-
-
 def decision_list(store: Store, year: int, issuer: str, place: str, templates: Path | None) -> bytes:
     """The list of units recognised in the year (by their current decision, not revoked), with the
     score each decision was taken against and, in the annex, the points by group, for signature."""
+    from engine.outputs.records.build import Letterhead, Recognised, render_bytes
+    from engine.outputs.records.build import decision_list as make
+
     loaded = criteria_of(store, year)
-    numerals = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
-    groups = [
-        {
-            "so": numerals[i] if i < len(numerals) else str(i + 1),
-            "id": g.id,
-            "ten": g.title,
-            "diem": fmt(g.points),
-        }
-        for i, g in enumerate(loaded.model.groups)
-    ]
-    rows: list[dict[str, Any]] = []
+    units: list[Recognised] = []
     for r in unit_rows(store, year):
         current, revoked = current_decision(store, year, r.unit.code)
         if current is None or revoked is not None or current.decision != "recognised":
@@ -666,49 +654,12 @@ def decision_list(store: Store, year: int, issuer: str, place: str, templates: P
         d = dossiers.dossier(store, year, r.unit.code)
         version = dossiers.current(store, d) if d else None
         points = {g.id: g.points for g in version.score.result.groups} if version and version.score else {}
-        total = current.basis_total if current.basis_total is not None else r.total
         notes = []
         if current.basis == "tinh":
             notes.append("Điểm phúc tra sau kiểm tra thực địa")
         if current.contradiction:
             notes.append(f"Trái với kết quả chấm: {current.contradiction}. Lý do: {current.reason}")
-        rows.append(
-            {
-                "ma": r.unit.code,
-                "ten": r.unit.name,
-                "huyen": r.unit.district,
-                "diem": two_decimals(total) if total is not None else "",
-                "nhom": "; ".join(
-                    f"{g['so']}: {two_decimals(points[g['id']])}" for g in groups if g["id"] in points
-                ),
-                "ghi_chu": ". ".join(notes),
-            }
-        )
-    for index, row in enumerate(rows, start=1):
-        row["stt"] = index
-    context = {
-        "model": loaded.model.status == "model",
-        "co_quan_cap_tren": "ỦY BAN NHÂN DÂN",
-        "co_quan": issuer or "TỈNH …………",
-        "co_quan_ngan": "UBND tỉnh",
-        "ky_hieu": "QĐ-UBND",
-        "dia_danh": place or "…………",
-        "nam_ky": today().year,
-        "nam": year,
-        "bo_tieu_chi": loaded.model.ref,
-        "so_don_vi": len(rows),
-        "units": rows,
-        "nhom_tieu_chi": groups,
-        "noi_nhan": RECIPIENTS,
-        "thay_mat": "TM. ỦY BAN NHÂN DÂN",
-        "chuc_vu_ky": "CHỦ TỊCH",
-        "nguoi_ky": "",
-    }
-    out = io.BytesIO()
-    render(out, template_path(DECISION_LIST, templates), context)
-    return out.getvalue()
-
-
-def two_decimals(points: float) -> str:
-    """Points as the signed list shows them: always two decimals, decimal comma (89,20)."""
-    return f"{points:.2f}".replace(".", ",")
+        total = current.basis_total if current.basis_total is not None else r.total
+        units.append(Recognised(r.unit.code, r.unit.name, r.unit.district, total, points, notes))
+    head = Letterhead(issuer=issuer, place=place, year=today().year)
+    return render_bytes(make(loaded.model, year, units, head), "danh-sach-cong-nhan", templates)

@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.outputs.records import render, template_path
+from engine.outputs.records import DECISION_LIST, render, template_path
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS, severity_word
 from engine.scoring.results import UnitResult
-from engine.text import fmt
+from engine.text import cents, fmt
 
 KINDS = {
     "bien-ban-tham-dinh": "bien-ban-tham-dinh.docx",
     "bien-ban-kiem-tra": "bien-ban-kiem-tra.docx",
     "danh-sach-de-nghi": "danh-sach-de-nghi.docx",
+    "danh-sach-cong-nhan": DECISION_LIST,
 }
 RECOGNISED, NOT_RECOGNISED = "Đạt chuẩn", "Chưa đạt chuẩn"
 
@@ -236,6 +237,70 @@ def field_record(cs: CriteriaSet, unit: FieldUnit, year: int | None, head: Lette
         "tom_tat": summary,
     }
     return Record(f"bien-ban-kiem-tra-{file_name(unit.code, unit.name)}.docx", context)
+
+
+@dataclass
+class Recognised:
+    """A unit on the province's list of units recognised: the points its decision was taken on,
+    its points by group, and what the list must say of it."""
+
+    code: str
+    name: str
+    group: str
+    total: float | None
+    groups: dict[str, float]
+    notes: list[str]
+
+
+NUMERALS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+RECIPIENTS = ["Như trên", "Ban Chỉ đạo thực hiện dân chủ ở cơ sở tỉnh", "UBND các huyện, thị xã, thành phố"]
+
+
+def decision_list(cs: CriteriaSet, year: int, units: list[Recognised], head: Letterhead) -> Record:
+    """The province's decision recognising the units of a year (danh sách công nhận), for signature:
+    each unit with the points its decision was taken on and, in the annex, its points by group."""
+    groups = [
+        {
+            "so": NUMERALS[i] if i < len(NUMERALS) else str(i + 1),
+            "id": g.id,
+            "ten": g.title,
+            "diem": fmt(g.points),
+        }
+        for i, g in enumerate(cs.groups)
+    ]
+    rows = [
+        {
+            "stt": index,
+            "ma": u.code,
+            "ten": u.name,
+            "huyen": u.group,
+            "diem": cents(u.total) if u.total is not None else "",
+            "nhom": "; ".join(
+                f"{g['so']}: {cents(u.groups[g['id']])}" for g in groups if g["id"] in u.groups
+            ),
+            "ghi_chu": ". ".join(u.notes),
+        }
+        for index, u in enumerate(units, start=1)
+    ]
+    context = {
+        "model": cs.status == "model",
+        "co_quan_cap_tren": "ỦY BAN NHÂN DÂN",
+        "co_quan": head.issuer or "TỈNH …………",
+        "co_quan_ngan": "UBND tỉnh",
+        "ky_hieu": "QĐ-UBND",
+        "dia_danh": head.place or "…………",
+        "nam_ky": head.year or year,
+        "nam": year,
+        "bo_tieu_chi": cs.ref,
+        "so_don_vi": len(rows),
+        "units": rows,
+        "nhom_tieu_chi": groups,
+        "noi_nhan": RECIPIENTS,
+        "thay_mat": "TM. ỦY BAN NHÂN DÂN",
+        "chuc_vu_ky": "CHỦ TỊCH",
+        "nguoi_ky": "",
+    }
+    return Record(f"danh-sach-cong-nhan-{year}.docx", context)
 
 
 def render_bytes(record: Record, kind: str, templates: Path | None) -> bytes:
