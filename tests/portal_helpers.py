@@ -78,11 +78,23 @@ def csrf_of(client: FlaskClient, path: str = "/doi-mat-khau") -> str:
     return found.group(1)
 
 
+_BUILT: dict[int, Path] = {}  # year -> an SQLite portal made once in this process, copied for each test
+
+
 def make_portal(db: str, folder: Path, year: int = YEAR) -> Portal:
     """The portal, its unit list loaded for `year` (the surveys' tests need the current year: a
-    response counts only in its own year)."""
-    store = open_store(db)
-    units.load(store, ROOT / "samples/units/bac-giang.csv", year, "bac-giang@2024")
+    response counts only in its own year). On SQLite the first one a process makes is kept and
+    copied for the next (loading the list and hashing seven passwords takes seconds)."""
+    import shutil
+    import tempfile
+
+    sqlite = "://" not in db
+    if sqlite and year in _BUILT:
+        shutil.copyfile(_BUILT[year], db)
+        store = open_store(db)
+    else:
+        store = open_store(db)
+        units.load(store, ROOT / "samples/units/bac-giang.csv", year, "bac-giang@2024")
     listed = units.all_units(store, year)
     mine = [u.code for u in listed if u.district == DISTRICT]
     outsider = next(u.code for u in listed if u.district == OTHER_DISTRICT)
@@ -104,9 +116,14 @@ def make_portal(db: str, folder: Path, year: int = YEAR) -> Portal:
         "chinh-sach": ("chinh-sach", None, None),
         "quan-tri": ("quan-tri", None, None),
     }
-    for name, (role, unit, district) in roles.items():
-        accounts.add(store, logins[name], role, unit, district)
-        set_password(store, logins[name])
+    if not (sqlite and year in _BUILT):
+        for name, (role, unit, district) in roles.items():
+            accounts.add(store, logins[name], role, unit, district)
+            set_password(store, logins[name])
+        if sqlite:
+            kept = Path(tempfile.mkdtemp(prefix="cqtt-cong-mau-")) / "cong.sqlite"
+            shutil.copyfile(db, kept)
+            _BUILT[year] = kept
     config = PortalConfig(db=db, data_dir=folder / "du-lieu", secure_cookies=False)
     app = create_app(config)
     return Portal(app, store, config, mine[0], mine[1], outsider, logins)
