@@ -501,3 +501,24 @@ def test_a_long_run_names_each_phase_also_without_a_terminal(tmp_path: Path, mon
     positions = [lines.index(line) for line in expected]
     assert positions == sorted(positions)
     assert lines.index(expected[-1]) < next(i for i, x in enumerate(lines) if x.startswith("Đã chấm 600"))
+
+
+def test_criteria_diff_lists_its_changes_in_the_same_order_whatever_the_hash_seed(tmp_path) -> None:
+    """Regression: added and removed items were listed in set order, which changes with Python's
+    hash seed: the same two rule files gave differently ordered lines, JSON and workbook."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cqtt = Path(sys.executable).with_name("cqtt")
+    made = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"diff-{seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [str(cqtt), "criteria", "diff", "bac-giang@2023", "bac-giang@2024", "--json", str(out)],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        made.append(out.read_bytes())
+    assert made[0] == made[1] == made[2]

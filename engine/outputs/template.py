@@ -8,7 +8,6 @@ to its criteria set, version and file hash so that scoring it against another ve
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
@@ -21,6 +20,7 @@ from engine.intake.cells import dropdown_label
 from engine.intake.evidence import FIXED_LABELS, self_score_column
 from engine.intake.units import UnitRow
 from engine.outputs import fastrows
+from engine.outputs.output import run_time
 from engine.outputs.xlsxstyle import (
     BOLD,
     CENTER,
@@ -224,7 +224,7 @@ def write_template(
         setattr(protection, allowed, False)
     bind = wb.create_sheet(BINDING_SHEET)
     bind.sheet_state = "hidden"
-    generated = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+    generated = run_time()  # SOURCE_DATE_EPOCH makes it reproducible, as every output
     for key, value in [
         ("criteria", cs.id),
         ("version", cs.version),

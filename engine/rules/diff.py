@@ -193,9 +193,9 @@ def diff_sets(old: CriteriaSet, new: CriteriaSet) -> SetDiff:
 
 
 def _diff_named(section: str, old: dict[str, Any], new: dict[str, Any], show: Any, add: Any) -> None:
-    for key in old.keys() - new.keys():
+    for key in sorted(old.keys() - new.keys()):  # sorted: the same inputs give the same lines
         add(Change("removed", f"{section}.{key}", show(old[key])))
-    for key in new.keys() - old.keys():
+    for key in sorted(new.keys() - old.keys()):
         add(Change("added", f"{section}.{key}", show(new[key])))
     for key in sorted(old.keys() & new.keys()):
         if old[key] != new[key] and show(old[key]) != show(new[key]):
