@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.intake.workbook import Limits
 from engine.portal.accounts import Throttle
 from engine.portal.files import DEFAULT_LIMIT
 from engine.portal.sessions import Lifetimes
@@ -18,6 +19,8 @@ class PortalConfig:
     data_dir: Path  # attachments (by SHA-256) and the installation's secret
     secure_cookies: bool = True  # served over HTTPS (a TLS reverse proxy); off only for --demo
     upload_limit: int = DEFAULT_LIMIT
+    # an uploaded workbook inflated, and its merged ranges (CQTT_XLSX_* may lower or raise them)
+    xlsx_limits: Limits = field(default_factory=lambda: Limits.from_environment(inflated_mb=100))
     behind_proxy: int = 0  # proxies whose X-Forwarded-For/-Proto are trusted
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     throttle: Throttle = field(default_factory=Throttle.from_environment)

@@ -35,7 +35,7 @@ from engine.intake.cells import (
 )
 from engine.intake.csvtext import decode_csv, excel_text
 from engine.intake.seen import SeenCodes
-from engine.intake.workbook import open_workbook
+from engine.intake.workbook import merged_cells_problem, open_workbook
 from engine.rules.model import CriteriaSet
 from engine.spool import SpooledList
 from engine.suggest import ascii_fold, did_you_mean
@@ -417,7 +417,6 @@ def _merges(path: Path, markers: set[str]) -> dict[str, dict[tuple[int, int], tu
     """Per sheet title, each cell a merged range covers (but its first) -> the range's first cell,
     read only when the workbook has merged cells (people merge a district's rows, or "Có"). The
     ranges are read from each sheet's XML a block at a time, never the whole workbook at once."""
-    import re
     import zipfile
 
     from openpyxl import load_workbook
@@ -429,36 +428,52 @@ def _merges(path: Path, markers: set[str]) -> dict[str, dict[tuple[int, int], tu
         parts = {ws.title: getattr(ws, "_worksheet_path", None) for ws in book.worksheets}
     finally:
         book.close()
-    pattern = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
     found: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
     with zipfile.ZipFile(path) as z:
         for title, part in parts.items():
             if not part:
                 continue
             cells: dict[tuple[int, int], tuple[int, int]] = {}
-            tail = b""
             with z.open(part) as handle:
-                while block := handle.read(1 << 20):
-                    text = tail + block
-                    cut = max(0, len(text) - 64)  # a reference split by the block is read next time
-                    _cover(cells, pattern.findall(text[:cut]))
-                    tail = text[cut:]
-                _cover(cells, pattern.findall(tail))
+                for ref in merged_refs(handle):
+                    _cover(cells, ref, path, title)
             if cells:
                 found[title] = cells
     return found
 
 
-def _cover(cells: dict[tuple[int, int], tuple[int, int]], refs: list[bytes]) -> None:
-    """Each cell of these merged ranges (but its first) -> the range's first cell."""
+_MERGE_REF = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+_LONGEST_ELEMENT = 64  # `<mergeCell ref="XFD1048576:XFD1048576"` and room to spare
+
+
+def merged_refs(handle: Any, block: int = 1 << 20) -> Iterator[str]:
+    """Every merged range a sheet's XML declares, read a block at a time; an element cut by the
+    end of a block is completed by the next one and read once."""
+    tail = b""
+    while chunk := handle.read(block):
+        text = tail + chunk
+        end = 0
+        for match in _MERGE_REF.finditer(text):
+            end = match.end()
+            yield match.group(1).decode()
+        # what follows the last complete element, at most an element's length, starts the next block
+        tail = text[max(end, len(text) - _LONGEST_ELEMENT) :]
+
+
+def _cover(cells: dict[tuple[int, int], tuple[int, int]], ref: str, path: Path, title: str) -> None:
+    """Each cell of a merged range (but its first) -> the range's first cell; a range (or the
+    sheet's ranges together) past the limits is refused before its cells are listed."""
     from openpyxl.utils.cell import range_boundaries
 
-    for ref in refs:
-        min_col, min_row, max_col, max_row = (int(b or 0) for b in range_boundaries(ref.decode()))
-        for r in range(min_row, max_row + 1):
-            for c in range(min_col, max_col + 1):
-                if (r, c) != (min_row, min_col):
-                    cells[(r, c)] = (min_row, min_col)
+    min_col, min_row, max_col, max_row = (int(b or 0) for b in range_boundaries(ref))
+    covered = (max_row - min_row + 1) * (max_col - min_col + 1)
+    problem = merged_cells_problem(ref, covered, len(cells) + covered)
+    if problem is not None:
+        raise EvidenceFileError(str(path), f"sheet “{title}”: {problem}")
+    for r in range(min_row, max_row + 1):
+        for c in range(min_col, max_col + 1):
+            if (r, c) != (min_row, min_col):
+                cells[(r, c)] = (min_row, min_col)
 
 
 def _grid(
@@ -519,6 +534,9 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
         markers = sheet_markers(path)
         formulas = _formulas(path, markers)
         merges = _merges(path, markers)
+    except EvidenceFileError:
+        book.close()
+        raise
     except Exception as exc:  # the sheets' XML damaged where openpyxl did not look
         book.close()
         raise refuse(f"không mở được tệp Excel ({type(exc).__name__}: {exc})") from None

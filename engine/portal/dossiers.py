@@ -19,6 +19,7 @@ from engine.errors import CqttError
 from engine.hashing import sha256_file
 from engine.intake.evidence import Application, EvidenceSet, read_evidence, self_score_column
 from engine.intake.values import to_text
+from engine.intake.workbook import Limits, current_limits, limited
 from engine.portal import audit
 from engine.portal.form import changed_fields
 from engine.portal.policy import TRANSITIONS, in_state
@@ -470,13 +471,16 @@ def upload_workbook(
     district: str | None,
     path: Path,
     name: str,
+    limits: Limits | None = None,
 ) -> Uploaded:
     """A district's filled Excel template (the reader of `cqtt score`): every unit of the district
     with evidence becomes a submitted application; a row with only its code and name stays
     "chưa nộp"; every cell problem is listed by sheet, row and column. Without a district (the
-    demonstration, an administrator's import), every unit of the list."""
+    demonstration, an administrator's import), every unit of the list. A workbook past `limits`
+    (its inflated size, its merged ranges) is refused before it is parsed."""
     loaded = criteria_of(store, year)
-    evidence = read_evidence([path], loaded.model)
+    with limited(limits or current_limits()):
+        evidence = read_evidence([path], loaded.model)
     source = f"tệp {name} (sha256 {sha256_file(path)[:12]}…)"
     outcome = import_evidence(store, account, address, year, district, evidence, source)
     outcome.issues = [line.replace(str(path), name) for line in outcome.issues]

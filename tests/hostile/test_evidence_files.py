@@ -347,6 +347,38 @@ def ev_formula_looking_text(tmp: Path) -> list[str]:
     ]
 
 
+def ev_zip_bomb(tmp: Path) -> list[str]:
+    """A 400 KB workbook whose sheet inflates to 300 MB (Python's zip reader would inflate all of
+    it for openpyxl)."""
+    from bombs import zip_bomb
+
+    zip_bomb(tmp / "bom-nen.xlsx")
+    return ["score", str(tmp / "bom-nen.xlsx"), "--criteria", "bac-giang@2024", "-o", str(tmp / "kq.xlsx")]
+
+
+def ev_merged_range_bomb(tmp: Path) -> list[str]:
+    """One `<mergeCell ref="A1:ALL3000">` in a small workbook: 3 million cells to list."""
+    from bombs import merge_bomb
+
+    merge_bomb(tmp / "gop-o.xlsx")
+    return ["score", str(tmp / "gop-o.xlsx"), "--criteria", "bac-giang@2024", "-o", str(tmp / "kq.xlsx")]
+
+
+def ev_merged_whole_sheet(tmp: Path) -> list[str]:
+    """The whole sheet merged into one range: 17 billion cells."""
+    from bombs import merge_bomb
+
+    merge_bomb(tmp / "gop-ca-sheet.xlsx", "A1:XFD1048576")
+    return [
+        "score",
+        str(tmp / "gop-ca-sheet.xlsx"),
+        "--criteria",
+        "bac-giang@2024",
+        "-o",
+        str(tmp / "kq.xlsx"),
+    ]
+
+
 # fmt: off
 CASES = [
     Case(ev_text_named_xlsx, 1, "Lỗi: {tmp}/a.xlsx: không mở được tệp Excel (BadZipFile: File is not a zip file)"),
@@ -386,6 +418,9 @@ CASES = [
     Case(ev_json_nested_a_hundred_thousand_deep, 1, "Lỗi: {tmp}/sau.json: nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {{); tệp minh chứng chỉ cần danh sách đơn vị"),
     Case(ev_yaml_nested_five_thousand_deep, 1, "Lỗi: {tmp}/sau.yaml: nội dung lồng quá sâu (hàng nghìn tầng [ hoặc {{); tệp minh chứng chỉ cần danh sách đơn vị"),
     Case(ev_json_lone_surrogate, 1, "Lỗi: {tmp}/mc.json: chuỗi “X\\ud800” có ký tự không hợp lệ (nửa cặp UTF-16, \\ud800–\\udfff); sửa lại giá trị đó"),
+    Case(ev_zip_bomb, 1, "Lỗi: {tmp}/bom-nen.xlsx: phần “xl/worksheets/sheet2.xml” giải nén ra 300 MB từ 353 KB (gấp hơn 200 lần): tệp giống “bom nén”; không đọc tệp này", isolated=True, seconds=10),
+    Case(ev_merged_range_bomb, 1, "Lỗi: {tmp}/gop-o.xlsx: sheet “Nhập liệu”: vùng gộp ô A1:ALL3000 phủ 3.000.000 ô, vượt giới hạn 100.000 ô; bỏ gộp ô (Merge & Center) ở vùng này rồi lưu lại", isolated=True, seconds=10),
+    Case(ev_merged_whole_sheet, 1, "Lỗi: {tmp}/gop-ca-sheet.xlsx: sheet “Nhập liệu”: vùng gộp ô A1:XFD1048576 phủ 17.179.869.184 ô, vượt giới hạn 100.000 ô; bỏ gộp ô (Merge & Center) ở vùng này rồi lưu lại", isolated=True, seconds=10),
     Case(ev_proposal_unreadable, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “E — Đề nghị công nhận”: giá trị “Xem xét sau”: không rõ có đề nghị hay không (ghi “Có” hoặc “Không”); đơn vị được gắn cảnh báo “Không rõ đề nghị”", anywhere=True, writes=True),
 ]
 
@@ -493,3 +528,60 @@ def test_whatever_the_templates_dropdown_offers_the_reader_accepts(tmp_path: Pat
     )
     assert scored.exit_code == 0, scored.output
     assert not re_.search(r"Xếp loại.*không có trong danh sách", scored.output)
+
+
+def _read_cost(path: str) -> tuple[float, int, str]:
+    """In a fresh process: the seconds and the bytes of peak memory growth that reading `path`
+    as evidence costs before it is refused, and the refusal."""
+    import resource
+    import time
+    from pathlib import Path
+
+    from engine.errors import CqttError
+    from engine.intake.evidence import read_evidence
+    from engine.rules import catalog
+    from engine.rules.loader import load_criteria
+
+    model = load_criteria(catalog.resolve("bac-giang@2024")).model
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    try:
+        read_evidence([Path(path)], model)
+    except CqttError as exc:
+        message = str(exc)
+    else:
+        message = "read"
+    elapsed = time.monotonic() - started
+    return elapsed, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024, message
+
+
+@pytest.mark.parametrize("kind", ["zip", "merge", "whole-sheet"])
+def test_a_bomb_is_refused_within_a_second_and_50_mb(kind: str, tmp_path: Path) -> None:
+    from bombs import merge_bomb, zip_bomb
+    from helpers import in_fresh_process
+
+    path = tmp_path / "bom.xlsx"
+    {"zip": zip_bomb, "merge": merge_bomb, "whole-sheet": lambda p: merge_bomb(p, "A1:XFD1048576")}[kind](
+        path
+    )
+    seconds, grown, message = in_fresh_process(_read_cost, str(path))
+    assert message != "read" and ("bom nén" in message or "vùng gộp ô" in message), message
+    assert seconds < 1.0, seconds
+    assert grown < 50 * 1024 * 1024, grown
+
+
+def test_a_merged_range_cut_by_the_end_of_a_block_is_read_once() -> None:
+    """Regression: a `<mergeCell>` whose element straddled the boundary of the 1 MB block the scan
+    reads was missed, so the rows it covers lost their group or value."""
+    import io
+
+    from engine.intake.evidence import merged_refs
+
+    xml = (
+        b'<worksheet><sheetData/><mergeCells count="3">'
+        + b"".join(f'<mergeCell ref="{r}"/>'.encode() for r in ("C4:C9", "A1:B1", "AB100:AC1048576"))
+        + b"</mergeCells></worksheet>"
+    )
+    for block in range(1, len(xml) + 2):
+        found = list(merged_refs(io.BytesIO(xml), block))
+        assert found == ["C4:C9", "A1:B1", "AB100:AC1048576"], block

@@ -63,7 +63,9 @@ def upload(year: int, district: str) -> object:
             return redirect(url_for("districts.page", year=year, district=district))
         path.write_bytes(data)
         try:
-            outcome = dossiers.upload_workbook(store(), me(), client_address(), year, district, path, name)
+            outcome = dossiers.upload_workbook(
+                store(), me(), client_address(), year, district, path, name, config().xlsx_limits
+            )
         except CqttError as exc:
             details = getattr(exc, "issues", None)
             lines = [i.format().replace(str(path), name) for i in details] if details else []
