@@ -1472,14 +1472,32 @@ def db_group() -> None:
     """Cơ sở dữ liệu lịch sử (SQLite hoặc PostgreSQL)."""
 
 
+@db_group.command(
+    "grant", epilog=example("cqtt db grant cqtt_cong --db postgresql://cqtt_chu@localhost/cqtt")
+)
+@click.argument("role")
+@db_option("Cơ sở dữ liệu PostgreSQL, kết nối bằng vai trò chủ các bảng.")
+def db_grant(role: str, db: str | None) -> None:
+    """Cấp cho vai trò đăng nhập của cổng (ROLE) đúng những quyền cổng cần trên PostgreSQL: thêm và
+    đọc dòng ở các bảng chỉ-thêm (nhật ký, hồ sơ, điểm, quyết định), không sửa, xóa hay đổi bảng."""
+    with _errors():
+        appended, others, label = jobs.db_grant(db, role)
+    click.echo(
+        f"{label}: vai trò {role} được thêm và đọc ở {len(appended)} bảng chỉ-thêm, thêm, sửa, xóa dòng "
+        f"ở {len(others)} bảng khác; không đổi hay xóa được bảng"
+    )
+
+
 @db_group.command("upgrade", epilog=example("cqtt db upgrade --db lich-su.sqlite"))
 @db_option("Cơ sở dữ liệu cần nâng cấp.")
 def db_upgrade(db: str | None) -> None:
     """Nâng cấp lược đồ của một cơ sở dữ liệu do bản cqtt cũ hơn tạo (sao lưu trước khi chạy)."""
     with _errors():
-        was, now, label = jobs.db_upgrade(db)
+        was, now, label, guarded = jobs.db_upgrade(db)
+    if guarded:
+        click.echo(f"{label}: đã đặt lại cơ chế chỉ-thêm của các bảng {', '.join(guarded)}", err=True)
     if was == now:
-        click.echo(f"{label}: lược đồ đã mới nhất ({now}); không thay đổi gì")
+        click.echo(f"{label}: lược đồ đã mới nhất ({now}){'' if guarded else '; không thay đổi gì'}")
     else:
         click.echo(f"{label}: đã nâng cấp lược đồ {was} → {now}")
 

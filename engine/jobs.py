@@ -742,15 +742,28 @@ def succession(db: str | None, path: Path) -> tuple[int, int, str, list[str]]:
         store.close()
 
 
-def db_upgrade(db: str | None) -> tuple[str | None, str, str]:
-    """Upgrade an older store to this version's schema; returns (was, now, store)."""
+def db_upgrade(db: str | None) -> tuple[str | None, str, str, list[str]]:
+    """Upgrade an older store to this version's schema, and make again the append-only guards of
+    tables that lost them; returns (was, now, store, tables guarded again)."""
     from engine.store.connect import revision
 
     store = open_store(db, create=False, upgrade=True)
     try:
         now, _head = revision(store)
         was = store.upgraded_from if store.upgraded_from is not None else now
-        return was, now or "", store.label
+        return was, now or "", store.label, store.guards_restored
+    finally:
+        store.close()
+
+
+def db_grant(db: str | None, role: str) -> tuple[list[str], list[str], str]:
+    """Grant the portal's PostgreSQL login role what it needs (engine.store.roles)."""
+    from engine.store.roles import grant
+
+    store = open_store(db, create=False)
+    try:
+        appended, others = grant(store, role)
+        return appended, others, store.label
     finally:
         store.close()
 

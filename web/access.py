@@ -90,7 +90,9 @@ def guard(action: str, target: str = "none") -> Callable[[Callable[..., Any]], C
                 abort(401)
             found = RESOLVERS[target](kwargs)
             if not allowed(account, action, found):
-                audit.log(_store(), account, client_address(), "refused", request.path, rule=action)
+                audit.log_refusal(
+                    _store(), client_address(), f"{account.login} {action}", request.path, account, "refused"
+                )
                 abort(403)
             g.target = found
             return view(**kwargs)

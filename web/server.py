@@ -31,8 +31,17 @@ def serve(
     )
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" under load
     from engine.store.connect import open_store
+    from engine.store.roles import owner_warning
 
-    open_store(config.db).close()  # made or checked once, before any process serves
+    store = open_store(
+        config.db
+    )  # made or checked once (its append-only guards too), before any process serves
+    try:
+        warning = owner_warning(store)
+    finally:
+        store.close()
+    if warning:
+        logging.getLogger("cqtt.web").warning(warning)
     config.secret_key()  # likewise the installation's secret
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=1024)

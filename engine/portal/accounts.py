@@ -12,13 +12,14 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from engine.clock import aware, now
+from engine.clock import aware, now, shown
 from engine.errors import CqttError
-from engine.portal import audit
+from engine.portal import audit, passwords
 from engine.portal.roles import ROLES, Account
 from engine.store import accounts as rows
 from engine.store import sessions as session_rows
@@ -29,7 +30,6 @@ HASHER = PasswordHasher()  # argon2id with the library's current recommended par
 # A hash made once, so that a login for an unknown account costs as much as a wrong password.
 _DUMMY_HASH = HASHER.hash("cqtt: không phải mật khẩu của ai")
 LOGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
-MIN_PASSWORD = 10
 # One-time passwords: letters and digits that cannot be mistaken for one another when read aloud
 # or copied from paper (no 0/O, 1/l/I).
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -44,10 +44,11 @@ class Throttle:
     """How many failed logins are tolerated: per account before it is locked for a while, per
     address (an office network shares one) within the window before that address must wait."""
 
-    account_failures: int = 5
+    account_failures: int = 5  # one login from one address, within lock_minutes
     lock_minutes: int = 15
-    address_failures: int = 30
+    address_failures: int = 30  # one address, any login, within window_minutes
     window_minutes: int = 15
+    login_failures: int = 50  # one login from every address, within lock_minutes
 
     @classmethod
     def from_environment(cls) -> Throttle:
@@ -63,7 +64,20 @@ class Throttle:
             number("CQTT_LOGIN_LOCK_MINUTES", cls.lock_minutes),
             number("CQTT_LOGIN_ADDRESS_FAILURES", cls.address_failures),
             number("CQTT_LOGIN_WINDOW_MINUTES", cls.window_minutes),
+            number("CQTT_LOGIN_FAILURES_ANYWHERE", cls.login_failures),
         )
+
+
+def one_time_days() -> int:
+    """How long a one-time password works (CQTT_ONE_TIME_DAYS, default 7 days)."""
+    raw = os.environ.get("CQTT_ONE_TIME_DAYS", "").strip()
+    if raw and (not raw.isdigit() or int(raw) < 1):
+        raise AccountError(f"CQTT_ONE_TIME_DAYS={raw!r}: cần một số ngày, ví dụ 7")
+    return int(raw) if raw else 7
+
+
+def one_time_end() -> dt.datetime:
+    return now() + dt.timedelta(days=one_time_days())
 
 
 def one_time_password() -> str:
@@ -134,10 +148,9 @@ def add(
             password_hash=HASHER.hash(password),
             must_change=True,
             disabled=False,
-            failed_logins=0,
-            locked_until=None,
             created_at=now(),
             password_changed_at=None,
+            password_expires_at=one_time_end(),
         )
         audit.record(
             conn, by, address, "account_added", login, {"role": role, "unit": unit, "district": district}
@@ -196,10 +209,9 @@ def reset_password(store: Store, login: str, by: Account | None = None, address:
             found.id,
             password_hash=HASHER.hash(password),
             must_change=True,
-            failed_logins=0,
-            locked_until=None,
-            disabled=False,
+            password_expires_at=one_time_end(),
         )
+        rows.forgive(conn, found.login)  # the failed attempts no longer count against the login
         session_rows.end_all_of(conn, found.id, now())
         audit.record(conn, by, address, "password_reset", found.login)
     return password
@@ -209,47 +221,83 @@ class LoginRefused(AccountError):
     """Wrong login or password, or too many failures: the message never says which account exists."""
 
 
-def authenticate(store: Store, login: str, password: str, address: str, throttle: Throttle) -> Account:
-    """The account whose password this is, or `LoginRefused`. Failures are counted per account
-    (a locked account waits `lock_minutes`) and per address (the address waits once it has
-    failed `address_failures` times within the window); both are in the audit log."""
-    login = login.strip().lower()[:64]
+WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+def throttled_message(throttle: Throttle) -> str:
+    """What a login refused for its failures is told: the same whether the login exists or not."""
+    return (
+        f"Đăng nhập sai nhiều lần với tên này từ máy này; thử lại sau {throttle.lock_minutes} phút "
+        "hoặc nhờ quản trị cấp lại mật khẩu."
+    )
+
+
+def address_message(throttle: Throttle) -> str:
+    return f"Máy này đã đăng nhập sai nhiều lần; thử lại sau {throttle.window_minutes} phút."
+
+
+def clean_login(login: str) -> str:
+    """A login as typed, as it is compared and recorded: no surrounding spaces, lower case, no
+    control characters (they would reach an operator's terminal through `cqtt audit`)."""
+    return "".join(ch for ch in login.strip().lower() if ch.isprintable())[:64]
+
+
+def _attempt(store: Store, login: str, password: str, address: str, throttle: Throttle) -> tuple[Any, int]:
+    """Check a password for a login, counting the attempt first: (the account's row when the
+    password is its own, else None; the attempt's id). Refused without verifying anything when
+    the login has failed `account_failures` times from this address within `lock_minutes` (since
+    its last success), `login_failures` times from anywhere, or the address `address_failures`
+    times within `window_minutes`: attempts made in parallel are each recorded before any is
+    counted, so no more than the limit is ever verified, whatever their timing."""
     moment = now()
+    with store.write() as conn:
+        attempt = rows.add_attempt(conn, login, address, moment)
+    lock = moment - dt.timedelta(minutes=throttle.lock_minutes)
     window = moment - dt.timedelta(minutes=throttle.window_minutes)
     with store.read() as conn:
-        recent = rows.failures_from(conn, address, window)
+        from_address = rows.attempts_from(conn, address, window)
+        at_login = rows.attempts_against(conn, login, address, lock)
+        anywhere = rows.attempts_at_login(conn, login, lock)
         row = rows.by_login(conn, login)
-    if recent >= throttle.address_failures:
-        audit.log(store, None, address, "login_refused", login, reason="address")
-        raise LoginRefused(f"Máy này đã đăng nhập sai nhiều lần; thử lại sau {throttle.window_minutes} phút.")
-    locked = row is not None and row.locked_until is not None and aware(row.locked_until) > moment  # type: ignore[operator]
-    if locked:
-        audit.log(store, None, address, "login_refused", login, reason="account")
-        raise LoginRefused(
-            f"Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau {throttle.lock_minutes} phút "
-            "hoặc nhờ quản trị cấp lại mật khẩu."
-        )
-    ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
-    if row is None or not ok or row.disabled:
+    refusal = None
+    if from_address > throttle.address_failures:
+        refusal = "address", address_message(throttle)
+    elif at_login > throttle.account_failures or anywhere > throttle.login_failures:
+        refusal = "login", throttled_message(throttle)
+    if refusal is not None:
         with store.write() as conn:
-            rows.add_failure(conn, login, address, moment)
-            if row is not None and not row.disabled:
-                failures = row.failed_logins + 1
-                lock = moment + dt.timedelta(minutes=throttle.lock_minutes)
-                rows.update(
-                    conn,
-                    row.id,
-                    failed_logins=0 if failures >= throttle.account_failures else failures,
-                    locked_until=lock if failures >= throttle.account_failures else None,
-                )
+            rows.settle_attempt(conn, attempt, "refused")
+        audit.log_refusal(store, address, refusal[0], login)
+        raise LoginRefused(refusal[1])
+    ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+    return (row if ok and row is not None else None), attempt
+
+
+def authenticate(store: Store, login: str, password: str, address: str, throttle: Throttle) -> Account:
+    """The account whose password this is, or `LoginRefused` (see `_attempt` for the throttle).
+    A one-time password past its end is refused, said as such; failures are in the audit log."""
+    login = clean_login(login)
+    row, attempt = _attempt(store, login, password, address, throttle)
+    if row is None or row.disabled:
+        with store.write() as conn:
+            rows.settle_attempt(conn, attempt, "failed")
             audit.record(conn, None, address, "login_failed", "", {}, login=login)
-        raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
+        raise LoginRefused(WRONG)
+    expires = aware(row.password_expires_at)
+    if row.must_change and expires is not None and expires <= now():
+        with store.write() as conn:
+            rows.settle_attempt(conn, attempt, "expired")
+            audit.record(
+                conn, None, address, "login_refused", login, {"reason": "one_time_expired"}, login=login
+            )
+        raise LoginRefused(
+            f"Mật khẩu dùng một lần đã hết hạn ngày {shown(expires)}; nhờ quản trị cấp lại mật khẩu."
+        )
     account = _account(row)
     with store.write() as conn:
-        values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
+        rows.settle_attempt(conn, attempt, "ok")
         if HASHER.check_needs_rehash(row.password_hash):
-            values["password_hash"] = HASHER.hash(password)
-        rows.update(conn, row.id, **values)
+            rows.update(conn, row.id, password_hash=HASHER.hash(password))
     return account
 
 
@@ -264,24 +312,33 @@ def password_problem(account: Account, new: str, repeated: str) -> str | None:
     """Why a new password cannot be used, in Vietnamese, or None."""
     if new != repeated:
         return "Hai lần nhập mật khẩu mới không giống nhau."
-    if len(new) < MIN_PASSWORD:
-        return f"Mật khẩu mới cần ít nhất {MIN_PASSWORD} ký tự."
-    if len(new) > 200:
-        return "Mật khẩu mới quá dài (tối đa 200 ký tự)."
-    if account.login in new.lower():
-        return "Mật khẩu mới không được chứa tên đăng nhập."
-    return None
+    return passwords.problem(account.login, new)
 
 
 def change_password(
-    store: Store, account: Account, current: str, new: str, repeated: str, address: str
+    store: Store,
+    account: Account,
+    current: str,
+    new: str,
+    repeated: str,
+    address: str,
+    throttle: Throttle | None = None,
 ) -> None:
-    """Change a password after checking the current one; every session of the account ends (the
-    caller then starts a new one)."""
-    with store.read() as conn:
-        row = rows.by_id(conn, account.id)
-    if row is None or not _verify(row.password_hash, current):
+    """Change a password after checking the current one, counted as a sign-in attempt (a stolen
+    session cannot try passwords at will); every session of the account ends (the caller then
+    starts a new one)."""
+    throttle = throttle or Throttle.from_environment()
+    try:
+        row, attempt = _attempt(store, account.login, current, address, throttle)
+    except LoginRefused as exc:
+        raise AccountError(str(exc)) from None
+    if row is None or row.id != account.id:
+        with store.write() as conn:
+            rows.settle_attempt(conn, attempt, "failed")
+            audit.record(conn, account, address, "password_check_failed", account.login)
         raise AccountError("Mật khẩu hiện tại không đúng.")
+    with store.write() as conn:
+        rows.settle_attempt(conn, attempt, "ok")
     problem = password_problem(account, new, repeated)
     if problem is None and _verify(row.password_hash, new):
         problem = "Mật khẩu mới phải khác mật khẩu hiện tại."
@@ -289,7 +346,12 @@ def change_password(
         raise AccountError(problem)
     with store.write() as conn:
         rows.update(
-            conn, account.id, password_hash=HASHER.hash(new), must_change=False, password_changed_at=now()
+            conn,
+            account.id,
+            password_hash=HASHER.hash(new),
+            must_change=False,
+            password_changed_at=now(),
+            password_expires_at=None,
         )
         session_rows.end_all_of(conn, account.id, now())
         audit.record(conn, account, address, "password_changed", account.login)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ ACTIONS: dict[str, str] = {
     "login": "Đăng nhập",
     "login_failed": "Đăng nhập sai",
     "login_refused": "Đăng nhập bị chặn",
+    "password_check_failed": "Nhập sai mật khẩu hiện tại khi đổi mật khẩu",
     "logout": "Đăng xuất",
     "password_changed": "Đổi mật khẩu",
     "account_added": "Thêm tài khoản",
@@ -76,6 +79,37 @@ def log(
 ) -> None:
     with store.write() as conn:
         record(conn, account, address, action, target, details)
+
+
+REFUSALS_EVERY = 60.0  # seconds between two records of the same refusal from the same address
+_refused: dict[tuple[str, str], float] = {}
+_refused_lock = threading.Lock()
+
+
+def log_refusal(
+    store: Store, address: str, reason: str, target: str, account: Account | None = None, action: str = ""
+) -> bool:
+    """Record a refused request, at most once a minute per address and reason in this process: an
+    address hammering a page it is refused adds a row a minute to the append-only log, not
+    hundreds a second (the throttle that refused it counts every request). Returns whether a row
+    was written."""
+    key = (address, reason)
+    moment = time.monotonic()
+    with _refused_lock:
+        last = _refused.get(key)
+        if last is not None and moment - last < REFUSALS_EVERY:
+            return False
+        _refused[key] = moment
+        if len(_refused) > 10_000:  # forget the oldest half: the table must not grow without bound
+            for old in sorted(_refused, key=_refused.__getitem__)[:5_000]:
+                del _refused[old]
+    details = {"reason": reason}
+    if account is None:
+        with store.write() as conn:
+            record(conn, None, address, action or "login_refused", target, details, login=target)
+    else:
+        log(store, account, address, action or "refused", target, **details)
+    return True
 
 
 @dataclass

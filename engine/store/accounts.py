@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.store.connect import Tx, new_id
-from engine.store.schema import accounts, login_failures, web_sessions
+from engine.store.schema import accounts, login_attempts, web_sessions
 
 
 def by_login(conn: Tx, login: str) -> Any:
@@ -56,18 +56,91 @@ def enabled_with_role(conn: Tx, login: str, role: str) -> Any:
     return conn.execute(query).first()
 
 
-def failures_from(conn: Tx, address: str, since: dt.datetime) -> int:
-    return int(
+# -- sign-in attempts ----------------------------------------------------------------------------------
+COUNTED = ("pending", "failed")  # attempts that count against a login from an address
+
+
+def add_attempt(conn: Tx, login: str, address: str, at: dt.datetime) -> int:
+    """Record an attempt before its password is verified (committed on its own, so that every
+    attempt made in parallel is seen by the counts of those that follow it)."""
+    return new_id(
         conn.execute(
-            select(func.count())
-            .select_from(login_failures)
-            .where(login_failures.c.address == address, login_failures.c.at >= since)
-        ).scalar_one()
+            login_attempts.insert().values(login=login, address=address[:64], at=at, outcome="pending")
+        )
     )
 
 
-def add_failure(conn: Tx, login: str, address: str, at: dt.datetime) -> None:
-    conn.execute(login_failures.insert().values(login=login, address=address[:64], at=at))
+def settle_attempt(conn: Tx, attempt_id: int, outcome: str) -> None:
+    conn.execute(login_attempts.update().where(login_attempts.c.id == attempt_id).values(outcome=outcome))
+
+
+def attempts_against(conn: Tx, login: str, address: str, since: dt.datetime) -> int:
+    """Attempts at `login` from `address` since `since` that are pending or failed, after its last
+    success from there."""
+    last_ok = (
+        select(func.coalesce(func.max(login_attempts.c.id), 0))
+        .where(
+            login_attempts.c.login == login,
+            login_attempts.c.address == address,
+            login_attempts.c.outcome == "ok",
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(func.count())
+        .select_from(login_attempts)
+        .where(
+            login_attempts.c.login == login,
+            login_attempts.c.address == address,
+            login_attempts.c.at >= since,
+            login_attempts.c.outcome.in_(COUNTED),
+            login_attempts.c.id > last_ok,
+        )
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def attempts_at_login(conn: Tx, login: str, since: dt.datetime) -> int:
+    """Pending or failed attempts at `login` from any address since `since`."""
+    query = (
+        select(func.count())
+        .select_from(login_attempts)
+        .where(
+            login_attempts.c.login == login,
+            login_attempts.c.at >= since,
+            login_attempts.c.outcome.in_(COUNTED),
+        )
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def attempts_from(conn: Tx, address: str, since: dt.datetime) -> int:
+    """Attempts from an address since `since` that were not successes (refused ones included:
+    an address that keeps trying stays refused)."""
+    query = (
+        select(func.count())
+        .select_from(login_attempts)
+        .where(
+            login_attempts.c.address == address,
+            login_attempts.c.at >= since,
+            login_attempts.c.outcome.in_((*COUNTED, "refused")),
+        )
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def forgive(conn: Tx, login: str) -> None:
+    """A password reset: the failed attempts at this login no longer count."""
+    conn.execute(
+        login_attempts.update()
+        .where(login_attempts.c.login == login, login_attempts.c.outcome.in_(COUNTED))
+        .values(outcome="cleared")
+    )
+
+
+def forget_attempts_before(conn: Tx, limit: dt.datetime) -> int:
+    done = conn.execute(login_attempts.delete().where(login_attempts.c.at < limit))
+    return done.rowcount or 0
 
 
 def clear_must_change_all(conn: Tx) -> None:

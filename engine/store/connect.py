@@ -79,6 +79,7 @@ class Store:
         self.dialect = engine.dialect.name
         self.created = False  # a new store was made by this open
         self.upgraded_from: str | None = None  # the revision an upgrade started from
+        self.guards_restored: list[str] = []  # append-only tables whose guards an upgrade made again
 
     def close(self) -> None:
         self.engine.dispose()
@@ -247,8 +248,63 @@ def _state(conn: Connection, label: str) -> tuple[str, str | None, str]:
     return ("current" if current == head else "older"), current, head
 
 
+def missing_guards(conn: Connection) -> list[str]:
+    """The append-only tables whose guards (the triggers that refuse UPDATE, DELETE and, on
+    SQLite, INSERT OR REPLACE) are gone or, on PostgreSQL, disabled."""
+    from engine.store.migrations.append_only import trigger_names
+    from engine.store.schema import APPEND_ONLY
+
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        rows = conn.execute(
+            text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")
+        ).scalars()
+    else:
+        rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+    present = set(rows)
+    return [table for table in APPEND_ONLY if not trigger_names(table, dialect) <= present]
+
+
+def _guard_again(conn: Connection, tables: list[str]) -> None:
+    """Make the guards of `tables` again (`cqtt db upgrade` on a store whose guards were removed)."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from engine.store.migrations import append_only
+    from engine.store.schema import APPEND_ONLY
+
+    context = MigrationContext.configure(conn)
+    with Operations.context(context):
+        for table in tables:
+            for name in append_only.trigger_names(table, conn.dialect.name):
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
+                else:
+                    conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+            append_only.append_only(table)
+            append_only.no_replace(table, APPEND_ONLY[table])
+
+
+def _check_guards(store: Store, repair: bool) -> None:
+    with store.read() as conn:
+        missing = missing_guards(conn)
+    if not missing:
+        return
+    if not repair:
+        raise StoreError(
+            f"{store.label}: các bảng chỉ được thêm dòng ({', '.join(missing)}) đã mất cơ chế chặn sửa, xóa "
+            "(trigger bị xóa hoặc tắt ngoài cqtt); không dùng cơ sở dữ liệu này: đối chiếu với bản sao lưu, "
+            "rồi chạy cqtt db upgrade để đặt lại"
+        )
+    with store.write() as conn:
+        _lock(conn)
+        _guard_again(conn, missing_guards(conn))
+    store.guards_restored = missing
+
+
 def open_store(db: str | None, create: bool = True, upgrade: bool = False) -> Store:
-    """Open the store named by --db (or CQTT_DB, or the default file), creating an empty one."""
+    """Open the store named by --db (or CQTT_DB, or the default file), creating an empty one. A
+    store whose append-only guards were removed is refused (re-made by `upgrade`)."""
     target, default = resolve_target(db)
     engine, label = _engine_for(target, default)
     store = Store(engine, label)
@@ -256,6 +312,7 @@ def open_store(db: str | None, create: bool = True, upgrade: bool = False) -> St
         with store.read() as conn:
             state, current, head = _state(conn, label)
         if state == "current":
+            _check_guards(store, repair=upgrade)
             return store
         if state == "older" and not upgrade:
             raise StoreError(
@@ -281,6 +338,7 @@ def open_store(db: str | None, create: bool = True, upgrade: bool = False) -> St
                         {"key": "created_by", "value": tool_version()},
                     ],
                 )
+        _check_guards(store, repair=upgrade)
         return store
     except SQLAlchemyError as exc:
         store.close()

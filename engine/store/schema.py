@@ -161,10 +161,9 @@ accounts = Table(
     Column("password_hash", Text, nullable=False),  # argon2id
     Column("must_change", Boolean, nullable=False),  # a one-time password was given
     Column("disabled", Boolean, nullable=False),
-    Column("failed_logins", Integer, nullable=False),
-    Column("locked_until", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=True),
+    Column("password_expires_at", DateTime(timezone=True), nullable=True),  # a one-time password's end
 )
 
 # Server-side sessions: the cookie holds a random token, the store only its SHA-256.
@@ -182,16 +181,24 @@ web_sessions = Table(
 )
 Index("ix_web_sessions_account", web_sessions.c.account_id)
 
-login_failures = Table(
-    "login_failures",
+# Every sign-in attempt (and every check of a current password), recorded before the password is
+# verified: throttling counts these rows, so parallel guesses are counted as they come, whatever
+# their timing. Outcome: pending, failed, ok, refused (throttled), expired (a stale one-time
+# password), cleared (forgiven by a password reset).
+login_attempts = Table(
+    "login_attempts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("login", String(64), nullable=False),
     Column("address", String(64), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(10), nullable=False),
 )
-Index("ix_login_failures_address_at", login_failures.c.address, login_failures.c.at)
-Index("ix_login_failures_login_at", login_failures.c.login, login_failures.c.at)
+Index(
+    "ix_login_attempts_login_address", login_attempts.c.login, login_attempts.c.address, login_attempts.c.at
+)
+Index("ix_login_attempts_address_at", login_attempts.c.address, login_attempts.c.at)
+Index("ix_login_attempts_at", login_attempts.c.at)
 
 # One application (hồ sơ đề nghị) per unit and year, and its state.
 applications = Table(
@@ -415,3 +422,32 @@ survey_hits = Table(
 )
 Index("ix_survey_hits_key_at", survey_hits.c.key, survey_hits.c.at)
 Index("ix_survey_hits_at", survey_hits.c.at)
+
+# The one-time tokens of the public survey form: each form shown carries one, a response is
+# taken once per token (a replayed post finds it used), and tokens lapse after a few hours.
+survey_tokens = Table(
+    "survey_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_survey_tokens_issued_at", survey_tokens.c.issued_at)
+
+# Tables whose rows are never changed or removed once written, with the keys a row is found by
+# (an INSERT OR REPLACE on SQLite would remove the row holding the key): the database refuses
+# both, and the store checks at start that its guards are there.
+APPEND_ONLY: dict[str, tuple[tuple[str, ...], ...]] = {
+    "audit_log": (("id",),),
+    "transitions": (("id",),),
+    "evidence_versions": (("id",),),
+    "version_scores": (("version_id",),),
+    "version_results": (("version_id",),),
+    "survey_responses": (("id",),),
+    "decisions": (("id",),),
+    "runs": (("id",), ("content_hash",)),
+    "unit_results": (("run_id", "code"),),
+    "criterion_results": (("run_id", "code", "criterion"),),
+    "rechecks": (("id",),),
+    "recheck_units": (("recheck_id", "unit"),),
+}

@@ -67,9 +67,11 @@ def change_password() -> object:
         new = str(request.form.get("new", ""))[:300]
         repeated = str(request.form.get("repeated", ""))[:300]
         try:
-            accounts.change_password(store(), me(), current, new, repeated, client_address())
+            accounts.change_password(
+                store(), me(), current, new, repeated, client_address(), config().throttle
+            )
         except AccountError as exc:
-            key = "current" if "hiện tại không đúng" in str(exc) else "new"
+            key = "current" if "hiện tại không đúng" in str(exc) or "sai nhiều lần" in str(exc) else "new"
             errors[key] = str(exc)
         else:
             fresh = accounts.find(store(), me().login)
