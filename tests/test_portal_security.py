@@ -110,7 +110,7 @@ def test_failed_logins_lock_the_account_and_then_the_address(
 ) -> None:
     made = make_portal(str(tmp_path / "c.sqlite"), tmp_path)
     made.config.throttle = Throttle(
-        account_failures=3, lock_minutes=15, address_failures=6, window_minutes=15
+        account_failures=3, lock_minutes=15, address_failures=8, window_minutes=15
     )
     try:
         client = made.app.test_client()
@@ -123,16 +123,19 @@ def test_failed_logins_lock_the_account_and_then_the_address(
         for _ in range(3):
             wrong = attempt("phuctra", "sai-mat-khau-123")
             assert wrong.status_code == 401 and "Tên đăng nhập hoặc mật khẩu không đúng." in wrong.text
-        locked = attempt("phuctra", PASSWORD)  # the right password, but the account is locked
-        assert locked.status_code == 401 and "Tài khoản tạm khóa do đăng nhập sai nhiều lần" in locked.text
+        locked = attempt("phuctra", PASSWORD)  # the right password, but this login is held here
+        held = "Đăng nhập sai nhiều lần với tên này từ máy này; thử lại sau 15 phút"
+        assert locked.status_code == 401 and held in locked.text
         for _ in range(3):
-            attempt("khong-co-ai", "sai")  # unknown accounts count for the address
+            attempt("khong-co-ai", "sai")  # unknown logins count for the address
+        unknown = attempt("khong-co-ai", "sai")  # and are held exactly as known ones are
+        assert unknown.status_code == 401 and held in unknown.text
         refused = attempt("lucnam", PASSWORD)
         assert "Máy này đã đăng nhập sai nhiều lần; thử lại sau 15 phút." in refused.text
         from engine.portal.audit import entries
 
         actions = [e.action for e in entries(made.store)]
-        assert actions.count("login_failed") == 6 and actions.count("login_refused") == 2
+        assert actions.count("login_failed") == 6 and actions.count("login_refused") == 3
         assert "login" not in actions
         every_line = "\n".join(r.getMessage() for r in caplog.records)
         assert PASSWORD not in every_line and "sai-mat-khau-123" not in every_line

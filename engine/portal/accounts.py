@@ -267,7 +267,9 @@ def _attempt(store: Store, login: str, password: str, address: str, throttle: Th
     if refusal is not None:
         with store.write() as conn:
             rows.settle_attempt(conn, attempt, "refused")
-        audit.log_refusal(store, address, refusal[0], login)
+        audit.log_refusal(
+            store, address, f"{refusal[0]} {login}" if refusal[0] == "login" else refusal[0], login
+        )
         raise LoginRefused(refusal[1])
     ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
     return (row if ok and row is not None else None), attempt

@@ -82,7 +82,7 @@ def log(
 
 
 REFUSALS_EVERY = 60.0  # seconds between two records of the same refusal from the same address
-_refused: dict[tuple[str, str], float] = {}
+_refused: dict[tuple[str, str, str], float] = {}
 _refused_lock = threading.Lock()
 
 
@@ -93,7 +93,7 @@ def log_refusal(
     address hammering a page it is refused adds a row a minute to the append-only log, not
     hundreds a second (the throttle that refused it counts every request). Returns whether a row
     was written."""
-    key = (address, reason)
+    key = (store.label, address, reason)
     moment = time.monotonic()
     with _refused_lock:
         last = _refused.get(key)

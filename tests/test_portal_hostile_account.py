@@ -1,0 +1,155 @@
+"""A signed-in (or not yet signed-in) hostile account against the portal: parallel guesses, held
+logins, expired one-time passwords, weak passwords, bombs sent as uploads, files filed where they
+do not belong. On SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+from portal_helpers import (
+    PASSWORD,
+    Portal,
+    make_portal,
+    post,
+)
+
+from engine.portal import accounts
+from engine.portal.accounts import WRONG, LoginRefused, Throttle, address_message, throttled_message
+from engine.store.schema import accounts as accounts_table
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def portal(request: pytest.FixtureRequest, tmp_path: Path) -> Portal:
+    if request.param == "sqlite":
+        db = str(tmp_path / "cong.sqlite")
+    else:
+        server = request.getfixturevalue("pg_server")
+        db = server.create_database(f"cqtt_thu_dich_{abs(hash(str(tmp_path))) % 10**8}")
+    made = make_portal(db, tmp_path)
+    yield made
+    made.close()
+
+
+def _tries(portal: Portal, login: str, passwords: list[str], address: str = "10.0.0.7") -> list[str]:
+    """Each password tried at once from its own thread; what each attempt was told."""
+    told: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(passwords))
+
+    def one(password: str) -> None:
+        start.wait()
+        try:
+            accounts.authenticate(portal.store, login, password, address, Throttle())
+            outcome = "ok"
+        except LoginRefused as exc:
+            outcome = str(exc)
+        with lock:
+            told.append(outcome)
+
+    threads = [threading.Thread(target=one, args=(p,)) for p in passwords]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return told
+
+
+def test_fifty_parallel_wrong_passwords_let_at_most_five_through(portal: Portal) -> None:
+    told = _tries(portal, portal.logins["tinh"], [f"doan-sai-{i}" for i in range(50)])
+    assert len(told) == 50
+    verified = told.count(WRONG)  # (every attempt is counted before any is verified: a burst may see none)
+    assert verified <= 5, told
+    held = told.count(throttled_message(Throttle())) + told.count(address_message(Throttle()))
+    assert held == 50 - verified, told
+    # the right password is held too from there (the address itself is, after 50 tries), and
+    # works from another address
+    with pytest.raises(LoginRefused, match="Máy này đã đăng nhập sai nhiều lần"):
+        accounts.authenticate(portal.store, portal.logins["tinh"], PASSWORD, "10.0.0.7", Throttle())
+    assert accounts.authenticate(portal.store, portal.logins["tinh"], PASSWORD, "10.0.0.8", Throttle())
+
+
+def test_an_unknown_login_is_held_exactly_as_a_known_one(portal: Portal) -> None:
+    def told(login: str) -> list[str]:
+        found = []
+        for i in range(7):
+            try:
+                accounts.authenticate(portal.store, login, f"sai-{i}", "10.0.0.11", Throttle())
+            except LoginRefused as exc:
+                found.append(str(exc))
+        return found
+
+    known, unknown = told(portal.logins["huyen"]), told("khong-ton-tai")
+    assert known == unknown == [WRONG] * 5 + [throttled_message(Throttle())] * 2  # nothing tells them apart
+
+
+def test_a_one_time_password_ends(portal: Portal) -> None:
+    account, password = accounts.add(portal.store, "moi-het-han", "xa", unit=portal.neighbour)
+    with portal.store.write() as conn:
+        conn.execute(
+            accounts_table.update()
+            .where(accounts_table.c.id == account.id)
+            .values(password_expires_at=dt.datetime(2024, 1, 2, 3, 0, tzinfo=dt.UTC))
+        )
+    with pytest.raises(LoginRefused) as refused:
+        accounts.authenticate(portal.store, "moi-het-han", password, "10.0.0.9", Throttle())
+    assert str(refused.value) == (
+        "Mật khẩu dùng một lần đã hết hạn ngày 02/01/2024 10:00; nhờ quản trị cấp lại mật khẩu."
+    )
+    fresh = accounts.reset_password(portal.store, "moi-het-han")
+    assert accounts.authenticate(portal.store, "moi-het-han", fresh, "10.0.0.9", Throttle()).must_change
+
+
+def test_checking_the_current_password_is_throttled_as_a_sign_in(portal: Portal) -> None:
+    client = portal.client("xa")
+    told = []
+    for i in range(7):
+        sent = post(
+            client,
+            "/doi-mat-khau",
+            {"current": f"doan-{i}", "new": "cay-tre-ven-song-9", "repeated": "cay-tre-ven-song-9"},
+        )
+        told.append(sent.status_code)
+    page = sent.text
+    assert told == [400] * 7
+    assert "Đăng nhập sai nhiều lần với tên này từ máy này" in page  # after five wrong checks
+    right = post(
+        client,
+        "/doi-mat-khau",
+        {"current": PASSWORD, "new": "cay-tre-ven-song-9", "repeated": "cay-tre-ven-song-9"},
+    )
+    assert "Đăng nhập sai nhiều lần với tên này từ máy này" in right.text  # held, even with the right one
+
+
+@pytest.mark.parametrize(
+    "new, why",
+    [
+        ("qwertyuiop", "nằm trong danh sách mật khẩu hay bị đoán"),
+        ("0987654321", "không được chỉ gồm chữ số"),
+        ("matkhau123", "chỉ là một từ hay bị đoán thêm số hoặc ký hiệu"),
+        ("Password@2024", "chỉ là một từ hay bị đoán thêm số hoặc ký hiệu"),
+        ("aaaaabbbbb", "quá ít ký tự khác nhau"),
+        ("ngắn-quá", "cần ít nhất 10 ký tự"),
+    ],
+)
+def test_weak_passwords_are_refused(new: str, why: str) -> None:
+    from engine.portal.passwords import problem
+
+    found = problem("xa07444", new)
+    assert found is not None and why in found, found
+
+
+def test_a_good_password_is_accepted() -> None:
+    from engine.portal.passwords import problem
+
+    assert problem("xa07444", "cay tre ven song Luc Ngan") is None
+
+
+def test_resetting_a_password_does_not_enable_a_disabled_account(portal: Portal) -> None:
+    login = portal.logins["xa-khac"]
+    accounts.disable(portal.store, login)
+    password = accounts.reset_password(portal.store, login)
+    with pytest.raises(LoginRefused, match=WRONG):
+        accounts.authenticate(portal.store, login, password, "10.0.0.10", Throttle())
