@@ -5,16 +5,12 @@ do not belong. On SQLite and on a real PostgreSQL server."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from pathlib import Path
 
 import pytest
-from portal_helpers import (
-    PASSWORD,
-    Portal,
-    make_portal,
-    post,
-)
+from portal_helpers import PASSWORD, YEAR, Portal, make_portal, post, unit_url
 
 from engine.portal import accounts
 from engine.portal.accounts import WRONG, LoginRefused, Throttle, address_message, throttled_message
@@ -153,3 +149,63 @@ def test_resetting_a_password_does_not_enable_a_disabled_account(portal: Portal)
     password = accounts.reset_password(portal.store, login)
     with pytest.raises(LoginRefused, match=WRONG):
         accounts.authenticate(portal.store, login, password, "10.0.0.10", Throttle())
+
+
+def _load_list(portal: Portal, criteria: str, year: str = "2024") -> object:
+    from portal_helpers import ROOT
+
+    listed = (ROOT / "samples/units/bac-giang.csv").read_bytes()
+    return post(
+        portal.client("quan-tri"),
+        "/quan-tri/don-vi",
+        {"year": year, "criteria": criteria, "file": (io.BytesIO(listed), "don-vi.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    ["/etc/passwd", "criteria/bac-giang/2024.yaml", "../../criteria/bac-giang/2023.yaml", "bac-giang@1999"],
+)
+def test_the_unit_list_form_takes_only_a_set_of_the_catalogue(portal: Portal, criteria: str) -> None:
+    from engine.portal.units import year_of
+
+    sent = _load_list(portal, criteria)
+    assert sent.status_code == 400  # type: ignore[attr-defined]
+    page = sent.text  # type: ignore[attr-defined]
+    assert "không phải mã bộ tiêu chí trong danh mục" in page or "không có bộ tiêu chí" in page, page[-800:]
+    assert year_of(portal.store, YEAR).criteria_ref == "bac-giang@2024"  # untouched
+
+
+def test_a_years_rule_set_cannot_change_once_dossiers_exist(portal: Portal) -> None:
+    from portal_helpers import full_unit_values
+
+    from engine.portal.units import year_of
+
+    xa = portal.client("xa")
+    assert (
+        post(xa, unit_url(portal.unit, "/ho-so"), {**full_unit_values(), "action": "draft"}).status_code
+        == 200
+    )
+    refused = _load_list(portal, "bac-giang@2023")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert (
+        f"năm {YEAR} đã có 1 hồ sơ chấm theo bac-giang@2024; không đổi bộ tiêu chí giữa năm (sang "
+        "bac-giang@2023): nạp lại danh sách với bộ bac-giang@2024" in refused.text  # type: ignore[attr-defined]
+    )
+    assert year_of(portal.store, YEAR).criteria_ref == "bac-giang@2024"
+    again = _load_list(portal, "bac-giang@2024")  # the same set: the list may be loaded again
+    assert again.status_code == 200  # type: ignore[attr-defined]
+
+
+def test_the_web_administrator_cannot_make_or_reset_a_province_account(portal: Portal) -> None:
+    admin = portal.client("quan-tri")
+    made = post(admin, "/quan-tri/tai-khoan", {"login": "toi-la-tinh", "role": "tinh"})
+    assert made.status_code == 400
+    assert "tài khoản vai trò “Phúc tra (tỉnh)” chỉ tạo được trên máy chủ (cqtt users add)" in made.text
+    province = accounts.find(portal.store, portal.logins["tinh"])
+    reset = post(admin, f"/quan-tri/tai-khoan/{province.id}/mat-khau", follow_redirects=True)
+    assert "chỉ cấp lại trên máy chủ (cqtt users reset-password)" in reset.text
+    assert accounts.authenticate(portal.store, portal.logins["tinh"], PASSWORD, "10.0.0.12", Throttle())
+    commune = post(admin, "/quan-tri/tai-khoan", {"login": "xa-moi", "role": "xa", "unit": portal.neighbour})
+    assert commune.status_code == 200 and "Đã tạo tài khoản xa-moi" in commune.text

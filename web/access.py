@@ -91,7 +91,12 @@ def guard(action: str, target: str = "none") -> Callable[[Callable[..., Any]], C
             found = RESOLVERS[target](kwargs)
             if not allowed(account, action, found):
                 audit.log_refusal(
-                    _store(), client_address(), f"{account.login} {action}", request.path, account, "refused"
+                    _store(),
+                    client_address(),
+                    f"{account.login} {action} {request.path}",
+                    request.path,
+                    account,
+                    "refused",
                 )
                 abort(403)
             g.target = found

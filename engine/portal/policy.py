@@ -75,6 +75,12 @@ def actions_for(role: str) -> list[str]:
     return [action for action, roles in RULES.items() if role in roles]
 
 
+# The accounts the portal's administrator makes and resets: communes and appraisal teams. The
+# province-wide roles (province, policy staff, administrators) see every dossier or manage the
+# portal: they are made and reset on the server (`cqtt users add`, `reset-password`), so that the
+# web administrator cannot give themselves the province's view with a one-time password they hold.
+WEB_MANAGED_ROLES = ("xa", "huyen")
+
 ANY_STATE = frozenset(STATES)
 
 # action -> role -> the states of the unit's application in which the role may do it. An action

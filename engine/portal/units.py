@@ -55,6 +55,27 @@ def check_year(year: int) -> int:
     return year
 
 
+def catalogue_set(criteria: str, year: int) -> LoadedCriteria:
+    """The rule set a year is scored with, from the catalogue only (`cqtt criteria list`: the
+    bundled sets and the province's folder): a set id (the version in force that year) or
+    id@version. A path on the server is never read, and a set every page of the year can find
+    again is the only kind a year may hold."""
+    import re
+
+    from engine.rules import catalog
+
+    ref = criteria.strip()
+    if not re.fullmatch(r"[a-z0-9-]+(@[0-9.]+)?", ref):
+        raise UnitsError(
+            f"“{criteria[:100]}” không phải mã bộ tiêu chí trong danh mục "
+            "(dạng bac-giang hoặc bac-giang@2024)"
+        )
+    known = {e.set_id for e in catalog.entries()} | {f"{e.set_id}@{e.version}" for e in catalog.entries()}
+    if ref not in known:
+        raise UnitsError(f"không có bộ tiêu chí “{ref}” trong danh mục (cqtt criteria list)")
+    return load_ref(ref, year)
+
+
 def load(
     store: Store,
     path: Path,
@@ -65,11 +86,12 @@ def load(
     label: str | None = None,
 ) -> Loaded:
     """Make `path` (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh) the unit list of `year`, scored
-    with `criteria` (an id, id@version or a rule file; the version in force that year for an id).
-    A list loaded again replaces the year's list; units that already have an application are
-    kept in the store's applications and named."""
+    with `criteria` (a set of the catalogue: an id, the version in force that year, or
+    id@version). A list loaded again replaces the year's list; units that already have an
+    application are kept in the store's applications and named. A year that has applications
+    keeps its rule set: a list loaded with another is refused."""
     check_year(year)
-    loaded = load_ref(criteria, year)
+    loaded = catalogue_set(criteria, year)
     rows = read_units(path)
     if not rows:
         raise UnitsError(f"{path}: danh sách không có đơn vị nào")
@@ -97,6 +119,14 @@ def _replace(
     common = {"year": year, "source": source, "loaded_at": moment}
     listed = [{**common, "code": r.code, "name": r.name or r.code, "district": r.group} for r in rows]
     with store.write() as conn:
+        before = next((y for y in unitlists.years(conn) if y.year == year), None)
+        if before is not None and before.criteria_sha256 != loaded.sha256:
+            started = unitlists.applications_started(conn, year)
+            if started:
+                raise UnitsError(
+                    f"năm {year} đã có {started} hồ sơ chấm theo {before.criteria_ref}; không đổi bộ tiêu "
+                    f"chí giữa năm (sang {loaded.model.ref}): nạp lại danh sách với bộ {before.criteria_ref}"
+                )
         applied = unitlists.replace(conn, year, listed, loaded.model.ref, loaded.sha256, moment)
         dropped = sorted(applied - codes)
         audit.record(

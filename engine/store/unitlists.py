@@ -28,6 +28,16 @@ def replace(
     return applied
 
 
+def applications_started(conn: Tx, year: int) -> int:
+    """The year's applications past "chưa nộp" (a draft, a submission, anything scored)."""
+    query = (
+        select(func.count())
+        .select_from(applications)
+        .where(applications.c.year == year, applications.c.state != "chua_nop")
+    )
+    return int(conn.execute(query).scalar_one())
+
+
 def years(conn: Tx) -> list[Any]:
     return list(conn.execute(select(portal_years).order_by(portal_years.c.year)).all())
 

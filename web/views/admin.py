@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from engine.errors import CqttError
 from engine.portal import accounts, audit, units
 from engine.portal.files import shown_name
+from engine.portal.policy import WEB_MANAGED_ROLES
 from engine.portal.roles import ROLES
 from engine.rules import catalog
 from web.access import guard
@@ -29,6 +30,11 @@ def accounts_page() -> object:
     if request.method == "POST":
         role = form_text(request.form, "role", 20)
         try:
+            if role not in WEB_MANAGED_ROLES:
+                raise CqttError(
+                    f"tài khoản vai trò “{ROLES.get(role, role)}” chỉ tạo được trên máy chủ "
+                    "(cqtt users add), không tạo trên cổng"
+                )
             account, password = accounts.add(
                 store(),
                 form_text(request.form, "login", 64),
@@ -48,7 +54,7 @@ def accounts_page() -> object:
         render_template(
             "accounts.html",
             listed=accounts.listing(store()),
-            roles=ROLES,
+            roles={key: ROLES[key] for key in WEB_MANAGED_ROLES},
             shown_password=shown_password,
             errors=errors,
             form=request.form,
@@ -78,6 +84,13 @@ def reset(account_id: int) -> object:
     found = next((a.account for a in accounts.listing(store()) if a.account.id == account_id), None)
     if found is None:
         flash("Không có tài khoản này.", "error")
+        return redirect(url_for("admin.accounts_page"))
+    if found.role not in WEB_MANAGED_ROLES:
+        flash(
+            f"Mật khẩu tài khoản {found.role_label.lower()} chỉ cấp lại trên máy chủ "
+            "(cqtt users reset-password).",
+            "error",
+        )
         return redirect(url_for("admin.accounts_page"))
     password = accounts.reset_password(store(), found.login, me(), client_address())
     return render_template("password_reset.html", login=found.login, password=password)
