@@ -62,6 +62,16 @@ class Server:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def create_role(self, name: str) -> None:
+        """A login role (the portal's own, which `cqtt db grant` is given), once per server."""
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=USER, dbname="postgres", autocommit=True
+        ) as conn:
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE ROLE "{name}" LOGIN')
+
     def stop(self) -> None:
         subprocess.run(
             [

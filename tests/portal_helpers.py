@@ -84,12 +84,14 @@ _BUILT: dict[int, Path] = {}  # year -> an SQLite portal made once in this proce
 def make_portal(db: str, folder: Path, year: int = YEAR) -> Portal:
     """The portal, its unit list loaded for `year` (the surveys' tests need the current year: a
     response counts only in its own year). On SQLite the first one a process makes is kept and
-    copied for the next (loading the list and hashing seven passwords takes seconds)."""
+    copied for the next (loading the list and hashing seven passwords takes seconds); a store the
+    caller already filled (another year's results) is built on, never replaced."""
     import shutil
     import tempfile
 
     sqlite = "://" not in db
-    if sqlite and year in _BUILT:
+    fresh = sqlite and not Path(db).exists()  # a store the caller filled first is never replaced
+    if fresh and year in _BUILT:
         shutil.copyfile(_BUILT[year], db)
         store = open_store(db)
     else:
@@ -116,11 +118,11 @@ def make_portal(db: str, folder: Path, year: int = YEAR) -> Portal:
         "chinh-sach": ("chinh-sach", None, None),
         "quan-tri": ("quan-tri", None, None),
     }
-    if not (sqlite and year in _BUILT):
+    if not (fresh and year in _BUILT):
         for name, (role, unit, district) in roles.items():
             accounts.add(store, logins[name], role, unit, district)
             set_password(store, logins[name])
-        if sqlite:
+        if fresh:
             kept = Path(tempfile.mkdtemp(prefix="cqtt-cong-mau-")) / "cong.sqlite"
             shutil.copyfile(db, kept)
             _BUILT[year] = kept

@@ -73,9 +73,15 @@ def _post(client: object, path: str, data: dict[str, str]) -> object:
     return client.post(path, data={"csrf_token": csrf_of(client), **data}, follow_redirects=True)  # type: ignore[attr-defined]
 
 
-def _recognised(portal: Portal, recognised: bool, skip: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    """A unit whose current result is (or is not) eligible, proposed, not used by another test."""
+def _recognised(portal: Portal, recognised: bool, skip: set[str] = frozenset(), sampled: bool = False) -> str:  # type: ignore[assignment]
+    """A unit whose current result is (or is not) eligible, proposed, not used by another test
+    (`sampled`: one of the field-check sample nobody is assigned to; drawn here if not yet)."""
+    if sampled and not review.sample_of(portal.store, YEAR):
+        _post(portal.client("tinh"), f"/nam/{YEAR}/phuc-tra/mau", {"n": "8", "seed": "11"})
+    free = {c.code for c in review.sample_of(portal.store, YEAR) if c.checker is None}
     for r in unit_rows(portal.store, YEAR):
+        if sampled and r.unit.code not in free:
+            continue
         d = dossiers.dossier(portal.store, YEAR, r.unit.code)
         version = dossiers.current(portal.store, d) if d else None
         if version is None or version.score is None or r.unit.code in skip:
@@ -121,7 +127,7 @@ def test_the_portal_draws_the_sample_cqtt_sample_draws(year: Portal, tmp_path: P
 
 
 def test_a_field_check_that_finds_a_disqualifier(year: Portal) -> None:
-    code = _recognised(year, True, USED)
+    code = _recognised(year, True, USED, sampled=True)
     USED.add(code)
     checker = year.client("tinh")
     form = checker.get(unit_url(code, "/thuc-dia"))

@@ -19,6 +19,7 @@ from engine.errors import CqttError
 from engine.portal import audit
 from engine.portal.roles import Account
 from engine.store import attachments as rows
+from engine.store import dossiers as dossier_rows
 from engine.store.connect import Store
 
 DEFAULT_LIMIT = 20 * 1024 * 1024
@@ -125,12 +126,15 @@ def add(
 ) -> Attachment:
     with store.read() as conn:
         count = rows.live_count(conn, application_id)
-    if count >= MAX_FILES:
+    if count >= MAX_FILES:  # said before the file is read; counted again below, in turn
         raise FileRefused(f"mỗi hồ sơ tối đa {MAX_FILES} tệp đính kèm")
     sha, size, kind = store_file(stream, folder, limit)
     moment = now()
     shown = shown_name(name)
     with store.write() as conn:
+        dossier_rows.lock(conn, application_id)
+        if rows.live_count(conn, application_id) >= MAX_FILES:
+            raise FileRefused(f"mỗi hồ sơ tối đa {MAX_FILES} tệp đính kèm")
         attachment_id = rows.add(
             conn,
             application_id=application_id,

@@ -174,6 +174,28 @@ def assign(store: Store, account: Account, address: str, year: int, code: str, c
         audit.record(conn, account, address, "checker_assigned", f"{year}/{code}", {"checker": checker})
 
 
+def field_check_refusal(store: Store, account: Account, year: int, code: str) -> str | None:
+    """Why `account` may not record values found on site at this unit now, or None: only a unit
+    of the year's sample (by the checker it was assigned to; any of the province's checkers while
+    nobody is) or one whose appeal the province accepted (scored again on what it finds), only
+    once the team has its result."""
+    with store.read() as conn:
+        drawn = rows.field_check(conn, year, code)
+        checker = account_rows.by_id(conn, drawn.checker_id) if drawn and drawn.checker_id else None
+    reopened = any(a.state == "accepted" for a in appeals_of(store, year, code))
+    if drawn is None and not reopened:
+        return (
+            f"đơn vị {code} không có trong mẫu kiểm tra thực địa năm {year} và không có kiến nghị được "
+            "chấp nhận; chọn mẫu ở trang phúc tra"
+        )
+    if checker is not None and checker.id != account.id and not reopened:
+        return f"đơn vị {code} được phân công cho {checker.full_name or checker.login} kiểm tra thực địa"
+    d = dossiers.dossier(store, year, code)
+    if d is None or not in_state("review.field_check", account.role, d.state):
+        return "chỉ kiểm tra thực địa hồ sơ đã nộp"
+    return None
+
+
 def in_sample(store: Store, year: int, code: str) -> bool:
     with store.read() as conn:
         return rows.field_check(conn, year, code) is not None
@@ -192,9 +214,11 @@ def save_field(
     """The values found on site: a third version of the evidence ("tỉnh kiểm tra"), scored like the
     others; every value that differs from the district's needs a reason. From now on the unit's
     score is the province's, and the re-check is kept (team's and province's results)."""
+    refusal = field_check_refusal(store, account, year, code)
+    if refusal is not None:
+        raise ReviewError(refusal)
     d = dossiers.dossier(store, year, code)
-    if d is None or not in_state("review.field_check", "tinh", d.state):
-        raise ReviewError("chỉ kiểm tra thực địa hồ sơ đã nộp")
+    assert d is not None
     found = dossiers.versions(store, d.id)
     team = dossiers.latest(found, "verified") or dossiers.latest(found, "declared")
     if team is None or team.score is None:
@@ -559,9 +583,12 @@ def answer_appeal(
     return next(a for a in appeals_of(store, year, code) if a.id == appeal_id)
 
 
-def steps(store: Store, year: int, code: str, versions: list[dossiers.Version]) -> list[dossiers.Step]:
-    """The review's steps for the unit's timeline: field checks, decisions and revocations,
-    appeals and their answers."""
+def steps(
+    store: Store, year: int, code: str, versions: list[dossiers.Version], scores_shown: bool = True
+) -> list[dossiers.Step]:
+    """The review's steps for the unit's timeline: field checks (only to who may see the unit's
+    scores: a commune learns of its field check once its appraisal is over), decisions and
+    revocations, appeals and their answers."""
     found: list[dossiers.Step] = [
         dossiers.Step(
             v.created_at,
@@ -571,7 +598,7 @@ def steps(store: Store, year: int, code: str, versions: list[dossiers.Version]) 
             [],
         )
         for v in versions
-        if v.kind == "field"
+        if v.kind == "field" and scores_shown
     ]
     for q in decisions_of(store, year, code):
         what = "Thu hồi công nhận" if q.decision == REVOKED else f"Quyết định: {q.label}"

@@ -31,6 +31,15 @@ def application(conn: Tx, year: int, code: str) -> Any:
     return conn.execute(query).first()
 
 
+def lock(conn: Tx, application_id: int) -> None:
+    """Hold the application's row until the transaction ends: two requests about one application
+    (two uploads, two appeals) then take their turns instead of both counting what is there."""
+    query = select(applications.c.id).where(applications.c.id == application_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    conn.execute(query)  # on SQLite the write transaction (BEGIN IMMEDIATE) already holds the store
+
+
 def application_by_id(conn: Tx, application_id: int) -> Any:
     return conn.execute(select(applications).where(applications.c.id == application_id)).one()
 

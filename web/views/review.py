@@ -102,6 +102,10 @@ def field_check(year: int, code: str) -> object:
     d = dossiers.dossier(store(), year, code)
     if d is None:
         abort(404)
+    refusal = review.field_check_refusal(store(), me(), year, code)
+    if refusal is not None:
+        flash(f"Không kiểm tra thực địa được: {refusal}.", "error")
+        return redirect(url_for("units.page", year=year, code=code))
     found = dossiers.versions(store(), d.id)
     team = dossiers.latest(found, "verified") or dossiers.latest(found, "declared")
     if team is None:

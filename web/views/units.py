@@ -11,7 +11,7 @@ from engine.clock import today
 from engine.errors import CqttError
 from engine.portal import audit, dossiers, exports, files, review
 from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
-from engine.portal.policy import SLOT_LABELS, attachment_slots, may
+from engine.portal.policy import SLOT_LABELS, allowed, attachment_slots, may
 from engine.portal.units import criteria_of, find_unit
 from engine.rules.conditions import fields_read
 from engine.rules.model import CriteriaSet
@@ -100,6 +100,8 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "appeal_late": can_appeal and deadline is not None and today() > deadline,
         "can_review": may(account, "review.manage", g.target, state),
         "in_sample": review.in_sample(store(), year, code),
+        "can_field_check": allowed(account, "review.manage", g.target)
+        and review.field_check_refusal(store(), account, year, code) is None,
         "decision_labels": review.DECISIONS,
         "today": today(),
         "declared_by_id": {c.id: c for c in declared.score.result.criteria}
@@ -118,7 +120,8 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "current": current,
         "sees_scores": sees_scores,
         "timeline": sorted(
-            dossiers.timeline(store(), d.id) + review.steps(store(), year, code, found), key=lambda s: s.at
+            dossiers.timeline(store(), d.id) + review.steps(store(), year, code, found, sees_scores),
+            key=lambda s: s.at,
         )
         if d
         else [],
