@@ -52,7 +52,10 @@ def decode_csv(path: Path) -> str:
 
 def excel_text(cell: str) -> str:
     """A cell written as ="07201" (how a CSV keeps a code's leading zero, or "10/12", as text when
-    Excel opens it) is its text; any other cell is as it is."""
+    Excel opens it) is its text; so is a cell our exports defused with an apostrophe ('=…, '+…,
+    '-…, '@…: text that would run as a formula, engine.outputs.excelcsv); any other cell is as it is."""
     if len(cell) >= 3 and cell.startswith('="') and cell.endswith('"'):
         return cell[2:-1].replace('""', '"')
+    if len(cell) >= 2 and cell[0] == "'" and cell[1] in "=+-@\t\r":
+        return cell[1:]
     return cell
