@@ -5,7 +5,8 @@
 
 Serves `cqtt web` on 127.0.0.1 behind one (pretended) proxy, with the sample province's 195 units
 for the current year and every survey form of bac-giang@2024 open. Then `--clients` citizens' phones,
-each with its own address (X-Forwarded-For), post the public form at `--rate` responses a minute in
+each with its own address (X-Forwarded-For), open the public form (its one-time ticket) and post
+it at `--rate` responses a minute in
 all, evenly paced, for `--minutes`: random units, forms and answers; one response in five gives a
 contact, and a few contacts answer the same form again (counted once; refused past the cap).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import tempfile
 import threading
@@ -83,7 +85,18 @@ def stored(db: str) -> int:
 OPENER = urllib.request.build_opener(served.NoRedirect())  # no cookie jar: a citizen has no session
 
 
+TICKET = re.compile(r'name="phieu" value="([^"]+)"')
+
+
 def post(base: str, path: str, fields: dict[str, str], address: str) -> tuple[int, str]:
+    """Open the form (its one-time ticket) and send it, as a citizen's phone does."""
+    opened = urllib.request.Request(base + path, headers={"X-Forwarded-For": address})
+    try:
+        with OPENER.open(opened, timeout=60) as response:
+            found = TICKET.search(response.read().decode("utf-8", "replace"))
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+    fields = {**fields, "phieu": found.group(1) if found else ""}
     request = urllib.request.Request(
         base + path,
         data=urllib.parse.urlencode(fields).encode(),

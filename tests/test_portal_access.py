@@ -26,6 +26,8 @@ DISTRICT_VIEW = {"huyen": OWN, "tinh": ALL}
 EXPECTED: dict[str, dict[str, str]] = {
     "auth.logout": EVERYONE,
     "auth.change_password": EVERYONE,
+    "auth.my_sessions": EVERYONE,
+    "auth.sign_out_elsewhere": EVERYONE,
     "home.index": EVERYONE,
     "units.page": UNIT_VIEW,
     "units.result_json": UNIT_VIEW,

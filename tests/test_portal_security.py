@@ -95,14 +95,25 @@ def test_sessions_are_server_side_and_end_at_logout_password_change_and_disable(
     assert xa.get(unit_url(portal.unit)).status_code == 302
 
 
-def test_the_session_is_replaced_at_login(portal: Portal) -> None:
-    client = portal.app.test_client()
-    token = csrf_of(client, "/dang-nhap")
-    before = _cookie(client)
-    client.post(
-        "/dang-nhap", data={"csrf_token": token, "login": portal.logins["tinh"], "password": PASSWORD}
+def test_a_visitor_keeps_no_row_and_the_session_is_made_at_login(portal: Portal) -> None:
+    with portal.store.read() as conn:
+        before = conn.execute(select(web_sessions.c.token_hash)).scalars().all()
+    visitors = [portal.app.test_client() for _ in range(20)]
+    tokens = [csrf_of(v, "/dang-nhap") for v in visitors]
+    with portal.store.read() as conn:
+        assert conn.execute(select(web_sessions.c.token_hash)).scalars().all() == before
+    client = visitors[0]
+    assert client.get_cookie("cqtt_phien") is None and client.get_cookie("cqtt_khach") is not None
+    forged = portal.app.test_client()
+    forged.set_cookie("cqtt_khach", client.get_cookie("cqtt_khach").value[:-2] + "xx")  # type: ignore[union-attr]
+    refused = forged.post(
+        "/dang-nhap", data={"csrf_token": tokens[0], "login": portal.logins["tinh"], "password": PASSWORD}
     )
-    assert _cookie(client) != before
+    assert refused.status_code == 400  # a visitor's data is signed: an altered cookie holds no CSRF secret
+    client.post(
+        "/dang-nhap", data={"csrf_token": tokens[0], "login": portal.logins["tinh"], "password": PASSWORD}
+    )
+    assert len(_cookie(client)) >= 40 and client.get_cookie("cqtt_khach") is None
 
 
 def test_failed_logins_lock_the_account_and_then_the_address(

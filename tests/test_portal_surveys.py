@@ -107,11 +107,19 @@ def _send(
     client = portal.app.test_client()
     n = next(_ADDRESSES)
     where = address or f"10.{n >> 16}.{(n >> 8) & 255}.{n & 255}"
+    link = _link(portal, code, form_id)
     return client.post(
-        _link(portal, code, form_id),
-        data={**_answers(portal, form_id, levels), "lien_he": contact},
+        link,
+        data={**_answers(portal, form_id, levels), "lien_he": contact, "phieu": _ticket(client, link)},
         environ_base={"REMOTE_ADDR": where},
     )
+
+
+def _ticket(client: object, link: str) -> str:
+    """The one-time ticket the public form carries when it is opened ("" when it is not open)."""
+    page = client.get(link)  # type: ignore[attr-defined]
+    found = re.search(r'name="phieu" value="([^"]+)"', page.text)
+    return found.group(1) if found else ""
 
 
 def _stored(portal: Portal, code: str, form_id: str) -> int:
@@ -169,15 +177,29 @@ def test_an_incomplete_or_forged_answer_is_shown_again_and_not_kept(portal: Port
     form = surveys.form_of(portal.store, THIS_YEAR, "pks03")
     assert form is not None
     first, second, third = (q.id for q in form.questions)
-    missing = visitor.post(link, data={first: "3", second: "2", "lien_he": ""})
+    missing = visitor.post(
+        link, data={first: "3", second: "2", "lien_he": "", "phieu": _ticket(visitor, link)}
+    )
     assert missing.status_code == 400 and "Chọn một mức đánh giá" in missing.text
     assert 'value="3" checked' in missing.text.replace("\n", " ") or "checked" in missing.text
-    forged = visitor.post(link, data={first: "3", second: "2", third: "7"})
+    forged = visitor.post(link, data={first: "3", second: "2", third: "7", "phieu": _ticket(visitor, link)})
     assert forged.status_code == 400 and "Câu trả lời không thuộc các mức của phiếu" in forged.text
-    contact = visitor.post(link, data={first: "3", second: "2", third: "3", "lien_he": "gọi tôi"})
+    contact = visitor.post(
+        link,
+        data={first: "3", second: "2", third: "3", "lien_he": "gọi tôi", "phieu": _ticket(visitor, link)},
+    )
     assert contact.status_code == 400 and "Ghi số điện thoại" in contact.text
     assert _stored(portal, code, "pks03") == 0
-    taken = visitor.post(link, data={first: "3", second: "2", third: "3", "lien_he": "0912 345 678"})
+    taken = visitor.post(
+        link,
+        data={
+            first: "3",
+            second: "2",
+            third: "3",
+            "lien_he": "0912 345 678",
+            "phieu": _ticket(visitor, link),
+        },
+    )
     assert taken.status_code == 303 and taken.headers["Location"].endswith("/cam-on")
     assert _stored(portal, code, "pks03") == 1
 
@@ -446,9 +468,11 @@ def test_behind_a_proxy_each_citizen_is_limited_by_their_own_address(
     statuses = []
     try:
         for i in range(3):
+            with opener.open(url + _link(portal, code, "pks05"), timeout=30) as opened:
+                ticket = re.search(r'name="phieu" value="([^"]+)"', opened.read().decode()).group(1)  # type: ignore[union-attr]
             request = urllib.request.Request(
                 url + _link(portal, code, "pks05"),
-                data=urllib.parse.urlencode(_answers(portal, "pks05", [3] * 7)).encode(),
+                data=urllib.parse.urlencode({**_answers(portal, "pks05", [3] * 7), "phieu": ticket}).encode(),
                 headers={"X-Forwarded-For": f"198.51.100.{i + 1}"},
                 method="POST",
             )

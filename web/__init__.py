@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask, g, session
 
+from engine.portal import surveys as surveys_module
+from engine.portal import upkeep
 from engine.portal.roles import ROLES, STATES
 from engine.store.connect import open_store
 from web import access, security
@@ -42,8 +44,12 @@ def create_app(config: PortalConfig) -> Flask:
     app.register_blueprint(surveys.public)
     access.collect(app)
 
+    sweeper = upkeep.Sweeper()
+
     @app.before_request
     def _account() -> Any:
+        if sweeper.due():  # rows kept only for a while are forgotten on time, not on the next visit
+            upkeep.sweep(store, config.lifetimes, config.throttle, surveys_module.Limits.from_environment())
         g.account = session.account if isinstance(session, security.PortalSession) else None
         return access.check_declared()
 

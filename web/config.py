@@ -27,7 +27,13 @@ class PortalConfig:
     demo: bool = False
     issuer: str = ""  # the issuing body on records ("TỈNH BẮC GIANG")
     place: str = ""  # the place name before the date on records ("Bắc Giang")
-    public_url: str = ""  # the address citizens reach the portal at (QR codes); else the request's
+    public_url: str = ""  # the address citizens reach the portal at (QR codes); else where it listens
+
+    def public_base(self) -> str:
+        """The portal's address as citizens' links carry it: --public-url; the address the server
+        listens on when none is given (cqtt web sets it); a fixed loopback name for an app made
+        without a server (tests). Never a request's Host header."""
+        return self.public_url.rstrip("/") or "http://localhost"
 
     @property
     def files(self) -> Path:

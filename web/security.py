@@ -1,6 +1,12 @@
 """What every response and request goes through: the server-side session, CSRF (Flask-WTF),
 security headers, bounded inputs, and error pages with a reference id (the details only in the
-server log)."""
+server log).
+
+A visitor who has not signed in keeps no row in the store: what their page needs (the CSRF
+secret of the login form, a flashed message) travels in a cookie signed with the installation's
+secret (itsdangerous, as Flask's own sessions), so opening the login page a million times writes
+nothing. Signing in replaces it with a server-side session. Served over HTTPS, the cookies carry
+the `__Host-` prefix (secure, whole site, no domain: no other host can set them)."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from typing import Any
 from flask import Flask, Response, g, render_template, request
 from flask.sessions import SessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +25,16 @@ from engine.portal import sessions
 from engine.portal.roles import Account
 from engine.store.connect import Store
 
-COOKIE = "cqtt_phien"
+COOKIE = "cqtt_phien"  # a signed-in session's token
+VISITOR_COOKIE = "cqtt_khach"  # a visitor's signed data (no row in the store)
+
+
+def cookie_names(secure: bool) -> tuple[str, str]:
+    """The session and visitor cookies' names: with the `__Host-` prefix over HTTPS."""
+    prefix = "__Host-" if secure else ""
+    return prefix + COOKIE, prefix + VISITOR_COOKIE
+
+
 MAX_FORM_BYTES = 1024 * 1024  # a request that is not an upload
 LOG = logging.getLogger("cqtt.web")
 
@@ -56,11 +72,25 @@ class StoreSessionInterface(SessionInterface):
         self.store = store
         self.lifetimes = lifetimes
         self.secure = secure
+        self.cookie, self.visitor_cookie = cookie_names(secure)
+
+    def _visitors(self, app: Flask) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(app.secret_key, salt="cqtt phien khach")  # type: ignore[arg-type]
 
     def open_session(self, app: Flask, request: Any) -> PortalSession:
-        token = request.cookies.get(COOKIE, "")
+        token = request.cookies.get(self.cookie, "")
         found = sessions.load(self.store, token, self.lifetimes) if token else None
-        return PortalSession(found)
+        opened = PortalSession(found)
+        signed = request.cookies.get(self.visitor_cookie, "")
+        if found is None and signed and len(signed) < 4096:
+            try:
+                age = int(self.lifetimes.anonymous.total_seconds())
+                data = self._visitors(app).loads(signed, max_age=age)
+            except BadSignature:
+                data = None
+            if isinstance(data, dict):
+                dict.update(opened, data)  # as found: not a change
+        return opened
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
         assert isinstance(session, PortalSession)
@@ -68,27 +98,31 @@ class StoreSessionInterface(SessionInterface):
             if session.found is not None:
                 sessions.end(self.store, session.found.token)
             if session.sign_out:
-                response.delete_cookie(COOKIE, path="/", secure=self.secure, httponly=True, samesite="Lax")
+                self._drop(response, self.cookie)
                 return
             fresh = sessions.start(self.store, session.sign_in, client_address(), self.lifetimes)
             fresh.data = dict(session)  # the CSRF secret is made again below when needed
             fresh.data.pop("csrf_token", None)
             sessions.save(self.store, fresh, True)
-            self._set_cookie(response, fresh.token)
+            self._set_cookie(response, self.cookie, fresh.token)
+            self._drop(response, self.visitor_cookie)
             return
         if session.found is None:
             if not session.modified:
-                return  # nothing to keep: no session, no cookie
-            fresh = sessions.start(self.store, None, client_address(), self.lifetimes)
-            fresh.data = dict(session)
-            sessions.save(self.store, fresh, True)
-            self._set_cookie(response, fresh.token)
+                return  # nothing changed: the visitor's cookie (if any) stays as it is
+            if not session:
+                self._drop(response, self.visitor_cookie)
+                return
+            self._set_cookie(response, self.visitor_cookie, self._visitors(app).dumps(dict(session)))
             return
         session.found.data = dict(session)
         sessions.save(self.store, session.found, session.modified)
 
-    def _set_cookie(self, response: Response, token: str) -> None:
-        response.set_cookie(COOKIE, token, path="/", secure=self.secure, httponly=True, samesite="Lax")
+    def _set_cookie(self, response: Response, name: str, value: str) -> None:
+        response.set_cookie(name, value, path="/", secure=self.secure, httponly=True, samesite="Lax")
+
+    def _drop(self, response: Response, name: str) -> None:
+        response.delete_cookie(name, path="/", secure=self.secure, httponly=True, samesite="Lax")
 
 
 def client_address() -> str:
@@ -100,7 +134,7 @@ def install(app: Flask, store: Store, lifetimes: sessions.Lifetimes, secure: boo
     app.config.update(
         WTF_CSRF_TIME_LIMIT=None,  # valid while the session lives (a long form is not cut off)
         WTF_CSRF_SSL_STRICT=secure,
-        SESSION_COOKIE_NAME=COOKIE,
+        SESSION_COOKIE_NAME=cookie_names(secure)[0],
         MAX_FORM_MEMORY_SIZE=512 * 1024,  # a text field
         MAX_FORM_PARTS=2000,
     )

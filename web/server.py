@@ -8,6 +8,7 @@ core of the server works: a district's upload being scored does not hold the oth
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -46,6 +47,15 @@ def serve(
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=1024)
     bound_host, bound_port = listener.getsockname()[:2]
+    shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
+    if not config.public_url:  # citizens' links never take the Host header a request brings
+        config = dataclasses.replace(config, public_url=f"http://{shown}:{bound_port}")
+        if bound_host in ("0.0.0.0", "::"):
+            logging.getLogger("cqtt.web").warning(
+                "chưa đặt --public-url: đường dẫn và mã QR của phiếu khảo sát trỏ tới %s; "
+                "đặt --public-url là địa chỉ người dân mở cổng",
+                config.public_url,
+            )
     children: list[int] = []
     if processes > 1 and hasattr(os, "fork"):
         for _ in range(processes - 1):
@@ -58,7 +68,6 @@ def serve(
                     os._exit(0)
             children.append(pid)
     if ready is not None:
-        shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
         ready(f"http://{shown}:{bound_port}/")
     try:
         _run(config, listener, threads)

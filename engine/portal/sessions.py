@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,14 @@ from engine.store import sessions as rows
 from engine.store.connect import Store
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last-seen is written at most this often (fewer writes)
+
+
+def sessions_per_account() -> int:
+    """How many sessions one account may hold at once (CQTT_SESSIONS_PER_ACCOUNT, default 5: an
+    office computer, a laptop, a phone and a little more); signing in once more ends the one
+    seen longest ago."""
+    raw = os.environ.get("CQTT_SESSIONS_PER_ACCOUNT", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 5
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,15 @@ def _hash(token: str) -> str:
 
 
 def start(store: Store, account: Account | None, address: str, lifetimes: Lifetimes) -> Session:
+    """A new session (at sign-in); the account's sessions past `sessions_per_account` end, the
+    one seen longest ago first."""
     token = secrets.token_urlsafe(32)
     moment = now()
     limit = lifetimes.absolute if account is not None else lifetimes.anonymous
     with store.write() as conn:
+        if account is not None:
+            for old in rows.live_of(conn, account.id, moment)[sessions_per_account() - 1 :]:
+                rows.end(conn, old.token_hash, moment)
         rows.insert(
             conn,
             token_hash=_hash(token),
@@ -96,6 +110,48 @@ def save(store: Store, session: Session, changed: bool) -> None:
 def end(store: Store, token: str) -> None:
     with store.write() as conn:
         rows.end(conn, _hash(token), now())
+
+
+def _at(value: dt.datetime) -> dt.datetime:
+    found = aware(value)
+    assert found is not None
+    return found
+
+
+@dataclass(frozen=True)
+class Live:
+    """One of an account's sessions, as its owner sees it listed."""
+
+    key: str  # the first characters of the token's hash: names the session, cannot be used as it
+    created_at: dt.datetime
+    seen_at: dt.datetime
+    address: str
+    current: bool
+
+
+def live_sessions(store: Store, account: Account, current: str, lifetimes: Lifetimes) -> list[Live]:
+    """The account's sessions still working (not ended, not lapsed), the one in use first."""
+    moment = now()
+    mine = _hash(current)
+    with store.read() as conn:
+        found = rows.live_of(conn, account.id, moment)
+    listed = [
+        Live(r.token_hash[:12], _at(r.created_at), _at(r.seen_at), r.address, r.token_hash == mine)
+        for r in found
+        if moment - _at(r.seen_at) < lifetimes.idle
+    ]
+    return sorted(listed, key=lambda s: not s.current)
+
+
+def end_others(store: Store, account: Account, current: str) -> int:
+    """End every session of the account but the one in use ("sign out elsewhere")."""
+    moment = now()
+    mine = _hash(current)
+    with store.write() as conn:
+        others = [r.token_hash for r in rows.live_of(conn, account.id, moment) if r.token_hash != mine]
+        for token_hash in others:
+            rows.end(conn, token_hash, moment)
+    return len(others)
 
 
 def forget_lapsed(store: Store, lifetimes: Lifetimes) -> int:

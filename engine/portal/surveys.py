@@ -10,6 +10,10 @@ every save and when the province brings the scores up to date.
 What is kept: the answers and their time; a contact only as a keyed hash (HMAC with a key derived
 from the installation's secret), to see the same respondent twice; an address only as a keyed
 hash, and only while rate limiting looks back at it (`Limits.minutes`).
+
+Each time the form is opened it carries a one-time ticket (a random number signed with a key of
+the installation, itsdangerous): an answer is taken only with a ticket not used before and not
+older than `TICKET_HOURS`, so an answer sent again (a replayed request) is not counted again.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ import hmac
 import io
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from engine.clock import VIETNAM, now, today
 from engine.errors import CqttError
@@ -42,7 +49,8 @@ class SurveyError(CqttError):
 
 
 class SurveyRefused(CqttError):
-    """A response not taken, with why (`kind`): closed, invalid, address, form, contact."""
+    """A response not taken, with why (`kind`): closed, invalid, ticket, used, address, form,
+    contact."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -83,13 +91,41 @@ class Keys:
     link: bytes
     contact: bytes
     address: bytes
+    ticket: bytes
 
     @classmethod
     def derive(cls, secret: bytes) -> Keys:
         def key(label: str) -> bytes:
             return hmac.new(secret, f"cqtt khao-sat {label}".encode(), hashlib.sha256).digest()
 
-        return cls(key("duong-dan"), key("lien-he"), key("dia-chi"))
+        return cls(key("duong-dan"), key("lien-he"), key("dia-chi"), key("phieu-mot-lan"))
+
+
+TICKET_HOURS = 12  # a form left open longer is loaded again before it is sent
+
+
+def _tickets(keys: Keys, year: int, code: str, form_id: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(keys.ticket, salt=f"cqtt-phieu {year}/{code}/{form_id}")
+
+
+def issue_ticket(keys: Keys, year: int, code: str, form_id: str) -> str:
+    """The one-time ticket the form carries this time it is opened (nothing is stored yet)."""
+    return str(_tickets(keys, year, code, form_id).dumps(secrets.token_hex(16)))
+
+
+def _check_ticket(keys: Keys, year: int, code: str, form_id: str, ticket: str) -> tuple[str, dt.datetime]:
+    """What the ticket vouches for: its hash (what is kept once used) and when it was issued."""
+    reload = "tải lại trang phiếu rồi chọn và gửi lại"
+    try:
+        nonce, issued = _tickets(keys, year, code, form_id).loads(
+            ticket, max_age=TICKET_HOURS * 3600, return_timestamp=True
+        )
+    except SignatureExpired:
+        raise SurveyRefused("ticket", f"Trang phiếu đã mở quá {TICKET_HOURS} giờ; {reload}.") from None
+    except BadSignature:
+        not_ours = f"Phiếu gửi lên không phải phiếu cổng vừa mở cho bạn; {reload}."
+        raise SurveyRefused("ticket", not_ours) from None
+    return hashlib.sha256(str(nonce).encode()).hexdigest(), issued
 
 
 def link_token(keys: Keys, year: int, code: str, form_id: str) -> str:
@@ -250,8 +286,10 @@ def submit(
     answers: dict[str, int],
     contact: str,
     address: str,
+    ticket: str,
 ) -> Taken:
-    """Keep one response, if its form is open and no limit is reached."""
+    """Keep one response, if its form is open, its one-time ticket good and unused, and no limit
+    is reached. Submissions take turns (the limits count each other's rows, on PostgreSQL too)."""
     window = windows(store, year).get(form.id)
     state = window.state(today()) if window else None
     if window is None or state == "chua_mo":
@@ -265,11 +303,13 @@ def submit(
         1 <= v <= len(form.levels) for v in answers.values()
     ):
         raise SurveyRefused("invalid", "Phiếu chưa trả lời đủ các câu hỏi.")
+    ticket_hash, issued = _check_ticket(keys, year, code, form.id, ticket)
     respondent = respondent_of(keys, contact) if contact.strip() else None
     moment = now()
     since = moment - dt.timedelta(minutes=limits.minutes)
     by_address, by_form = _address_key(keys, address), f"phieu:{year}/{code}/{form.id}"
     with store.write() as conn:
+        rows.take_turn(conn)
         rows.forget_hits_before(conn, since)  # addresses not kept longer
         if rows.hits_since(conn, by_address, since) >= limits.per_address:
             raise SurveyRefused(
@@ -290,6 +330,10 @@ def submit(
                     "contact",
                     "Số điện thoại hoặc email này đã gửi phiếu này; mỗi người chỉ được tính một phiếu.",
                 )
+        if not rows.use_ticket(conn, ticket_hash, issued, moment):
+            raise SurveyRefused(
+                "used", "Phiếu này đã được gửi và đã tính; mỗi lần mở trang phiếu chỉ gửi được một lần."
+            )
         taken = rows.add_response(
             conn, year=year, unit_code=code, form_id=form.id, answered_at=moment,
             answers=json.dumps(answers, sort_keys=True), respondent=respondent,

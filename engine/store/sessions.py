@@ -41,6 +41,21 @@ def end_all_of(conn: Tx, account_id: int, at: dt.datetime) -> None:
     )
 
 
+def live_of(conn: Tx, account_id: int, at: dt.datetime) -> list[Any]:
+    """An account's sessions not ended and not past their absolute end, the latest seen first
+    (the idle limit is the portal's to judge)."""
+    query = (
+        select(web_sessions)
+        .where(
+            web_sessions.c.account_id == account_id,
+            web_sessions.c.revoked_at.is_(None),
+            web_sessions.c.expires_at > at,
+        )
+        .order_by(web_sessions.c.seen_at.desc(), web_sessions.c.token_hash)
+    )
+    return list(conn.execute(query).all())
+
+
 def forget_anonymous_before(conn: Tx, limit: dt.datetime) -> int:
     """Remove sessions nobody signed into, last seen before `limit`."""
     done = conn.execute(

@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.store.connect import Tx, new_id
-from engine.store.schema import survey_hits, survey_responses, survey_windows
+from engine.store.schema import survey_hits, survey_responses, survey_tokens, survey_windows
+
+# The key of the PostgreSQL advisory lock public submissions take turns on (any fixed number).
+_SUBMISSIONS_LOCK = 0x637174745F6B73  # "cqtt_ks"
 
 
 def windows(conn: Tx, year: int) -> list[Any]:
@@ -26,9 +30,34 @@ def set_window(conn: Tx, year: int, form_id: str, **values: Any) -> None:
         conn.execute(survey_windows.insert().values(year=year, form_id=form_id, **values))
 
 
-def forget_hits_before(conn: Tx, limit: dt.datetime) -> None:
+def forget_hits_before(conn: Tx, limit: dt.datetime) -> int:
     """Addresses are not kept longer than rate limiting looks back."""
-    conn.execute(survey_hits.delete().where(survey_hits.c.at < limit))
+    return int(conn.execute(survey_hits.delete().where(survey_hits.c.at < limit)).rowcount or 0)
+
+
+def take_turn(conn: Tx) -> None:
+    """Hold public submissions in turn until this transaction ends, so that two answers sent at
+    once from one address each count the other (on SQLite the write transaction already does;
+    on PostgreSQL, READ COMMITTED would let both count the same rows and both pass)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SUBMISSIONS_LOCK})
+
+
+def use_ticket(conn: Tx, ticket_hash: str, issued_at: dt.datetime, at: dt.datetime) -> bool:
+    """Mark a form's one-time ticket used; False when it already was (a replayed answer)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(survey_tokens)
+        .values(token_hash=ticket_hash, issued_at=issued_at, used_at=at)
+        .on_conflict_do_nothing(index_elements=["token_hash"])
+        .returning(survey_tokens.c.token_hash)
+    )
+    return conn.execute(statement).first() is not None  # (rowcount is -1 here on PostgreSQL)
+
+
+def forget_tickets_before(conn: Tx, limit: dt.datetime) -> int:
+    """Used tickets issued before `limit`: their signature has expired, so none can come back."""
+    return int(conn.execute(survey_tokens.delete().where(survey_tokens.c.issued_at < limit)).rowcount or 0)
 
 
 def hits_since(conn: Tx, key: str, since: dt.datetime) -> int:

@@ -1,15 +1,16 @@
-"""Signing in and out, and changing a password (a one-time password must be changed first)."""
+"""Signing in and out, changing a password (a one-time password must be changed first), and
+one's own sessions: where the account is signed in, and signing out everywhere else."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from engine.portal import accounts, audit
 from engine.portal.accounts import AccountError, LoginRefused
-from engine.portal.sessions import forget_lapsed
+from engine.portal.sessions import end_others, forget_lapsed, live_sessions, sessions_per_account
 from web.access import guard
 from web.security import client_address
 from web.views.common import config, form_text, me, store
@@ -18,8 +19,9 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path of this site (never another site, never a scheme)."""
-    if not target:
+    """Only a path of this site (never another site, never a scheme, never a control character
+    or a backslash, which browsers read as a slash)."""
+    if not target or any(ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
         return url_for("home.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -56,6 +58,24 @@ def logout() -> object:
     audit.log(store(), me(), client_address(), "logout", me().login)
     session.sign_out = True  # type: ignore[attr-defined]
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/phien-dang-nhap")
+@guard("self")
+def my_sessions() -> object:
+    current = session.found.token if session.found else ""  # type: ignore[attr-defined]
+    listed = live_sessions(store(), me(), current, config().lifetimes)
+    return render_template("sessions.html", listed=listed, most=sessions_per_account())
+
+
+@bp.route("/phien-dang-nhap/dang-xuat-noi-khac", methods=["POST"])
+@guard("self")
+def sign_out_elsewhere() -> object:
+    current = session.found.token if session.found else ""  # type: ignore[attr-defined]
+    ended = end_others(store(), me(), current)
+    audit.log(store(), me(), client_address(), "signed_out_elsewhere", me().login, ended=ended)
+    flash(f"Đã đăng xuất {ended} phiên ở nơi khác." if ended else "Không có phiên nào khác.", "ok")
+    return redirect(url_for("auth.my_sessions"))
 
 
 @bp.route("/doi-mat-khau", methods=["GET", "POST"])

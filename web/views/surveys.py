@@ -39,13 +39,25 @@ def _limits() -> surveys.Limits:
 
 
 def public_link(year: int, code: str, form_id: str) -> str:
-    """The address a citizen opens (what the QR code holds)."""
+    """The address a citizen opens (what the QR code holds): on the portal's public address
+    (--public-url; else the address the server listens on), never on the Host header a request
+    brings, which whoever sends the request chooses."""
     path = url_for(
         "survey_public.form", year=year, code=code, form_id=form_id,
         token=surveys.link_token(_keys(), year, code, form_id),
     )  # fmt: skip
-    base = config().public_url or request.host_url.rstrip("/")
-    return base + path
+    return config().public_base() + path
+
+
+def _from_elsewhere() -> bool:
+    """Whether a POST to the public form comes from another site's page: its Origin (or, when a
+    browser sends none, its Sec-Fetch-Site) is not the portal's own. A form with no account has no
+    session to carry a CSRF token; this and the one-time ticket stand in for it."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
+    own = {request.host_url.rstrip("/"), config().public_base()}
+    return origin.rstrip("/") not in own
 
 
 # -- the citizens' side -------------------------------------------------------------------------------
@@ -72,8 +84,14 @@ def form(year: int, code: str, form_id: str, token: str) -> ResponseReturnValue:
     }  # fmt: skip
     if state != "dang_mo":
         return render_template("survey_closed.html", **context), 200 if request.method == "GET" else 403
+    context["ticket"] = surveys.issue_ticket(_keys(), year, code, form_id)
     if request.method == "GET":
         return render_template("survey_form.html", **context)
+    if _from_elsewhere():
+        refused = (
+            "Phiếu chỉ nhận từ trang phiếu của cổng; mở đường dẫn trên tờ rơi hoặc quét mã QR để trả lời."
+        )
+        return render_template("survey_closed.html", **context, refused=refused), 403
     raw = {q.id: form_text(request.form, q.id, 5) for q in survey.questions}
     contact = form_text(request.form, "lien_he", 200)
     answers, errors = surveys.check_answers(survey, raw)
@@ -84,9 +102,13 @@ def form(year: int, code: str, form_id: str, token: str) -> ResponseReturnValue:
         context.update(chosen=raw, errors=errors, contact=contact)
         return render_template("survey_form.html", **context), 400
     try:
-        surveys.submit(store(), _keys(), limits, year, code, survey, answers, contact, client_address())
+        surveys.submit(
+            store(), _keys(), limits, year, code, survey, answers, contact, client_address(),
+            form_text(request.form, "phieu", 200),
+        )  # fmt: skip
     except surveys.SurveyRefused as exc:
-        status = 403 if exc.kind == "closed" else 429 if exc.kind in ("address", "form") else 409
+        statuses = {"closed": 403, "address": 429, "form": 429, "ticket": 400}
+        status = statuses.get(exc.kind, 409)
         return render_template("survey_closed.html", **context, refused=str(exc)), status
     return redirect(url_for("survey_public.thanks", year=year, code=code, form_id=form_id, token=token), 303)
 
