@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from engine.errors import CqttError, RuleFileError
+from engine.text import terminal_safe
 
 if TYPE_CHECKING:
     from engine import jobs as jobs_module
@@ -1311,7 +1312,11 @@ def users_list(db: str | None) -> None:
     for item in listed:
         a = item.account
         state = "đã khóa" if item.disabled else ("chờ đổi mật khẩu" if a.must_change else "đang dùng")
-        click.echo(f"{a.login:<20} {a.role_label:<24} {a.unit_code or a.district or 'toàn tỉnh':<24} {state}")
+        click.echo(
+            terminal_safe(
+                f"{a.login:<20} {a.role_label:<24} {a.unit_code or a.district or 'toàn tỉnh':<24} {state}"
+            )
+        )
     click.echo(f"{len(listed)} tài khoản")
 
 
@@ -1361,9 +1366,10 @@ def audit(since: str | None, login: str | None, as_json: bool, db: str | None) -
         found = jobs.audit_entries(db, start, login.strip().lower() if login else None)
     for e in found:
         if as_json:
-            click.echo(json_module.dumps(e.as_dict(), ensure_ascii=False))
-        else:
-            click.echo(f"{shown(e.at)}  {e.login or '-':<16} {e.address:<16} {e.label}: {e.target}")
+            click.echo(terminal_safe(json_module.dumps(e.as_dict(), ensure_ascii=False)))
+        else:  # a login, an address or a target typed by anyone: shown, never acted on
+            line = f"{shown(e.at)}  {e.login or '-':<16} {e.address:<16} {e.label}: {e.target}"
+            click.echo(terminal_safe(line))
     if not as_json:
         click.echo(f"{len(found)} bản ghi")
 

@@ -14,6 +14,9 @@ from typing import Any
 from engine.numbers import decimal, round_cents
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What a terminal would act on rather than show: C0 and C1 controls (ESC, CSI…), DEL, and the
+# bidirectional overrides that reorder what follows them on screen.
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 EXCEL_CELL_LIMIT = 32_767  # characters a cell holds; Excel opens a longer one as a "repaired" file
 
 
@@ -77,3 +80,10 @@ def safe_text(value: Any) -> str:
         mark = f"… (cắt bớt: {len(text)} ký tự, một ô Excel chứa tối đa {EXCEL_CELL_LIMIT})"
         text = text[: EXCEL_CELL_LIMIT - len(mark)] + mark
     return text
+
+
+def terminal_safe(text: str) -> str:
+    """`text` as a terminal may print it: every control character, DEL and bidirectional override
+    written as its escape (\\u001b), so that what someone typed into a login or a form is shown,
+    never acted on (a colour, a cleared screen, a line rewritten). Valid inside a JSON string."""
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -8,7 +8,6 @@ store is upgraded only on request (`cqtt db upgrade`), never as a side effect of
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from engine.errors import CqttError
+from engine.store.address import escaped, scrubbed
+from engine.store.address import shown as shown_address
 from engine.store.schema import store_info
 
 # A connection inside `Store.read()` or `Store.write()`: what the repositories of this package take.
@@ -73,9 +74,10 @@ def _is_url(target: str) -> bool:
 class Store:
     """An open store. `write()` gives one transaction (one run, one file of decisions)."""
 
-    def __init__(self, engine: Engine, label: str) -> None:
+    def __init__(self, engine: Engine, label: str, raw: str = "") -> None:
         self.engine = engine
-        self.label = label
+        self.label = label  # the address as it may be shown: never a password
+        self._raw = raw  # as given, only to scrub its passwords from a driver's messages
         self.dialect = engine.dialect.name
         self.created = False  # a new store was made by this open
         self.upgraded_from: str | None = None  # the revision an upgrade started from
@@ -105,7 +107,7 @@ class Store:
         except IntegrityError:
             raise  # a concurrent writer got there first: the caller knows what that means
         except DBAPIError as exc:
-            raise StoreError(_db_message(self.label, exc)) from None
+            raise StoreError(scrubbed(_db_message(self.label, exc), self._raw)) from None
 
 
 def _db_message(label: str, exc: DBAPIError) -> str:
@@ -140,16 +142,15 @@ def _sqlite_engine(path: Path) -> Engine:
 def _engine_for(target: str, default: bool) -> tuple[Engine, str]:
     if _is_url(target):
         try:
-            url = make_url(target)
+            url = make_url(escaped(target))
             url.port  # noqa: B018  (a port that is not a number fails here, not later)
         except (ArgumentError, ValueError):
-            shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", target)  # never a password
             raise StoreError(
-                f"--db {shown!r}: địa chỉ cơ sở dữ liệu không hợp lệ (dạng postgresql://NGƯỜI-DÙNG@MÁY:CỔNG/TÊN)"
+                f"--db {shown_address(target)!r}: địa chỉ cơ sở dữ liệu không hợp lệ (dạng postgresql://NGƯỜI-DÙNG@MÁY:CỔNG/TÊN)"
             ) from None
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
-        label = url.render_as_string(hide_password=True)
+        label = shown_address(target)
         if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
             raise StoreError(
                 f"{label}: trình điều khiển “{url.get_driver_name()}” không được hỗ trợ; dùng postgresql://… "
@@ -307,7 +308,7 @@ def open_store(db: str | None, create: bool = True, upgrade: bool = False) -> St
     store whose append-only guards were removed is refused (re-made by `upgrade`)."""
     target, default = resolve_target(db)
     engine, label = _engine_for(target, default)
-    store = Store(engine, label)
+    store = Store(engine, label, target)
     try:
         with store.read() as conn:
             state, current, head = _state(conn, label)
@@ -317,7 +318,7 @@ def open_store(db: str | None, create: bool = True, upgrade: bool = False) -> St
         if state == "older" and not upgrade:
             raise StoreError(
                 f"{label}: lược đồ cơ sở dữ liệu cũ ({current}, cần {head}); sao lưu rồi chạy: "
-                f"cqtt db upgrade --db {target}"
+                f"cqtt db upgrade --db {label}"
             )
         if state == "new" and not create:
             raise StoreError(f"{label}: chưa có cơ sở dữ liệu; ghi kết quả bằng cqtt score … --db trước")
@@ -342,7 +343,8 @@ def open_store(db: str | None, create: bool = True, upgrade: bool = False) -> St
         return store
     except SQLAlchemyError as exc:
         store.close()
-        raise StoreError(f"{label}: không dùng được cơ sở dữ liệu ({type(exc).__name__}: {exc})") from None
+        message = f"{label}: không dùng được cơ sở dữ liệu ({type(exc).__name__}: {exc})"
+        raise StoreError(scrubbed(message, target)) from None
     except BaseException:
         store.close()
         raise

@@ -54,6 +54,14 @@ def db_in_a_missing_folder(tmp: Path) -> list[str]:
     return ["decisions", str(DECISIONS), "--db", str(tmp / "khong-co" / "h.sqlite")]
 
 
+def db_url_password_as_a_parameter(tmp: Path) -> list[str]:
+    return ["history", "07207", "--db", "postgresql://cqtt@127.0.0.1:1/cqtt?sslmode=disable&password=BiMat"]
+
+
+def db_url_password_with_an_at_and_a_slash(tmp: Path) -> list[str]:
+    return ["history", "07207", "--db", "postgresql://cqtt:Bi@Mat/Rat@127.0.0.1:1/cqtt"]
+
+
 def db_url_of_another_database(tmp: Path) -> list[str]:
     return ["history", "07207", "--db", "mysql://u@localhost/cqtt"]
 
@@ -186,6 +194,18 @@ def succession_cycle_across_two_loads(tmp: Path) -> list[str]:
 
 TODAY = dt.date.today().strftime("%d/%m/%Y")
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
+    (
+        db_url_password_as_a_parameter,
+        1,
+        "Lỗi: postgresql://cqtt@127.0.0.1:1/cqtt?sslmode=disable&password=***: không dùng được cơ sở dữ liệu "
+        '(connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused)',
+    ),
+    (
+        db_url_password_with_an_at_and_a_slash,
+        1,
+        "Lỗi: postgresql://cqtt:***@127.0.0.1:1/cqtt: không dùng được cơ sở dữ liệu "
+        '(connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused)',
+    ),
     (
         db_is_a_named_pipe,
         1,
@@ -351,7 +371,7 @@ def test_a_password_in_the_url_is_never_printed(tmp_path: Path) -> None:
     assert (
         result.output.strip()
         .splitlines()[-1]
-        .startswith("Lỗi: postgresql+psycopg://cqtt:***@127.0.0.1:9/cqtt: không dùng được cơ sở dữ liệu (")
+        .startswith("Lỗi: postgresql://cqtt:***@127.0.0.1:9/cqtt: không dùng được cơ sở dữ liệu (")
     )
     assert not (tmp_path / "kq.json").exists()
 
@@ -450,3 +470,21 @@ def test_postgresql_locked_by_another_session_waits_then_says_so(pg_server, monk
         "xong (hoặc đặt CQTT_DB_TIMEOUT để chờ lâu hơn)"
     )
     assert waited < 30
+
+
+def test_control_characters_typed_into_the_portal_reach_no_terminal(tmp_path: Path) -> None:
+    """A login or target typed by anyone (a refused sign-in records what was typed) is printed by
+    `cqtt audit` with its control characters escaped: an escape sequence is shown, never acted on."""
+    from engine.portal import audit
+    from engine.store.connect import open_store
+
+    db = str(tmp_path / "cong.sqlite")
+    store = open_store(db)
+    typed = "ai\x1b]0;da-bi-chiem\x07\x1b[2J\x9b31m\u202egnp.exe"
+    audit.log(store, None, "10.0.0.9\r\n", "login_refused", typed)
+    store.close()
+    for args in (["audit", "--db", db], ["audit", "--json", "--db", db]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert not any(c in result.output for c in "\x1b\x07\x9b\u202e\r")
+        assert "ai\\u001b]0;da-bi-chiem\\u0007\\u001b[2J\\u009b31m\\u202egnp.exe" in result.output
