@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.errors import CqttError
 from engine.intake.workbook import Limits
 from engine.portal.accounts import Throttle
 from engine.portal.files import DEFAULT_LIMIT
@@ -40,11 +41,13 @@ class PortalConfig:
         return self.data_dir / "tep"
 
     def secret_key(self) -> bytes:
-        """The installation's secret (signs CSRF tokens), made once and kept in the data folder,
-        readable by its owner only."""
+        """The installation's secret (signs CSRF tokens, visitors' cookies and survey tickets;
+        keys the hashes of survey contacts), made once and kept in the data folder (0700),
+        readable by its owner only (0600). One restored readable by others (a backup copied
+        back as 0644) is refused, not used silently: anyone who read it could forge them."""
         path = self.data_dir / "bi-mat.key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             fresh = path.with_name(f".bi-mat-{secrets.token_hex(8)}.tmp")
             fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
@@ -55,4 +58,10 @@ class PortalConfig:
                 pass
             finally:
                 os.unlink(fresh)
+        mode = path.stat().st_mode & 0o777
+        if os.name == "posix" and mode & 0o077:
+            raise CqttError(
+                f"{path}: tệp bí mật của cổng đọc được bởi người khác (quyền {mode:04o}); "
+                f"chỉ chủ sở hữu được đọc: chmod 600 {path}"
+            )
         return path.read_bytes()

@@ -51,7 +51,7 @@ def shown_name(name: str) -> str:
 def store_file(stream: BinaryIO, folder: Path, limit: int) -> tuple[str, int, str]:
     """Copy an upload into the data folder, checking its size as it is read and its type from its
     first bytes; returns (sha256, size, media type)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # the commune's documents: owner only
     digest = hashlib.sha256()
     size = 0
     handle = tempfile.NamedTemporaryFile(dir=folder, prefix=".tai-len-", delete=False)  # noqa: SIM115
@@ -76,7 +76,7 @@ def store_file(stream: BinaryIO, folder: Path, limit: int) -> tuple[str, int, st
             raise FileRefused("chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên)")
         sha = digest.hexdigest()
         target = folder / sha[:2] / sha
-        target.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(exist_ok=True, mode=0o700)
         if target.exists():
             os.unlink(handle.name)
         else:

@@ -188,11 +188,24 @@ def _engine_for(target: str, default: bool) -> tuple[Engine, str]:
                 f"{label}: không phải cơ sở dữ liệu của cqtt (không phải tệp SQLite); tệp không bị thay "
                 "đổi. Nếu đây là tệp minh chứng, ghi --db=ĐƯỜNG-DẪN hoặc đặt --db sau các tệp"
             )
-    elif not path.parent.exists():
-        if not default:
-            raise StoreError(f"{label}: thư mục “{path.parent}” không tồn tại")
-        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        if not path.parent.exists():
+            if not default:
+                raise StoreError(f"{label}: thư mục “{path.parent}” không tồn tại")
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _create_private(path)
     return _sqlite_engine(path), label
+
+
+def _create_private(path: Path) -> None:
+    """Make a new store file readable and writable by its owner only (0600): it holds accounts,
+    sessions and the audit log. SQLite gives its journal and WAL files the same mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it meanwhile
+    except OSError as exc:
+        raise StoreError(f"{path}: không tạo được tệp cơ sở dữ liệu ({exc.strerror})") from None
 
 
 def _alembic_config(conn: Connection) -> Any:
