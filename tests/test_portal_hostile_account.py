@@ -209,3 +209,26 @@ def test_the_web_administrator_cannot_make_or_reset_a_province_account(portal: P
     assert accounts.authenticate(portal.store, portal.logins["tinh"], PASSWORD, "10.0.0.12", Throttle())
     commune = post(admin, "/quan-tri/tai-khoan", {"login": "xa-moi", "role": "xa", "unit": portal.neighbour})
     assert commune.status_code == 200 and "Đã tạo tài khoản xa-moi" in commune.text
+
+
+def test_a_blocked_address_flooding_the_login_adds_no_rows_past_a_bound(portal: Portal) -> None:
+    from sqlalchemy import func, select
+
+    from engine.store.schema import audit_log, login_attempts
+
+    throttle = Throttle(account_failures=3, address_failures=5)
+
+    def count(table: object) -> int:
+        with portal.store.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+    logs_before = count(audit_log)
+    told = []
+    for i in range(300):
+        try:
+            accounts.authenticate(portal.store, f"doan-{i % 7}", "sai-mat-khau", "10.66.0.1", throttle)
+        except LoginRefused as exc:
+            told.append(str(exc))
+    assert told[-1] == address_message(throttle)
+    assert count(login_attempts) <= 2 * throttle.address_failures + 1
+    assert count(audit_log) - logs_before <= 6 + 2  # the failures before the hold, one refusal a minute

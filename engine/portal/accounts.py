@@ -266,7 +266,10 @@ def _attempt(store: Store, login: str, password: str, address: str, throttle: Th
         refusal = "login", throttled_message(throttle)
     if refusal is not None:
         with store.write() as conn:
-            rows.settle_attempt(conn, attempt, "refused")
+            if from_address > 2 * throttle.address_failures:
+                rows.forget_attempt(conn, attempt)  # held anyway: a flood adds no rows past this
+            else:
+                rows.settle_attempt(conn, attempt, "refused")
         audit.log_refusal(
             store, address, f"{refusal[0]} {login}" if refusal[0] == "login" else refusal[0], login
         )

@@ -74,6 +74,10 @@ def settle_attempt(conn: Tx, attempt_id: int, outcome: str) -> None:
     conn.execute(login_attempts.update().where(login_attempts.c.id == attempt_id).values(outcome=outcome))
 
 
+def forget_attempt(conn: Tx, attempt_id: int) -> None:
+    conn.execute(login_attempts.delete().where(login_attempts.c.id == attempt_id))
+
+
 def attempts_against(conn: Tx, login: str, address: str, since: dt.datetime) -> int:
     """Attempts at `login` from `address` since `since` that are pending or failed, after its last
     success from there."""
