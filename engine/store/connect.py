@@ -189,6 +189,7 @@ def _engine_for(target: str, default: bool) -> tuple[Engine, str]:
                 "đổi. Nếu đây là tệp minh chứng, ghi --db=ĐƯỜNG-DẪN hoặc đặt --db sau các tệp"
             )
     else:
+        _timeout()  # a bad CQTT_DB_TIMEOUT is said before any file is made
         if not path.parent.exists():
             if not default:
                 raise StoreError(f"{label}: thư mục “{path.parent}” không tồn tại")
