@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 from engine.errors import CqttError, EvidenceFileError, OutputError, RuleFileError, RuleIssue
 from engine.hashing import sha256_file
-from engine.intake.evidence import EvidenceSet, read_evidence
+from engine.intake.evidence import EvidenceSet, other_years, read_evidence
 from engine.intake.units import read_units
 from engine.outputs.output import check_target, run_time, write_atomic
 from engine.rules import catalog
@@ -175,6 +175,8 @@ def _score(
     if reading is not None:
         reading(f"Đang đọc minh chứng ({size / 1e6:.1f} MB)…".replace(".", ",", 1))
     evidence = read_evidence(evidence_paths, loaded.model, phase=reading, spooled=True)
+    if year is not None and (refusal := other_years(evidence, year)) is not None:
+        raise refusal  # rows that say another year are never scored as this one
     long_run = len(evidence.applications) >= LONG_RUN_UNITS
 
     def say(text: str) -> None:

@@ -214,3 +214,33 @@ def test_a_workbook_bomb_sent_to_the_district_upload_is_refused_unread(tmp_path:
         assert {r.state for r in unit_rows(portal.store, YEAR)} == {"chua_nop"}
     finally:
         portal.close()
+
+
+def test_an_upload_whose_rows_say_another_year_is_refused_naming_them(tmp_path: Path) -> None:
+    import openpyxl
+
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        book = openpyxl.load_workbook(ROOT / "samples/bac-giang-2024.xlsx")
+        sheet = book["Nhập liệu"]
+        mine = [r for r in range(4, sheet.max_row + 1) if sheet.cell(r, 3).value == "Huyện Lục Nam"][:2]
+        for row in mine:
+            sheet.cell(row, 4).value = 2023
+        sent_file = io.BytesIO()
+        book.save(sent_file)
+        huyen = portal.client("huyen")
+        data = {"csrf_token": csrf_of(huyen), "file": (io.BytesIO(sent_file.getvalue()), "mau-nhap.xlsx")}
+        sent = huyen.post(
+            f"/nam/{YEAR}/huyen/Huyện Lục Nam/tai-len", data=data, content_type="multipart/form-data"
+        )
+        assert sent.status_code == 400
+        assert "2 dòng ghi năm khác năm 2024; không nhận tệp này" in sent.text
+        for row in mine:
+            code = sheet.cell(row, 1).value
+            assert (
+                f"mau-nhap.xlsx, sheet “Nhập liệu”, dòng {row}, cột “Năm”: giá trị “2023”: "
+                f"đơn vị {code} ghi năm 2023, không phải năm 2024 đang nhận" in sent.text
+            )
+        assert {r.state for r in unit_rows(portal.store, YEAR)} == {"chua_nop"}
+    finally:
+        portal.close()

@@ -136,6 +136,29 @@ class EvidenceError(CqttError):
         super().__init__(first + more)
 
 
+def other_years(evidence: EvidenceSet, year: int) -> EvidenceError | None:
+    """The refusal of evidence whose rows state another year than the one it is taken for (every
+    such row named, with its value), or None. A row without a year is the asked year's: a row that
+    says another one is never filed under this one, nor scored as it."""
+    wrong = [
+        EvidenceIssue(
+            file=a.source,
+            sheet=None,
+            row=None,
+            column="Năm",
+            value=a.year,
+            message=f"đơn vị {a.code} ghi năm {a.year}, không phải năm {year} đang nhận; sửa cột Năm "
+            f"hoặc nộp tệp này vào năm {a.year}",
+            unit=a.code,
+        )
+        for a in evidence.applications
+        if a.year is not None and a.year != year
+    ]
+    if not wrong:
+        return None
+    return EvidenceError(wrong, f"{len(wrong)} dòng ghi năm khác năm {year}; không nhận tệp này")
+
+
 # A sheet formatted down to row 1,048,576 holds a million empty rows; reading them all costs
 # seconds and hundreds of MB (openpyxl keeps every row's format). Evidence never has a gap this long.
 BLANK_ROWS_LIMIT = 10_000

@@ -17,7 +17,7 @@ from typing import Any
 from engine.clock import aware, now
 from engine.errors import CqttError
 from engine.hashing import sha256_file
-from engine.intake.evidence import Application, EvidenceSet, read_evidence, self_score_column
+from engine.intake.evidence import Application, EvidenceSet, other_years, read_evidence, self_score_column
 from engine.intake.values import to_text
 from engine.intake.workbook import Limits, current_limits, limited
 from engine.portal import audit
@@ -481,6 +481,9 @@ def upload_workbook(
     loaded = criteria_of(store, year)
     with limited(limits or current_limits()):
         evidence = read_evidence([path], loaded.model)
+    refusal = other_years(evidence, year)
+    if refusal is not None:
+        raise refusal  # never filed under another year than the page's
     source = f"tệp {name} (sha256 {sha256_file(path)[:12]}…)"
     outcome = import_evidence(store, account, address, year, district, evidence, source)
     outcome.issues = [line.replace(str(path), name) for line in outcome.issues]

@@ -364,6 +364,18 @@ def ev_merged_range_bomb(tmp: Path) -> list[str]:
     return ["score", str(tmp / "gop-o.xlsx"), "--criteria", "bac-giang@2024", "-o", str(tmp / "kq.xlsx")]
 
 
+def ev_rows_of_another_year(tmp: Path) -> list[str]:
+    """Two rows whose Năm says 2023, scored for 2024: refused, the rows named (they were scored as
+    2024 and, in the portal, filed as that year's dossiers)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(SAMPLE)
+    for row in (5, 9):
+        book["Nhập liệu"].cell(row, 4).value = 2023
+    book.save(tmp / "nam-khac.xlsx")
+    return _score(tmp, tmp / "nam-khac.xlsx", "bac-giang", "--year", "2024")
+
+
 def ev_merged_whole_sheet(tmp: Path) -> list[str]:
     """The whole sheet merged into one range: 17 billion cells."""
     from bombs import merge_bomb
@@ -421,6 +433,7 @@ CASES = [
     Case(ev_zip_bomb, 1, "Lỗi: {tmp}/bom-nen.xlsx: phần “xl/worksheets/sheet2.xml” giải nén ra 300 MB từ 353 KB (gấp hơn 200 lần): tệp giống “bom nén”; không đọc tệp này", isolated=True, seconds=10),
     Case(ev_merged_range_bomb, 1, "Lỗi: {tmp}/gop-o.xlsx: sheet “Nhập liệu”: vùng gộp ô A1:ALL3000 phủ 3.000.000 ô, vượt giới hạn 100.000 ô; bỏ gộp ô (Merge & Center) ở vùng này rồi lưu lại", isolated=True, seconds=10),
     Case(ev_merged_whole_sheet, 1, "Lỗi: {tmp}/gop-ca-sheet.xlsx: sheet “Nhập liệu”: vùng gộp ô A1:XFD1048576 phủ 17.179.869.184 ô, vượt giới hạn 100.000 ô; bỏ gộp ô (Merge & Center) ở vùng này rồi lưu lại", isolated=True, seconds=10),
+    Case(ev_rows_of_another_year, 1, "Lỗi: 2 dòng ghi năm khác năm 2024; không nhận tệp này"),
     Case(ev_proposal_unreadable, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “E — Đề nghị công nhận”: giá trị “Xem xét sau”: không rõ có đề nghị hay không (ghi “Có” hoặc “Không”); đơn vị được gắn cảnh báo “Không rõ đề nghị”", anywhere=True, writes=True),
 ]
 
@@ -585,3 +598,19 @@ def test_a_merged_range_cut_by_the_end_of_a_block_is_read_once() -> None:
     for block in range(1, len(xml) + 2):
         found = list(merged_refs(io.BytesIO(xml), block))
         assert found == ["C4:C9", "A1:B1", "AB100:AC1048576"], block
+
+
+def test_rows_of_another_year_are_each_named(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    result = CliRunner().invoke(main, ev_rows_of_another_year(tmp_path))
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[-3:-1] == [
+        f"nam-khac.xlsx, sheet “Nhập liệu”, dòng {row}, cột “Năm”: giá trị “2023”: đơn vị {code} ghi năm 2023, "
+        "không phải năm 2024 đang nhận; sửa cột Năm hoặc nộp tệp này vào năm 2023"
+        for row, code in ((5, "07207"), (9, "07222"))
+    ]
+    assert not (tmp_path / "ket-qua.json").exists()

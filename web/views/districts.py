@@ -68,8 +68,12 @@ def upload(year: int, district: str) -> object:
             )
         except CqttError as exc:
             details = getattr(exc, "issues", None)
-            lines = [i.format().replace(str(path), name) for i in details] if details else []
-            message = str(exc).replace(str(path), name)
+            lines = (
+                [i.format().replace(str(path), name).replace(path.name, name) for i in details]
+                if details
+                else []
+            )
+            message = str(getattr(exc, "summary", None) or exc).replace(str(path), name)
             page_ = render_template(
                 "upload_failed.html", year=year, district=district, message=message, lines=lines
             )
