@@ -131,6 +131,25 @@ def make_portal(db: str, folder: Path, year: int = YEAR) -> Portal:
     return Portal(app, store, config, mine[0], mine[1], outsider, logins)
 
 
+def sample_for_year(year: int, folder: Path) -> Path:
+    """The 2024 sample workbook with its Năm column saying `year` (a portal year's upload takes
+    only rows of that year)."""
+    source = ROOT / "samples/bac-giang-2024.xlsx"
+    if year == 2024:
+        return source
+    from openpyxl import load_workbook
+
+    book = load_workbook(source)
+    sheet = book["Nhập liệu"]
+    column = next(c.column for c in sheet[2] if c.value == "Năm")
+    for row in range(4, sheet.max_row + 1):
+        if sheet.cell(row, column).value is not None:
+            sheet.cell(row, column).value = year
+    target = folder / f"minh-chung-{year}.xlsx"
+    book.save(target)
+    return target
+
+
 ITEMS_FIELDS = ("trang_thiet_bi_mot_cua", "ho_so")
 
 

@@ -23,7 +23,7 @@ import segno
 from browser_helpers import start, stop
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from portal_helpers import ROOT, Portal, csrf_of, make_portal
+from portal_helpers import ROOT, Portal, csrf_of, make_portal, sample_for_year
 
 from cli import main
 from engine.clock import now, today
@@ -49,7 +49,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     folder = tmp_path_factory.mktemp("khao-sat")
     made = make_portal(str(folder / "cong.sqlite"), folder, THIS_YEAR)
     done = dossiers.upload_workbook(
-        made.store, None, "test", THIS_YEAR, None, ROOT / "samples/bac-giang-2024.xlsx", "bac-giang-2024.xlsx"
+        made.store, None, "test", THIS_YEAR, None, sample_for_year(THIS_YEAR, folder), "minh-chung.xlsx"
     )
     appraise_as_submitted(made.store, THIS_YEAR, done.submitted)
     yield made

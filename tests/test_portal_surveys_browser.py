@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import browser_or_skip, chromium, login, new_page, shots_folder, start, stop
-from portal_helpers import PASSWORD, ROOT, set_password
+from portal_helpers import PASSWORD, ROOT, sample_for_year, set_password
 
 from engine.clock import today
 from engine.portal import accounts, dossiers, units
@@ -48,7 +48,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         units.load(store, ROOT / "samples/units/bac-giang.csv", THIS_YEAR, "bac-giang@2024")
         done = dossiers.upload_workbook(
-            store, None, "test", THIS_YEAR, None, ROOT / "samples/bac-giang-2024.xlsx", "bac-giang-2024.xlsx"
+            store, None, "test", THIS_YEAR, None, sample_for_year(THIS_YEAR, folder), "minh-chung.xlsx"
         )
         appraise_as_submitted(store, THIS_YEAR, done.submitted)
         commune = done.submitted[0]

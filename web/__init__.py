@@ -58,9 +58,11 @@ def create_app(config: PortalConfig) -> Flask:
         from engine.clock import shown
         from engine.portal.policy import allowed
         from engine.text import fmt
+        from web.views.home import year_links
 
         return {
             "account": g.get("account"),
+            "year_links": lambda: year_links(g.get("account")),
             "ROLES": ROLES,
             "STATES": STATES,
             "fmt": fmt,

@@ -1,0 +1,112 @@
+"""Years never mix: loading next year's unit list while this year's work is open takes nobody away
+from it. Every page names its year and offers the user's own years with what is open in each; the
+start page is the year with work waiting (the earliest), not the latest list loaded."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from portal_helpers import DISTRICT, ROOT, YEAR, Portal, csrf_of, make_portal, unit_url
+
+from engine.clock import today
+from engine.portal import accounts, dossiers, review, units
+from engine.portal.demo import appraise_as_submitted
+from engine.portal.years import start_year, user_years
+
+NEXT = YEAR + 1
+
+
+@pytest.fixture(scope="module")
+def turn_of_year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """2024 appraised by its teams; the commune refused today (its appeal window open); then the
+    province loads the 2025 list."""
+    folder = tmp_path_factory.mktemp("sang-nam")
+    made = make_portal(str(folder / "cong.sqlite"), folder)
+    done = dossiers.upload_workbook(
+        made.store, None, "test", YEAR, None, ROOT / "samples/bac-giang-2024.xlsx", "bac-giang-2024.xlsx"
+    )
+    appraise_as_submitted(made.store, YEAR, done.submitted)
+    tinh = accounts.find(made.store, made.logins["tinh"])
+    review.decide(
+        made.store,
+        tinh,
+        "test",
+        YEAR,
+        made.unit,
+        "not_recognised",
+        "50/QĐ-UBND",
+        today(),
+        "Hồ sơ thiếu biên bản niêm yết",
+        None,
+    )
+    units.load(made.store, ROOT / "samples/units/bac-giang.csv", NEXT, "bac-giang@2024")
+    yield made
+    made.close()
+
+
+def _years_bar(page: str) -> str:
+    found = re.search(r'<nav class="years.*?</nav>', page, re.S)
+    assert found, page[:500]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(0))).strip()
+
+
+def test_a_refused_commune_still_lands_on_its_decision_and_appeals(turn_of_year: Portal) -> None:
+    xa = turn_of_year.client("xa")
+    start = xa.get("/")
+    assert start.headers["Location"] == unit_url(turn_of_year.unit)  # 2024, not the empty 2025
+    page = xa.get(unit_url(turn_of_year.unit))
+    deadline = review.appeal_deadline(
+        turn_of_year.store, YEAR, review.current_decision(turn_of_year.store, YEAR, turn_of_year.unit)[0]
+    )
+    assert deadline is not None
+    assert _years_bar(page.text) == (
+        f"Năm đánh giá: {NEXT} (hồ sơ chưa nộp) · {YEAR} (còn hạn kiến nghị đến {deadline:%d/%m/%Y})"
+    )
+    filed = xa.post(
+        unit_url(turn_of_year.unit, "/kien-nghi"),
+        data={"csrf_token": csrf_of(xa), "grounds": "Tỷ lệ hài lòng tính thiếu phiếu của thôn Đồng"},
+        follow_redirects=True,
+    )
+    assert filed.status_code == 200
+    assert [a.year for a in review.appeals_of(turn_of_year.store, YEAR, turn_of_year.unit)] == [YEAR]
+    # the appeal filed, nothing is open in 2024 any more: the start page is the year to submit
+    assert xa.get("/").headers["Location"] == f"/nam/{NEXT}/don-vi/{turn_of_year.unit}"
+
+
+def test_the_team_still_has_its_list_of_the_year_it_appraised(turn_of_year: Portal) -> None:
+    huyen = turn_of_year.client("huyen")
+    start = huyen.get("/")
+    assert f"/nam/{YEAR}/huyen/" in start.headers["Location"]
+    page = huyen.get(start.headers["Location"])
+    waiting = len(units.of_district(turn_of_year.store, YEAR, DISTRICT))
+    assert turn_of_year.unit in page.text
+    bar = _years_bar(page.text)
+    assert bar.startswith(f"Năm đánh giá: {NEXT} · {YEAR} (")
+    assert "hồ sơ chờ thẩm định hoặc gửi tỉnh" in bar and waiting > 0
+
+
+def test_the_province_starts_on_the_year_awaiting_its_decisions(turn_of_year: Portal) -> None:
+    tinh = turn_of_year.client("tinh")
+    assert tinh.get("/").headers["Location"] == f"/nam/{YEAR}/tinh"
+    bar = _years_bar(tinh.get(f"/nam/{NEXT}/tinh").text)
+    assert bar.startswith(f"Năm đánh giá: {NEXT} · {YEAR}")
+
+
+def test_the_earliest_year_with_open_work_comes_first(turn_of_year: Portal) -> None:
+    outsider = turn_of_year.logins["xa-khac"]
+    listed = user_years(turn_of_year.store, accounts.find(turn_of_year.store, outsider))
+    assert [y.year for y in listed] == [NEXT, YEAR]
+    assert start_year(listed) == (YEAR if listed[1].open_work else NEXT)
+    assert start_year([]) is None
+
+
+def test_an_account_without_years_sees_no_bar(tmp_path: Path) -> None:
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        page = portal.client("quan-tri").get("/quan-tri/tai-khoan")
+        assert 'class="years' not in page.text
+    finally:
+        portal.close()
