@@ -409,7 +409,8 @@ def test_a_policy_officer_checks_a_draft_without_touching_the_set_in_force(porta
     )
     assert "Hợp lệ: bac-giang@2024" in tried.text
     assert "* Công nhận: tổng điểm tối thiểu" in tried.text
-    assert "Ảnh hưởng trên minh chứng năm 2024 (1 đơn vị)" in tried.text
+    assert "Ảnh hưởng trên hồ sơ năm 2024" in tried.text
+    assert "Đã thử trên 1 hồ sơ năm 2024 (1 đơn vị được chấm theo cả hai bộ)." in tried.text
     assert "0 đơn vị đổi kết quả công nhận." in tried.text  # 100 points: still above 99,9
     from engine.rules.loader import load_ref
 

@@ -110,3 +110,66 @@ def test_an_account_without_years_sees_no_bar(tmp_path: Path) -> None:
         assert 'class="years' not in page.text
     finally:
         portal.close()
+
+
+def test_a_draft_is_tried_on_the_year_chosen_with_its_target_line(tmp_path: Path) -> None:
+    import io
+
+    from portal_helpers import post, sample_for_year
+
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        done = dossiers.upload_workbook(
+            portal.store,
+            None,
+            "test",
+            YEAR,
+            None,
+            ROOT / "samples/bac-giang-2024.xlsx",
+            "bac-giang-2024.xlsx",
+        )
+        appraise_as_submitted(portal.store, YEAR, done.submitted)
+        units.load(portal.store, ROOT / "samples/units/bac-giang.csv", NEXT, "bac-giang@2024")
+        later = dossiers.upload_workbook(
+            portal.store, None, "test", NEXT, None, sample_for_year(NEXT, tmp_path), "minh-chung.xlsx"
+        )
+        officer = portal.client("chinh-sach")
+        form = officer.get("/bo-tieu-chi/ban-nhap").text
+        assert f'<option value="{YEAR}" selected>' in form  # the last year whose appraisal is done
+        assert f"{NEXT} — {len(later.submitted)} hồ sơ đã chấm, 0 đã thẩm định" in form
+        stricter = (
+            (ROOT / "criteria/bac-giang/2024.yaml")
+            .read_text("utf-8")
+            .replace("min_total: 85", "min_total: 95")
+        )
+
+        def tried(year: str) -> str:
+            sent = post(
+                officer,
+                "/bo-tieu-chi/ban-nhap",
+                {"file": (io.BytesIO(stricter.encode()), "ban-nhap.yaml"), "evidence_year": year},
+                content_type="multipart/form-data",
+            )
+            assert sent.status_code == 200, sent.text[:300]
+            return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", sent.text))
+
+        default = tried("")
+        assert f"Đã thử trên {len(done.submitted)} hồ sơ năm {YEAR}" in default
+        chosen = tried(str(NEXT))
+        assert f"Đã thử trên {len(later.submitted)} hồ sơ năm {NEXT}" in chosen
+        share = re.search(
+            r"Đủ điều kiện công nhận: (\d+)/(\d+) \(([\d,]+%)\) theo bac-giang@2024 → (\d+)/\2", chosen
+        )
+        assert share is not None, chosen[-1500:]
+        assert int(share.group(4)) <= int(share.group(1))  # a stricter threshold never adds units
+        assert "; chỉ tiêu " in chosen[share.start() : share.start() + 300]
+        refused = post(
+            officer,
+            "/bo-tieu-chi/ban-nhap",
+            {"file": (io.BytesIO(stricter.encode()), "ban-nhap.yaml"), "evidence_year": "1999"},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        assert "Chọn một năm có hồ sơ đã chấm để thử bản nháp." in refused.text
+    finally:
+        portal.close()

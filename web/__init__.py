@@ -57,7 +57,7 @@ def create_app(config: PortalConfig) -> Flask:
     def _globals() -> dict[str, Any]:
         from engine.clock import shown
         from engine.portal.policy import allowed
-        from engine.text import fmt
+        from engine.text import fmt, percent
         from web.views.home import year_links
 
         return {
@@ -66,6 +66,7 @@ def create_app(config: PortalConfig) -> Flask:
             "ROLES": ROLES,
             "STATES": STATES,
             "fmt": fmt,
+            "percent": percent,
             "when": shown,
             "allowed": allowed,
             "demo": config.demo,

@@ -1,6 +1,8 @@
 """A policy officer's draft rule file: checked as `cqtt criteria validate` checks it (every error
-with its line and a hint), and, when valid, compared with the set in force and tried on the
-evidence of the last year the portal holds (the diff of `cqtt criteria diff --evidence`).
+with its line and a hint), and, when valid, compared with the set in force of the evidence year
+the officer chooses (by default the last year with appraised applications) and tried on that
+year's evidence: which units change, and the eligible share before and after against the target
+(the diff of `cqtt criteria diff --evidence`).
 
 The draft is only ever written to a temporary folder: the sets in force never change here.
 """
@@ -15,6 +17,7 @@ from engine import jobs
 from engine.errors import CqttError, RuleIssue
 from engine.portal.exports import Scope, template
 from engine.portal.files import shown_name
+from engine.portal.roles import APPRAISED
 from engine.portal.units import criteria_of, years
 from engine.scoring.compare import DiffOutcome
 from engine.store.connect import Store
@@ -34,11 +37,43 @@ class DraftCheck:
     ref: str | None = None  # id@version the draft declares, when valid
     against: str | None = None  # the set in force it is compared with
     evidence_year: int | None = None
+    dossiers: int = 0  # applications of the evidence year the draft was tried on
     diff: DiffOutcome | None = None
     tests: list[str] = field(default_factory=list)  # failing YAML cases, when a tests file is given
 
 
-def check_draft(store: Store, data: bytes, name: str, year: int | None) -> DraftCheck:
+@dataclass(frozen=True)
+class EvidenceYear:
+    year: int
+    submitted: int  # applications with a score
+    appraised: int  # of which the team's appraisal is over
+
+
+def evidence_years(store: Store) -> list[EvidenceYear]:
+    """The years a draft can be tried on (those with scored applications), latest first."""
+    from engine.portal.overview import rows as unit_rows
+
+    found = []
+    for y in sorted((y.year for y in years(store)), reverse=True):
+        rows = [r for r in unit_rows(store, y) if r.total is not None]
+        if rows:
+            found.append(EvidenceYear(y, len(rows), sum(1 for r in rows if r.state in APPRAISED)))
+    return found
+
+
+def default_evidence_year(found: list[EvidenceYear]) -> int | None:
+    """The last year with appraised applications; else the last with any scored."""
+    appraised = [e.year for e in found if e.appraised]
+    if appraised:
+        return appraised[0]
+    return found[0].year if found else None
+
+
+def check_draft(store: Store, data: bytes, name: str, evidence_year: int | None = None) -> DraftCheck:
+    """Check a draft; tried on `evidence_year`'s applications (None: `default_evidence_year`)."""
+    found = evidence_years(store)
+    if evidence_year is not None and evidence_year not in {e.year for e in found}:
+        raise DraftError(f"năm {evidence_year} chưa có hồ sơ đã chấm để thử bản nháp")
     if len(data) > MAX_DRAFT:
         raise DraftError(f"tệp quá lớn (tối đa {MAX_DRAFT // 1024 // 1024} MB)")
     shown = shown_name(name)
@@ -55,32 +90,22 @@ def check_draft(store: Store, data: bytes, name: str, year: int | None) -> Draft
             return outcome
         draft = report.valid[0]
         outcome.ref = draft.model.ref
+        chosen = evidence_year if evidence_year is not None else default_evidence_year(found)
         known = years(store)
-        current = year if year is not None else (known[-1].year if known else None)
-        if current is None:
+        against_year = chosen if chosen is not None else (known[-1].year if known else None)
+        if against_year is None:
             return outcome
-        in_force = criteria_of(store, current)
+        in_force = criteria_of(store, against_year)
         outcome.against = in_force.model.ref
-        # last year's evidence first; the current year's when the portal holds no earlier year
-        order = sorted((y.year for y in known if y.year < current), reverse=True) + [current]
-        evidence_year = _last_with_evidence(store, order)
-        outcome.evidence_year = evidence_year
+        outcome.evidence_year = chosen
         evidence_paths = None
-        if evidence_year is not None:
-            book = Path(tmp) / f"minh-chung-{evidence_year}.xlsx"
-            book.write_bytes(template(store, evidence_year, Scope(), filled=True))
+        if chosen is not None:
+            book = Path(tmp) / f"minh-chung-{chosen}.xlsx"
+            book.write_bytes(template(store, chosen, Scope(), filled=True))
             evidence_paths = [book]
+            outcome.dossiers = next(e.submitted for e in found if e.year == chosen)
         outcome.diff = jobs.diff(str(in_force.path), str(path), evidence_paths)
     return outcome
-
-
-def _last_with_evidence(store: Store, candidates: list[int]) -> int | None:
-    from engine.portal.exports import scored_values
-
-    for year in candidates:
-        if scored_values(store, year, Scope())[1]:
-            return year
-    return None
 
 
 def _named(issue: RuleIssue, name: str, path: Path) -> RuleIssue:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from engine.errors import CqttError
 from engine.portal import audit
-from engine.portal.drafts import MAX_DRAFT, check_draft
+from engine.portal.drafts import MAX_DRAFT, check_draft, default_evidence_year, evidence_years
 from engine.portal.units import years
 from engine.rules import catalog
 from engine.rules.loader import load_ref
@@ -37,14 +37,22 @@ def show(ref: str) -> object:
 @guard("rules.draft")
 def draft() -> object:
     result = None
+    found = evidence_years(store())
+    chosen = default_evidence_year(found)
     if request.method == "POST":
+        raw = str(request.form.get("evidence_year", "")).strip()
+        if raw:
+            if not raw.isdigit() or int(raw) not in {e.year for e in found}:
+                flash("Chọn một năm có hồ sơ đã chấm để thử bản nháp.", "error")
+                return redirect(url_for("rules.draft"))
+            chosen = int(raw)
         sent = request.files.get("file")
         if sent is None or not sent.filename:
             flash("Chọn tệp tiêu chí (.yaml) để kiểm tra.", "error")
             return redirect(url_for("rules.draft"))
         data = sent.stream.read(MAX_DRAFT + 1)
         try:
-            result = check_draft(store(), data, sent.filename, None)
+            result = check_draft(store(), data, sent.filename, chosen)
         except CqttError as exc:
             flash(str(exc), "error")
             return redirect(url_for("rules.draft"))
@@ -52,4 +60,4 @@ def draft() -> object:
             store(), me(), client_address(), "rules_draft_checked", result.name,
             errors=len(result.errors), ref=result.ref,
         )  # fmt: skip
-    return render_template("draft.html", result=result)
+    return render_template("draft.html", result=result, evidence_years=found, chosen=chosen)
