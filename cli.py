@@ -1245,9 +1245,23 @@ def units_succession(path: Path, db: str | None) -> None:
 
 @units.command(
     "load",
-    epilog=example("cqtt units load samples/units/bac-giang.csv --year 2024 --criteria bac-giang --db"),
+    epilog=example(
+        "cqtt units load samples/units/bac-giang.csv --year 2024 --criteria bac-giang --db",
+        "cqtt units load --official 'Bắc Ninh' --teams samples/units/bac-ninh-2025-to-tham-dinh.csv "
+        "--year 2025 --criteria bac-giang@2024 --db",
+    ),
 )
-@click.argument("path", type=INPUT_PATH)
+@click.argument("path", type=INPUT_PATH, required=False)
+@click.option(
+    "--official",
+    metavar="TỈNH",
+    help="Nạp danh sách chính thức của một tỉnh sau 01/07/2025 (ví dụ 'Bắc Ninh') thay cho tệp.",
+)
+@click.option(
+    "--teams",
+    type=INPUT_PATH,
+    help="Với --official: tệp CSV ma_don_vi, nhom_tham_dinh (tổ thẩm định của từng đơn vị).",
+)
 @click.option("--year", type=YEAR, required=True, help="Năm đánh giá.")
 @click.option(
     "--criteria",
@@ -1255,18 +1269,36 @@ def units_succession(path: Path, db: str | None) -> None:
     help="Bộ tiêu chí của năm (mã: bản hiệu lực năm đó được chọn). Bỏ trống: giữ bộ đã nạp cho năm.",
 )
 @db_option("Cơ sở dữ liệu của cổng.")
-def units_load(path: Path, year: int, ref: str | None, db: str | None) -> None:
-    """Nạp danh sách đơn vị của tỉnh cho một năm (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh).
+def units_load(
+    path: Path | None,
+    official: str | None,
+    teams: Path | None,
+    year: int,
+    ref: str | None,
+    db: str | None,
+) -> None:
+    """Nạp danh sách đơn vị của tỉnh cho một năm (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh),
+    hoặc danh sách chính thức của tỉnh sau 01/07/2025 (--official, tổ thẩm định theo --teams).
 
     Danh sách là mẫu số của mọi tỷ lệ và mọi danh sách “chưa nộp” trên cổng; nạp lại cho cùng
     năm thì thay danh sách cũ.
     """
+    if (path is None) == (official is None):
+        raise click.UsageError("ghi một tệp danh sách đơn vị hoặc --official TỈNH (không cả hai)")
+    if teams is not None and official is None:
+        raise click.UsageError("--teams chỉ dùng với --official")
     with _errors():
-        loaded = jobs.units_load(db, path, year, ref)
+        loaded = jobs.units_load(db, path, year, ref, official, teams)
+    where = f" của {loaded.province}" if loaded.province else ""
     click.echo(
-        f"Đã nạp {loaded.units} đơn vị ({loaded.districts} huyện hoặc nhóm thẩm định) cho năm {loaded.year}, "
-        f"chấm theo {loaded.criteria}"
+        f"Đã nạp {loaded.units} đơn vị{where} ({loaded.districts} huyện hoặc tổ thẩm định) cho năm "
+        f"{loaded.year}, chấm theo {loaded.criteria}"
     )
+    if loaded.unassigned:
+        shown = ", ".join(loaded.unassigned[:10]) + ("…" if len(loaded.unassigned) > 10 else "")
+        click.echo(
+            f"cảnh báo: {len(loaded.unassigned)} đơn vị chưa được phân tổ thẩm định: {shown}", err=True
+        )
     if loaded.dropped_with_applications:
         shown = ", ".join(loaded.dropped_with_applications[:10])
         click.echo(f"cảnh báo: các đơn vị đã có hồ sơ nhưng không còn trong danh sách: {shown}", err=True)

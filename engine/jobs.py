@@ -850,9 +850,17 @@ def users_reset_password(db: str | None, login: str) -> str:
         store.close()
 
 
-def units_load(db: str | None, path: Path, year: int, criteria: str | None) -> Any:
-    """The province's unit list for a year; the criteria set is kept from an earlier load of the
-    year when not given."""
+def units_load(
+    db: str | None,
+    path: Path | None,
+    year: int,
+    criteria: str | None,
+    official: str | None = None,
+    teams: Path | None = None,
+) -> Any:
+    """The province's unit list for a year, from a file or the official list of a province
+    (`official`, with its `teams`); the criteria set is kept from an earlier load of the year
+    when not given."""
     from engine.errors import CqttError
     from engine.portal import units
 
@@ -863,6 +871,9 @@ def units_load(db: str | None, path: Path, year: int, criteria: str | None) -> A
             if known is None:
                 raise CqttError(f"năm {year} chưa có bộ tiêu chí; ghi --criteria (ví dụ bac-giang)")
             criteria = known.criteria_ref
+        if official is not None:
+            return units.load_official(store, official, year, criteria, teams)
+        assert path is not None
         return units.load(store, path, year, criteria)
     finally:
         store.close()

@@ -58,6 +58,7 @@ CONFINED: dict[str, tuple[str, ...]] = {
     "flask_wtf": ("web",),
     "werkzeug": ("web",),
     "waitress": ("web",),
+    "vietnam_provinces": ("engine.intake.official",),
 }
 
 

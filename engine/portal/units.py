@@ -7,7 +7,7 @@ still counts in the denominator.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.clock import now
@@ -45,8 +45,10 @@ class Loaded:
     year: int
     criteria: str
     units: int
-    districts: int
+    districts: int  # appraisal teams (districts, for a year before the reorganisation)
     dropped_with_applications: list[str]
+    unassigned: list[str] = field(default_factory=list)  # official list: units given no team
+    province: str = ""  # official list: the province as the list names it
 
 
 def check_year(year: int) -> int:
@@ -103,6 +105,32 @@ def load(
         )
     source = label or f"{path.name} (sha256 {sha256_file(path)[:12]}…)"
     return _replace(store, year, loaded, rows, source, by, address)
+
+
+def load_official(
+    store: Store,
+    province: str,
+    year: int,
+    criteria: str,
+    teams: Path | None = None,
+    by: Account | None = None,
+    address: str = "cli",
+) -> Loaded:
+    """Make the official list of `province`'s units (since 1 July 2025) the unit list of `year`,
+    each unit with its appraisal team from `teams` (see engine.intake.official); as `load`
+    otherwise. Units the teams file leaves out are named in `Loaded.unassigned`."""
+    from engine.intake.official import official_list
+
+    check_year(year)
+    loaded = catalogue_set(criteria, year)
+    listed = official_list(province, teams)
+    source = f"{listed.source}: {listed.province}"
+    if teams is not None:
+        source += f"; tổ thẩm định theo {teams.name} (sha256 {sha256_file(teams)[:12]}…)"
+    done = _replace(store, year, loaded, listed.units, source, by, address)
+    done.unassigned = listed.unassigned
+    done.province = listed.province
+    return done
 
 
 def _replace(

@@ -62,6 +62,17 @@ def db_url_password_with_an_at_and_a_slash(tmp: Path) -> list[str]:
     return ["history", "07207", "--db", "postgresql://cqtt:Bi@Mat/Rat@127.0.0.1:1/cqtt"]
 
 
+def units_official_unknown_province(tmp: Path) -> list[str]:
+    return ["units", "load", "--official", "Bắc Ninhh", "--year", "2025", "--criteria", "bac-giang@2024",
+            "--db", str(tmp / "cong.sqlite")]  # fmt: skip
+
+
+def units_official_teams_of_another_province(tmp: Path) -> list[str]:
+    (tmp / "to.csv").write_text("ma_don_vi,nhom_tham_dinh\n07210,Tổ 1\n00070,Tổ 2\n", "utf-8")
+    return ["units", "load", "--official", "Bắc Ninh", "--teams", str(tmp / "to.csv"), "--year", "2025",
+            "--criteria", "bac-giang@2024", "--db", str(tmp / "cong.sqlite")]  # fmt: skip
+
+
 def db_url_of_another_database(tmp: Path) -> list[str]:
     return ["history", "07207", "--db", "mysql://u@localhost/cqtt"]
 
@@ -194,6 +205,17 @@ def succession_cycle_across_two_loads(tmp: Path) -> list[str]:
 
 TODAY = dt.date.today().strftime("%d/%m/%Y")
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
+    (
+        units_official_unknown_province,
+        1,
+        "Lỗi: không có tỉnh, thành phố “Bắc Ninhh” trong danh mục 34 tỉnh, thành phố sau 01/07/2025; "
+        "có phải: Bắc Ninh, Tây Ninh, Quảng Ninh?",
+    ),
+    (
+        units_official_teams_of_another_province,
+        1,
+        "Lỗi: {tmp}/to.csv: 1 mã không phải đơn vị của Bắc Ninh: dòng 3 (“00070”)",
+    ),
     (
         db_url_password_as_a_parameter,
         1,

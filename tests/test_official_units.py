@@ -1,0 +1,67 @@
+"""The official list of commune-level units since 1 July 2025: 34 provinces, 3,321 units; a
+province loaded by name (diacritics optional), each unit with its appraisal team."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import main
+from engine.intake.official import UNASSIGNED, national_count, official_list, provinces
+from engine.portal import units
+from engine.store.connect import open_store
+
+ROOT = Path(__file__).parent.parent
+TEAMS = ROOT / "samples/units/bac-ninh-2025-to-tham-dinh.csv"
+
+
+def test_the_country_has_34_provinces_and_3321_units() -> None:
+    assert len(provinces()) == 34
+    assert national_count() == 3321
+
+
+def test_bac_ninh_has_99_units_whatever_way_its_name_is_typed() -> None:
+    for typed in ("Bắc Ninh", "bac ninh", "Tỉnh Bắc Ninh", "BAC NINH"):
+        listed = official_list(typed)
+        assert listed.province == "Bắc Ninh" and len(listed.units) == 99
+        assert all(len(u.code) == 5 and u.code.isdigit() for u in listed.units)
+    assert {u.group for u in official_list("Bắc Ninh").units} == {UNASSIGNED}
+    assert official_list("Hà Nội").province == "Thành phố Hà Nội"
+
+
+def test_the_official_list_loads_with_its_teams(tmp_path: Path) -> None:
+    db = str(tmp_path / "cong.sqlite")
+    args = ["units", "load", "--official", "Bắc Ninh", "--teams", str(TEAMS), "--year", "2025"]
+    done = CliRunner().invoke(main, [*args, "--criteria", "bac-giang@2024", "--db", db])
+    assert done.exit_code == 0, done.output
+    assert done.output.strip().splitlines()[-1] == (
+        "Đã nạp 99 đơn vị của Bắc Ninh (8 huyện hoặc tổ thẩm định) cho năm 2025, chấm theo bac-giang@2024"
+    )
+    store = open_store(db)
+    try:
+        listed = units.all_units(store, 2025)
+        assert len(listed) == 99
+        assert {u.district for u in listed if u.code == "07210"} == {
+            "Tổ thẩm định số 1 — cụm Phường Bắc Giang"
+        }
+    finally:
+        store.close()
+
+
+def test_units_the_teams_file_leaves_out_are_named(tmp_path: Path) -> None:
+    teams = tmp_path / "to.csv"
+    teams.write_text("ma_don_vi,nhom_tham_dinh\n07210,Tổ 1\n", "utf-8")
+    done = CliRunner().invoke(
+        main,
+        ["units", "load", "--official", "bac ninh", "--teams", str(teams), "--year", "2025",
+         "--criteria", "bac-giang@2024", "--db", str(tmp_path / "c.sqlite")],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "cảnh báo: 98 đơn vị chưa được phân tổ thẩm định: 07228," in done.output
+
+
+def test_a_file_and_official_are_one_or_the_other(tmp_path: Path) -> None:
+    done = CliRunner().invoke(main, ["units", "load", "--year", "2025", "--db", str(tmp_path / "c.sqlite")])
+    assert done.exit_code == 2
+    assert "ghi một tệp danh sách đơn vị hoặc --official TỈNH (không cả hai)" in done.output
