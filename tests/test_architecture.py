@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.suggest",
             "engine.spool",
             "engine.allocator",
+            "engine.era",
         ),
     ),
     ("rules", ("engine.rules", "scorers")),

@@ -427,7 +427,7 @@ def test_the_administrator_loads_a_unit_list(portal: Portal) -> None:
         content_type="multipart/form-data",
     )
     assert sent.status_code == 200
-    assert "Đã nạp 2 đơn vị (1 huyện) cho năm 2025, chấm theo bac-giang@2024." in sent.text
+    assert "Đã nạp 2 đơn vị (1 tổ thẩm định) cho năm 2025, chấm theo bac-giang@2024." in sent.text
     assert [u.code for u in units.all_units(portal.store, 2025)] == ["90001", "90002"]
     bad = post(
         admin,

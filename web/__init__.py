@@ -56,6 +56,7 @@ def create_app(config: PortalConfig) -> Flask:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         from engine.clock import shown
+        from engine.era import group_word
         from engine.portal.policy import allowed
         from engine.text import fmt, percent
         from web.views.home import year_links
@@ -67,6 +68,7 @@ def create_app(config: PortalConfig) -> Flask:
             "STATES": STATES,
             "fmt": fmt,
             "percent": percent,
+            "group_word": group_word,
             "when": shown,
             "allowed": allowed,
             "demo": config.demo,

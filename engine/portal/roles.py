@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 ROLES: dict[str, str] = {
     "xa": "Cán bộ xã",
-    "huyen": "Tổ thẩm định (huyện)",
+    "huyen": "Tổ thẩm định",
     "tinh": "Phúc tra (tỉnh)",
     "chinh-sach": "Cán bộ chính sách",
     "quan-tri": "Quản trị hệ thống",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.era import group_word, local_recipients, two_tiers
 from engine.outputs.records import DECISION_LIST, render, template_path
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS, severity_word
@@ -58,10 +59,25 @@ def file_name(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "ban-ghi"
 
 
+def _above(year: int | None, group: str) -> str:
+    """The body above a group's record when the province gives none: the district's people's
+    committee, or (two tiers: a team has no committee of its own) the province's."""
+    if two_tiers(year):
+        return "UBND TỈNH"
+    return f"UBND {group.upper()}" if group else "……………………"
+
+
+def _team_body(head: Letterhead, year: int | None, group: str) -> str:
+    """The body issuing a team's record: as given, else the team by its name (two tiers)."""
+    if head.body:
+        return head.body
+    return group.upper() if two_tiers(year) and group else "TỔ THẨM ĐỊNH"
+
+
 def _common(cs: CriteriaSet, head: Letterhead, year: int | None, group: str) -> dict[str, Any]:
     return {
         "model": cs.status == "model",
-        "co_quan_cap_tren": head.issuer or (f"UBND {group.upper()}" if group else "……………………"),
+        "co_quan_cap_tren": head.issuer or _above(year, group),
         "co_quan": head.body or "……………………",
         "ky_hieu": "BB",
         "dia_danh": head.place or "……………",
@@ -138,7 +154,7 @@ def appraisal(
         )
     context = {
         **_common(cs, head, unit.year, unit.group),
-        "co_quan": head.body or "TỔ THẨM ĐỊNH",
+        "co_quan": _team_body(head, unit.year, unit.group),
         "ten_don_vi": unit.name,
         "ten_don_vi_hoa": unit.name.upper(),
         "ma_don_vi": unit.code,
@@ -165,7 +181,7 @@ def proposal_lists(cs: CriteriaSet, units: list[UnitResult], head: Letterhead) -
         year = next((u.year for u in members if u.year), None)
         context = {
             **_common(cs, head, year, group),
-            "co_quan": head.body or "TỔ THẨM ĐỊNH",
+            "co_quan": _team_body(head, year, group),
             "ky_hieu": "DS",
             "units": [
                 {
@@ -253,7 +269,7 @@ class Recognised:
 
 
 NUMERALS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
-RECIPIENTS = ["Như trên", "Ban Chỉ đạo thực hiện dân chủ ở cơ sở tỉnh", "UBND các huyện, thị xã, thành phố"]
+RECIPIENTS = ["Như trên", "Ban Chỉ đạo thực hiện dân chủ ở cơ sở tỉnh"]  # and the local governments
 
 
 def decision_list(cs: CriteriaSet, year: int, units: list[Recognised], head: Letterhead) -> Record:
@@ -295,7 +311,8 @@ def decision_list(cs: CriteriaSet, year: int, units: list[Recognised], head: Let
         "so_don_vi": len(rows),
         "units": rows,
         "nhom_tieu_chi": groups,
-        "noi_nhan": RECIPIENTS,
+        "noi_nhan": [*RECIPIENTS, local_recipients(year)],
+        "cot_nhom": group_word(year).capitalize(),
         "thay_mat": "TM. ỦY BAN NHÂN DÂN",
         "chuc_vu_ky": "CHỦ TỊCH",
         "nguoi_ky": "",

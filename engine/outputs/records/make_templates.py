@@ -196,7 +196,7 @@ def decision_list() -> Any:
     )
     _table(
         document,
-        ["STT", "Tên đơn vị", "Huyện / nhóm thẩm định", "Tổng điểm"],
+        ["STT", "Tên đơn vị", "{{ cot_nhom }}", "Tổng điểm"],
         ["{{ u.stt }}", "{{ u.ten }}", "{{ u.huyen }}", "{{ u.diem }}"],
         [13, 64, 58, 30],
     )
