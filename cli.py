@@ -1352,6 +1352,25 @@ def users_list(db: str | None) -> None:
     click.echo(f"{len(listed)} tài khoản")
 
 
+@users.command(
+    "team",
+    epilog=example(
+        "cqtt users add to1 --role huyen --district 'Tổ thẩm định số 1 — cụm Phường Bắc Giang' --db",
+        "cqtt users team to1 --year 2025 --team 'Tổ thẩm định số 2 — cụm Xã Tiên Lục' --db",
+    ),
+)
+@click.argument("login")
+@click.option("--year", type=YEAR, required=True, help="Năm đánh giá.")
+@click.option("--team", required=True, help="Tên tổ thẩm định như trong danh sách đơn vị của năm.")
+@db_option("Cơ sở dữ liệu của cổng.")
+def users_team(login: str, year: int, team: str, db: str | None) -> None:
+    """Giao tài khoản tổ thẩm định cho một tổ trong một năm (mỗi năm một tổ; năm chưa giao: huyện
+    hoặc tổ ghi khi tạo tài khoản)."""
+    with _errors():
+        account = jobs.users_team(db, login, year, team)
+    click.echo(f"Tài khoản {account.login} thẩm định năm {year} cho {account.team_in(year)}")
+
+
 @users.command("disable", epilog=example("cqtt users disable xa07207 --db"))
 @click.argument("login")
 @db_option("Cơ sở dữ liệu của cổng.")

@@ -840,6 +840,16 @@ def users_disable(db: str | None, login: str) -> Any:
         store.close()
 
 
+def users_team(db: str | None, login: str, year: int, team: str) -> Any:
+    from engine.portal import accounts
+
+    store = open_store(db, create=False)
+    try:
+        return accounts.assign_team(store, login, year, team)
+    finally:
+        store.close()
+
+
 def users_reset_password(db: str | None, login: str) -> str:
     from engine.portal import accounts
 

@@ -173,3 +173,53 @@ def test_a_draft_is_tried_on_the_year_chosen_with_its_target_line(tmp_path: Path
         assert "Chọn một năm có hồ sơ đã chấm để thử bản nháp." in refused.text
     finally:
         portal.close()
+
+
+def test_a_team_members_scope_follows_the_year(tmp_path: Path) -> None:
+    """A member of team A in 2025 who was in district B in 2024 sees B's 2024 units and A's 2025
+    units, nothing else."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        teams = ROOT / "samples/units/bac-ninh-2025-to-tham-dinh.csv"
+        units.load_official(portal.store, "Bắc Ninh", NEXT, "bac-giang@2024", teams)
+        team_a = "Tổ thẩm định số 1 — cụm Phường Bắc Giang"
+        done = CliRunner().invoke(
+            main, ["users", "team", "lucnam", "--year", str(NEXT), "--team", team_a, "--db", portal.config.db]
+        )
+        assert done.exit_code == 0, done.output
+        assert done.output.strip() == f"Tài khoản lucnam thẩm định năm {NEXT} cho {team_a}"
+        listed = units.all_units(portal.store, NEXT)
+        in_a = next(u.code for u in listed if u.district == team_a)
+        in_b = next(u.code for u in listed if u.district != team_a)
+        mine_2024 = portal.unit
+        other_2024 = portal.outsider
+        huyen = portal.client("huyen")
+        seen = {
+            (year, code): huyen.get(f"/nam/{year}/don-vi/{code}").status_code
+            for year, code in ((YEAR, mine_2024), (YEAR, other_2024), (NEXT, in_a), (NEXT, in_b))
+        }
+        assert seen == {(YEAR, mine_2024): 200, (YEAR, other_2024): 403, (NEXT, in_a): 200, (NEXT, in_b): 403}
+        assert huyen.get(f"/nam/{NEXT}/huyen/{team_a}").status_code == 200
+        assert huyen.get(f"/nam/{YEAR}/huyen/{DISTRICT}").status_code == 200
+        other_team = next(u.district for u in listed if u.district != team_a)
+        assert huyen.get(f"/nam/{NEXT}/huyen/{other_team}").status_code == 403
+        from urllib.parse import unquote
+
+        assert (
+            unquote(huyen.get("/").headers["Location"]) == f"/nam/{NEXT}/huyen/{team_a}"
+        )  # nothing open: the latest
+        refused = CliRunner().invoke(
+            main,
+            ["users", "team", "lucnam", "--year", str(NEXT), "--team", "Tổ 99", "--db", portal.config.db],
+        )
+        assert refused.exit_code == 1
+        assert (
+            f"Lỗi: “Tổ 99” không phải tổ thẩm định nào trong danh sách đơn vị năm {NEXT}; các tổ của năm"
+            in refused.output
+        )
+    finally:
+        portal.close()

@@ -46,13 +46,13 @@ def _unit(kwargs: dict[str, Any]) -> Target:
     found = find_unit(_store(), kwargs["year"], kwargs["code"])
     if found is None:
         abort(404)
-    return Target(unit=found.code, district=found.district)
+    return Target(unit=found.code, district=found.district, year=kwargs["year"])
 
 
 def _district(kwargs: dict[str, Any]) -> Target:
     if not has_district(_store(), kwargs["year"], kwargs["district"]):
         abort(404)
-    return Target(district=kwargs["district"])
+    return Target(district=kwargs["district"], year=kwargs["year"])
 
 
 def _attachment(kwargs: dict[str, Any]) -> Target:
@@ -64,7 +64,7 @@ def _attachment(kwargs: dict[str, Any]) -> Target:
     if unit is None:
         abort(404)
     g.attachment = attachment
-    return Target(unit=unit.code, district=unit.district)
+    return Target(unit=unit.code, district=unit.district, year=year)
 
 
 RESOLVERS: dict[str, Callable[[dict[str, Any]], Target]] = {

@@ -85,8 +85,9 @@ def one_time_password() -> str:
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
 
 
-def _account(row: object) -> Account:
+def _account(row: object, teams: tuple[tuple[int, str], ...] = ()) -> Account:
     return Account(
+        teams=teams,
         id=row.id,  # type: ignore[attr-defined]
         login=row.login,  # type: ignore[attr-defined]
         role=row.role,  # type: ignore[attr-defined]
@@ -95,6 +96,35 @@ def _account(row: object) -> Account:
         full_name=row.full_name,  # type: ignore[attr-defined]
         must_change=bool(row.must_change),  # type: ignore[attr-defined]
     )
+
+
+def assign_team(
+    store: Store, login: str, year: int, team: str, by: Account | None = None, address: str = "cli"
+) -> Account:
+    """Put a team account on `team` for `year` (a team of that year's unit list); its other
+    years keep their teams. Audited."""
+    from engine.store import unitlists
+
+    team = " ".join(team.split())
+    with store.write() as conn:
+        row = rows.by_login(conn, login.strip().lower())
+        if row is None:
+            raise AccountError(f"không có tài khoản “{login}”")
+        if row.role != "huyen":
+            raise AccountError(f"tài khoản “{row.login}” không phải tài khoản tổ thẩm định (vai trò huyen)")
+        if not unitlists.has_group(conn, year, team):
+            known = [g for g, _ in unitlists.groups(conn, year)]
+            hint = (
+                f"; các tổ của năm {year}: {', '.join(known[:8])}"
+                if known
+                else f"; năm {year} chưa có danh sách"
+            )
+            raise AccountError(
+                f"“{team}” không phải tổ thẩm định nào trong danh sách đơn vị năm {year}{hint}"
+            )
+        rows.set_team(conn, row.id, year, team, now())
+        audit.record(conn, by, address, "team_assigned", row.login, {"year": year, "team": team})
+    return find(store, row.login)
 
 
 def check_scope(conn: Tx, role: str, unit: str | None, district: str | None) -> None:
@@ -176,9 +206,10 @@ def listing(store: Store) -> list[Listed]:
 def find(store: Store, login: str) -> Account:
     with store.read() as conn:
         row = rows.by_login(conn, login.strip().lower())
+        teams = rows.teams_of(conn, row.id) if row is not None and row.role == "huyen" else ()
     if row is None:
         raise AccountError(f"không có tài khoản “{login}”")
-    return _account(row)
+    return _account(row, teams)
 
 
 def by_id(conn: Tx, account_id: int) -> Account | None:
@@ -186,7 +217,7 @@ def by_id(conn: Tx, account_id: int) -> Account | None:
     row = rows.by_id(conn, account_id)
     if row is None or row.disabled:
         return None
-    return _account(row)
+    return _account(row, rows.teams_of(conn, row.id) if row.role == "huyen" else ())
 
 
 def disable(store: Store, login: str, by: Account | None = None, address: str = "cli") -> Account:
@@ -298,7 +329,8 @@ def authenticate(store: Store, login: str, password: str, address: str, throttle
         raise LoginRefused(
             f"Mật khẩu dùng một lần đã hết hạn ngày {shown(expires)}; nhờ quản trị cấp lại mật khẩu."
         )
-    account = _account(row)
+    with store.read() as conn:
+        account = _account(row, rows.teams_of(conn, row.id) if row.role == "huyen" else ())
     with store.write() as conn:
         rows.settle_attempt(conn, attempt, "ok")
         if HASHER.check_needs_rehash(row.password_hash):

@@ -24,6 +24,7 @@ class Target:
 
     unit: str | None = None
     district: str | None = None
+    year: int | None = None  # the year the unit or district is named in (a team's scope is per year)
 
 
 NOTHING = Target()
@@ -63,11 +64,8 @@ def allowed(account: Account | None, action: str, target: Target = NOTHING) -> b
     if scope == "own-unit":
         return target.unit is not None and target.unit == account.unit_code
     if scope == "own-district":
-        return (
-            target.district is not None
-            and account.district is not None
-            and target.district == account.district
-        )
+        team = account.team_in(target.year)
+        return target.district is not None and team is not None and target.district == team
     return False
 
 

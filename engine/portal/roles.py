@@ -42,6 +42,15 @@ class Account:
     district: str | None = None
     full_name: str | None = None
     must_change: bool = False
+    teams: tuple[tuple[int, str], ...] = ()  # (year, team) where it differs from `district`
+
+    def team_in(self, year: int | None) -> str | None:
+        """The team (or district) this account appraises for in `year`."""
+        if year is not None:
+            for y, team in self.teams:
+                if y == year:
+                    return team
+        return self.district
 
     @property
     def role_label(self) -> str:

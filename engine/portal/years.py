@@ -67,8 +67,8 @@ def user_years(store: Store, account: Account) -> list[UserYear]:
     for y in sorted((y.year for y in years(store)), reverse=True):
         if account.role == "xa" and account.unit_code:
             got = _commune(store, y, account.unit_code)
-        elif account.role == "huyen" and account.district:
-            got = _team(store, y, account.district)
+        elif account.role == "huyen" and (team := account.team_in(y)):
+            got = _team(store, y, team)
         elif account.role == "tinh":
             got = _province(store, y)
         else:

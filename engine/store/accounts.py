@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.store.connect import Tx, new_id
-from engine.store.schema import accounts, login_attempts, web_sessions
+from engine.store.schema import accounts, login_attempts, team_members, web_sessions
 
 
 def by_login(conn: Tx, login: str) -> Any:
@@ -72,6 +72,23 @@ def add_attempt(conn: Tx, login: str, address: str, at: dt.datetime) -> int:
 
 def settle_attempt(conn: Tx, attempt_id: int, outcome: str) -> None:
     conn.execute(login_attempts.update().where(login_attempts.c.id == attempt_id).values(outcome=outcome))
+
+
+def teams_of(conn: Tx, account_id: int) -> tuple[tuple[int, str], ...]:
+    query = (
+        select(team_members.c.year, team_members.c.team)
+        .where(team_members.c.account_id == account_id)
+        .order_by(team_members.c.year)
+    )
+    return tuple((int(y), str(t)) for y, t in conn.execute(query).all())
+
+
+def set_team(conn: Tx, account_id: int, year: int, team: str, at: dt.datetime) -> None:
+    """Give a team account its team for a year (replacing the year's earlier one)."""
+    conn.execute(
+        team_members.delete().where(team_members.c.account_id == account_id, team_members.c.year == year)
+    )
+    conn.execute(team_members.insert().values(account_id=account_id, year=year, team=team, assigned_at=at))
 
 
 def forget_attempt(conn: Tx, attempt_id: int) -> None:

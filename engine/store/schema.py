@@ -181,6 +181,17 @@ web_sessions = Table(
 )
 Index("ix_web_sessions_account", web_sessions.c.account_id)
 
+# A team account's team in a year (a person may sit on different teams in different years); a
+# year without a row: the account's district.
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("team", Text, nullable=False),
+    Column("assigned_at", DateTime(timezone=True), nullable=False),
+)
+
 # Every sign-in attempt (and every check of a current password), recorded before the password is
 # verified: throttling counts these rows, so parallel guesses are counted as they come, whatever
 # their timing. Outcome: pending, failed, ok, refused (throttled), expired (a stale one-time

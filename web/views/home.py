@@ -32,8 +32,8 @@ def year_page(account: Account, year: int) -> str:
     """Where `account` works on `year`."""
     if account.role == "xa" and account.unit_code:
         return url_for("units.page", year=year, code=account.unit_code)
-    if account.role == "huyen" and account.district:
-        return url_for("districts.page", year=year, district=account.district)
+    if account.role == "huyen" and (team := account.team_in(year)):
+        return url_for("districts.page", year=year, district=team)
     return url_for("province.dashboard", year=year)
 
 
