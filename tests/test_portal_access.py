@@ -52,6 +52,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "province.results_json": {"tinh": ALL},
     "province.evidence_xlsx": {"tinh": ALL},
     "review.page": {"tinh": ALL},
+    "units.move": {"tinh": ALL},
     "review.draw": {"tinh": ALL},
     "review.assign": {"tinh": ALL},
     "review.field_check": {"tinh": ALL},

@@ -88,9 +88,9 @@ def test_the_team_still_has_its_list_of_the_year_it_appraised(turn_of_year: Port
     assert "hồ sơ chờ thẩm định hoặc gửi tỉnh" in bar and waiting > 0
 
 
-def test_the_province_starts_on_the_year_awaiting_its_decisions(turn_of_year: Portal) -> None:
+def test_the_province_starts_on_the_latest_year_and_sees_what_waits_in_others(turn_of_year: Portal) -> None:
     tinh = turn_of_year.client("tinh")
-    assert tinh.get("/").headers["Location"] == f"/nam/{YEAR}/tinh"
+    assert tinh.get("/").headers["Location"] == f"/nam/{NEXT}/tinh"
     bar = _years_bar(tinh.get(f"/nam/{NEXT}/tinh").text)
     assert bar.startswith(f"Năm đánh giá: {NEXT} · {YEAR}")
 
@@ -220,6 +220,56 @@ def test_a_team_members_scope_follows_the_year(tmp_path: Path) -> None:
         assert (
             f"Lỗi: “Tổ 99” không phải tổ thẩm định nào trong danh sách đơn vị năm {NEXT}; các tổ của năm"
             in refused.output
+        )
+    finally:
+        portal.close()
+
+
+def test_the_province_moves_a_unit_to_another_team_before_its_appraisal_starts(tmp_path: Path) -> None:
+    from portal_helpers import OTHER_DISTRICT, post
+
+    from engine.portal import audit
+
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        tinh = portal.client("tinh")
+        page = tinh.get(unit_url(portal.neighbour))
+        assert 'id="chuyen-to"' in page.text
+        moved = post(
+            tinh, unit_url(portal.neighbour, "/chuyen-to"), {"team": OTHER_DISTRICT}, follow_redirects=True
+        )
+        name = units.find_unit(portal.store, YEAR, portal.neighbour).name
+        assert f"Đã chuyển {name} sang {OTHER_DISTRICT}." in moved.text
+        assert units.find_unit(portal.store, YEAR, portal.neighbour).district == OTHER_DISTRICT
+        assert portal.client("huyen").get(unit_url(portal.neighbour)).status_code == 403  # the old team
+        assert portal.client("huyen-khac").get(unit_url(portal.neighbour)).status_code == 200  # the new one
+        entry = [e for e in audit.entries(portal.store, None, None) if e.action == "unit_moved"][-1]
+        assert entry.target == f"{YEAR}/{portal.neighbour}"
+        # once the commune submits, its appraisal has started: no move
+        dossiers.upload_workbook(
+            portal.store,
+            None,
+            "test",
+            YEAR,
+            None,
+            ROOT / "samples/bac-giang-2024.xlsx",
+            "bac-giang-2024.xlsx",
+        )
+        assert 'id="chuyen-to"' not in tinh.get(unit_url(portal.unit)).text
+        refused = post(
+            tinh, unit_url(portal.unit, "/chuyen-to"), {"team": OTHER_DISTRICT}, follow_redirects=True
+        )
+        assert (
+            "Không chuyển tổ được:" in refused.text
+            and "đã nộp hồ sơ, việc thẩm định đã bắt đầu" in refused.text
+        )
+        assert units.find_unit(portal.store, YEAR, portal.unit).district == DISTRICT
+        commune = portal.client("xa")
+        assert (
+            commune.post(
+                unit_url(portal.unit, "/chuyen-to"), data={"csrf_token": csrf_of(commune)}
+            ).status_code
+            == 403
         )
     finally:
         portal.close()

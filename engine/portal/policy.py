@@ -42,6 +42,7 @@ RULES: dict[str, dict[str, str]] = {
     "district.manage": {"huyen": "own-district"},
     "province.view": {"tinh": "all"},
     "review.manage": {"tinh": "all"},
+    "unit.move": {"tinh": "all"},
     "surveys.manage": {"tinh": "all"},
     "rules.view": {"chinh-sach": "all", "tinh": "all"},
     "rules.draft": {"chinh-sach": "all"},
@@ -99,6 +100,8 @@ IN_STATES: dict[str, dict[str, frozenset[str]]] = {
     "unit.scores": {"xa": frozenset(APPRAISED), "huyen": ANY_STATE, "tinh": ANY_STATE},
     # the province's decisions on a submitted application
     "review.manage": {"tinh": frozenset(SUBMITTED)},
+    # a unit moved to another team only before its appraisal starts
+    "unit.move": {"tinh": frozenset({"chua_nop", "dang_soan"})},
     # the values found on site, once the team has its result
     "review.field_check": {"tinh": frozenset(UNDER_APPRAISAL | APPRAISED)},
     # an appeal against a decision, which only an appraised application can have

@@ -133,6 +133,31 @@ def load_official(
     return done
 
 
+def move_unit(store: Store, by: Account, address: str, year: int, code: str, team: str) -> Unit:
+    """Give a unit another of the year's teams, before its appraisal starts (its application not
+    submitted yet): the new team appraises it, the old one no longer sees it. Audited."""
+    from engine.portal.policy import in_state
+    from engine.store import dossiers as dossier_rows
+
+    with store.write() as conn:
+        row = unitlists.unit(conn, year, code)
+        if row is None:
+            raise UnitsError(f"năm {year} không có đơn vị {code}")
+        if not unitlists.has_group(conn, year, team):
+            raise UnitsError(f"“{team}” không phải tổ thẩm định nào của năm {year}")
+        if team == row.district:
+            raise UnitsError(f"{row.name} đã thuộc {team}")
+        application = dossier_rows.application(conn, year, code)
+        state = application.state if application is not None else "chua_nop"
+        if not in_state("unit.move", by.role, state):
+            raise UnitsError(f"{row.name} đã nộp hồ sơ, việc thẩm định đã bắt đầu: không chuyển tổ được nữa")
+        unitlists.move(conn, year, code, team)
+        audit.record(conn, by, address, "unit_moved", f"{year}/{code}", {"from": row.district, "to": team})
+    found = find_unit(store, year, code)
+    assert found is not None
+    return found
+
+
 def _replace(
     store: Store,
     year: int,

@@ -32,7 +32,7 @@ def _commune(store: Store, year: int, code: str) -> UserYear | None:
         row = dossier_rows.application(conn, year, code)
     state = row.state if row is not None else "chua_nop"
     if state in EDITABLE:
-        return UserYear(year, "hồ sơ chưa nộp" if state != "can_bo_sung" else "cần bổ sung hồ sơ")
+        return UserYear(year, "hồ sơ chưa nộp" if state != "can_bo_sung" else "tổ thẩm định yêu cầu bổ sung")
     decided, revoked = review.current_decision(store, year, code)
     if decided is not None and revoked is None and decided.decision != "deferred":
         deadline = review.appeal_deadline(store, year, decided)
@@ -78,9 +78,12 @@ def user_years(store: Store, account: Account) -> list[UserYear]:
     return found
 
 
-def start_year(listed: list[UserYear]) -> int | None:
-    """The year a user's start page opens on: the earliest with open work (older work runs out
-    first: an appeal's deadline, an appraisal the province waits for), else the latest."""
+def start_year(listed: list[UserYear], role: str = "xa") -> int | None:
+    """The year a user's start page opens on: for a commune or a team, the earliest with open
+    work (older work runs out first: an appeal's deadline, an appraisal the province waits for),
+    else the latest; for the province, the latest (its bar lists what waits in earlier years)."""
+    if role == "tinh":
+        return listed[0].year if listed else None
     waiting = [y.year for y in listed if y.open_work]
     if waiting:
         return min(waiting)

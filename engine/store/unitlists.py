@@ -51,6 +51,10 @@ def of_group(conn: Tx, year: int, group: str) -> list[Any]:
     return list(conn.execute(query).all())
 
 
+def move(conn: Tx, year: int, code: str, group: str) -> None:
+    conn.execute(units.update().where(units.c.year == year, units.c.code == code).values(district=group))
+
+
 def of_year(conn: Tx, year: int) -> list[Any]:
     return list(conn.execute(select(units).where(units.c.year == year).order_by(units.c.code)).all())
 

@@ -22,7 +22,7 @@ def index() -> object:
         return redirect(url_for("admin.accounts_page"))
     if account.role == "chinh-sach":
         return redirect(url_for("rules.listing"))
-    year = start_year(user_years(store(), account)) or latest_year()
+    year = start_year(user_years(store(), account), account.role) or latest_year()
     if year is None:
         return render_template("empty.html")
     return redirect(year_page(account, year))

@@ -12,7 +12,7 @@ from engine.errors import CqttError
 from engine.portal import audit, dossiers, exports, files, review
 from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
 from engine.portal.policy import SLOT_LABELS, allowed, attachment_slots, may
-from engine.portal.units import criteria_of, find_unit
+from engine.portal.units import criteria_of, districts, find_unit, move_unit
 from engine.rules.conditions import fields_read
 from engine.rules.model import CriteriaSet
 from web.access import guard
@@ -99,6 +99,9 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "can_appeal": can_appeal,
         "appeal_late": can_appeal and deadline is not None and today() > deadline,
         "can_review": may(account, "review.manage", g.target, state),
+        "move_to": [t for t, _ in districts(store(), year) if t != g.target.district]
+        if may(account, "unit.move", g.target, state)
+        else [],
         "in_sample": review.in_sample(store(), year, code),
         "can_field_check": allowed(account, "review.manage", g.target)
         and review.field_check_refusal(store(), account, year, code) is None,
@@ -285,6 +288,20 @@ def finalise(year: int, code: str) -> object:
         flash(str(exc), "error")
     else:
         flash("Đã hoàn tất thẩm định hồ sơ.", "ok")
+    return redirect(url_for("units.page", year=year, code=code))
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/chuyen-to", methods=["POST"])
+@guard("unit.move", "unit")
+def move(year: int, code: str) -> object:
+    """The province gives the unit another team, before its appraisal starts."""
+    team = form_text(request.form, "team", 300)
+    try:
+        moved = move_unit(store(), me(), client_address(), year, code, team)
+    except CqttError as exc:
+        flash(f"Không chuyển tổ được: {exc}.", "error")
+    else:
+        flash(f"Đã chuyển {moved.name} sang {moved.district}.", "ok")
     return redirect(url_for("units.page", year=year, code=code))
 
 
