@@ -1222,18 +1222,33 @@ def units() -> None:
 
 @units.command(
     "succession",
-    epilog=example("cqtt units succession samples/sap-nhap-vi-du-gia-dinh.csv --db lich-su.sqlite"),
+    epilog=example(
+        "cqtt units succession samples/sap-nhap-vi-du-gia-dinh.csv --db lich-su.sqlite",
+        "cqtt units succession --official --province 'Bắc Ninh' --db lich-su.sqlite",
+    ),
 )
-@click.argument("path", type=INPUT_PATH)
+@click.argument("path", type=INPUT_PATH, required=False)
+@click.option(
+    "--official",
+    is_flag=True,
+    help="Nạp bảng sắp xếp đơn vị hành chính 01/07/2025 kèm theo cqtt thay cho tệp.",
+)
+@click.option("--province", metavar="TỈNH", help="Với --official: chỉ các đơn vị mới của một tỉnh.")
 @db_option("Cơ sở dữ liệu lịch sử.")
-def units_succession(path: Path, db: str | None) -> None:
+def units_succession(path: Path | None, official: bool, province: str | None, db: str | None) -> None:
     """Nạp tệp sáp nhập (mã mới, mã cũ, ngày hiệu lực) để lịch sử đi theo đơn vị sau sáp nhập.
 
-    Tệp CSV (UTF-8) hoặc .xlsx, mỗi dòng một mã cũ: ma_moi, ten_moi, ma_cu, ten_cu, ngay_hieu_luc.
+    Tệp CSV (UTF-8) hoặc .xlsx, mỗi dòng một mã cũ: ma_moi, ten_moi, ma_cu, ten_cu, ngay_hieu_luc;
+    hoặc --official: bảng sắp xếp 01/07/2025 của cả nước (hay một tỉnh với --province), đơn vị cũ
+    bị chia cho nhiều đơn vị mới có mặt dưới mỗi đơn vị mới, kèm ghi chú.
     """
+    if (path is None) == (not official):
+        raise click.UsageError("ghi một tệp sáp nhập hoặc --official (không cả hai)")
+    if province is not None and not official:
+        raise click.UsageError("--province chỉ dùng với --official")
     with _errors():
-        added, present, label, strangers = jobs.succession(db, path)
-    if strangers:
+        added, present, label, strangers = jobs.succession(db, path, official, province)
+    if strangers and not official:  # the official table names every old unit of the country
         shown = ", ".join(strangers[:20]) + ("…" if len(strangers) > 20 else "")
         click.echo(
             f"cảnh báo: {len(strangers)} mã chưa có trong {label} (chưa từng được chấm hay nạp danh sách đơn "

@@ -721,24 +721,37 @@ def history(db: str | None, unit: str) -> Any:
     return found
 
 
-def succession(db: str | None, path: Path) -> tuple[int, int, str, list[str]]:
-    """Load a succession file: refused whole when it closes a chain of mergers on itself (with
-    what the store holds); codes the store has never seen are returned to be warned about."""
+def succession(
+    db: str | None, path: Path | None, official: bool = False, province: str | None = None
+) -> tuple[int, int, str, list[str]]:
+    """Load a succession file, or the bundled table of the 2025 reorganisation (`official`, for
+    one `province` or all): refused whole when it closes a chain of mergers on itself (with what
+    the store holds); codes the store has never seen are returned to be warned about."""
     from engine.errors import CqttError
     from engine.intake.succession import read_succession
     from engine.store.record import record_succession, succession_cycle, unknown_codes
 
-    rows = read_succession(path)
+    if official:
+        from engine.intake.official import official_succession
+
+        rows, source = official_succession(province)
+        named = "bảng sắp xếp 01/07/2025"
+    else:
+        assert path is not None
+        rows = read_succession(path)
+        source, named = f"{path.name} (sha256 {sha256_file(path)[:12]}…)", str(path)
     store = open_store(db)
     try:
-        cycle = succession_cycle(store, rows)
+        # the official table reuses codes on the same day (an old unit and the new one that kept
+        # its code); history follows only earlier reorganisations, so such links never loop
+        cycle = None if official else succession_cycle(store, rows)
         if cycle:
             raise CqttError(
-                f"{path}: vòng lặp sáp nhập {' → '.join(cycle)} (tính cả các dòng đã nạp trước); "
+                f"{named}: vòng lặp sáp nhập {' → '.join(cycle)} (tính cả các dòng đã nạp trước); "
                 "chưa ghi dòng nào"
             )
         strangers = unknown_codes(store, rows)
-        added, present = record_succession(store, rows, f"{path.name} (sha256 {sha256_file(path)[:12]}…)")
+        added, present = record_succession(store, rows, source)
         return added, present, store.label, strangers
     finally:
         store.close()

@@ -430,6 +430,7 @@ def test_the_wheel_carries_the_bundled_criteria(tmp_path: Path) -> None:
         "scorers/tiers.py",
         "engine/portal/data/common-passwords.txt.gz",
         "engine/portal/data/vietnamese-passwords.txt",
+        "engine/intake/data/sap-nhap-2025.csv.gz",
         "web/templates/unit.html",
     ):
         assert path in names, path

@@ -65,3 +65,42 @@ def test_a_file_and_official_are_one_or_the_other(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["units", "load", "--year", "2025", "--db", str(tmp_path / "c.sqlite")])
     assert done.exit_code == 2
     assert "ghi một tệp danh sách đơn vị hoặc --official TỈNH (không cả hai)" in done.output
+
+
+def test_the_reorganisation_table_names_each_new_units_old_units() -> None:
+    from engine.intake.official import SPLIT_NOTE, official_succession
+
+    rows, source = official_succession("Bắc Ninh")
+    assert len(rows) == 214 and "vietnamadminunits" in source
+    assert {r.effective.isoformat() for r in rows} == {"2025-07-01"}
+    formed = sorted(r.old_code for r in rows if r.new_code == "07210")
+    assert formed == ["07201", "07207", "07213", "07225", "07231", "07441"]
+    everywhere, _ = official_succession()
+    assert len({r.new_code for r in everywhere}) > 3000
+    split = [r for r in everywhere if r.old_name and r.old_name.endswith(f"({SPLIT_NOTE})")]
+    by_old: dict[str, set[str]] = {}
+    for r in split:
+        by_old.setdefault(r.old_code, set()).add(r.new_code)
+    assert any(len(news) > 1 for news in by_old.values())
+
+
+def test_a_new_wards_history_lists_its_old_communes_with_their_results(tmp_path: Path) -> None:
+    db = str(tmp_path / "lich-su.sqlite")
+    runner = CliRunner()
+    for year in (2023, 2024):
+        done = runner.invoke(
+            main,
+            ["score", str(ROOT / f"samples/bac-giang-{year}.xlsx"), "--criteria", f"bac-giang@{year}",
+             "--json", str(tmp_path / f"k{year}.json"), "--db", db],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+    loaded = runner.invoke(main, ["units", "succession", "--official", "--db", db])
+    assert loaded.exit_code == 0, loaded.output
+    assert loaded.output.strip().splitlines()[-1].startswith("Đã nạp 7")
+    history = runner.invoke(main, ["history", "07210", "--db", db])
+    assert history.exit_code == 0, history.output
+    assert "hình thành từ 07207 Phường Ngô Quyền (từ 01/07/2025)" in history.output
+    assert "Năm 2023 [mã 07207]: 89,8/100 điểm, đủ điều kiện theo bac-giang@2023" in history.output
+    assert "Năm 2024 [mã 07207]:" in history.output
+    again = runner.invoke(main, ["units", "succession", "--official", "--province", "Bắc Ninh", "--db", db])
+    assert again.output.strip().splitlines()[-1].endswith("(214 dòng đã có từ trước)")

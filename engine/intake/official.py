@@ -9,7 +9,11 @@ The package is read here only: a province's units become the rows of a unit list
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import difflib
+import gzip
+import io
 import unicodedata
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -18,6 +22,7 @@ from pathlib import Path
 from vietnam_provinces import Province, Ward
 
 from engine.errors import CqttError
+from engine.intake.succession import SuccessionRow
 from engine.intake.units import UnitRow, read_units
 
 UNASSIGNED = "Chưa phân tổ thẩm định"
@@ -99,3 +104,23 @@ def official_list(name: str, teams: Path | None = None) -> OfficialList:
         units.append(UnitRow(code, w.name, given.get(code, UNASSIGNED)))
     unassigned = [u.code for u in units if u.group == UNASSIGNED]
     return OfficialList(province.name, units, source(), unassigned)
+
+
+SUCCESSION = Path(__file__).parent / "data" / "sap-nhap-2025.csv.gz"
+SPLIT_NOTE = "một phần: đơn vị cũ được chia cho nhiều đơn vị mới"
+
+
+def official_succession(province: str | None = None) -> tuple[list[SuccessionRow], str]:
+    """Which old units formed each new one on 1 July 2025 (the whole country, or one province's
+    new units), from the bundled table made from vietnamadminunits' open dataset
+    (engine.intake.make_succession). An old unit split between several new ones is listed under
+    each, its name followed by a note."""
+    wanted = _plain(find_province(province).name) if province is not None else None
+    text = gzip.decompress(SUCCESSION.read_bytes()).decode("utf-8")
+    rows = []
+    for n, r in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        if wanted is not None and _plain(r["tinh_moi"]) != wanted:
+            continue
+        old_name = r["ten_cu"] if r["phan"] == "toàn bộ" else f"{r['ten_cu']} ({SPLIT_NOTE})"
+        rows.append(SuccessionRow(r["ma_moi"], r["ma_cu"], dt.date(2025, 7, 1), r["ten_moi"], old_name, n))
+    return rows, "bảng sắp xếp đơn vị hành chính 01/07/2025 (từ dữ liệu mở vietnamadminunits 1.0.4)"

@@ -275,13 +275,16 @@ def _latest_results(conn: Connection, where: Any) -> dict[tuple[str, int | None]
 
 
 def _chain(conn: Connection, code: str, column: str) -> list[Link]:
-    """Predecessors (column "new_code") or successors ("old_code") of a code, followed through."""
+    """Predecessors (column "new_code") or successors ("old_code") of a code, followed through
+    earlier (or later) reorganisations only: a link of the same day describes another unit made
+    that day (since 2025 a code may name an old unit and the new one that kept its code, and an
+    old unit split between several new ones must not bring in the others' predecessors)."""
     other = "old_code" if column == "new_code" else "new_code"
     found: list[Link] = []
     seen = {code}
-    todo = [code]
+    todo: list[tuple[str, Any]] = [(code, None)]
     while todo:
-        current = todo.pop(0)
+        current, reached_on = todo.pop(0)
         rows = conn.execute(
             select(succession).where(succession.c[column] == current).order_by(succession.c[other])
         ).all()
@@ -289,8 +292,12 @@ def _chain(conn: Connection, code: str, column: str) -> list[Link]:
             nxt = row._mapping[other]
             if nxt in seen:
                 continue
+            if reached_on is not None and (
+                row.effective >= reached_on if column == "new_code" else row.effective <= reached_on
+            ):
+                continue
             seen.add(nxt)
-            todo.append(nxt)
+            todo.append((nxt, row.effective))
             name = row.old_name if other == "old_code" else row.new_name
             found.append(Link(code=nxt, name=name, effective=row.effective.isoformat()))
     return found
