@@ -425,7 +425,17 @@ def survey_responses(units: list[UnitRow], loaded: LoadedCriteria, rng: random.R
     return out.getvalue()
 
 
+def bac_ninh_2025() -> None:
+    """The first year after the reorganisation: the new Bắc Ninh's 99 units (official list,
+    vietnam-provinces 2025) appraised by the province's 8 teams, under the model set bac-ninh@2025."""
+    units = read_units(HERE / "units" / "bac-ninh-2025-to-tham-dinh.csv")
+    loaded = load_criteria(catalog.resolve("bac-ninh@2025"))
+    rows = applications(units, loaded, 2025, SEED + 2025 + 1)
+    _write(HERE / "bac-ninh-2025.xlsx", filled_template(loaded, units, rows, 2025))
+
+
 def main() -> None:
+    bac_ninh_2025()
     units_bg = read_units(HERE / "units" / "bac-giang.csv")
     for version, year in (("2024", 2024), ("2023", 2023)):
         loaded = load_criteria(catalog.resolve(f"bac-giang@{version}"))

@@ -25,7 +25,7 @@ def runner() -> CliRunner:
 def test_validate_bundled_criteria(runner: CliRunner) -> None:
     result = runner.invoke(main, ["criteria", "validate"])
     assert result.exit_code == 0, result.output
-    assert "3 tệp tiêu chí hợp lệ" in result.output
+    assert "4 tệp tiêu chí hợp lệ" in result.output
 
 
 def test_validate_lists_every_error_of_every_file_and_fails(runner: CliRunner, tmp_path: Path) -> None:
@@ -440,7 +440,12 @@ def test_criteria_list(runner: CliRunner) -> None:
     result = runner.invoke(main, ["criteria", "list"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert [line.split()[0] for line in lines] == ["bac-giang@2023", "bac-giang@2024", "hung-yen@2025"]
+    assert [line.split()[0] for line in lines] == [
+        "bac-giang@2023",
+        "bac-giang@2024",
+        "bac-ninh@2025",
+        "hung-yen@2025",
+    ]
 
 
 def test_help_loads_none_of_the_heavy_modules() -> None:

@@ -211,7 +211,20 @@ def test_the_demo_serves_in_one_command(browser: object) -> None:
         assert set(logins) == {"quantri", "phuctra", "chinhsach", "lucnam", "xa07444"}
         page = new_page(browser)
         login(page, url, "phuctra", logins["phuctra"])
-        assert "Tổng hợp toàn tỉnh — năm 2024" in page.inner_text("h1")  # type: ignore[attr-defined]
+        assert "Tổng hợp toàn tỉnh — năm 2025" in page.inner_text("h1")  # type: ignore[attr-defined]
         assert "Cổng thử nghiệm với dữ liệu mẫu giả định" in page.inner_text("body")  # type: ignore[attr-defined]
+        bar = page.inner_text("#cac-nam")  # type: ignore[attr-defined]
+        assert "2024" in bar and "2023" in bar  # both years of the demo, before and after the merger
+        assert "Tổ thẩm định số 1 — cụm Phường Bắc Giang" in page.inner_text("main")  # type: ignore[attr-defined]
+        page.goto(f"{url}/nam/2025/don-vi/07210")  # type: ignore[attr-defined]
+        assert "Phường Bắc Giang" in page.inner_text("h1")  # type: ignore[attr-defined]
+        past = page.inner_text("#lich-su")  # type: ignore[attr-defined]  # the old wards it was formed from
+        assert "Hình thành từ: 07201 Phường Thọ Xương (từ 01/07/2025); 07207 Phường Ngô Quyền" in past
+        assert re.search(r"2023\s+07207 Phường Ngô Quyền\s+89,8\s+Đủ điều kiện", past), past
+        team = new_page(browser)
+        login(team, url, "lucnam", logins["lucnam"])
+        assert "/nam/2024/huyen/" in team.url  # type: ignore[attr-defined]  # 2024's appraisals wait
+        team.click("#cac-nam >> text=2025")  # type: ignore[attr-defined]
+        assert "Tổ thẩm định số 1 — cụm Phường Bắc Giang — năm 2025" in team.inner_text("h1")  # type: ignore[attr-defined]
     finally:
         stop(process)

@@ -37,10 +37,10 @@ def run(*args: str | Path) -> tuple[int, str]:
 def test_every_shipped_set_passes_strict_validation() -> None:
     code, out = run("criteria", "validate", "--strict")
     assert code == 0, out
-    assert out.strip().endswith("3 tệp tiêu chí hợp lệ, 0 cảnh báo")
+    assert out.strip().endswith("4 tệp tiêu chí hợp lệ, 0 cảnh báo")
 
 
-@pytest.mark.parametrize("ref", ["bac-giang@2023", "bac-giang@2024", "hung-yen@2025"])
+@pytest.mark.parametrize("ref", ["bac-giang@2023", "bac-giang@2024", "bac-ninh@2025", "hung-yen@2025"])
 def test_every_item_of_the_shipped_sets_has_a_source_or_a_reason(ref: str) -> None:
     cs = load_criteria(catalog.resolve(ref)).model
     items = [c for _, c in cs.criteria()] + cs.disqualifiers + cs.recognition.requirements
@@ -48,6 +48,16 @@ def test_every_item_of_the_shipped_sets_has_a_source_or_a_reason(ref: str) -> No
         assert (item.source is None) != (item.proposed is None), item.id
         if item.proposed is not None:
             assert len(item.proposed.split()) >= 6, f"{item.id}: say why in a sentence"
+
+
+def test_bac_ninh_2025_cites_no_document_of_old_bac_giang_as_its_own() -> None:
+    """The first set after the merger: what rested on the old province's documents is proposed,
+    with its reason; the national law stays a source."""
+    cs = load_criteria(catalog.resolve("bac-ninh@2025")).model
+    items = [c for _, c in cs.criteria()] + cs.disqualifiers + cs.recognition.requirements
+    assert all("Bắc Giang" not in (i.source.document if i.source else "") for i in items)
+    assert sum(1 for i in items if i.proposed and "Bắc Giang cũ" in i.proposed) >= 13
+    assert cs.status == "model" and cs.effective.covers(2025) and not cs.effective.covers(2024)
 
 
 def test_hung_yen_items_cite_section_ii_2_2() -> None:

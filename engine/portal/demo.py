@@ -1,6 +1,10 @@
 """A throwaway portal for a first look (`cqtt web --demo`): the sample province (Bắc Giang before
 2025, 195 units), its 2023 results and decisions in the history, 2023 appraised and sent, 2024 part
-way through (some districts submitted, some appraised, one sent), and one account per role.
+way through (some districts submitted, some appraised, one sent); and 2025, the first year after
+the reorganisation: the new Bắc Ninh (99 units from the official list, 8 appraisal teams), its
+applications submitted and two teams' appraised, the history of each new ward carrying its old
+communes' results. One account per role; the team account is on a district in 2024 and on team 1
+in 2025.
 
 Everything lives in a temporary folder; the sample files come from the source tree's `samples/`.
 """
@@ -19,6 +23,8 @@ from engine.store.connect import Store, open_store
 DEMO_DISTRICT = "Huyện Lục Nam"
 SENT_DISTRICT = "Huyện Hiệp Hòa"
 NOT_STARTED = {"Huyện Sơn Động", "Thị xã Chũ"}  # districts with nothing submitted in 2024
+TEAMS_2025 = "bac-ninh-2025-to-tham-dinh.csv"
+DEMO_TEAM_2025 = "Tổ thẩm định số 1 — cụm Phường Bắc Giang"
 
 
 def samples_folder() -> Path:
@@ -54,7 +60,9 @@ def build(folder: Path | None = None, quiet: bool = True) -> Demo:
         units.load(store, unit_list, 2024, "bac-giang@2024", label="samples/units/bac-giang.csv")
         _year_2023(store, samples)
         demo.unit = _year_2024(store, samples)
+        _year_2025(store, samples)
         demo.logins = _accounts(store, demo.unit)
+        accounts.assign_team(store, "lucnam", 2025, DEMO_TEAM_2025, None, "demo")
     finally:
         store.close()
     return demo
@@ -94,6 +102,23 @@ def _year_2024(store: Store, samples: Path) -> str:
     appraise_as_submitted(store, 2024, appraised)
     dossiers.send_to_province(store, None, "demo", 2024, SENT_DISTRICT)
     return mine
+
+
+def _year_2025(store: Store, samples: Path) -> None:
+    """The new Bắc Ninh: its official list with the province's teams, every unit submitted, the
+    first two teams' appraisals done; the 2025 reorganisation's table in the history."""
+    from engine.intake.official import official_succession
+    from engine.store.record import record_succession
+
+    units.load_official(store, "Bắc Ninh", 2025, "bac-ninh@2025", samples / "units" / TEAMS_2025)
+    done = dossiers.upload_workbook(
+        store, None, "demo", 2025, None, samples / "bac-ninh-2025.xlsx", "bac-ninh-2025.xlsx"
+    )
+    district_of = {u.code: u.district for u in units.all_units(store, 2025)}
+    first_teams = sorted(set(district_of.values()))[:2]
+    appraise_as_submitted(store, 2025, [c for c in done.submitted if district_of[c] in first_teams])
+    rows, source = official_succession("Bắc Ninh")
+    record_succession(store, rows, source)
 
 
 def _without(samples: Path, listed: list[units.Unit], mine: str) -> Path:

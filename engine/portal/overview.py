@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from engine.portal.roles import APPRAISED, STATES, SUBMITTED
 from engine.portal.units import Unit, criteria_of
@@ -199,3 +200,13 @@ def progress(store: Store, year: int) -> list[tuple[str, dict[str, int]]]:
         running.update(per_day[d])
         out.append((f"{d[8:10]}/{d[5:7]}/{d[0:4]}", dict(running)))
     return out
+
+
+def past_years(store: Store, year: int, code: str) -> tuple[list[Any], list[Any]]:
+    """The unit's history before `year` as the history store keeps it (`cqtt history`): the old
+    units it was formed from, and each earlier year's result under its own code and decision."""
+    from engine.store.history import unit_history
+
+    found = unit_history(store, code)
+    earlier = [y for y in found.years if y.year is not None and y.year < year]
+    return list(found.predecessors), earlier

@@ -11,6 +11,7 @@ from engine.clock import today
 from engine.errors import CqttError
 from engine.portal import audit, dossiers, exports, files, review
 from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
+from engine.portal.overview import past_years
 from engine.portal.policy import SLOT_LABELS, allowed, attachment_slots, may
 from engine.portal.units import criteria_of, districts, find_unit, move_unit
 from engine.rules.conditions import fields_read
@@ -99,6 +100,7 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "can_appeal": can_appeal,
         "appeal_late": can_appeal and deadline is not None and today() > deadline,
         "can_review": may(account, "review.manage", g.target, state),
+        "past": past_years(store(), year, code) if sees_scores else ([], []),
         "move_to": [t for t, _ in districts(store(), year) if t != g.target.district]
         if may(account, "unit.move", g.target, state)
         else [],
