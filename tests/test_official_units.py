@@ -104,3 +104,57 @@ def test_a_new_wards_history_lists_its_old_communes_with_their_results(tmp_path:
     assert "Năm 2024 [mã 07207]:" in history.output
     again = runner.invoke(main, ["units", "succession", "--official", "--province", "Bắc Ninh", "--db", db])
     assert again.output.strip().splitlines()[-1].endswith("(214 dòng đã có từ trước)")
+
+
+def test_the_administrator_previews_a_list_that_replaces_one_and_confirms_it(tmp_path: Path) -> None:
+    import io
+    import re
+
+    from portal_helpers import make_portal, post
+
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        admin = portal.client("quan-tri")
+        before = [u.code for u in units.all_units(portal.store, 2024)]
+        teams = TEAMS.read_bytes()
+        shown = post(
+            admin,
+            "/quan-tri/don-vi",
+            {
+                "year": "2024",
+                "criteria": "bac-giang",
+                "province": "Bắc Ninh",
+                "teams": (io.BytesIO(teams), "to.csv"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert shown.status_code == 200
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", shown.text))
+        assert "Xem trước: 99 đơn vị cho năm 2024 (bac-giang@2024)" in text
+        assert "Sẽ thay danh sách đang có của năm 2024 (195 đơn vị)" in text
+        assert [u.code for u in units.all_units(portal.store, 2024)] == before  # nothing replaced yet
+        token = re.search(r'name="token" value="([0-9a-f]{32})"', shown.text).group(1)  # type: ignore[union-attr]
+        stranger = portal.client("quan-tri")  # another session cannot confirm it
+        refused = post(stranger, "/quan-tri/don-vi", {"action": "confirm", "token": token})
+        assert "danh sách xem trước này không phải của phiên này" in refused.text
+        done = post(admin, "/quan-tri/don-vi", {"action": "confirm", "token": token})
+        assert "Đã nạp 99 đơn vị (8 huyện) cho năm 2024" in done.text
+        assert len(units.all_units(portal.store, 2024)) == 99
+        again = post(admin, "/quan-tri/don-vi", {"action": "confirm", "token": token})
+        assert "danh sách xem trước này không phải của phiên này" in again.text  # confirmed once
+    finally:
+        portal.close()
+
+
+def test_a_unit_list_may_be_an_xlsx(tmp_path: Path) -> None:
+    import csv
+
+    import openpyxl
+
+    from engine.intake.units import read_units
+
+    book = openpyxl.Workbook()
+    for row in csv.reader((ROOT / "samples/units/bac-giang.csv").read_text("utf-8").splitlines()):
+        book.active.append([int(row[0]) if row[0].isdigit() else row[0], *row[1:]])  # codes typed as numbers
+    book.save(tmp_path / "don-vi.xlsx")
+    assert read_units(tmp_path / "don-vi.xlsx") == read_units(ROOT / "samples/units/bac-giang.csv")

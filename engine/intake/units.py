@@ -22,15 +22,40 @@ class UnitRow:
     group: str
 
 
-def read_units(path: Path) -> list[UnitRow]:
-    """The units list (CSV: ma_don_vi, ten_don_vi, nhom_tham_dinh) used to pre-fill a template."""
+def _sheet_rows(path: Path) -> list[list[str]]:
+    """The first sheet of an .xlsx unit list, as text cells (a code keeps its leading zero when
+    the sheet stores it as a number of five digits or fewer)."""
+    book = open_workbook(path, "danh sách đơn vị", refuse=lambda reason: EvidenceFileError(str(path), reason))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise EvidenceFileError(str(path), "không tìm thấy tệp danh sách đơn vị") from None
-    except UnicodeDecodeError:
-        raise EvidenceFileError(str(path), "tệp không phải UTF-8") from None
-    rows = list(csv.reader(text.splitlines()))
+        rows = []
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            cells = ["" if v is None else str(v) for v in row]
+            rows.append(cells)
+    finally:
+        book.close()
+    for row in rows[1:]:
+        if row and row[0].isdigit() and len(row[0]) < 5:
+            row[0] = row[0].zfill(5)
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def read_units(path: Path) -> list[UnitRow]:
+    """The units list (CSV or the first sheet of an .xlsx: ma_don_vi, ten_don_vi, nhom_tham_dinh)
+    used to pre-fill a template and as a year's population."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        if not path.is_file():
+            raise EvidenceFileError(str(path), "không tìm thấy tệp danh sách đơn vị")
+        rows = _sheet_rows(path)
+    else:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise EvidenceFileError(str(path), "không tìm thấy tệp danh sách đơn vị") from None
+        except UnicodeDecodeError:
+            raise EvidenceFileError(str(path), "tệp không phải UTF-8") from None
+        rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise EvidenceFileError(str(path), "tệp danh sách đơn vị rỗng")
     header = [fixed_column(h) for h in rows[0]]

@@ -107,6 +107,107 @@ def load(
     return _replace(store, year, loaded, rows, source, by, address)
 
 
+@dataclass
+class Preview:
+    """What loading a list would do, shown before anything is replaced."""
+
+    year: int
+    criteria: str
+    units: list[UnitRow]
+    groups: list[tuple[str, int]]  # each team (or district) and its number of units
+    replaces: int  # units of the year's list now (0: a new year)
+    added: list[str]  # codes not in the year's list now
+    removed: list[str]  # codes of the list now that the new one leaves out
+    dropped_with_applications: list[str]  # of those, units with an application
+    unassigned: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+def preview(
+    store: Store,
+    year: int,
+    criteria: str,
+    rows: list[UnitRow],
+    source: str,
+    unassigned: list[str] | None = None,
+) -> Preview:
+    """What `rows` would change in `year`'s list, checked as a load checks it, nothing written."""
+    from collections import Counter
+
+    from engine.store import dossiers as dossier_rows
+
+    check_year(year)
+    loaded = catalogue_set(criteria, year)
+    if not rows:
+        raise UnitsError(f"{source}: danh sách không có đơn vị nào")
+    missing = [r.code for r in rows if not r.group]
+    if missing:
+        raise UnitsError(
+            f"{source}: {len(missing)} đơn vị thiếu tổ thẩm định, ví dụ {', '.join(missing[:3])}"
+        )
+    now_listed = {u.code for u in all_units(store, year)}
+    codes = {r.code for r in rows}
+    removed = sorted(now_listed - codes)
+    with store.read() as conn:
+        applied = {c for c in removed if dossier_rows.application(conn, year, c) is not None}
+    return Preview(
+        year,
+        loaded.model.ref,
+        rows,
+        sorted(Counter(r.group for r in rows).items()),
+        len(now_listed),
+        sorted(codes - now_listed),
+        removed,
+        sorted(applied),
+        unassigned or [],
+        source,
+    )
+
+
+def keep_pending(folder: Path, shown: Preview) -> str:
+    """Keep a previewed list until it is confirmed (a file of the data folder, the owner's only);
+    the token names it."""
+    import json
+    import os
+    import secrets
+
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_hex(16)
+    data = {
+        "year": shown.year, "criteria": shown.criteria, "source": shown.source,
+        "rows": [[r.code, r.name, r.group] for r in shown.units],
+    }  # fmt: skip
+    fd = os.open(folder / f"{token}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+    return token
+
+
+def take_pending(folder: Path, token: str) -> tuple[int, str, str, list[UnitRow]]:
+    """A kept list (year, criteria, source, rows), removed as it is taken: confirmed once."""
+    import json
+    import re
+
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        raise UnitsError("danh sách xem trước không còn; tải lên lại")
+    path = folder / f"{token}.json"
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise UnitsError("danh sách xem trước không còn (đã nạp hoặc đã bỏ); tải lên lại") from None
+    path.unlink(missing_ok=True)
+    rows = [UnitRow(c, n, g) for c, n, g in data["rows"]]
+    return int(data["year"]), str(data["criteria"]), str(data["source"]), rows
+
+
+def load_rows(
+    store: Store, year: int, criteria: str, rows: list[UnitRow], source: str, by: Account | None, address: str
+) -> Loaded:
+    """Make `rows` (a list shown in a preview) the unit list of `year`."""
+    check_year(year)
+    return _replace(store, year, catalogue_set(criteria, year), rows, source, by, address)
+
+
 def load_official(
     store: Store,
     province: str,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from engine.errors import CqttError
 from engine.portal import accounts, audit, units
@@ -16,7 +17,7 @@ from engine.portal.roles import ROLES
 from engine.rules import catalog
 from web.access import guard
 from web.security import client_address
-from web.views.common import form_text, me, store
+from web.views.common import config, form_text, me, store
 
 bp = Blueprint("admin", __name__)
 
@@ -99,39 +100,97 @@ def reset(account_id: int) -> object:
 @bp.route("/quan-tri/don-vi", methods=["GET", "POST"])
 @guard("units.manage")
 def units_page() -> object:
+    """A year's unit list from a file (.csv or .xlsx) or from the official list of a province
+    (with its teams file). A list that would replace one already loaded is shown first (what it
+    adds, what it leaves out, the units with an application it would drop) and loaded only when
+    confirmed; a preview may be asked for any list."""
     loaded = None
+    shown = None
+    token = ""
     status = 200
+    pending = config().data_dir / "cho-nap"
     if request.method == "POST":
-        sent = request.files.get("file")
+        action = form_text(request.form, "action", 20)
         try:
-            year = int(form_text(request.form, "year", 4))
-        except ValueError:
-            year = 0
-        criteria = form_text(request.form, "criteria", 150)
-        if sent is None or not sent.filename or not year or not criteria:
-            flash("Cần tệp danh sách đơn vị (CSV), năm và bộ tiêu chí.", "error")
-            status = 400
-        else:
-            name = shown_name(sent.filename)
-            with tempfile.TemporaryDirectory(prefix="cqtt-don-vi-") as tmp:
-                path = Path(tmp) / "don-vi.csv"
-                path.write_bytes(sent.stream.read(5 * 1024 * 1024))
-                try:
-                    loaded = units.load(store(), path, year, criteria, me(), client_address(), label=name)
-                except CqttError as exc:
-                    flash(str(exc).replace(str(path), name), "error")
-                    status = 400
+            if action == "confirm":
+                sent_token = form_text(request.form, "token", 40)
+                if not sent_token or session.get("units_pending") != sent_token:
+                    raise units.UnitsError("danh sách xem trước này không phải của phiên này; tải lên lại")
+                session.pop("units_pending", None)
+                year, criteria, source, rows = units.take_pending(pending, sent_token)
+                loaded = units.load_rows(store(), year, criteria, rows, source, me(), client_address())
+            else:
+                shown = _preview_sent()
+                if action == "preview" or shown.replaces:
+                    token = units.keep_pending(pending, shown)
+                    session["units_pending"] = token
+                else:
+                    loaded = units.load_rows(
+                        store(), shown.year, shown.criteria, shown.units, shown.source, me(), client_address()
+                    )
+                    loaded.unassigned = shown.unassigned
+                    shown = None
+        except CqttError as exc:
+            flash(str(exc), "error")
+            shown, status = None, 400
     return (
         render_template(
             "units_admin.html",
             years=units.years(store()),
             districts={y.year: units.districts(store(), y.year) for y in units.years(store())},
             loaded=loaded,
+            shown=shown,
+            token=token,
             sets=sorted({e.set_id for e in catalog.entries()}),
             this_year=dt.date.today().year,
         ),
         status,
     )
+
+
+def _preview_sent() -> units.Preview:
+    """The list the form sends (a file, or a province's official list and its teams file),
+    read and checked, nothing written."""
+    from engine.intake.official import official_list
+
+    try:
+        year = int(form_text(request.form, "year", 4))
+    except ValueError:
+        year = 0
+    criteria = form_text(request.form, "criteria", 150)
+    province = form_text(request.form, "province", 100)
+    if not year or not criteria:
+        raise units.UnitsError("cần năm và bộ tiêu chí")
+    with tempfile.TemporaryDirectory(prefix="cqtt-don-vi-") as tmp:
+        if province:
+            teams = _saved(request.files.get("teams"), Path(tmp))
+            listed = official_list(province, teams[0] if teams else None)
+            source = f"{listed.source}: {listed.province}" + (
+                f"; tổ thẩm định theo {teams[1]}" if teams else ""
+            )
+            return units.preview(store(), year, criteria, listed.units, source, listed.unassigned)
+        sent = _saved(request.files.get("file"), Path(tmp))
+        if sent is None:
+            raise units.UnitsError(
+                "cần tệp danh sách đơn vị (.csv hoặc .xlsx), hoặc tên tỉnh để lấy danh sách chính thức"
+            )
+        path, name = sent
+        try:
+            rows = units.read_units(path)
+        except CqttError as exc:
+            raise units.UnitsError(str(exc).replace(str(path), name)) from None
+        return units.preview(store(), year, criteria, rows, name)
+
+
+def _saved(sent: Any, folder: Path) -> tuple[Path, str] | None:
+    """An uploaded list saved to `folder` under a name of its kind (.csv or .xlsx)."""
+    if sent is None or not sent.filename:
+        return None
+    name = shown_name(sent.filename)
+    suffix = ".xlsx" if name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    path = folder / f"danh-sach{suffix}"
+    path.write_bytes(sent.stream.read(5 * 1024 * 1024))
+    return path, name
 
 
 @bp.route("/quan-tri/nhat-ky")
