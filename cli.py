@@ -1329,20 +1329,27 @@ def users() -> None:
     """Tài khoản của cổng (cqtt web): thêm, liệt kê, khóa, cấp lại mật khẩu."""
 
 
-ROLE_CHOICES = ["xa", "huyen", "tinh", "chinh-sach", "quan-tri"]
+ROLE_CHOICES = ["xa", "to-tham-dinh", "huyen", "tinh", "chinh-sach", "quan-tri"]
+ROLE_ALIASES = {"to-tham-dinh": "huyen"}  # the appraisal team's role; "huyen" still accepted
 
 
 @users.command("add", epilog=example("cqtt users add xa07207 --role xa --unit 07207 --db"))
 @click.argument("login")
-@click.option("--role", type=click.Choice(ROLE_CHOICES), required=True, help="Vai trò.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLE_CHOICES),
+    required=True,
+    help="Vai trò (to-tham-dinh: tổ thẩm định, trước đây huyen — vẫn nhận).",
+)
 @click.option("--unit", help="Mã đơn vị (vai trò xa).")
-@click.option("--district", help="Huyện hoặc nhóm thẩm định (vai trò huyen).")
+@click.option("--district", help="Tổ thẩm định, hay huyện với các năm trước 2025 (vai trò to-tham-dinh).")
 @click.option("--name", help="Họ tên người dùng.")
 @db_option("Cơ sở dữ liệu của cổng.")
 def users_add(
     login: str, role: str, unit: str | None, district: str | None, name: str | None, db: str | None
 ) -> None:
     """Thêm tài khoản; in mật khẩu dùng một lần (phải đổi ở lần đăng nhập đầu)."""
+    role = ROLE_ALIASES.get(role, role)
     with _errors():
         account, password, label = jobs.users_add(db, login, role, unit, district, name)
     scope = account.unit_code or account.district or "toàn tỉnh"

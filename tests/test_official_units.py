@@ -158,3 +158,22 @@ def test_a_unit_list_may_be_an_xlsx(tmp_path: Path) -> None:
         book.active.append([int(row[0]) if row[0].isdigit() else row[0], *row[1:]])  # codes typed as numbers
     book.save(tmp_path / "don-vi.xlsx")
     assert read_units(tmp_path / "don-vi.xlsx") == read_units(ROOT / "samples/units/bac-giang.csv")
+
+
+def test_a_team_account_is_made_with_the_teams_role_name_or_the_old_one(tmp_path: Path) -> None:
+    from engine.portal import accounts
+
+    db = str(tmp_path / "c.sqlite")
+    runner = CliRunner()
+    args = ["units", "load", "--official", "Bắc Ninh", "--teams", str(TEAMS), "--year", "2025"]
+    assert runner.invoke(main, [*args, "--criteria", "bac-ninh", "--db", db]).exit_code == 0
+    team = "Tổ thẩm định số 2 — cụm Xã Tiên Lục"
+    for login, role in (("to2", "to-tham-dinh"), ("to2cu", "huyen")):
+        done = runner.invoke(main, ["users", "add", login, "--role", role, "--district", team, "--db", db])
+        assert done.exit_code == 0, done.output
+        assert f"Đã thêm tài khoản {login} (Tổ thẩm định, {team})" in done.output
+        store = open_store(db)
+        try:
+            assert accounts.find(store, login).role == "huyen"
+        finally:
+            store.close()
