@@ -232,3 +232,66 @@ def test_a_blocked_address_flooding_the_login_adds_no_rows_past_a_bound(portal: 
     assert told[-1] == address_message(throttle)
     assert count(login_attempts) <= 2 * throttle.address_failures + 1
     assert count(audit_log) - logs_before <= 6 + 2  # the failures before the hold, one refusal a minute
+
+
+def _decided(portal: Portal) -> tuple[accounts.Account, accounts.Account]:
+    """The commune refused today (its appeal window open); its account and the province's."""
+    from portal_helpers import ROOT
+
+    from engine.clock import today
+    from engine.portal import dossiers, review
+    from engine.portal.demo import appraise_as_submitted
+
+    done = dossiers.upload_workbook(
+        portal.store, None, "test", YEAR, None, ROOT / "samples/bac-giang-2024.xlsx", "bac-giang-2024.xlsx"
+    )
+    appraise_as_submitted(portal.store, YEAR, [c for c in done.submitted if c == portal.unit])
+    tinh = accounts.find(portal.store, portal.logins["tinh"])
+    review.decide(
+        portal.store, tinh, "test", YEAR, portal.unit, "not_recognised", "9/QĐ-UBND", today(), "Thiếu hồ sơ"
+    )
+    return accounts.find(portal.store, portal.logins["xa"]), tinh
+
+
+def _at_once(n: int, act: object) -> list[str]:
+    told: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(n)
+
+    def one(i: int) -> None:
+        start.wait()
+        try:
+            act(i)  # type: ignore[operator]
+            outcome = "ok"
+        except Exception as exc:  # noqa: BLE001 - the refusal each one got
+            outcome = str(exc)
+        with lock:
+            told.append(outcome)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return told
+
+
+def test_appeals_and_answers_sent_at_once_leave_exactly_one(portal: Portal) -> None:
+    from engine.portal import review
+
+    xa, tinh = _decided(portal)
+    filed = _at_once(
+        8, lambda i: review.file_appeal(portal.store, xa, "test", YEAR, portal.unit, f"Kiến nghị {i}")
+    )
+    assert sorted(filed) == sorted(["ok"] + ["đã có một kiến nghị đang được xem xét"] * 7)
+    [appeal] = review.appeals_of(portal.store, YEAR, portal.unit)
+    answered = _at_once(
+        8,
+        lambda i: review.answer_appeal(
+            portal.store, tinh, "test", YEAR, portal.unit, appeal.id, i % 2 == 0, f"Trả lời {i}"
+        ),
+    )
+    assert answered.count("ok") == 1
+    assert all(t == "kiến nghị này không còn chờ trả lời" for t in answered if t != "ok")
+    [kept] = review.appeals_of(portal.store, YEAR, portal.unit)
+    assert kept.state in ("accepted", "rejected") and kept.answer is not None

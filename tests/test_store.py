@@ -442,3 +442,54 @@ def test_sample_weighs_units_proposed_for_the_first_time(tmp_path: Path, results
     without = tmp_path / "mau2.json"
     ok("sample", team, "--n", "500", "--seed", "7", "-o", tmp_path / "g.xlsx", "--json", without)
     assert not any("first_proposal" in u["risks"] for u in json.loads(without.read_text("utf-8"))["units"])
+
+
+def test_appeals_filed_twice_before_the_guard_keep_the_first_open(tmp_path: Path) -> None:
+    """A store holding two open appeals against one decision (filed at once before revision 0008)
+    is upgraded: the first stays open, the second is closed with an answer saying why, and the
+    database then refuses a second open appeal itself."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy.exc import IntegrityError
+
+    from engine.store.connect import MIGRATIONS
+
+    db = tmp_path / "cu.sqlite"
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+        conn.execute(text("INSERT INTO cqtt_store (key, value) VALUES ('application', 'cqtt')"))
+        conn.execute(
+            text(
+                "INSERT INTO decisions (id, unit, year, decision, source, recorded_at) "
+                "VALUES (1, '07207', 2024, 'not_recognised', 'thử', '2024-12-01 00:00:00')"
+            )
+        )
+        for appeal_id in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO appeals (id, year, unit_code, decision_id, grounds, filed_at, deadline, "
+                    "state) VALUES (:id, 2024, '07207', 1, 'lý do', '2024-12-02 00:00:00', '2024-12-16', 'open')"
+                ),
+                {"id": appeal_id},
+            )
+    engine.dispose()
+    assert "→ 0008" in ok("db", "upgrade", "--db", str(db))
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.begin() as conn:
+            found = conn.execute(text("SELECT id, state, answer FROM appeals ORDER BY id")).all()
+        assert [(r.id, r.state) for r in found] == [(1, "open"), (2, "rejected")]
+        assert found[1].answer.startswith("Kiến nghị trùng với kiến nghị số 1 (gửi cùng lúc)")
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO appeals (year, unit_code, decision_id, grounds, filed_at, deadline, state) "
+                    "VALUES (2024, '07207', 1, 'lần nữa', '2024-12-03 00:00:00', '2024-12-16', 'open')"
+                )
+            )
+    finally:
+        engine.dispose()

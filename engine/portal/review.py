@@ -519,6 +519,8 @@ def file_appeal(store: Store, account: Account, address: str, year: int, code: s
             filed_at=now(), deadline=deadline, state="open", answer=None, answered_by=None,
             answered_at=None, new_decision_id=None,
         )  # fmt: skip
+        if appeal_id is None:  # another one was filed at the same moment
+            raise ReviewError("đã có một kiến nghị đang được xem xét")
         audit.record(conn, account, address, "appeal_filed", f"{year}/{code}", {"appeal": appeal_id})
     return next(a for a in appeals_of(store, year, code) if a.id == appeal_id)
 
@@ -564,7 +566,7 @@ def answer_appeal(
     if found is None or found.state != "open":
         raise ReviewError("kiến nghị này không còn chờ trả lời")
     with store.write() as conn:
-        rows.update_appeal(
+        answered = rows.answer_open_appeal(
             conn,
             appeal_id,
             state="accepted" if accept else "rejected",
@@ -572,6 +574,8 @@ def answer_appeal(
             answered_by=account.id,
             answered_at=now(),
         )
+        if not answered:  # another answer got there first
+            raise ReviewError("kiến nghị này không còn chờ trả lời")
         audit.record(
             conn,
             account,

@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.store.connect import Tx, new_id
+from engine.store.connect import Tx
 from engine.store.schema import accounts, appeals, decisions, field_checks
 
 
@@ -71,8 +72,18 @@ def decisions_of_year(conn: Tx, year: int) -> list[Any]:
 
 
 # -- appeals ------------------------------------------------------------------------------------------
-def add_appeal(conn: Tx, **values: Any) -> int:
-    return new_id(conn.execute(appeals.insert().values(**values)))
+def add_appeal(conn: Tx, **values: Any) -> int | None:
+    """File an open appeal; None when the decision already has one open (the database's
+    one-open-appeal index decides, whatever arrives at once)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(appeals)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["decision_id"], index_where=appeals.c.state == "open")
+        .returning(appeals.c.id)
+    )
+    found = conn.execute(statement).first()
+    return int(found[0]) if found is not None else None
 
 
 def appeals_of(conn: Tx, year: int, code: str | None = None) -> list[Any]:
@@ -90,3 +101,14 @@ def appeals_of(conn: Tx, year: int, code: str | None = None) -> list[Any]:
 
 def update_appeal(conn: Tx, appeal_id: int, **values: Any) -> None:
     conn.execute(appeals.update().where(appeals.c.id == appeal_id).values(**values))
+
+
+def answer_open_appeal(conn: Tx, appeal_id: int, **values: Any) -> bool:
+    """Answer an appeal that is still open; False when someone answered it first."""
+    statement = (
+        appeals.update()
+        .where(appeals.c.id == appeal_id, appeals.c.state == "open")
+        .values(**values)
+        .returning(appeals.c.id)
+    )
+    return conn.execute(statement).first() is not None

@@ -383,6 +383,14 @@ appeals = Table(
     Column("new_decision_id", Integer, ForeignKey("decisions.id"), nullable=True),
 )
 Index("ix_appeals_year_unit", appeals.c.year, appeals.c.unit_code)
+# one open appeal per decision, whatever arrives at once (migration 0008)
+Index(
+    "ux_appeals_one_open",
+    appeals.c.decision_id,
+    unique=True,
+    sqlite_where=appeals.c.state == "open",
+    postgresql_where=appeals.c.state == "open",
+)
 
 # Citizens' satisfaction surveys answered online (the public form of each unit and survey form):
 # the collection window the province sets for a form and a year,
