@@ -472,7 +472,8 @@ def test_appeals_filed_twice_before_the_guard_keep_the_first_open(tmp_path: Path
             conn.execute(
                 text(
                     "INSERT INTO appeals (id, year, unit_code, decision_id, grounds, filed_at, deadline, "
-                    "state) VALUES (:id, 2024, '07207', 1, 'lý do', '2024-12-02 00:00:00', '2024-12-16', 'open')"
+                    "state) VALUES (:id, 2024, '07207', 1, 'lý do', '2024-12-02 00:00:00', '2024-12-16', "
+                    "'open')"
                 ),
                 {"id": appeal_id},
             )
