@@ -48,3 +48,19 @@ def test_the_decision_list_names_the_group_and_recipients_of_its_year(
     text = _text(render_bytes(record, "danh-sach-cong-nhan", None))
     assert f"STTTên đơn vị{heading}Tổng điểm" in text.replace("\n", "")
     assert sent_to in text and ("UBND các huyện" in text) == (year < 2025)
+
+
+def test_a_field_record_compares_item_lists_as_sets() -> None:
+    from engine.outputs.records.build import FieldRow, FieldUnit, field_record
+
+    rows = [
+        FieldRow("Trang thiết bị", "Máy tính; Máy in; Ghế ngồi chờ", "Ghế ngồi chờ;máy in; Máy tính", ""),
+        FieldRow("Hồ sơ", "Tờ trình; Báo cáo", "Tờ trình", "thiếu báo cáo"),
+    ]
+    record = field_record(
+        load_ref("bac-giang@2024").model,
+        FieldUnit("07210", "Phường Bắc Giang", TEAM, "", rows),
+        2025,
+        Letterhead(),
+    )
+    assert [r["khop"] for r in record.context["dong"]] == ["khớp", "khác"]

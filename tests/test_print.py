@@ -281,7 +281,7 @@ writer = pytest.mark.skipif(
          ["BIÊN BẢN THẨM ĐỊNH", "TỔ TRƯỞNG TỔ THẨM ĐỊNH", "THÀNH VIÊN", "ĐẠI DIỆN XÃ THƯỜNG THẮNG",
           "IV. KẾT LUẬN", "99,83/100"]),
         ("bien-ban-kiem-tra", "td", None, 4,
-         ["BIÊN BẢN KIỂM TRA THỰC ĐỊA", "NGƯỜI KIỂM TRA", "II. KẾT QUẢ KIỂM TRA"]),
+         ["BIÊN BẢN KIỂM TRA THỰC ĐỊA", "NGƯỜI KIỂM TRA", "II. KẾT QUẢ KIỂM TRA", "Khớp"]),
         ("danh-sach-de-nghi", "json", None, 3, ["DANH SÁCH", "đề nghị công nhận", "Nơi nhận:"]),
     ],
 )  # fmt: skip

@@ -225,6 +225,16 @@ class FieldUnit:
     rows: list[FieldRow]
 
 
+def _same_shown(found: str, used: str) -> bool:
+    """Whether two values as shown say the same: a list of items ("Máy tính; Máy in") in any
+    order, spacing or case is the same list."""
+
+    def parts(text: str) -> frozenset[str]:
+        return frozenset(" ".join(p.split()).casefold() for p in text.split(";") if p.strip())
+
+    return found == used or parts(found) == parts(used)
+
+
 def field_record(cs: CriteriaSet, unit: FieldUnit, year: int | None, head: Letterhead) -> Record:
     """Biên bản kiểm tra thực địa of one checked unit."""
     rows, differ, blank = [], 0, 0
@@ -233,7 +243,7 @@ def field_record(cs: CriteriaSet, unit: FieldUnit, year: int | None, head: Lette
             same = "chưa ghi"
             blank += 1
         else:
-            same = "khớp" if r.found == r.used else "khác"
+            same = "khớp" if _same_shown(r.found, r.used) else "khác"
             differ += same == "khác"
         rows.append(
             {"tt": i, "ten": r.label, "ke_khai": r.used, "thuc_te": r.found, "khop": same, "ghi_chu": r.note}

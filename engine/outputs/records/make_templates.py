@@ -393,7 +393,7 @@ def field_record() -> Any:
             "{{ d.khop }}",
             "{{ d.ghi_chu }}",
         ],
-        [10, 52, 28, 28, 14, 34],
+        [10, 46, 28, 28, 20, 34],
         loop="d in dong",
     )
     document.add_paragraph("{{ tom_tat }}")
