@@ -273,3 +273,36 @@ def test_the_province_moves_a_unit_to_another_team_before_its_appraisal_starts(t
         )
     finally:
         portal.close()
+
+
+def test_the_teams_corrections_survive_a_clarification_round(tmp_path: Path) -> None:
+    """After the commune answers a request for more, the verify form keeps the team's corrections
+    and reasons for every field the commune did not change, and shows both where it did."""
+    from portal_helpers import full_unit_values
+
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        xa = accounts.find(portal.store, portal.logins["xa"])
+        team = accounts.find(portal.store, portal.logins["huyen"])
+        first = {**full_unit_values(), "so_tin_bai_tuyen_truyen": "24", "ty_le_cong_khai_dung_han": "95%"}
+        dossiers.save_declared(portal.store, xa, "test", YEAR, portal.unit, first, True)
+        corrected = {**first, "so_tin_bai_tuyen_truyen": "12", "ty_le_cong_khai_dung_han": "89%"}
+        reasons = {
+            "so_tin_bai_tuyen_truyen": "Chỉ 12 tin có ngày đăng",
+            "ty_le_cong_khai_dung_han": "Sổ niêm yết",
+        }
+        dossiers.save_verified(portal.store, team, "test", YEAR, portal.unit, corrected, reasons)
+        dossiers.request_clarification(
+            portal.store, team, "test", YEAR, portal.unit, "Gửi bảng niêm yết", ["ty_le_cong_khai_dung_han"]
+        )
+        answered = {**first, "ty_le_cong_khai_dung_han": "92%"}  # the commune changes one field only
+        dossiers.save_declared(portal.store, xa, "test", YEAR, portal.unit, answered, True)
+        page = portal.client("huyen").get(unit_url(portal.unit, "/tham-dinh"))
+        assert page.status_code == 200
+        row = re.search(r'<tr id="f-so_tin_bai_tuyen_truyen".*?</tr>', page.text, re.S).group(0)  # type: ignore[union-attr]
+        assert 'value="12"' in row and 'value="Chỉ 12 tin có ngày đăng"' in row  # the team's, kept
+        row = re.search(r'<tr id="f-ty_le_cong_khai_dung_han".*?</tr>', page.text, re.S).group(0)  # type: ignore[union-attr]
+        assert "tổ đã xác minh trước đó: 89%" in row  # the commune's new value, the team's beside it
+        assert 'name="ly_do__ty_le_cong_khai_dung_han" value=""' in row
+    finally:
+        portal.close()

@@ -144,6 +144,43 @@ def latest(found: list[Version], kind: str, drafts: bool = False) -> Version | N
     return None
 
 
+@dataclass(frozen=True)
+class VerifyStart:
+    """What the team's verify form starts from."""
+
+    values: dict[str, str]
+    reasons: dict[str, str]
+    earlier: dict[str, str]  # field -> the team's value, where the commune has changed it since
+
+
+def verify_start(found: list[Version]) -> VerifyStart:
+    """The team's form after a clarification round: its last verification for every field the
+    commune did not change when it answered (value and reason kept), the commune's new value where
+    it did (the team's earlier value shown beside it). Before any verification: as declared."""
+    declared = latest(found, "declared")
+    verified = latest(found, "verified")
+    if declared is None:
+        return VerifyStart({}, {}, {})
+    if verified is None:
+        return VerifyStart(dict(declared.data), {}, {})
+    if verified.id > declared.id:
+        return VerifyStart(dict(verified.data), dict(verified.notes), {})
+    answered_on = next(
+        (v for v in reversed(found) if v.kind == "declared" and not v.draft and v.id < verified.id), None
+    )
+    before = answered_on.data if answered_on is not None else {}
+    values, reasons, earlier = dict(declared.data), {}, {}
+    for key, answered in declared.data.items():
+        if before.get(key) == answered:  # untouched by the commune's answer: the team's value stands
+            if key in verified.data:
+                values[key] = verified.data[key]
+            if key in verified.notes:
+                reasons[key] = verified.notes[key]
+        elif verified.data.get(key) not in (None, answered):
+            earlier[key] = verified.data[key]
+    return VerifyStart(values, reasons, earlier)
+
+
 def current(store: Store, d: Dossier) -> Version | None:
     """The version whose score counts now."""
     if d.scored_version_id is None:

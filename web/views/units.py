@@ -233,9 +233,8 @@ def verify(year: int, code: str) -> object:
         flash("Hồ sơ không ở trạng thái chờ thẩm định.", "warning")
         return redirect(url_for("units.page", year=year, code=code))
     declared = ctx["declared"].data
-    base = ctx["verified"] if ctx["verified"] and ctx["verified"].id > ctx["declared"].id else None
-    values = dict(base.data) if base else dict(declared)
-    reasons = dict(base.notes) if base else {}
+    start = dossiers.verify_start(ctx["versions"])  # the team's corrections survive a clarification round
+    values, reasons = start.values, start.reasons
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -260,6 +259,7 @@ def verify(year: int, code: str) -> object:
             reasons=reasons,
             errors=errors,
             declared_values=declared,
+            earlier=start.earlier,
             ticks=ticks,
         ),
         status,
