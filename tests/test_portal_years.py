@@ -306,3 +306,39 @@ def test_the_teams_corrections_survive_a_clarification_round(tmp_path: Path) -> 
         assert 'name="ly_do__ty_le_cong_khai_dung_han" value=""' in row
     finally:
         portal.close()
+
+
+def test_the_dashboard_its_downloads_and_cqtt_score_agree_on_the_share(tmp_path: Path) -> None:
+    """Two of ten districts not started: the dashboard, its JSON, and `cqtt score --units` on the
+    evidence it exports count the same eligible units over the same population (the province's
+    list, not the districts in the file)."""
+    import json
+
+    from engine import jobs
+
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        for district in ("Huyện Lục Nam", "Huyện Hiệp Hòa", "Thành phố Bắc Giang"):
+            dossiers.upload_workbook(
+                portal.store, None, "test", YEAR, district, ROOT / "samples/bac-giang-2024.xlsx", "mau.xlsx"
+            )
+        tinh = portal.client("tinh")
+        page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", tinh.get(f"/nam/{YEAR}/tinh").text))
+        shown = re.search(r"\(([\d]+) trong (\d+) đơn vị của danh sách tỉnh\)", page)
+        assert shown is not None, page[:800]
+        summary = json.loads(tinh.get(f"/nam/{YEAR}/tinh/ket-qua.json").data)["summary"]
+        assert (summary["recognisable"], summary["population"]) == (int(shown.group(1)), int(shown.group(2)))
+        assert summary["population"] == 195 and summary["not_submitted"] > 0
+        book = tmp_path / "minh-chung.xlsx"
+        book.write_bytes(tinh.get(f"/nam/{YEAR}/tinh/minh-chung.xlsx").data)
+        cli = jobs.score(
+            [book],
+            "bac-giang@2024",
+            None,
+            None,
+            tmp_path / "k.json",
+            units_path=ROOT / "samples/units/bac-giang.csv",
+        )
+        assert (cli.run.summary.recognisable, cli.run.summary.population) == (int(shown.group(1)), 195)
+    finally:
+        portal.close()

@@ -67,10 +67,21 @@ def scored_values(store: Store, year: int, scope: Scope) -> tuple[list[Unit], li
 
 
 def _run(store: Store, year: int, scope: Scope) -> tuple[Any, RunResult, str]:
+    from engine.intake.evidence import NotSubmitted
+
     loaded = criteria_of(store, year)
-    _, values = scored_values(store, year, scope)
+    listed, values = scored_values(store, year, scope)
     label = f"cổng cqtt, năm {year}, {scope.label()}"
     evidence = read(loaded, values, label)
+    # the year's unit list is the population, as on the dashboard and in `cqtt score --units`:
+    # a unit that has not applied counts in every share's denominator
+    applied = {v.code for v in values}
+    evidence.not_submitted = [
+        NotSubmitted(u.code, u.name, u.district, f"danh sách đơn vị năm {year}")
+        for u in listed
+        if u.code not in applied
+    ]
+    evidence.unit_list = f"danh sách đơn vị năm {year} của cổng"
     with engine_for(loaded) as engine:
         run = engine.run(evidence)
     digest = hashlib.sha256(json.dumps([v.__dict__ for v in values], ensure_ascii=False).encode()).hexdigest()
