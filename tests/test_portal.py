@@ -289,9 +289,21 @@ def test_downloads_are_what_cqtt_score_writes_for_the_same_evidence(portal: Port
     source = tmp_path / "minh-chung.xlsx"
     source.write_bytes(evidence.data)
     out, out_json = tmp_path / "ket-qua.xlsx", tmp_path / "ket-qua.json"
-    scored = CliRunner().invoke(
-        main, ["score", str(source), "--criteria", "bac-giang@2024", "-o", str(out), "--json", str(out_json)]
+    # the district's units in the year's list: the population (named as the portal names its list,
+    # "danh sách đơn vị năm 2024", so that the units that have not applied read the same)
+    listed = tmp_path / "đơn vị năm 2024"
+    listed.write_text(
+        "ma_don_vi,ten_don_vi,nhom_tham_dinh\n"
+        + "".join(
+            f"{u.code},{u.name},{u.district}\n" for u in units.of_district(portal.store, YEAR, DISTRICT)
+        ),
+        "utf-8",
     )
+    scored = CliRunner().invoke(
+        main,
+        ["score", str(source), "--criteria", "bac-giang@2024", "-o", str(out), "--json", str(out_json),
+         "--units", str(listed)],
+    )  # fmt: skip
     assert scored.exit_code == 0, scored.output
     assert "Đã chấm 2 đơn vị theo bac-giang@2024" in scored.output
     same_results(results.data, out.read_bytes())

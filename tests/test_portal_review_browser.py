@@ -179,9 +179,9 @@ def test_the_province_reviews_decides_and_hears_an_appeal(
     # 4. a decision against the result: refused without a reason, flagged with one
     tinh.goto(f"{url}/nam/{YEAR}/don-vi/{checked}")  # type: ignore[attr-defined]
     _decide(tinh, "Công nhận", "125/QĐ-UBND", day)
-    assert "cần ghi lý do" in _flash(
-        tinh
-    ) and "công nhận dù phát hiện điểm liệt khi kiểm tra thực địa" in _flash(tinh)
+    refused = tinh.inner_text("#form-quyet-dinh #loi-quyet-dinh")  # type: ignore[attr-defined]  # in the form
+    assert "cần ghi lý do" in refused and "công nhận dù phát hiện điểm liệt khi kiểm tra thực địa" in refused
+    assert tinh.input_value("#number") == "125/QĐ-UBND"  # type: ignore[attr-defined]  # what was typed, kept
     assert "Chưa có quyết định." in tinh.inner_text("#quyet-dinh")  # type: ignore[attr-defined]
     _decide(
         tinh,

@@ -342,3 +342,36 @@ def test_the_dashboard_its_downloads_and_cqtt_score_agree_on_the_share(tmp_path:
         assert (cli.run.summary.recognisable, cli.run.summary.population) == (int(shown.group(1)), 195)
     finally:
         portal.close()
+
+
+def test_a_refused_decision_comes_back_with_what_was_typed_and_its_error_in_the_form(tmp_path: Path) -> None:
+    from portal_helpers import post
+
+    portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    try:
+        done = dossiers.upload_workbook(
+            portal.store, None, "test", YEAR, None, ROOT / "samples/bac-giang-2024.xlsx", "mau.xlsx"
+        )
+        appraise_as_submitted(portal.store, YEAR, [portal.unit])
+        assert portal.unit in done.submitted
+        tinh = portal.client("tinh")
+        sent = post(
+            tinh,
+            unit_url(portal.unit, "/quyet-dinh"),
+            {"decision": "recognised", "number": "21/QĐ-UBND", "date": "31/02/2024", "reason": "Đã xem lại"},
+        )
+        assert sent.status_code == 302 and sent.headers["Location"].endswith("#form-quyet-dinh")
+        page = tinh.get(sent.headers["Location"].split("#")[0]).text
+        form = page[
+            page.index('id="form-quyet-dinh"') : page.index("</form>", page.index('id="form-quyet-dinh"'))
+        ]
+        assert 'id="loi-quyet-dinh"' in form and "Chưa ghi quyết định:" in form
+        assert (
+            'value="21/QĐ-UBND"' in form and 'value="31/02/2024"' in form and "Đã xem lại</textarea>" in form
+        )
+        assert 'value="recognised" selected' in form
+        assert review.decisions_of(portal.store, YEAR, portal.unit) == []
+        again = tinh.get(unit_url(portal.unit)).text  # shown once
+        assert 'id="loi-quyet-dinh"' not in again
+    finally:
+        portal.close()

@@ -145,6 +145,8 @@ def preview(
         raise UnitsError(
             f"{source}: {len(missing)} đơn vị thiếu tổ thẩm định, ví dụ {', '.join(missing[:3])}"
         )
+    with store.read() as conn:
+        _refuse_criteria_change(conn, year, loaded)
     now_listed = {u.code for u in all_units(store, year)}
     codes = {r.code for r in rows}
     removed = sorted(now_listed - codes)
@@ -259,6 +261,18 @@ def move_unit(store: Store, by: Account, address: str, year: int, code: str, tea
     return found
 
 
+def _refuse_criteria_change(conn: Tx, year: int, loaded: LoadedCriteria) -> None:
+    """A year whose applications are scored keeps its rule set: another one is refused."""
+    before = next((y for y in unitlists.years(conn) if y.year == year), None)
+    if before is not None and before.criteria_sha256 != loaded.sha256:
+        started = unitlists.applications_started(conn, year)
+        if started:
+            raise UnitsError(
+                f"năm {year} đã có {started} hồ sơ chấm theo {before.criteria_ref}; không đổi bộ tiêu "
+                f"chí giữa năm (sang {loaded.model.ref}): nạp lại danh sách với bộ {before.criteria_ref}"
+            )
+
+
 def _replace(
     store: Store,
     year: int,
@@ -273,14 +287,7 @@ def _replace(
     common = {"year": year, "source": source, "loaded_at": moment}
     listed = [{**common, "code": r.code, "name": r.name or r.code, "district": r.group} for r in rows]
     with store.write() as conn:
-        before = next((y for y in unitlists.years(conn) if y.year == year), None)
-        if before is not None and before.criteria_sha256 != loaded.sha256:
-            started = unitlists.applications_started(conn, year)
-            if started:
-                raise UnitsError(
-                    f"năm {year} đã có {started} hồ sơ chấm theo {before.criteria_ref}; không đổi bộ tiêu "
-                    f"chí giữa năm (sang {loaded.model.ref}): nạp lại danh sách với bộ {before.criteria_ref}"
-                )
+        _refuse_criteria_change(conn, year, loaded)
         applied = unitlists.replace(conn, year, listed, loaded.model.ref, loaded.sha256, moment)
         dropped = sorted(applied - codes)
         audit.record(

@@ -250,7 +250,9 @@ CASES = [
     Case(opt_jobs_zero, 2, "Lỗi: Giá trị không hợp lệ cho '-j' / '--jobs': cần từ 1 trở lên (đang là 0)"),
     Case(opt_jobs_not_a_number, 2, "Lỗi: Giá trị 'hai' của '-j' / '--jobs' không phải số nguyên."),
     Case(
-        opt_unknown_criteria, 1, "Lỗi: không có bộ tiêu chí “ha-noi”; dùng một trong: `bac-giang`, `hung-yen`"
+        opt_unknown_criteria,
+        1,
+        "Lỗi: không có bộ tiêu chí “ha-noi”; dùng một trong: `bac-giang`, `bac-ninh`, `hung-yen`",
     ),
     Case(
         opt_bad_source_date_epoch,

@@ -57,6 +57,29 @@ def form_text(form: Any, key: str, limit: int = 2000) -> str:
     return str(form.get(key, "") or "").strip()[:limit]
 
 
+KEPT = "giu_bieu_mau"
+
+
+def keep_form(name: str, keys: tuple[str, ...], error: str) -> None:
+    """A refused form's typed values and its error, kept for the page it goes back to: the form
+    `name` shows them again with the error at its top (nothing typed is lost)."""
+    from flask import request, session
+
+    session[KEPT] = {
+        "name": name,
+        "values": {k: form_text(request.form, k, 5000) for k in keys},
+        "error": error,
+    }
+
+
+def kept_form() -> dict[str, Any]:
+    """The refused form kept for this page, taken once ({} when none)."""
+    from flask import session
+
+    found = session.pop(KEPT, None)
+    return found if isinstance(found, dict) else {}
+
+
 def online_for(year: int, code: str) -> dict[str, Any]:
     """Evidence field -> (form, live tally text) for the surveys collected online this year: the
     forms show these read-only, as counted."""

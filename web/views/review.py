@@ -18,7 +18,7 @@ from engine.review.field import RISK_LABELS
 from engine.text import fmt
 from web.access import guard
 from web.security import client_address
-from web.views.common import DOCX, config, download, form_text, me, online_for, store, year_or_404
+from web.views.common import DOCX, config, download, form_text, keep_form, me, online_for, store, year_or_404
 
 bp = Blueprint("review", __name__)
 
@@ -166,7 +166,8 @@ def decide(year: int, code: str) -> object:
             int(appeal) if appeal.isdigit() else None,
         )  # fmt: skip
     except CqttError as exc:
-        flash(f"Chưa ghi quyết định: {exc}.", "error")
+        keep_form("quyet-dinh", ("decision", "number", "date", "reason"), f"Chưa ghi quyết định: {exc}.")
+        return redirect(url_for("units.page", year=year, code=code) + "#form-quyet-dinh")
     else:
         if recorded.contradiction:
             flash(
@@ -201,7 +202,8 @@ def appeal(year: int, code: str) -> object:
             store(), me(), client_address(), year, code, form_text(request.form, "grounds", 5000)
         )
     except CqttError as exc:
-        flash(f"Không gửi được kiến nghị: {exc}.", "error")
+        keep_form("kien-nghi", ("grounds",), f"Không gửi được kiến nghị: {exc}.")
+        return redirect(url_for("units.page", year=year, code=code) + "#kien-nghi")
     else:
         flash("Đã gửi kiến nghị; tỉnh trả lời trên trang này.", "ok")
     return redirect(url_for("units.page", year=year, code=code) + "#kien-nghi")

@@ -18,7 +18,7 @@ from engine.rules.conditions import fields_read
 from engine.rules.model import CriteriaSet
 from web.access import guard
 from web.security import client_address
-from web.views.common import DOCX, config, download, form_text, me, online_for, store, year_or_404
+from web.views.common import DOCX, config, download, form_text, kept_form, me, online_for, store, year_or_404
 
 bp = Blueprint("units", __name__)
 
@@ -100,6 +100,7 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "can_appeal": can_appeal,
         "appeal_late": can_appeal and deadline is not None and today() > deadline,
         "can_review": may(account, "review.manage", g.target, state),
+        "kept": _kept(bool(appeals) or can_appeal, may(account, "review.manage", g.target, state)),
         "past": past_years(store(), year, code) if sees_scores else ([], []),
         "move_to": [t for t, _ in districts(store(), year) if t != g.target.district]
         if may(account, "unit.move", g.target, state)
@@ -305,6 +306,16 @@ def move(year: int, code: str) -> object:
     else:
         flash(f"Đã chuyển {moved.name} sang {moved.district}.", "ok")
     return redirect(url_for("units.page", year=year, code=code))
+
+
+def _kept(appeals_shown: bool, decisions_shown: bool) -> dict[str, Any]:
+    """The refused form kept for this page; said as a message when its form is not on the page."""
+    kept = kept_form()
+    shown = {"kien-nghi": appeals_shown, "quyet-dinh": decisions_shown}
+    if kept and not shown.get(str(kept.get("name")), False):
+        flash(str(kept.get("error", "")), "error")
+        return {}
+    return kept
 
 
 def _scores_shown_to_me(year: int, code: str) -> None:
