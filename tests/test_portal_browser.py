@@ -162,8 +162,15 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     evidence = tmp_path / "minh-chung.xlsx"
     got.value.save_as(evidence)
     out = tmp_path / "ket-qua.xlsx"
+    # the population is the district's units in the year's list (the sample list, named as the
+    # portal names it, so that the units that have not applied read the same)
+    listed = tmp_path / "đơn vị năm 2024"
+    rows = (ROOT / "samples/units/bac-giang.csv").read_text("utf-8").splitlines()
+    listed.write_text(
+        "\n".join([rows[0], *(r for r in rows[1:] if r.endswith("," + DISTRICT))]) + "\n", "utf-8"
+    )
     scored = CliRunner().invoke(
-        main, ["score", str(evidence), "--criteria", "bac-giang@2024", "-o", str(out)]
+        main, ["score", str(evidence), "--criteria", "bac-giang@2024", "-o", str(out), "--units", str(listed)]
     )
     assert scored.exit_code == 0, scored.output
     from test_portal import same_results
