@@ -1304,9 +1304,11 @@ def units_load(
         raise click.UsageError("--teams chỉ dùng với --official")
     with _errors():
         loaded = jobs.units_load(db, path, year, ref, official, teams)
+    from engine.era import group_word
+
     where = f" của {loaded.province}" if loaded.province else ""
     click.echo(
-        f"Đã nạp {loaded.units} đơn vị{where} ({loaded.districts} huyện hoặc tổ thẩm định) cho năm "
+        f"Đã nạp {loaded.units} đơn vị{where} ({loaded.districts} {group_word(loaded.year)}) cho năm "
         f"{loaded.year}, chấm theo {loaded.criteria}"
     )
     if loaded.unassigned:

@@ -55,3 +55,40 @@ def _call_and_send(function: Any, args: tuple[Any, ...], send: Any) -> None:
         send.send((True, function(*args)))
     except BaseException as exc:  # noqa: BLE001 - handed to the test process
         send.send((False, exc))
+
+
+def at_once(n: int, act: Any) -> list[str]:
+    """Call `act(i)` for i in range(n), each from its own thread, all released together; what each
+    call was told: "ok", or the message of the project error it raised (any other error fails
+    the test with its traceback)."""
+    import threading
+
+    from engine.errors import CqttError
+
+    told: list[str] = []
+    failed: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(n)
+
+    def one(i: int) -> None:
+        start.wait()
+        try:
+            act(i)
+            outcome = "ok"
+        except CqttError as exc:
+            outcome = str(exc)
+        except BaseException as exc:  # noqa: BLE001 - raised again below, in the test's thread
+            with lock:
+                failed.append(exc)
+            return
+        with lock:
+            told.append(outcome)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    if failed:
+        raise failed[0]
+    return told

@@ -36,7 +36,7 @@ def test_the_official_list_loads_with_its_teams(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, [*args, "--criteria", "bac-giang@2024", "--db", db])
     assert done.exit_code == 0, done.output
     assert done.output.strip().splitlines()[-1] == (
-        "Đã nạp 99 đơn vị của Bắc Ninh (8 huyện hoặc tổ thẩm định) cho năm 2025, chấm theo bac-giang@2024"
+        "Đã nạp 99 đơn vị của Bắc Ninh (8 tổ thẩm định) cho năm 2025, chấm theo bac-giang@2024"
     )
     store = open_store(db)
     try:

@@ -364,7 +364,7 @@ def test_cli_users_units_and_audit(tmp_path: Path) -> None:
     assert loaded.output.splitlines() == [
         "Bộ tiêu chí bac-giang@2024: criteria/bac-giang/2024.yaml (sha256 35839c0a8f9d…); "
         "BẢN MẪU — chưa phải bộ tiêu chí chính thức",
-        "Đã nạp 195 đơn vị (10 huyện hoặc tổ thẩm định) cho năm 2024, chấm theo bac-giang@2024",
+        "Đã nạp 195 đơn vị (10 huyện) cho năm 2024, chấm theo bac-giang@2024",
     ]
     added = runner.invoke(main, ["users", "add", "quantri", "--role", "quan-tri", "--db", db])
     assert added.exit_code == 0, added.output

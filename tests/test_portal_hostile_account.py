@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
 from pathlib import Path
 
 import pytest
+from helpers import at_once
 from portal_helpers import PASSWORD, YEAR, Portal, make_portal, post, unit_url
 
 from engine.portal import accounts
@@ -31,26 +31,10 @@ def portal(request: pytest.FixtureRequest, tmp_path: Path) -> Portal:
 
 def _tries(portal: Portal, login: str, passwords: list[str], address: str = "10.0.0.7") -> list[str]:
     """Each password tried at once from its own thread; what each attempt was told."""
-    told: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(passwords))
-
-    def one(password: str) -> None:
-        start.wait()
-        try:
-            accounts.authenticate(portal.store, login, password, address, Throttle())
-            outcome = "ok"
-        except LoginRefused as exc:
-            outcome = str(exc)
-        with lock:
-            told.append(outcome)
-
-    threads = [threading.Thread(target=one, args=(p,)) for p in passwords]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return told
+    return at_once(
+        len(passwords),
+        lambda i: accounts.authenticate(portal.store, login, passwords[i], address, Throttle()),
+    )
 
 
 def test_fifty_parallel_wrong_passwords_let_at_most_five_through(portal: Portal) -> None:
@@ -253,39 +237,16 @@ def _decided(portal: Portal) -> tuple[accounts.Account, accounts.Account]:
     return accounts.find(portal.store, portal.logins["xa"]), tinh
 
 
-def _at_once(n: int, act: object) -> list[str]:
-    told: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(n)
-
-    def one(i: int) -> None:
-        start.wait()
-        try:
-            act(i)  # type: ignore[operator]
-            outcome = "ok"
-        except Exception as exc:  # noqa: BLE001 - the refusal each one got
-            outcome = str(exc)
-        with lock:
-            told.append(outcome)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return told
-
-
 def test_appeals_and_answers_sent_at_once_leave_exactly_one(portal: Portal) -> None:
     from engine.portal import review
 
     xa, tinh = _decided(portal)
-    filed = _at_once(
+    filed = at_once(
         8, lambda i: review.file_appeal(portal.store, xa, "test", YEAR, portal.unit, f"Kiến nghị {i}")
     )
     assert sorted(filed) == sorted(["ok"] + ["đã có một kiến nghị đang được xem xét"] * 7)
     [appeal] = review.appeals_of(portal.store, YEAR, portal.unit)
-    answered = _at_once(
+    answered = at_once(
         8,
         lambda i: review.answer_appeal(
             portal.store, tinh, "test", YEAR, portal.unit, appeal.id, i % 2 == 0, f"Trả lời {i}"

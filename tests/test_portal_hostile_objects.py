@@ -6,11 +6,11 @@ uploads sent at once past the cap, a workbook bomb sent to the district's upload
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
 from bombs import zip_bomb
+from helpers import at_once
 from portal_helpers import (
     ROOT,
     YEAR,
@@ -84,10 +84,10 @@ def test_a_unit_given_to_one_checker_is_checked_by_no_other(submitted: Portal) -
         review.save_field(submitted.store, other, "test", YEAR, given.code, {}, {})
     assert (
         str(refused.value)
-        == f"đơn vị {given.code} được phân công cho Người kiểm tra thực địa kiểm tra thực địa"
+        == f"việc kiểm tra thực địa đơn vị {given.code} đã giao cho Người kiểm tra thực địa"
     )
     page = submitted.client("tinh").get(unit_url(given.code, "/thuc-dia"), follow_redirects=True)
-    assert "được phân công cho Người kiểm tra thực địa" in _flash(page)
+    assert f"việc kiểm tra thực địa đơn vị {given.code} đã giao cho Người kiểm tra thực địa" in _flash(page)
     assert (
         "Kiểm tra thực địa, ghi giá trị thấy tại xã"
         in submitted.client("kiemtra").get(unit_url(given.code)).text
@@ -148,49 +148,15 @@ def test_uploads_sent_at_once_stop_at_the_cap(
         xa = accounts.find(portal.store, portal.logins["xa"])
         application_id = dossiers.application_id(portal.store, YEAR, portal.unit)
         folder = tmp_path / "tep"
-        for i in range(MAX_FILES - 3):
+
+        def attach(content: bytes, name: str) -> None:
             files.add(
-                portal.store,
-                xa,
-                "test",
-                application_id,
-                OTHER,
-                io.BytesIO(PDF + bytes([i])),
-                f"{i}.pdf",
-                folder,
-                10**6,
-                "t",
+                portal.store, xa, "test", application_id, OTHER, io.BytesIO(content), name, folder, 10**6, "t"
             )
-        told: list[str] = []
-        lock = threading.Lock()
-        start = threading.Barrier(12)
 
-        def one(i: int) -> None:
-            start.wait()
-            try:
-                files.add(
-                    portal.store,
-                    xa,
-                    "test",
-                    application_id,
-                    OTHER,
-                    io.BytesIO(PDF + b"x" * (i + 1)),
-                    f"x{i}.pdf",
-                    folder,
-                    10**6,
-                    "t",
-                )
-                outcome = "ok"
-            except files.FileRefused as exc:
-                outcome = str(exc)
-            with lock:
-                told.append(outcome)
-
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        for i in range(MAX_FILES - 3):
+            attach(PDF + bytes([i]), f"{i}.pdf")
+        told = at_once(12, lambda i: attach(PDF + b"x" * (i + 1), f"x{i}.pdf"))
         assert sorted(told) == sorted(["ok"] * 3 + [f"mỗi hồ sơ tối đa {MAX_FILES} tệp đính kèm"] * 9)
         assert len(files.listing(portal.store, application_id)) == MAX_FILES
     finally:

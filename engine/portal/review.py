@@ -189,7 +189,7 @@ def field_check_refusal(store: Store, account: Account, year: int, code: str) ->
             "chấp nhận; chọn mẫu ở trang phúc tra"
         )
     if checker is not None and checker.id != account.id and not reopened:
-        return f"đơn vị {code} được phân công cho {checker.full_name or checker.login} kiểm tra thực địa"
+        return f"việc kiểm tra thực địa đơn vị {code} đã giao cho {checker.full_name or checker.login}"
     d = dossiers.dossier(store, year, code)
     if d is None or not in_state("review.field_check", account.role, d.state):
         return "chỉ kiểm tra thực địa hồ sơ đã nộp"

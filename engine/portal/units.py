@@ -15,7 +15,7 @@ from engine.errors import CqttError
 from engine.hashing import sha256_file
 from engine.intake.units import UnitRow, read_units
 from engine.portal import audit
-from engine.portal.roles import Account
+from engine.portal.roles import STATES, Account
 from engine.rules.loader import LoadedCriteria, load_criteria, load_ref
 from engine.store import unitlists
 from engine.store.connect import Store, Tx
@@ -95,16 +95,21 @@ def load(
     check_year(year)
     loaded = catalogue_set(criteria, year)
     rows = read_units(path)
+    _check_rows(rows, str(path))
+    source = label or f"{path.name} (sha256 {sha256_file(path)[:12]}…)"
+    return _replace(store, year, loaded, rows, source, by, address)
+
+
+def _check_rows(rows: list[UnitRow], named: str) -> None:
+    """A unit list has units, each with its team (or district)."""
     if not rows:
-        raise UnitsError(f"{path}: danh sách không có đơn vị nào")
+        raise UnitsError(f"{named}: danh sách không có đơn vị nào")
     missing = [r.code for r in rows if not r.group]
     if missing:
         raise UnitsError(
-            f"{path}: {len(missing)} đơn vị thiếu cột “nhom_tham_dinh” (huyện hoặc nhóm thẩm định), "
-            f"ví dụ {', '.join(missing[:3])}"
+            f"{named}: {len(missing)} đơn vị thiếu cột “nhom_tham_dinh” (tổ thẩm định, hay huyện với các "
+            f"năm trước 2025), ví dụ {', '.join(missing[:3])}"
         )
-    source = label or f"{path.name} (sha256 {sha256_file(path)[:12]}…)"
-    return _replace(store, year, loaded, rows, source, by, address)
 
 
 @dataclass
@@ -138,20 +143,14 @@ def preview(
 
     check_year(year)
     loaded = catalogue_set(criteria, year)
-    if not rows:
-        raise UnitsError(f"{source}: danh sách không có đơn vị nào")
-    missing = [r.code for r in rows if not r.group]
-    if missing:
-        raise UnitsError(
-            f"{source}: {len(missing)} đơn vị thiếu tổ thẩm định, ví dụ {', '.join(missing[:3])}"
-        )
+    _check_rows(rows, source)
     with store.read() as conn:
         _refuse_criteria_change(conn, year, loaded)
-    now_listed = {u.code for u in all_units(store, year)}
+        now_listed = {r.code for r in unitlists.of_year(conn, year)}
+        applied = set(dossier_rows.codes_in_states(conn, year, STATES))
     codes = {r.code for r in rows}
     removed = sorted(now_listed - codes)
-    with store.read() as conn:
-        applied = {c for c in removed if dossier_rows.application(conn, year, c) is not None}
+    applied &= set(removed)
     return Preview(
         year,
         loaded.model.ref,

@@ -16,7 +16,9 @@ from engine.portal import review
 from engine.portal.roles import APPRAISED, EDITABLE, UNDER_APPRAISAL, Account
 from engine.portal.units import find_unit, has_district, years
 from engine.store import dossiers as dossier_rows
+from engine.store import reviews as review_rows
 from engine.store.connect import Store
+from engine.store.record import DECISION_KINDS
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,12 @@ def _team(store: Store, year: int, district: str) -> UserYear | None:
 
 
 def _province(store: Store, year: int) -> UserYear:
+    """Two queries a year (this bar is on every page the province opens): the applications sent
+    to it, and the year's decisions."""
     with store.read() as conn:
         sent = dossier_rows.codes_in_states(conn, year, APPRAISED - {"da_tham_dinh"})
-    undecided = sum(1 for code in sent if review.current_decision(store, year, code)[0] is None)
+        decided = {r.unit for r in review_rows.decisions_of_year(conn, year) if r.decision in DECISION_KINDS}
+    undecided = sum(1 for code in sent if code not in decided)
     answering = sum(1 for a in review.appeals_of(store, year) if a.state == "open")
     parts = [f"{undecided} hồ sơ chờ quyết định"] if undecided else []
     parts += [f"{answering} kiến nghị chờ trả lời"] if answering else []
