@@ -44,6 +44,7 @@ def _plain(text: str) -> str:
     """A name compared as people type it: no diacritics, no "tỉnh"/"thành phố", any case."""
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     text = "".join(c for c in text if unicodedata.category(c) != "Mn").casefold()
+    text = text.replace("-", " ").replace("_", " ")
     for prefix in ("thanh pho ", "tp. ", "tp ", "tinh "):
         if text.startswith(prefix):
             text = text[len(prefix) :]

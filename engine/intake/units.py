@@ -44,6 +44,8 @@ def _sheet_rows(path: Path) -> list[list[str]]:
 def read_units(path: Path) -> list[UnitRow]:
     """The units list (CSV or the first sheet of an .xlsx: ma_don_vi, ten_don_vi, nhom_tham_dinh)
     used to pre-fill a template and as a year's population."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise EvidenceFileError(str(path), "tệp danh sách đơn vị rỗng")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         if not path.is_file():
             raise EvidenceFileError(str(path), "không tìm thấy tệp danh sách đơn vị")

@@ -73,6 +73,40 @@ def units_official_teams_of_another_province(tmp: Path) -> list[str]:
             "--criteria", "bac-giang@2024", "--db", str(tmp / "cong.sqlite")]  # fmt: skip
 
 
+def _load(tmp: Path, *source: str) -> list[str]:
+    return [
+        "units",
+        "load",
+        *source,
+        "--year",
+        "2025",
+        "--criteria",
+        "bac-ninh",
+        "--db",
+        str(tmp / "cong.sqlite"),
+    ]
+
+
+def units_list_broken_xlsx(tmp: Path) -> list[str]:
+    _write(tmp / "hong.xlsx", bytes(range(256)))
+    return _load(tmp, str(tmp / "hong.xlsx"))
+
+
+def units_list_empty_xlsx(tmp: Path) -> list[str]:
+    _write(tmp / "rong.xlsx", b"")
+    return _load(tmp, str(tmp / "rong.xlsx"))
+
+
+def units_teams_empty_file(tmp: Path) -> list[str]:
+    _write(tmp / "to.csv", b"")
+    return _load(tmp, "--official", "Bắc-Ninh", "--teams", str(tmp / "to.csv"))
+
+
+def units_teams_a_pdf(tmp: Path) -> list[str]:
+    _write(tmp / "to.pdf", "%PDF-1.4 không phải danh sách".encode())
+    return _load(tmp, "--official", "bac ninh", "--teams", str(tmp / "to.pdf"))
+
+
 def db_url_of_another_database(tmp: Path) -> list[str]:
     return ["history", "07207", "--db", "mysql://u@localhost/cqtt"]
 
@@ -205,6 +239,14 @@ def succession_cycle_across_two_loads(tmp: Path) -> list[str]:
 
 TODAY = dt.date.today().strftime("%d/%m/%Y")
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
+    (
+        units_list_broken_xlsx,
+        1,
+        "Lỗi: {tmp}/hong.xlsx: không mở được danh sách đơn vị (BadZipFile: File is not a zip file)",
+    ),
+    (units_list_empty_xlsx, 1, "Lỗi: {tmp}/rong.xlsx: tệp danh sách đơn vị rỗng"),
+    (units_teams_empty_file, 1, "Lỗi: {tmp}/to.csv: tệp danh sách đơn vị rỗng"),
+    (units_teams_a_pdf, 1, "Lỗi: {tmp}/to.pdf: dòng đầu phải có cột “ma_don_vi” (Mã đơn vị)"),
     (
         units_official_unknown_province,
         1,
