@@ -1405,6 +1405,16 @@ def users_disable(login: str, db: str | None) -> None:
     click.echo(f"Đã khóa tài khoản {account.login}")
 
 
+@users.command("enable", epilog=example("cqtt users enable xa07207 --db"))
+@click.argument("login")
+@db_option("Cơ sở dữ liệu của cổng.")
+def users_enable(login: str, db: str | None) -> None:
+    """Mở khóa tài khoản đã khóa (mật khẩu giữ nguyên; cấp lại nếu cần)."""
+    with _errors():
+        account = jobs.users_enable(db, login)
+    click.echo(f"Đã mở khóa tài khoản {account.login}")
+
+
 @users.command("reset-password", epilog=example("cqtt users reset-password xa07207 --db"))
 @click.argument("login")
 @db_option("Cơ sở dữ liệu của cổng.")

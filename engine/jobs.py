@@ -843,6 +843,16 @@ def users_list(db: str | None) -> list[Any]:
         store.close()
 
 
+def users_enable(db: str | None, login: str) -> Any:
+    from engine.portal import accounts
+
+    store = open_store(db, create=False)
+    try:
+        return accounts.enable(store, login)
+    finally:
+        store.close()
+
+
 def users_disable(db: str | None, login: str) -> Any:
     from engine.portal import accounts
 

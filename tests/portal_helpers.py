@@ -175,6 +175,31 @@ def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **k
     return client.post(path, data=body, **kwargs)
 
 
+def submit_dossier(client: FlaskClient, code: str, values: dict[str, Any], year: int = YEAR) -> Any:
+    """Submit as the commune does: the form ("Kiểm tra trước khi nộp"), then the check page's
+    "Nộp hồ sơ" for the version it shows, with its notes marked as seen. The form's refusal (400)
+    or the final page is returned."""
+    sent = post(client, f"/nam/{year}/don-vi/{code}/ho-so", {**values, "action": "submit"})
+    if sent.status_code != 302:
+        return sent
+    check = client.get(sent.headers["Location"])
+    version = re.search(r'name="version" value="(\d+)"', check.text)
+    assert version is not None, check.text[:2000]
+    return post(
+        client,
+        f"/nam/{year}/don-vi/{code}/kiem-tra-truoc-khi-nop",
+        {"version": version.group(1), "seen": "1"},
+    )
+
+
+def verify_base(client: FlaskClient, code: str, year: int = YEAR) -> str:
+    """The verification the team's verify page starts from (its hidden "base")."""
+    page = client.get(f"/nam/{year}/don-vi/{code}/tham-dinh")
+    found = re.search(r'name="base" value="(\d+)"', page.text)
+    assert found is not None, page.text[:2000]
+    return found.group(1)
+
+
 def unit_url(code: str, tail: str = "") -> str:
     return f"/nam/{YEAR}/don-vi/{code}{tail}"
 

@@ -14,7 +14,7 @@ from engine.portal.policy import (
     in_state,
     may,
 )
-from engine.portal.roles import APPRAISED, EDITABLE, STATES, UNDER_APPRAISAL, Account
+from engine.portal.roles import APPRAISED, EDITABLE, STATES, SUBMITTED, UNDER_APPRAISAL, Account
 
 XA = Account(1, "xa07444", "xa", unit_code="07444")
 HUYEN = Account(2, "lucnam", "huyen", district="Huyện Lục Nam")
@@ -34,8 +34,12 @@ def test_what_the_state_machine_lets_a_role_do_the_table_lets_it_do() -> None:
     """A commune submits only from a state it may edit in; a team asks for more or finalises only
     while it appraises."""
     for (before, after), (roles, _) in TRANSITIONS.items():
-        if "xa" in roles:
+        if "xa" in roles and after in SUBMITTED:
             assert in_state("unit.edit", "xa", before), (before, after)
+        if "xa" in roles and after not in SUBMITTED and before != "chua_nop":  # a withdrawal
+            assert in_state("unit.withdraw", "xa", before) and in_state("unit.edit", "xa", after)
+        if "tinh" in roles:  # the province reopens only what a team has finalised
+            assert in_state("unit.reopen", "tinh", before) and after in UNDER_APPRAISAL
         if after in ("can_bo_sung", "da_tham_dinh"):
             assert in_state("unit.appraise", "huyen", before), (before, after)
 

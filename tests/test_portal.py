@@ -22,6 +22,7 @@ from portal_helpers import (
     full_unit_values,
     make_portal,
     post,
+    submit_dossier,
     unit_url,
 )
 
@@ -51,14 +52,14 @@ def test_commune_form_reads_vietnamese_habits_and_keeps_a_draft_with_problems(po
     values = full_unit_values()
     values["ty_le_cong_khai_dung_han"] = "0,993"  # a share, with a decimal comma
     values["ty_le_ho_so_dung_han"] = "1"  # 1% or 100%? refused beside its field
-    sent = post(xa, unit_url(portal.unit, "/ho-so"), {**values, "action": "submit"})
+    sent = submit_dossier(xa, portal.unit, values)
     assert sent.status_code == 400
     assert "Chưa nộp được: còn 1 ô chưa đọc được" in sent.text
     assert '<a href="#f-ty_le_ho_so_dung_han">' in sent.text  # the summary links to the field
     assert "không rõ là 1% hay 100%" in sent.text
     assert _state(portal, portal.unit) == "dang_soan"  # kept as a draft
     values["ty_le_ho_so_dung_han"] = "99%"
-    sent = post(xa, unit_url(portal.unit, "/ho-so"), {**values, "action": "submit"})
+    sent = submit_dossier(xa, portal.unit, values)
     assert sent.status_code == 200 and "Đã nộp hồ sơ năm 2024" in sent.text
     assert _state(portal, portal.unit) == "da_nop"
     page = xa.get(unit_url(portal.unit))
@@ -72,7 +73,7 @@ def _submit(portal: Portal, code: str, login: str = "xa", **changes: str) -> Non
     with portal.store.read():
         pass
     client = portal.client(login)
-    sent = post(client, unit_url(code, "/ho-so"), {**values, "action": "submit"})
+    sent = submit_dossier(client, code, values)
     assert sent.status_code == 200, sent.text[:2000]
 
 
@@ -96,7 +97,7 @@ def test_clarification_resubmission_verification_and_appraisal(portal: Portal) -
     )
     assert "tuyen_truyen: Tuyên truyền về Chính quyền thân thiện trong năm" in page.text
     values = {**full_unit_values(), "ty_le_cong_khai_dung_han": "99,3%", "so_tin_bai_tuyen_truyen": "31"}
-    done = post(xa, unit_url(portal.unit, "/ho-so"), {**values, "action": "submit"})
+    done = submit_dossier(xa, portal.unit, values)
     assert "Đã nộp hồ sơ" in done.text and _state(portal, portal.unit) == "da_nop_lai"
     # the district corrects one value: without a reason it is refused beside the field
     verify = huyen.get(unit_url(portal.unit, "/tham-dinh"))
@@ -176,6 +177,8 @@ def _district_book(portal: Portal, filled: dict[str, dict[str, str]]) -> bytes:
 
 
 def test_a_district_workbook_submits_filled_rows_and_leaves_blank_ones_not_submitted(portal: Portal) -> None:
+    """Filled rows are submitted, blank ones are not applicants, and a row with a value that does
+    not read stays a draft, as the web form keeps it (one rule decides what submitting needs)."""
     good = full_unit_values()
     bad = {**full_unit_values(), "so_tin_bai_tuyen_truyen": "chưa thống kê"}
     third = units.of_district(portal.store, YEAR, DISTRICT)[2].code
@@ -189,7 +192,8 @@ def test_a_district_workbook_submits_filled_rows_and_leaves_blank_ones_not_submi
         content_type="multipart/form-data",
     )
     assert sent.status_code == 200, sent.text[:2000]
-    assert "<b>2</b> hồ sơ đã nộp từ tệp" in sent.text
+    assert "<b>1</b> hồ sơ đã nộp từ tệp" in sent.text
+    assert f"<b>1</b> hồ sơ chưa nộp được vì còn ô chưa đọc được, giữ là bản nháp: {third}." in sent.text
     assert "<b>21</b> đơn vị chưa nộp (dòng chỉ có mã và tên)" in sent.text
     assert "<b>1</b> hồ sơ đã nộp trên cổng, giữ nguyên" in sent.text
     assert (
@@ -197,22 +201,26 @@ def test_a_district_workbook_submits_filled_rows_and_leaves_blank_ones_not_submi
         and "giá trị “chưa thống kê”: cần một số" in sent.text
     )
     assert "thiếu giá trị bắt buộc" not in sent.text  # blank rows are not applicants
-    assert _state(portal, portal.neighbour) == "da_nop" and _state(portal, third) == "da_nop"
+    assert _state(portal, portal.neighbour) == "da_nop" and _state(portal, third) == "dang_soan"
     rows = {r.unit.code: r for r in overview.rows(portal.store, YEAR, DISTRICT)}
-    assert sum(r.scored for r in rows.values()) == 3
+    assert sum(r.scored for r in rows.values()) == 2
+    held = dossiers.dossier(portal.store, YEAR, third)
+    draft = dossiers.latest(dossiers.versions(portal.store, held.id), "declared", drafts=True)
+    assert draft.draft and draft.data["so_tin_bai_tuyen_truyen"] == "chưa thống kê"  # kept as typed
+    assert draft.score.issue_for("so_tin_bai_tuyen_truyen") == "cần một số (ghi một số nguyên, ví dụ 12)"
     from engine.portal.scoring import UnitValues, score_one
     from engine.portal.units import criteria_of
 
-    for code in (portal.neighbour, third):  # scored together on upload; the same as each alone
+    for code in (portal.neighbour,):  # scored together on upload; the same as alone
         d = dossiers.dossier(portal.store, YEAR, code)
         kept = dossiers.current(portal.store, d)
         alone = score_one(
             criteria_of(portal.store, YEAR), UnitValues(code, d.unit.name, DISTRICT, YEAR, kept.data), "x"
         )
         assert kept.score.result.model_dump(exclude={"source"}) == alone.unit.model_dump(exclude={"source"})
-    assert rows[third].problems == 1 and "evidence_problem" in rows[third].flags
+    assert rows[third].state == "dang_soan" and not rows[third].scored
     page = huyen.get(district_url(DISTRICT))
-    assert "Chưa nộp hoặc đang soạn (21)" in page.text
+    assert "Chưa nộp hoặc đang soạn (22)" in page.text
     assert "<b>4</b> đủ điều kiện" not in page.text
     assert "trong 24 đơn vị của Huyện Lục Nam" in page.text
 
@@ -387,11 +395,21 @@ def test_cli_users_units_and_audit(tmp_path: Path) -> None:
     assert (
         runner.invoke(main, ["users", "disable", "lucnam", "--db", db]).output == "Đã khóa tài khoản lucnam\n"
     )
+    locked = runner.invoke(main, ["users", "reset-password", "lucnam", "--db", db])
+    assert locked.exit_code == 1  # a new password never opens a disabled account by the way
+    assert locked.output == (
+        "Lỗi: tài khoản “lucnam” đang bị khóa: cấp lại mật khẩu không mở khóa; mở khóa trước\n"
+    )
+    opened = runner.invoke(main, ["users", "enable", "lucnam", "--db", db])
+    assert opened.output == "Đã mở khóa tài khoản lucnam\n"
     reset = runner.invoke(main, ["users", "reset-password", "lucnam", "--db", db])
     assert reset.output.startswith("Mật khẩu dùng một lần của lucnam: ")
     log = runner.invoke(main, ["audit", "--json", "--db", db])
     actions = [json.loads(line)["action"] for line in log.output.splitlines()]
-    assert actions == ["units_loaded", "account_added", "account_added", "account_disabled", "password_reset"]
+    assert actions == [
+        "units_loaded", "account_added", "account_added",
+        "account_disabled", "account_enabled", "password_reset",
+    ]  # fmt: skip
     text = runner.invoke(main, ["audit", "--user", "lucnam", "--db", db])
     assert text.output.strip().endswith("0 bản ghi")  # the CLI acts as nobody: the rows name the object
     for printed in (second.split(": ")[1], reset.output.split(": ")[1].strip()):

@@ -34,6 +34,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "units.appraisal_record": UNIT_VIEW,
     "units.attachment": UNIT_VIEW,
     "units.form": {"xa": OWN},
+    "units.check": {"xa": OWN},
+    "units.withdraw": {"xa": OWN},
+    "units.reopen": {"tinh": ALL},
     "units.attach": {"xa": OWN, "huyen": OWN, "tinh": ALL},
     "units.verify": {"huyen": OWN},
     "units.clarify": {"huyen": OWN},
@@ -77,6 +80,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "rules.draft": {"chinh-sach": ALL},
     "admin.accounts_page": {"quan-tri": ALL},
     "admin.disable": {"quan-tri": ALL},
+    "admin.enable": {"quan-tri": ALL},
     "admin.reset": {"quan-tri": ALL},
     "admin.units_page": {"quan-tri": ALL},
     "admin.log": {"quan-tri": ALL},
@@ -102,14 +106,9 @@ def _stage(portal: Portal) -> None:
     """The commune inside the scopes has an appraised application with an attachment; the one
     outside has a submitted one with an attachment; a spare account is there to be disabled."""
     for code, login in ((portal.unit, "xa"), (portal.outsider, "xa-khac")):
-        client = portal.client(login)
-        token = csrf_of(client)
-        from portal_helpers import as_form
+        from portal_helpers import submit_dossier
 
-        client.post(
-            f"/nam/{YEAR}/don-vi/{code}/ho-so",
-            data={"csrf_token": token, **as_form(full_unit_values()), "action": "submit"},
-        )
+        assert submit_dossier(portal.client(login), code, full_unit_values()).status_code == 200
     declared = dossiers.latest(
         dossiers.versions(portal.store, dossiers.dossier(portal.store, YEAR, portal.unit).id), "declared"
     )

@@ -22,6 +22,7 @@ from portal_helpers import (
 )
 
 from engine.portal import accounts, dossiers, files, review
+from engine.portal.demo import appraise_as_submitted
 from engine.portal.files import MAX_FILES
 from engine.portal.overview import rows as unit_rows
 from engine.portal.policy import FIELD_CHECK, OTHER
@@ -31,13 +32,14 @@ PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture(scope="module")
 def submitted(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    """The 2024 sample uploaded, every application waiting for its team (not appraised yet), a
-    sample of 6 drawn, its first unit given to a second province checker."""
+    """The 2024 sample uploaded and appraised as it stands (the sample is drawn only from
+    appraised applications), a sample of 6 drawn, its first unit given to a second province checker."""
     folder = tmp_path_factory.mktemp("doi-tuong")
     made = make_portal(str(folder / "cong.sqlite"), folder)
-    dossiers.upload_workbook(
+    done = dossiers.upload_workbook(
         made.store, None, "test", YEAR, None, ROOT / "samples/bac-giang-2024.xlsx", "bac-giang-2024.xlsx"
     )
+    appraise_as_submitted(made.store, YEAR, done.submitted)
     accounts.add(made.store, "kiemtra", "tinh", None, None, "Người kiểm tra thực địa")
     set_password(made.store, "kiemtra")
     made.logins["kiemtra"] = "kiemtra"
@@ -51,7 +53,9 @@ def submitted(tmp_path_factory: pytest.TempPathFactory) -> Portal:
 def _outside_sample(portal: Portal) -> str:
     drawn = {c.code for c in review.sample_of(portal.store, YEAR)}
     return next(
-        r.unit.code for r in unit_rows(portal.store, YEAR) if r.unit.code not in drawn and r.state == "da_nop"
+        r.unit.code
+        for r in unit_rows(portal.store, YEAR)
+        if r.unit.code not in drawn and r.state == "da_tham_dinh"
     )
 
 
@@ -95,9 +99,13 @@ def test_a_unit_given_to_one_checker_is_checked_by_no_other(submitted: Portal) -
 
 
 def test_a_commune_learns_of_its_field_check_only_once_appraised(submitted: Portal) -> None:
+    """The province reopens a sampled unit's appraisal (with its reason) and checks it on site
+    meanwhile: the commune sees nothing of the check until its team has finalised again."""
     given = next(c for c in review.sample_of(submitted.store, YEAR) if c.checker == "kiemtra")
     checker = accounts.find(submitted.store, "kiemtra")
+    review.reopen(submitted.store, checker, "test", YEAR, given.code, "Tổ cần xem lại biên bản đối thoại")
     d = dossiers.dossier(submitted.store, YEAR, given.code)
+    assert d.state == "da_nop"
     team = dossiers.current(submitted.store, d)
     review.save_field(submitted.store, checker, "test", YEAR, given.code, dict(team.data), {})
     assert dossiers.latest(dossiers.versions(submitted.store, d.id), "field") is not None

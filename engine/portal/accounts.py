@@ -230,11 +230,29 @@ def disable(store: Store, login: str, by: Account | None = None, address: str = 
     return found
 
 
+def enable(store: Store, login: str, by: Account | None = None, address: str = "cli") -> Account:
+    """Open a disabled account again (its password stays what it was; reset it if it is not known)."""
+    found = find(store, login)
+    with store.write() as conn:
+        row = rows.by_id(conn, found.id)
+        if row is None or not row.disabled:
+            raise AccountError(f"tài khoản “{found.login}” không bị khóa")
+        rows.update(conn, found.id, disabled=False)
+        audit.record(conn, by, address, "account_enabled", found.login)
+    return found
+
+
 def reset_password(store: Store, login: str, by: Account | None = None, address: str = "cli") -> str:
-    """A new one-time password (which must be changed at the next login); sessions end."""
+    """A new one-time password (which must be changed at the next login); sessions end. A
+    disabled account stays disabled: a new password never opens it again by the way."""
     found = find(store, login)
     password = one_time_password()
     with store.write() as conn:
+        row = rows.by_id(conn, found.id)
+        if row is not None and row.disabled:
+            raise AccountError(
+                f"tài khoản “{found.login}” đang bị khóa: cấp lại mật khẩu không mở khóa; mở khóa trước"
+            )
         rows.update(
             conn,
             found.id,

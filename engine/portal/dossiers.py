@@ -20,7 +20,7 @@ from engine.hashing import sha256_file
 from engine.intake.evidence import Application, EvidenceSet, other_years, read_evidence, self_score_column
 from engine.intake.values import to_text
 from engine.intake.workbook import Limits, current_limits, limited
-from engine.portal import audit
+from engine.portal import audit, submission
 from engine.portal.form import changed_fields
 from engine.portal.policy import TRANSITIONS, in_state
 from engine.portal.roles import APPRAISED, STATES, SUBMITTED, UNDER_APPRAISAL, Account
@@ -32,6 +32,14 @@ from engine.rules.loader import LoadedCriteria
 from engine.scoring.results import UnitResult
 from engine.store import dossiers as rows
 from engine.store.connect import Store, Tx
+
+
+class EditConflict(CqttError):
+    """A save made on a version someone else has replaced since the page was opened."""
+
+    def __init__(self, message: str, current: int) -> None:
+        super().__init__(message)
+        self.current = current  # the id of the version saved meanwhile
 
 
 class WorkflowError(CqttError):
@@ -323,6 +331,9 @@ class Saved:
     submitted: bool = False
 
 
+FORM_SOURCE = "biểu mẫu trên cổng"
+
+
 def save_declared(
     store: Store, account: Account, address: str, year: int, code: str, data: dict[str, str], submit: bool
 ) -> Saved:
@@ -338,10 +349,10 @@ def save_declared(
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: xã không sửa được nữa")
         values = _complete(loaded, {**data, **live})
         unit_values = UnitValues(unit.code, unit.name, unit.district, year, values)
-        readable = not read(loaded, [unit_values], "biểu mẫu").issues
+        readable = not submission.blocking(read(loaded, [unit_values], "biểu mẫu").issues)
         submitting = submit and readable  # a form with unreadable values is kept as a draft
         version_id, score = _write_version(
-            conn, loaded, app, unit, "declared", values, {}, not submitting, "biểu mẫu trên cổng", account
+            conn, loaded, app, unit, "declared", values, {}, not submitting, FORM_SOURCE, account
         )
         problems = {i["field"]: i["message"] for i in score.issues if i.get("field")}
         if app.state == "chua_nop":
@@ -392,9 +403,11 @@ def save_verified(
     code: str,
     values: dict[str, str],
     reasons: dict[str, str],
+    expected: int | None = None,
 ) -> Saved:
     """The district's verified values: each declared value confirmed, or corrected with a reason.
-    The verified version's score counts from now on."""
+    The verified version's score counts from now on. `expected`: the verification the person's
+    page started from (0: none yet); another saved meanwhile refuses this save (EditConflict)."""
     with store.read() as conn:
         app = ensure_read(conn, year, code)
         declared = rows.latest_version(conn, app.id, "declared") if app is not None else None
@@ -404,7 +417,7 @@ def save_verified(
     if declared is None:
         raise WorkflowError("hồ sơ chưa có giá trị do xã nộp")
     return save_version(
-        store, account, address, year, code, "verified", json.loads(declared.data), values, reasons
+        store, account, address, year, code, "verified", json.loads(declared.data), values, reasons, expected
     )
 
 
@@ -422,10 +435,13 @@ def save_version(
     base: dict[str, str],
     values: dict[str, str],
     reasons: dict[str, str],
+    expected: int | None = None,
 ) -> Saved:
     """A version made by checking another (`base`): the district's verification of the declared
     values, the province's field check of the verified ones. Each value that differs from the base
-    needs a reason; the new version's score counts from now on."""
+    needs a reason; the new version's score counts from now on. With `expected` (the id of the
+    latest version of this kind when the page was opened, 0 for none), a version of the kind saved
+    by someone else meanwhile refuses the save: two people never overwrite each other silently."""
     loaded = criteria_of(store, year)
     live = live_values(store, year, [code]).get(code, {})  # counted, not typed: no reason asked
     with store.write() as conn:
@@ -433,6 +449,14 @@ def save_version(
         app = ensure(conn, year, code)
         if unit is None:
             raise WorkflowError(f"đơn vị {code} không có trong danh sách năm {year}")
+        if expected is not None:
+            rows.lock(conn, app.id)  # one save at a time per application, on PostgreSQL too
+            newest = rows.latest_version(conn, app.id, kind)
+            if (newest.id if newest is not None else 0) != expected:
+                raise EditConflict(
+                    "đã có người lưu kết quả khác sau khi trang này được mở; xem giá trị của họ rồi lưu lại",
+                    newest.id if newest is not None else 0,
+                )
         before = _complete(loaded, {**base, **live})
         after = _complete(loaded, {**values, **live})
         changed = changed_fields(loaded.model, before, after)
@@ -470,6 +494,57 @@ def finalise(store: Store, account: Account | None, address: str, year: int, cod
         audit.record(conn, account, address, "appraisal_finalised", f"{year}/{code}")
 
 
+def team_started(conn: Tx, app: Any) -> bool:
+    """Whether the team has begun on what the commune submitted last: a verification made after
+    it, or the submission made by the team itself (a workbook it imported)."""
+    declared = rows.latest_version(conn, app.id, "declared")
+    verified = rows.latest_version(conn, app.id, "verified")
+    if declared is None:
+        return False
+    return (verified is not None and verified.id > declared.id) or declared.source != FORM_SOURCE
+
+
+def started(store: Store, year: int, code: str) -> bool:
+    """`team_started`, read on its own (for the page that offers a withdrawal)."""
+    with store.read() as conn:
+        app = rows.application(conn, year, code)
+        return app is not None and team_started(conn, app)
+
+
+def withdraw(store: Store, account: Account, address: str, year: int, code: str) -> str:
+    """The commune takes its submission back to edit it, while its team has not started on it:
+    the values stay as they were submitted (now a draft again), the step is in the timeline."""
+    with store.write() as conn:
+        app = ensure(conn, year, code)
+        if not in_state("unit.withdraw", "xa", app.state):
+            raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không rút được")
+        if team_started(conn, app):
+            raise WorkflowError(
+                "tổ thẩm định đã bắt đầu xem hồ sơ: không rút được nữa; liên hệ tổ nếu cần sửa"
+            )
+        _move(conn, app, "dang_soan", account, "xã rút hồ sơ để sửa trước khi tổ thẩm định bắt đầu")
+        audit.record(conn, account, address, "withdrawn", f"{year}/{code}")
+    return "dang_soan"
+
+
+def reopen(store: Store, account: Account, address: str, year: int, code: str, reason: str) -> None:
+    """The province opens a finalised appraisal (or one already sent) again, with its reason: the
+    team verifies, finalises and sends it again. `review.reopen` checks there is no decision first."""
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("cần ghi lý do mở lại thẩm định")
+    with store.write() as conn:
+        app = ensure(conn, year, code)
+        if not in_state("unit.reopen", "tinh", app.state):
+            raise WorkflowError(
+                f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: không có thẩm định xong để mở lại"
+            )
+        _move(conn, app, "da_nop", account, reason[:2000])
+        audit.record(
+            conn, account, address, "appraisal_reopened", f"{year}/{code}", {"reason": reason[:2000]}
+        )
+
+
 def send_to_province(store: Store, account: Account | None, address: str, year: int, district: str) -> int:
     """Send the district's appraised applications to the province; refused while some are still
     under appraisal (the district sends one list)."""
@@ -496,6 +571,7 @@ class Uploaded:
     submitted: list[str] = field(default_factory=list)
     not_submitted: list[str] = field(default_factory=list)  # rows with only a code and a name
     kept: list[str] = field(default_factory=list)  # already submitted in the portal: unchanged
+    drafts: list[str] = field(default_factory=list)  # a value does not read: kept as a draft
     outside: list[str] = field(default_factory=list)  # not units of this district
     issues: list[str] = field(default_factory=list)  # sheet, row, column, value: message
 
@@ -569,9 +645,16 @@ def import_evidence(
                 outcome.kept.append(app.code)
                 continue
             data, scored = prepared[app.code]
+            # the web form's rule: a row with a value that does not read stays a draft
+            held = bool(submission.blocking(scored.issues))
             version_id, _ = _write_version(
-                conn, loaded, row, unit, "declared", data, {}, False, source, account, scored
+                conn, loaded, row, unit, "declared", data, {}, held, source, account, scored
             )
+            if held:
+                if row.state == "chua_nop":
+                    _move(conn, row, "dang_soan", account, f"nhập từ {source}, còn ô chưa đọc được")
+                outcome.drafts.append(app.code)
+                continue
             _move(conn, row, "da_nop", account, f"nhập từ {source}")
             rows.set_scored_version(conn, row.id, version_id)
             outcome.submitted.append(app.code)

@@ -151,6 +151,29 @@ def add(
     return Attachment(attachment_id, application_id, slot, sha, size, kind, shown, account.login, moment)
 
 
+def remove(
+    store: Store, account: Account, address: str, application_id: int, attachment_id: int, target: str
+) -> Attachment:
+    """Take back a file the account filed itself (the commune, before it submits): no longer part
+    of the application, still in the store and in the audit log."""
+    with store.write() as conn:
+        found = next((r for r in rows.of_application(conn, application_id) if r.id == attachment_id), None)
+        if found is None or found.uploaded_by != account.id:
+            raise FileRefused("chỉ gỡ được tệp chính mình đính kèm vào hồ sơ này")
+        rows.withdraw(conn, attachment_id, application_id, now())
+        audit.record(
+            conn, account, address, "attachment_removed", target,
+            {"slot": found.slot, "sha256": found.sha256, "name": found.name},
+        )  # fmt: skip
+    return _attachment(found)
+
+
+def removed(store: Store, application_id: int) -> list[Attachment]:
+    """The files taken back from an application (kept, shown in its history)."""
+    with store.read() as conn:
+        return [_attachment(r) for r in rows.withdrawn_of(conn, application_id)]
+
+
 def listing(store: Store, application_id: int) -> list[Attachment]:
     with store.read() as conn:
         return [_attachment(r) for r in rows.of_application(conn, application_id)]

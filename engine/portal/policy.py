@@ -37,6 +37,8 @@ RULES: dict[str, dict[str, str]] = {
     "unit.appraise": {"huyen": "own-district"},
     "unit.attach": {"xa": "own-unit", "huyen": "own-district", "tinh": "all"},
     "unit.appeal": {"xa": "own-unit"},
+    "unit.withdraw": {"xa": "own-unit"},
+    "unit.reopen": {"tinh": "all"},
     "unit.scores": {"xa": "own-unit", "huyen": "own-district", "tinh": "all"},
     "district.view": {"huyen": "own-district", "tinh": "all"},
     "district.manage": {"huyen": "own-district"},
@@ -106,6 +108,11 @@ IN_STATES: dict[str, dict[str, frozenset[str]]] = {
     "review.field_check": {"tinh": frozenset(UNDER_APPRAISAL | APPRAISED)},
     # an appeal against a decision, which only an appraised application can have
     "unit.appeal": {"xa": frozenset(APPRAISED)},
+    # a first submission taken back, while the team has not started on it (dossiers.withdraw
+    # checks that); a resubmission answers the team's request, which the team has in hand
+    "unit.withdraw": {"xa": frozenset({"da_nop"})},
+    # a finalised appraisal (or a sent list) opened again by the province, with a reason
+    "unit.reopen": {"tinh": frozenset(APPRAISED)},
 }
 
 
@@ -121,7 +128,7 @@ def may(account: Account | None, action: str, target: Target, state: str) -> boo
 
 # (from, to) -> the roles that may make the change, and what the change is called.
 TRANSITIONS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
-    ("chua_nop", "dang_soan"): (("xa",), "Bắt đầu soạn hồ sơ"),
+    ("chua_nop", "dang_soan"): (("xa", "huyen"), "Bắt đầu soạn hồ sơ"),
     ("dang_soan", "da_nop"): (("xa", "huyen"), "Nộp hồ sơ"),
     ("can_bo_sung", "da_nop_lai"): (("xa",), "Nộp lại hồ sơ đã bổ sung"),
     ("chua_nop", "da_nop"): (("huyen",), "Nhập hồ sơ từ tệp Excel của tổ thẩm định"),
@@ -130,6 +137,9 @@ TRANSITIONS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
     ("da_nop", "da_tham_dinh"): (("huyen",), "Hoàn tất thẩm định"),
     ("da_nop_lai", "da_tham_dinh"): (("huyen",), "Hoàn tất thẩm định"),
     ("da_tham_dinh", "da_gui_tinh"): (("huyen",), "Gửi danh sách lên tỉnh"),
+    ("da_nop", "dang_soan"): (("xa",), "Xã rút hồ sơ để sửa"),
+    ("da_tham_dinh", "da_nop"): (("tinh",), "Tỉnh mở lại thẩm định"),
+    ("da_gui_tinh", "da_nop"): (("tinh",), "Tỉnh mở lại thẩm định"),
 }
 
 # Kinds of attachment besides the documents the rule file asks for.

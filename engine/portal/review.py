@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from engine.numbers import same_points
 from engine.portal import audit, dossiers, scoring
 from engine.portal.overview import rows as unit_rows
 from engine.portal.policy import in_state
-from engine.portal.roles import SUBMITTED, Account
+from engine.portal.roles import APPRAISED, SUBMITTED, Account
 from engine.portal.scoring import UnitValues
 from engine.portal.units import criteria_of
 from engine.review.decisions import RevocationFields, check_revocation
@@ -66,7 +67,8 @@ class Checked:
 
 
 def draw_sample(store: Store, account: Account, address: str, year: int, n: int, seed: int) -> list[Checked]:
-    """Draw `n` units among the year's applications that are proposed and recognisable by their
+    """Draw `n` units among the year's appraised applications (the team has finalised them: a
+    value still being verified is not one to check on site) that are proposed and recognisable by their
     current score, weighted by risk (first proposals weigh more: earlier years in the store and in
     the portal), as `cqtt sample` draws; the draw replaces any earlier draw of the year that has
     no checker assigned yet."""
@@ -76,7 +78,7 @@ def draw_sample(store: Store, account: Account, address: str, year: int, n: int,
     cs = loaded.model
     scored = [
         (d, v)
-        for d, v in _scored(store, year)
+        for d, v in _scored(store, year, APPRAISED)
         if v.score is not None and v.score.proposed and v.score.recognised
     ]
     # the evidence as the engine read it (survey respondents weigh as in `cqtt sample`)
@@ -98,7 +100,9 @@ def draw_sample(store: Store, account: Account, address: str, year: int, n: int,
         risks = risks_of(cs, result.total, shares, {f.code for f in result.flags}, apps.get(unit.code))
         candidates.append(Candidate(unit.code, unit.name, unit.district, result.total, risks))
     if not candidates:
-        raise ReviewError(f"năm {year} chưa có hồ sơ nào vừa được đề nghị vừa đủ điều kiện để chọn mẫu")
+        raise ReviewError(
+            f"năm {year} chưa có hồ sơ nào đã thẩm định xong, vừa được đề nghị vừa đủ điều kiện để chọn mẫu"
+        )
     earlier = proposed_before(store, [(c.code, year) for c in candidates]) | _proposed_in_portal(
         store, year, [c.code for c in candidates]
     )
@@ -128,10 +132,13 @@ def _proposed_in_portal(store: Store, year: int, codes: list[str]) -> set[str]:
         return dossier_rows.proposed_in_earlier_years(conn, year, codes)
 
 
-def _scored(store: Store, year: int) -> list[tuple[dossiers.Dossier, dossiers.Version]]:
-    """Every submitted application of the year with the version its score is on."""
+def _scored(
+    store: Store, year: int, states: Collection[str] = SUBMITTED
+) -> list[tuple[dossiers.Dossier, dossiers.Version]]:
+    """Every application of the year in `states` (by default every submitted one) with the
+    version its score is on."""
     with store.read() as conn:
-        codes = dossier_rows.codes_in_states(conn, year, SUBMITTED)
+        codes = dossier_rows.codes_in_states(conn, year, states)
     found = []
     for code in codes:
         d = dossiers.dossier(store, year, code)
@@ -464,6 +471,18 @@ def revoke(
     number, day, reason = check_revocation(year, number, date, reason, named)
     record_revocation(store, code, year, number, day, reason)
     audit.log(store, account, address, "revoked", f"{year}/{code}", number=number)
+
+
+def reopen(store: Store, account: Account, address: str, year: int, code: str, reason: str) -> None:
+    """Open a unit's finalised appraisal again; refused while a decision on it stands (the
+    decision is revoked first, so no decision ever rests on an appraisal being redone)."""
+    decided, revoked = current_decision(store, year, code)
+    if decided is not None and revoked is None:
+        raise ReviewError(
+            f"đơn vị đã có quyết định “{DECISIONS.get(decided.decision, decided.decision)}” "
+            f"số {decided.number}: thu hồi quyết định trước khi mở lại thẩm định"
+        )
+    dossiers.reopen(store, account, address, year, code, reason)
 
 
 # -- appeals ------------------------------------------------------------------------------------------

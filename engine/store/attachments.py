@@ -44,3 +44,29 @@ def with_owner(conn: Tx, attachment_id: int) -> Any:
         .where(attachments.c.id == attachment_id, attachments.c.withdrawn_at.is_(None))
     )
     return conn.execute(query).first()
+
+
+def withdraw(conn: Tx, attachment_id: int, application_id: int, at: Any) -> bool:
+    """Mark an attachment in force as removed (the row and the file stay: the history keeps
+    what was filed); False when it was not in force on that application."""
+    done = conn.execute(
+        attachments.update()
+        .where(
+            attachments.c.id == attachment_id,
+            attachments.c.application_id == application_id,
+            attachments.c.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=at)
+    )
+    return bool(done.rowcount)
+
+
+def withdrawn_of(conn: Tx, application_id: int) -> list[Any]:
+    """An application's removed attachments, oldest first, with the uploader's login."""
+    query = (
+        select(attachments, accounts.c.login)
+        .outerjoin(accounts, accounts.c.id == attachments.c.uploaded_by)
+        .where(attachments.c.application_id == application_id, attachments.c.withdrawn_at.is_not(None))
+        .order_by(attachments.c.id)
+    )
+    return list(conn.execute(query).all())

@@ -79,6 +79,23 @@ def disable(account_id: int) -> object:
     return redirect(url_for("admin.accounts_page"))
 
 
+@bp.route("/quan-tri/tai-khoan/<int:account_id>/mo-khoa", methods=["POST"])
+@guard("accounts.manage")
+def enable(account_id: int) -> object:
+    """Open again a commune's or a team's account the administrator disabled."""
+    found = next((a.account for a in accounts.listing(store()) if a.account.id == account_id), None)
+    if found is None or found.role not in WEB_MANAGED_ROLES:
+        flash("Không mở khóa được tài khoản này trên cổng (tài khoản cấp tỉnh: cqtt users enable).", "error")
+        return redirect(url_for("admin.accounts_page"))
+    try:
+        accounts.enable(store(), found.login, me(), client_address())
+    except CqttError as exc:
+        flash(f"Không mở khóa được: {exc}.", "error")
+    else:
+        flash(f"Đã mở khóa tài khoản {found.login}; mật khẩu giữ như trước khi khóa.", "ok")
+    return redirect(url_for("admin.accounts_page"))
+
+
 @bp.route("/quan-tri/tai-khoan/<int:account_id>/mat-khau", methods=["POST"])
 @guard("accounts.manage")
 def reset(account_id: int) -> object:
@@ -93,7 +110,11 @@ def reset(account_id: int) -> object:
             "error",
         )
         return redirect(url_for("admin.accounts_page"))
-    password = accounts.reset_password(store(), found.login, me(), client_address())
+    try:
+        password = accounts.reset_password(store(), found.login, me(), client_address())
+    except CqttError as exc:
+        flash(f"Không cấp lại mật khẩu: {exc}.", "error")
+        return redirect(url_for("admin.accounts_page"))
     return render_template("password_reset.html", login=found.login, password=password)
 
 

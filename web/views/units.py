@@ -9,35 +9,35 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from engine.clock import today
 from engine.errors import CqttError
-from engine.portal import audit, dossiers, exports, files, review
+from engine.portal import audit, dossiers, exports, files, review, submission
 from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
 from engine.portal.overview import past_years
 from engine.portal.policy import SLOT_LABELS, allowed, attachment_slots, may
+from engine.portal.scoring import UnitValues
 from engine.portal.units import criteria_of, districts, find_unit, move_unit
-from engine.rules.conditions import fields_read
 from engine.rules.model import CriteriaSet
 from web.access import guard
 from web.security import client_address
-from web.views.common import DOCX, config, download, form_text, kept_form, me, online_for, store, year_or_404
+from web.views.common import (
+    DOCX,
+    config,
+    download,
+    form_text,
+    keep_form,
+    kept_form,
+    me,
+    online_for,
+    store,
+    year_or_404,
+)
 
 bp = Blueprint("units", __name__)
 
 
 def document_slots(cs: CriteriaSet) -> list[tuple[str, str]]:
-    """The documents the rule file asks for (the items of the fields its requirements read), as
-    attachment slots, then one slot for anything else."""
-    decls = cs.evidence_by_id()
-    slots: list[tuple[str, str]] = []
-    for requirement in cs.recognition.requirements:
-        for fid in sorted(fields_read(requirement.when)):
-            decl = decls.get(fid)
-            if decl is not None and decl.type == "items":
-                slots += [
-                    (f"doc:{c.id}", c.label)
-                    for c in decl.choices or []
-                    if (f"doc:{c.id}", c.label) not in slots
-                ]
-    return slots
+    """The documents the rule file asks for, as attachment slots (the slot for anything else is
+    added by the policy)."""
+    return [(d.slot, d.label) for d in submission.required_documents(cs)]
 
 
 VERSION_KINDS = {"declared": "xã khai", "verified": "tổ xác minh", "field": "tỉnh kiểm tra thực địa"}
@@ -100,7 +100,11 @@ def _context(year: int, code: str) -> dict[str, Any]:
         "can_appeal": can_appeal,
         "appeal_late": can_appeal and deadline is not None and today() > deadline,
         "can_review": may(account, "review.manage", g.target, state),
-        "kept": _kept(bool(appeals) or can_appeal, may(account, "review.manage", g.target, state)),
+        "kept": _kept(
+            bool(appeals) or can_appeal,
+            may(account, "review.manage", g.target, state),
+            may(account, "unit.reopen", g.target, state),
+        ),
         "past": past_years(store(), year, code) if sees_scores else ([], []),
         "move_to": [t for t, _ in districts(store(), year) if t != g.target.district]
         if may(account, "unit.move", g.target, state)
@@ -132,10 +136,14 @@ def _context(year: int, code: str) -> dict[str, Any]:
         if d
         else [],
         "attachments": files.listing(store(), d.id) if d else [],
+        "removed_files": files.removed(store(), d.id) if d else [],
         "sections": form_for(loaded.model),
         "fields": fields_of(loaded.model),
         "can_edit": may(account, "unit.edit", g.target, state),
         "can_appraise": may(account, "unit.appraise", g.target, state),
+        "can_withdraw": may(account, "unit.withdraw", g.target, state)
+        and not dossiers.started(store(), year, code),
+        "can_reopen": may(account, "unit.reopen", g.target, state),
     }
 
 
@@ -160,16 +168,24 @@ def form(year: int, code: str) -> object:
     status = 200
     if request.method == "POST":
         values = from_form(ctx["cs"], request.form)
-        submit = request.form.get("action") == "submit"
-        try:
-            saved = dossiers.save_declared(store(), me(), client_address(), year, code, values, submit)
+        action = request.form.get("action")
+        try:  # whatever the button, what was typed is saved first (a draft): nothing is lost
+            saved = dossiers.save_declared(store(), me(), client_address(), year, code, values, False)
         except CqttError as exc:
             flash(str(exc), "error")
             return redirect(url_for("units.form", year=year, code=code))
         problems = saved.problems
-        if saved.submitted:
-            return render_template("submitted.html", year=year, unit=ctx["unit"], state=saved.state)
-        if submit:
+        chosen = request.files.get("file")
+        if action == "attach" or (chosen is not None and chosen.filename):
+            _store_upload(_context(year, code), year, code)  # a file chosen is never left behind
+        if action == "attach":
+            return redirect(url_for("units.form", year=year, code=code) + "#tep")
+        if action and action.startswith("go-tep-") and action[7:].isdigit():
+            _remove_upload(year, code, int(action[7:]))
+            return redirect(url_for("units.form", year=year, code=code) + "#tep")
+        if action == "submit" and not problems:
+            return redirect(url_for("units.check", year=year, code=code))
+        if action == "submit":
             flash(f"Chưa nộp được: còn {len(problems)} ô chưa đọc được. Sửa các ô được đánh dấu.", "error")
             status = 400
         else:
@@ -181,21 +197,73 @@ def form(year: int, code: str) -> object:
     )
 
 
-@bp.route("/nam/<int:year>/don-vi/<code>/tep", methods=["POST"])
-@guard("unit.attach", "unit")
-def attach(year: int, code: str) -> object:
+@bp.route("/nam/<int:year>/don-vi/<code>/kiem-tra-truoc-khi-nop", methods=["GET", "POST"])
+@guard("unit.edit", "unit")
+def check(year: int, code: str) -> object:
+    """ "Kiểm tra trước khi nộp": the commune's answers as saved, the documents the rule file asks
+    for and which are missing, the self-score arithmetic; then the submission itself, of exactly
+    the version shown (a draft changed meanwhile in another tab is shown again first)."""
     ctx = _context(year, code)
+    if not ctx["can_edit"] or ctx["draft"] is None:
+        flash("Hồ sơ không ở trạng thái xã nộp được.", "warning")
+        return redirect(url_for("units.page", year=year, code=code))
+    draft = ctx["draft"]
+    unit = ctx["unit"]
+    ready = submission.check(
+        ctx["loaded"],
+        UnitValues(unit.code, unit.name, unit.district, year, draft.data),
+        {a.slot for a in ctx["attachments"]},
+    )
+    status = 200
+    if request.method == "POST":
+        if form_text(request.form, "version", 20) != str(draft.id):
+            flash("Hồ sơ vừa được sửa ở nơi khác: xem lại bản dưới đây trước khi nộp.", "error")
+            status = 409
+        elif not ready.ready:
+            flash(f"Chưa nộp được: còn {len(ready.problems)} ô chưa đọc được.", "error")
+            status = 400
+        elif ready.warnings and request.form.get("seen") != "1":
+            flash("Đánh dấu ô “Đã xem các điểm cần lưu ý” để nộp, hoặc quay lại sửa.", "error")
+            status = 400
+        else:
+            try:
+                saved = dossiers.save_declared(
+                    store(), me(), client_address(), year, code, dict(draft.data), True
+                )
+            except CqttError as exc:
+                flash(str(exc), "error")
+                return redirect(url_for("units.page", year=year, code=code))
+            if saved.submitted:
+                return render_template("submitted.html", year=year, unit=unit, state=saved.state)
+            flash(f"Chưa nộp được: còn {len(saved.problems)} ô chưa đọc được.", "error")
+            status = 400
+    return render_template("check.html", **ctx, ready=ready), status
+
+
+def _remove_upload(year: int, code: str, attachment_id: int) -> None:
+    """Take back one of the commune's own files before it submits (kept in the history)."""
+    application_id = dossiers.application_id(store(), year, code)
+    try:
+        gone = files.remove(store(), me(), client_address(), application_id, attachment_id, f"{year}/{code}")
+    except CqttError as exc:
+        flash(f"Không gỡ được tệp: {exc}.", "error")
+    else:
+        flash(f"Đã gỡ tệp “{gone.name}” khỏi hồ sơ (vẫn ghi trong lịch sử hồ sơ).", "ok")
+
+
+def _store_upload(ctx: dict[str, Any], year: int, code: str) -> None:
+    """Keep the file sent with the request under the slot it names, or say why not (a flash)."""
     account = me()
     slot = form_text(request.form, "slot", 120)
     if slot not in ctx["slot_names"]:
         abort(400)  # not a kind of file this application has: no invented slot is ever stored
     if slot not in dict(ctx["attach_slots"]):
         flash("Không đính kèm được loại tệp này ở trạng thái này của hồ sơ.", "error")
-        return redirect(url_for("units.page", year=year, code=code))
+        return
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Chọn một tệp để tải lên.", "error")
-        return redirect(url_for("units.page", year=year, code=code))
+        return
     application_id = dossiers.application_id(store(), year, code)
     try:
         files.add(
@@ -208,6 +276,13 @@ def attach(year: int, code: str) -> object:
         flash(f"Đã đính kèm “{files.shown_name(upload.filename)}”.", "ok")
     finally:
         upload.close()  # the request's temporary copy, whether or not it was kept
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/tep", methods=["POST"])
+@guard("unit.attach", "unit")
+def attach(year: int, code: str) -> object:
+    ctx = _context(year, code)
+    _store_upload(ctx, year, code)
     back = "units.form" if ctx["can_edit"] else "units.page"
     return redirect(url_for(back, year=year, code=code) + "#tep")
 
@@ -238,19 +313,34 @@ def verify(year: int, code: str) -> object:
     values, reasons = start.values, start.reasons
     errors: dict[str, str] = {}
     status = 200
+    base = ctx["verified"].id if ctx["verified"] else 0  # the verification this page starts from
+    other = None  # someone else's verification saved since this page was opened
     if request.method == "POST":
         values, reasons, changed = checked_values(ctx["cs"], declared, request.form, set(ctx["online"]))
         errors = {k: "Ghi lý do sửa giá trị này" for k in changed if not reasons.get(k)}
+        sent_base = form_text(request.form, "base", 20)
+        expected = int(sent_base) if sent_base.isdigit() else 0
         if not errors:
             try:
-                dossiers.save_verified(store(), me(), client_address(), year, code, values, reasons)
+                dossiers.save_verified(store(), me(), client_address(), year, code, values, reasons, expected)
+            except dossiers.EditConflict:
+                other = ctx["verified"]
+                status = 409
+                flash(
+                    f"Chưa lưu: {other.author if other else 'người khác'} đã lưu kết quả xác minh "
+                    "sau khi trang này được mở. Giá trị của họ ở bên dưới mỗi ô khác; giá trị "
+                    "anh/chị đã gõ vẫn giữ trong ô. Xem lại rồi lưu.",
+                    "error",
+                )
             except CqttError as exc:
                 flash(str(exc), "error")
+                status = 400
             else:
                 flash("Đã lưu kết quả xác minh; điểm thẩm định tính theo các giá trị này.", "ok")
                 return redirect(url_for("units.page", year=year, code=code))
-        status = 400
-        flash(f"Còn {len(errors)} giá trị đã sửa chưa ghi lý do.", "error")
+        else:
+            status = 400
+            flash(f"Còn {len(errors)} giá trị đã sửa chưa ghi lý do.", "error")
     ticks = {key: ticked(f, values.get(key)) for key, f in ctx["fields"].items() if f.kind == "items"}
     return (
         render_template(
@@ -262,6 +352,8 @@ def verify(year: int, code: str) -> object:
             declared_values=declared,
             earlier=start.earlier,
             ticks=ticks,
+            base=base,
+            other=other,
         ),
         status,
     )
@@ -294,6 +386,34 @@ def finalise(year: int, code: str) -> object:
     return redirect(url_for("units.page", year=year, code=code))
 
 
+@bp.route("/nam/<int:year>/don-vi/<code>/rut-ho-so", methods=["POST"])
+@guard("unit.withdraw", "unit")
+def withdraw(year: int, code: str) -> object:
+    """The commune takes its submission back to edit it, before its team starts."""
+    try:
+        dossiers.withdraw(store(), me(), client_address(), year, code)
+    except CqttError as exc:
+        flash(f"Không rút được hồ sơ: {exc}.", "error")
+        return redirect(url_for("units.page", year=year, code=code))
+    flash(
+        "Đã rút hồ sơ về để sửa. Sửa xong, kiểm tra và nộp lại; tổ thẩm định chỉ thấy hồ sơ khi xã nộp.", "ok"
+    )
+    return redirect(url_for("units.form", year=year, code=code))
+
+
+@bp.route("/nam/<int:year>/don-vi/<code>/mo-lai", methods=["POST"])
+@guard("unit.reopen", "unit")
+def reopen(year: int, code: str) -> object:
+    """The province opens a finalised appraisal again, with its reason (kept in the timeline)."""
+    try:
+        review.reopen(store(), me(), client_address(), year, code, form_text(request.form, "reason", 2000))
+    except CqttError as exc:
+        keep_form("mo-lai", ("reason",), f"Chưa mở lại được: {exc}.")
+        return redirect(url_for("units.page", year=year, code=code, _anchor="mo-lai"))
+    flash("Đã mở lại thẩm định; tổ thẩm định xác minh, hoàn tất và gửi lại hồ sơ này.", "ok")
+    return redirect(url_for("units.page", year=year, code=code))
+
+
 @bp.route("/nam/<int:year>/don-vi/<code>/chuyen-to", methods=["POST"])
 @guard("unit.move", "unit")
 def move(year: int, code: str) -> object:
@@ -308,10 +428,10 @@ def move(year: int, code: str) -> object:
     return redirect(url_for("units.page", year=year, code=code))
 
 
-def _kept(appeals_shown: bool, decisions_shown: bool) -> dict[str, Any]:
+def _kept(appeals_shown: bool, decisions_shown: bool, reopen_shown: bool) -> dict[str, Any]:
     """The refused form kept for this page; said as a message when its form is not on the page."""
     kept = kept_form()
-    shown = {"kien-nghi": appeals_shown, "quyet-dinh": decisions_shown}
+    shown = {"kien-nghi": appeals_shown, "quyet-dinh": decisions_shown, "mo-lai": reopen_shown}
     if kept and not shown.get(str(kept.get("name")), False):
         flash(str(kept.get("error", "")), "error")
         return {}
