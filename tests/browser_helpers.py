@@ -102,11 +102,23 @@ def shots_folder() -> Path | None:
     return Path(folder) if folder else None
 
 
+# The questions the pages asked (confirm, leave with unsaved edits), in order: each is answered
+# yes, as a user who reads it and goes on; a test reads what was asked here.
+DIALOGS: list[str] = []
+
+
 def new_page(browser: object, width: int = 1366, height: int = 768) -> object:
     context = browser.new_context(
         viewport={"width": width, "height": height}, locale="vi-VN", accept_downloads=True
     )  # type: ignore[attr-defined]
-    return context.new_page()
+    page = context.new_page()
+
+    def answer(dialog: object) -> None:
+        DIALOGS.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.accept()  # type: ignore[attr-defined]
+
+    page.on("dialog", answer)
+    return page
 
 
 def login(page: object, url: str, login: str, password: str) -> None:

@@ -29,6 +29,7 @@ from portal_helpers import (
 from cli import main
 from engine.outputs.resultsjson import read_results
 from engine.portal import dossiers, overview, units
+from engine.portal.demo import appraise_as_submitted
 from web.views.common import DOCX
 
 
@@ -229,11 +230,18 @@ def test_the_dashboard_counts_over_the_whole_unit_list(portal: Portal) -> None:
     _submit(portal, portal.unit)
     _submit(portal, portal.outsider, login="xa-khac", ty_le_cong_khai_dung_han="80%", vu_viec_sach_nhieu="Có")
     tinh = portal.client("tinh")
+    waiting = overview.dashboard(portal.store, YEAR)  # nothing appraised yet: nothing eligible
+    assert (waiting.province.eligible, waiting.province.proposed) == (0, 0)
+    assert (waiting.province.pending_eligible, waiting.province.pending) == (1, 2)
+    page = tinh.get(f"/nam/{YEAR}/tinh")
+    assert " (0 trong 195 đơn vị của danh sách tỉnh, tính các hồ sơ đã thẩm định xong)" in page.text
+    assert '<td class="num pending" id="chua-tham-dinh">1 / 2</td>' in page.text
+    appraise_as_submitted(portal.store, YEAR, [portal.unit, portal.outsider])
     page = tinh.get(f"/nam/{YEAR}/tinh")
     assert page.status_code == 200
     assert (
         "Tỷ lệ đủ điều kiện công nhận toàn tỉnh: <strong>0,5%</strong>\n"
-        " (1 trong 195 đơn vị của danh sách tỉnh)" in page.text
+        " (1 trong 195 đơn vị của danh sách tỉnh, tính các hồ sơ đã thẩm định xong)" in page.text
     )
     d = overview.dashboard(portal.store, YEAR)
     assert (d.province.units, d.province.submitted, d.province.eligible, d.province.proposed) == (
@@ -247,7 +255,7 @@ def test_the_dashboard_counts_over_the_whole_unit_list(portal: Portal) -> None:
     assert (lucnam.units, lucnam.submitted, lucnam.eligible) == (24, 1, 1)
     hiephoa = next(c for c in d.districts if c.name == OTHER_DISTRICT)
     assert (hiephoa.units, hiephoa.submitted, hiephoa.eligible) == (19, 1, 0)
-    assert [s for _, s in d.progress][-1] == {"dang_soan": 2, "da_nop": 2}
+    assert [s for _, s in d.progress][-1] == {"dang_soan": 2, "da_nop": 2, "da_tham_dinh": 2}
 
 
 def _cells(data: bytes) -> dict[str, list[tuple]]:
@@ -290,6 +298,9 @@ def test_downloads_are_what_cqtt_score_writes_for_the_same_evidence(portal: Port
         {"file": (io.BytesIO(data), "tep.xlsx")},
         content_type="multipart/form-data",
     )
+    appraise_as_submitted(
+        portal.store, YEAR, [portal.unit, portal.neighbour]
+    )  # the results are appraised ones
     results = huyen.get(district_url(DISTRICT, "/ket-qua.xlsx"))
     evidence = huyen.get(district_url(DISTRICT, "/minh-chung.xlsx"))
     as_json = huyen.get(district_url(DISTRICT, "/ket-qua.json"))

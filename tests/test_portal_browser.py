@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import (
+    DIALOGS,
     PDF,
     Served,
     browser_or_skip,
@@ -90,7 +91,7 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
               "dien_tich_mot_cua": "1.234,5", "ty_le_nop_truc_tuyen": "85 %"}  # fmt: skip
     values["ty_le_don_thu_dung_han"] = "1"  # "1% or 100%?": refused beside the field
     fill(xa, values)
-    xa.click("button:has-text('Nộp hồ sơ')")  # type: ignore[attr-defined]
+    xa.click("button:has-text('Kiểm tra trước khi nộp')")  # type: ignore[attr-defined]
     summary = xa.inner_text(".error-summary")  # type: ignore[attr-defined]
     assert "Có 1 ô cần sửa" in summary and "không rõ là 1% hay 100%" in summary
     assert "không rõ là 1% hay 100%" in xa.inner_text("#f-ty_le_don_thu_dung_han")  # type: ignore[attr-defined]
@@ -99,16 +100,24 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     assert "Đã lưu bản nháp." in xa.inner_text(".flash")  # type: ignore[attr-defined]
     document = tmp_path / "to-trinh.pdf"
     document.write_bytes(PDF)
+    fill(xa, {"so_tin_bai_tuyen_truyen": "33"})  # typed, not saved: the upload keeps it
     xa.select_option("#slot", label="Tờ trình của UBND xã")  # type: ignore[attr-defined]
     xa.set_input_files("#file", str(document))  # type: ignore[attr-defined]
     xa.click("button:has-text('Tải lên')")  # type: ignore[attr-defined]
     assert "Đã đính kèm “to-trinh.pdf”" in xa.inner_text(".flash")  # type: ignore[attr-defined]
+    assert xa.input_value("#i-so_tin_bai_tuyen_truyen") == "33"  # type: ignore[attr-defined]
+    assert "to-trinh.pdf" in xa.inner_text("#tep-dinh-kem")  # type: ignore[attr-defined]
     if shots:
         tablet = new_page(browser, 820, 1180)
         login(tablet, url, f"xa{code}", "mat-khau-cua-xa-2024")
         tablet.goto(f"{url}/nam/{YEAR}/don-vi/{code}/ho-so")  # type: ignore[attr-defined]
         tablet.screenshot(path=str(shots / "cong-bieu-mau.png"))  # type: ignore[attr-defined]
-    xa.click("button:has-text('Nộp hồ sơ')")  # type: ignore[attr-defined]
+    xa.click("button:has-text('Kiểm tra trước khi nộp')")  # type: ignore[attr-defined]
+    assert "Kiểm tra trước khi nộp" in xa.inner_text("h1")  # type: ignore[attr-defined]
+    notes = xa.inner_text("#can-luu-y")  # type: ignore[attr-defined]
+    assert "Chưa đính kèm tệp cho 4 văn bản đã khai" in notes
+    xa.check("#seen")  # type: ignore[attr-defined]
+    xa.click("#nop button:has-text('Nộp hồ sơ')")  # type: ignore[attr-defined]
     assert "Đã nộp hồ sơ năm 2024" in xa.inner_text("h1")  # type: ignore[attr-defined]
     # 3. the district asks for more on one criterion
     huyen = new_page(browser)
@@ -124,7 +133,9 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     assert "Gửi danh sách tin, bài tuyên truyền kèm ngày đăng" in xa.inner_text("#yeu-cau")  # type: ignore[attr-defined]
     xa.click("text=Bổ sung hồ sơ")  # type: ignore[attr-defined]
     fill(xa, {"so_tin_bai_tuyen_truyen": "36"})
-    xa.click("button:has-text('Nộp lại hồ sơ')")  # type: ignore[attr-defined]
+    xa.click("button:has-text('Kiểm tra trước khi nộp lại')")  # type: ignore[attr-defined]
+    xa.check("#seen")  # type: ignore[attr-defined]
+    xa.click("#nop button:has-text('Nộp lại hồ sơ')")  # type: ignore[attr-defined]
     assert "Đã nộp lại" in xa.inner_text("main")  # type: ignore[attr-defined]
     # 5. the district corrects one value (a reason is required) and finalises
     huyen.goto(f"{url}/nam/{YEAR}/don-vi/{code}/tham-dinh")  # type: ignore[attr-defined]
@@ -134,6 +145,7 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     huyen.fill("input[name='ly_do__ty_le_cong_khai_dung_han']", "Biên bản niêm yết chỉ có 9/10 nội dung")  # type: ignore[attr-defined]
     huyen.click("button:has-text('Lưu kết quả xác minh')")  # type: ignore[attr-defined]
     huyen.click("button:has-text('Hoàn tất thẩm định')")  # type: ignore[attr-defined]
+    assert DIALOGS[-1].startswith("Hoàn tất thẩm định ")  # asked, and what follows said
     assert huyen.inner_text("#trang-thai") == "Đã thẩm định"  # type: ignore[attr-defined]
     assert huyen.inner_text("#tong-diem") == "97,5"  # type: ignore[attr-defined]
     # the commune now sees every point, the correction and its reason
@@ -148,7 +160,20 @@ def test_a_year_from_the_communes_form_to_the_provinces_dashboard(
     login(tinh, url, "phuctra", PASSWORD)
     assert "1 trong 195 đơn vị của danh sách tỉnh" in tinh.inner_text("#ty-le")  # type: ignore[attr-defined]
     lucnam = tinh.locator("#bang-tong-hop tr", has_text="Huyện Lục Nam").inner_text()  # type: ignore[attr-defined]
-    assert re.split(r"\s+", lucnam.strip())[3:] == ["24", "1", "23", "1", "0", "1", "1", "0", "4,2%"]
+    assert re.split(r"\s+", lucnam.strip())[3:] == [
+        "24",
+        "1",
+        "23",
+        "1",
+        "0",
+        "1",
+        "1",
+        "0",
+        "4,2%",
+        "0",
+        "/",
+        "0",
+    ]
     if shots:
         tinh.screenshot(path=str(shots / "cong-tong-hop.png"), full_page=False)  # type: ignore[attr-defined]
     # 7. the district's workbook equals cqtt score on the same evidence

@@ -130,9 +130,12 @@ def test_a_good_password_is_accepted() -> None:
 def test_resetting_a_password_does_not_enable_a_disabled_account(portal: Portal) -> None:
     login = portal.logins["xa-khac"]
     accounts.disable(portal.store, login)
-    password = accounts.reset_password(portal.store, login)
+    with pytest.raises(accounts.AccountError, match="đang bị khóa: cấp lại mật khẩu không mở khóa"):
+        accounts.reset_password(portal.store, login)  # refused: no password exists to sign in with
     with pytest.raises(LoginRefused, match=WRONG):
-        accounts.authenticate(portal.store, login, password, "10.0.0.10", Throttle())
+        accounts.authenticate(portal.store, login, PASSWORD, "10.0.0.10", Throttle())  # its old one
+    accounts.enable(portal.store, login)
+    accounts.authenticate(portal.store, login, PASSWORD, "10.0.0.10", Throttle())  # opened on purpose
 
 
 def _load_list(portal: Portal, criteria: str, year: str = "2024") -> object:

@@ -12,7 +12,7 @@ import pytest
 from portal_helpers import DISTRICT, ROOT, YEAR, Portal, csrf_of, make_portal, unit_url
 
 from engine.clock import today
-from engine.portal import accounts, dossiers, review, units
+from engine.portal import accounts, dossiers, overview, review, units
 from engine.portal.demo import appraise_as_submitted
 from engine.portal.years import start_year, user_years
 
@@ -309,9 +309,10 @@ def test_the_teams_corrections_survive_a_clarification_round(tmp_path: Path) -> 
 
 
 def test_the_dashboard_its_downloads_and_cqtt_score_agree_on_the_share(tmp_path: Path) -> None:
-    """Two of ten districts not started: the dashboard, its JSON, and `cqtt score --units` on the
-    evidence it exports count the same eligible units over the same population (the province's
-    list, not the districts in the file)."""
+    """Seven of ten districts not started, two appraised, one submitted but not appraised: the
+    dashboard, its JSON, and `cqtt score --units` on the evidence it exports count the same
+    eligible units over the same population (the province's list, not the districts in the file);
+    the applications still under appraisal are never among them, counted apart alike."""
     import json
 
     from engine import jobs
@@ -319,16 +320,28 @@ def test_the_dashboard_its_downloads_and_cqtt_score_agree_on_the_share(tmp_path:
     portal = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
     try:
         for district in ("Huyện Lục Nam", "Huyện Hiệp Hòa", "Thành phố Bắc Giang"):
-            dossiers.upload_workbook(
+            done = dossiers.upload_workbook(
                 portal.store, None, "test", YEAR, district, ROOT / "samples/bac-giang-2024.xlsx", "mau.xlsx"
             )
+            if district != "Thành phố Bắc Giang":
+                appraise_as_submitted(portal.store, YEAR, done.submitted)
+            else:
+                waiting = len(done.submitted)
         tinh = portal.client("tinh")
         page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", tinh.get(f"/nam/{YEAR}/tinh").text))
-        shown = re.search(r"\(([\d]+) trong (\d+) đơn vị của danh sách tỉnh\)", page)
+        shown = re.search(r"\(([\d]+) trong (\d+) đơn vị của danh sách tỉnh", page)
         assert shown is not None, page[:800]
+        assert int(shown.group(1)) > 0
         summary = json.loads(tinh.get(f"/nam/{YEAR}/tinh/ket-qua.json").data)["summary"]
         assert (summary["recognisable"], summary["population"]) == (int(shown.group(1)), int(shown.group(2)))
         assert summary["population"] == 195 and summary["not_submitted"] > 0
+        assert (
+            summary["awaiting_appraisal"]
+            == waiting
+            == overview.dashboard(portal.store, YEAR).province.pending
+        )
+        pending = overview.dashboard(portal.store, YEAR).province.pending_eligible
+        assert f"{pending} / {waiting}" in page  # counted apart, labelled
         book = tmp_path / "minh-chung.xlsx"
         book.write_bytes(tinh.get(f"/nam/{YEAR}/tinh/minh-chung.xlsx").data)
         cli = jobs.score(

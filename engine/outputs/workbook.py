@@ -282,6 +282,11 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     )
     where = "toàn tỉnh" if s.whole_province else f"của {s.scope}"
     waiting = f", kể cả {s.not_submitted} đơn vị chưa nộp" if s.not_submitted else ""
+    if s.awaiting_appraisal:
+        waiting = (
+            f", kể cả {s.not_submitted - s.awaiting_appraisal} đơn vị chưa nộp"
+            f" và {s.awaiting_appraisal} đơn vị chưa thẩm định xong"
+        )
     target = (
         f"Tỷ lệ đủ điều kiện công nhận {where}: {percent(s.recognised_share)} "
         f"({s.recognisable}/{s.population} đơn vị{waiting})"
@@ -377,7 +382,8 @@ def _summary_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             [
                 cell(
                     ws,
-                    f"Đơn vị chưa nộp hồ sơ ({len(run.not_submitted)}): không chấm, không xếp hạng, "
+                    f"Đơn vị chưa nộp hồ sơ{' hoặc chưa thẩm định xong' if s.awaiting_appraisal else ''} "
+                    f"({len(run.not_submitted)}): không chấm, không xếp hạng, "
                     "vẫn tính trong mẫu số của tỷ lệ",
                     font=BOLD,
                     border=False,

@@ -101,7 +101,7 @@ def check_draft(store: Store, data: bytes, name: str, evidence_year: int | None 
         evidence_paths = None
         if chosen is not None:
             book = Path(tmp) / f"minh-chung-{chosen}.xlsx"
-            book.write_bytes(template(store, chosen, Scope(), filled=True))
+            book.write_bytes(template(store, chosen, Scope(), filled=True, pending=True))
             evidence_paths = [book]
             outcome.dossiers = next(e.submitted for e in found if e.year == chosen)
         outcome.diff = jobs.diff(str(in_force.path), str(path), evidence_paths)

@@ -15,13 +15,15 @@ from engine.outputs.output import run_time
 from engine.outputs.resultsjson import write_json
 from engine.outputs.template import write_template
 from engine.outputs.workbook import write_results
-from engine.portal.roles import SUBMITTED
+from engine.portal.roles import APPRAISED, SUBMITTED
 from engine.portal.scoring import UnitValues, engine_for, read
 from engine.portal.units import Unit, all_units, criteria_of, of_district
 from engine.scoring.results import RunResult
 from engine.store import dossiers as dossier_rows
 from engine.store import reviews as review_rows
 from engine.store.connect import Store
+
+AWAITING = "đã nộp, chưa thẩm định xong"
 
 
 @dataclass(frozen=True)
@@ -52,32 +54,57 @@ def _units(store: Store, year: int, scope: Scope) -> list[Unit]:
     return all_units(store, year)
 
 
-def scored_values(store: Store, year: int, scope: Scope) -> tuple[list[Unit], list[UnitValues]]:
-    """The scope's units, and the values each submitted application's score is on."""
+def scored_values(
+    store: Store, year: int, scope: Scope, pending: bool = False
+) -> tuple[list[Unit], list[UnitValues]]:
+    """The scope's units, and the values each appraised application's score is on (an
+    application still under appraisal has values nobody has finished checking: it is counted apart,
+    as on the dashboard, never among the results). `pending`: those under appraisal too, as they
+    stand (a draft rule file tried on every application, a what-if that counts nothing)."""
+    listed, values, waiting = _split(store, year, scope, pending)
+    return listed, values
+
+
+def _split(
+    store: Store, year: int, scope: Scope, pending: bool = False
+) -> tuple[list[Unit], list[UnitValues], list[Unit]]:
+    """The scope's units; the values of its appraised applications (`pending`: of every submitted
+    one); its units submitted but not yet appraised (`pending`: none)."""
     listed = _units(store, year, scope)
     wanted = {u.code: u for u in listed}
     with store.read() as conn:
         found = dossier_rows.scored_data(conn, year)
-    values = [
-        UnitValues(u.code, u.name, u.district, year, json.loads(r.data))
-        for r in sorted(found, key=lambda r: r.unit_code)
-        if r.state in SUBMITTED and (u := wanted.get(r.unit_code)) is not None
-    ]
-    return listed, values
+    values, waiting = [], []
+    for r in sorted(found, key=lambda r: r.unit_code):
+        u = wanted.get(r.unit_code)
+        if u is None or r.state not in SUBMITTED:
+            continue
+        if r.state in APPRAISED or pending:
+            values.append(UnitValues(u.code, u.name, u.district, year, json.loads(r.data)))
+        else:
+            waiting.append(u)
+    return listed, values, waiting
 
 
 def _run(store: Store, year: int, scope: Scope) -> tuple[Any, RunResult, str]:
     from engine.intake.evidence import NotSubmitted
 
     loaded = criteria_of(store, year)
-    listed, values = scored_values(store, year, scope)
+    listed, values, waiting = _split(store, year, scope)
     label = f"cổng cqtt, năm {year}, {scope.label()}"
     evidence = read(loaded, values, label)
     # the year's unit list is the population, as on the dashboard and in `cqtt score --units`:
-    # a unit that has not applied counts in every share's denominator
+    # a unit that has not applied, or whose appraisal is not finished, counts in every share's
+    # denominator and is never counted eligible
     applied = {v.code for v in values}
+    pending = {u.code for u in waiting}
     evidence.not_submitted = [
-        NotSubmitted(u.code, u.name, u.district, f"danh sách đơn vị năm {year}")
+        NotSubmitted(
+            u.code,
+            u.name,
+            u.district,
+            AWAITING if u.code in pending else f"danh sách đơn vị năm {year}",
+        )
         for u in listed
         if u.code not in applied
     ]
@@ -85,6 +112,7 @@ def _run(store: Store, year: int, scope: Scope) -> tuple[Any, RunResult, str]:
     with engine_for(loaded) as engine:
         run = engine.run(evidence)
     digest = hashlib.sha256(json.dumps([v.__dict__ for v in values], ensure_ascii=False).encode()).hexdigest()
+    run.summary.awaiting_appraisal = len(pending) or None  # as `cqtt score` says it: none
     run.inputs = [{"file": label, "sha256": digest}]
     run.criteria.file = loaded.model.ref
     run.generated_at = run_time()
@@ -106,11 +134,12 @@ def results_json(store: Store, year: int, scope: Scope) -> bytes:
     return out.getvalue()
 
 
-def template(store: Store, year: int, scope: Scope, filled: bool) -> bytes:
-    """The evidence template of the scope's units; `filled`, the rows of the units that submitted
-    with the values their scores are on (what `cqtt score` reads to give the same results)."""
+def template(store: Store, year: int, scope: Scope, filled: bool, pending: bool = False) -> bytes:
+    """The evidence template of the scope's units; `filled`, the rows of the appraised units with
+    the values their scores are on (what `cqtt score` reads to give the same results; `pending`:
+    the units under appraisal too, with their values as they stand)."""
     loaded = criteria_of(store, year)
-    listed, values = scored_values(store, year, scope)
+    listed, values = scored_values(store, year, scope, pending)
     if filled:
         rows = [UnitRow(v.code, v.name, v.district) for v in values]
         cells: dict[str, dict[str, Any]] | None = {v.code: dict(v.data) for v in values}

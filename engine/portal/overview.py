@@ -2,7 +2,10 @@
 list (the denominator of every share) and each application's current score.
 
 A share is "toàn tỉnh" only when it covers the province's whole unit list for the year; a unit
-that did not submit is listed as "chưa nộp", never scored or ranked, but counted.
+that did not submit is listed as "chưa nộp", never scored or ranked, but counted. A unit counts as
+eligible (or proposed) only once its team has finalised the appraisal: before that its score is on
+values nobody has finished checking, counted apart ("theo số xã khai, chưa thẩm định"), as the
+downloads of the same scope do (engine.portal.exports).
 """
 
 from __future__ import annotations
@@ -72,9 +75,11 @@ class Counts:
     submitted: int = 0
     appraised: int = 0
     sent: int = 0
-    proposed: int = 0
+    proposed: int = 0  # appraised applications only, as every count below but the pending ones
     eligible: int = 0
     proposed_not_eligible: int = 0
+    pending_eligible: int = 0  # submitted, appraisal not finished: eligible on unchecked values
+    pending_proposed: int = 0
     flags: Counter[str] = field(default_factory=Counter)
     states: Counter[str] = field(default_factory=Counter)
 
@@ -89,24 +94,23 @@ class Counts:
         self.sent += n if state == "da_gui_tinh" else 0
         if recognised is None:
             return
+        if state not in APPRAISED:
+            self.pending_proposed += n if proposed else 0
+            self.pending_eligible += n if recognised else 0
+            return
         self.proposed += n if proposed else 0
         self.eligible += n if recognised else 0
         self.proposed_not_eligible += n if proposed and not recognised else 0
 
     def add(self, r: Row) -> None:
-        self.units += 1
-        self.states[r.state] += 1
-        if r.state not in SUBMITTED:
-            return
-        self.submitted += 1
-        self.appraised += r.state in APPRAISED
-        self.sent += r.state == "da_gui_tinh"
-        if r.total is None:
-            return
-        self.proposed += bool(r.proposed)
-        self.eligible += bool(r.recognised)
-        self.proposed_not_eligible += bool(r.proposed) and not r.recognised
-        self.flags.update(r.flags)
+        self.add_many(r.state, r.proposed if r.total is not None else None, r.recognised, 1)
+        if r.state in SUBMITTED and r.total is not None:
+            self.flags.update(r.flags)
+
+    @property
+    def pending(self) -> int:
+        """Submitted applications whose appraisal is not finished."""
+        return self.submitted - self.appraised
 
     @property
     def eligible_share(self) -> float:

@@ -256,6 +256,9 @@ class Summary(BaseModel):
     replaced_by_tallies: int = 0  # typed survey values replaced by a tally (not errors)
     tallies_changed: list[str] = Field(default_factory=list)  # units whose result the tallies changed
     recognisable_as_typed: int | None = None  # eligible units with the typed survey values instead
+    # of `not_submitted`, those that applied but whose appraisal is not finished (the portal's
+    # downloads): not scored, never counted eligible, in the population
+    awaiting_appraisal: int | None = None
 
 
 class EvidenceProblem(BaseModel):

@@ -238,7 +238,34 @@ def succession_cycle_across_two_loads(tmp: Path) -> list[str]:
 
 
 TODAY = dt.date.today().strftime("%d/%m/%Y")
+
+
+def _disabled_account(tmp: Path) -> str:
+    """A store with one province account, disabled."""
+    db = str(tmp / "cong.sqlite")
+    for args in (["users", "add", "kiemtra", "--role", "tinh"], ["users", "disable", "kiemtra"]):
+        done = CliRunner().invoke(main, [*args, "--db", db])
+        assert done.exit_code == 0, done.output
+    return db
+
+
+def reset_password_of_a_disabled_account(tmp: Path) -> list[str]:
+    return ["users", "reset-password", "kiemtra", "--db", _disabled_account(tmp)]
+
+
+def enable_an_account_that_is_not_disabled(tmp: Path) -> list[str]:
+    db = _disabled_account(tmp)
+    CliRunner().invoke(main, ["users", "enable", "kiemtra", "--db", db])
+    return ["users", "enable", "kiemtra", "--db", db]
+
+
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
+    (
+        reset_password_of_a_disabled_account,
+        1,
+        "Lỗi: tài khoản “kiemtra” đang bị khóa: cấp lại mật khẩu không mở khóa; mở khóa trước",
+    ),
+    (enable_an_account_that_is_not_disabled, 1, "Lỗi: tài khoản “kiemtra” không bị khóa"),
     (
         units_list_broken_xlsx,
         1,

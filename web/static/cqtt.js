@@ -38,8 +38,15 @@
     return undefined;
   });
 
+  // A refused form comes back with its error summary focused (read first by a screen reader,
+  // in view); again once the page has loaded, since going to a #fragment moves the focus.
   var summary = document.querySelector(".error-summary[tabindex]");
   if (summary) {
     summary.focus();
+    window.addEventListener("load", function () {
+      if (document.activeElement === document.body) {
+        summary.focus();
+      }
+    });
   }
 })();

@@ -126,7 +126,7 @@ def proposal_list(year: int, district: str) -> object:
         store(), year, exports.Scope(district=district), "danh-sach-de-nghi", _head(), templates
     )
     if not files:
-        abort(404, "huyện chưa có hồ sơ được chấm")
+        abort(404, "chưa có hồ sơ thẩm định xong")
     name, data = files[0]
     return download(data, name, DOCX)
 

@@ -457,7 +457,7 @@ def appraisal_record(year: int, code: str) -> object:
         config().data_dir / "mau-van-ban",
     )  # fmt: skip
     if not files:
-        abort(404, "đơn vị chưa có hồ sơ được chấm")
+        abort(404, "đơn vị chưa có hồ sơ thẩm định xong")
     audit.log(store(), me(), client_address(), "download", f"{year}/{code}/bien-ban-tham-dinh.docx")
     name, data = files[0]
     return download(data, name, DOCX)

@@ -1,0 +1,129 @@
+"""In a real Chromium against the portal served on loopback: the check before submitting with a
+missing document and self-scores that do not add up, a withdrawal, a page that warns before its
+unsaved edits are left, two team members saving the same verify page, and the province reopening
+a finalised appraisal after a confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from browser_helpers import DIALOGS, Served, browser_or_skip, chromium, fill, login, new_page, start, stop
+from portal_helpers import DISTRICT, PASSWORD, ROOT, YEAR, full_unit_values, set_password
+
+from engine.portal import accounts, units
+from engine.store.connect import open_store
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    browser_or_skip()
+    folder = tmp_path_factory.mktemp("cong")
+    db = str(folder / "cong.sqlite")
+    store = open_store(db)
+    units.load(store, ROOT / "samples/units/bac-giang.csv", YEAR, "bac-giang@2024")
+    commune = units.of_district(store, YEAR, DISTRICT)[0].code
+    accounts.add(store, f"xa{commune}", "xa", commune, None, "Cán bộ văn phòng xã")
+    set_password(store, f"xa{commune}")
+    for name, role, district, full in (
+        ("lucnam", "huyen", DISTRICT, "Nguyễn Văn An"),
+        ("lucnam2", "huyen", DISTRICT, "Trần Thị Bình"),
+        ("phuctra", "tinh", None, "Lê Văn Cường"),
+    ):
+        accounts.add(store, name, role, None, district, full)
+        set_password(store, name)
+    store.close()
+    process, url = start(db, folder / "du-lieu")
+    try:
+        yield Served(url, db, process, commune, "")
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser(served: Served) -> Iterator[object]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object) -> None:
+    url, code = served.url, served.commune
+    unit = f"{url}/nam/{YEAR}/don-vi/{code}"
+    xa = new_page(browser)
+    login(xa, url, f"xa{code}", PASSWORD)
+    # 1. a form with unsaved edits warns before it is left
+    xa.goto(f"{unit}/ho-so")  # type: ignore[attr-defined]
+    values = {
+        **full_unit_values(),
+        "ho_so": "to_trinh; bao_cao; bang_tu_cham; dang_ky",
+        "tu_cham": "97",
+        "tu_cham__dan_chu_co_so": "20",
+        "tu_cham__cai_cach_hanh_chinh": "30",
+        "tu_cham__van_hoa_cong_so": "10",
+        "tu_cham__doi_thoai_don_thu": "12,5",
+        "tu_cham__hai_long": "10",
+        "tu_cham__ba_an": "5",
+    }
+    fill(xa, values)
+    before = len(DIALOGS)
+    xa.goto(unit)  # type: ignore[attr-defined]
+    assert len(DIALOGS) == before + 1  # the leave-page question was asked (and answered: leave)
+    xa.goto(f"{unit}/ho-so")  # type: ignore[attr-defined]
+    fill(xa, values)
+    # 2. the check before submitting: a missing document and a self-score sum that is wrong
+    xa.click("button:has-text('Kiểm tra trước khi nộp')")  # type: ignore[attr-defined]
+    notes = xa.inner_text("#can-luu-y")  # type: ignore[attr-defined]
+    assert "Thiếu 1/5 văn bản hồ sơ bắt buộc: Văn bản phê duyệt đăng ký của Ban Chỉ đạo" in notes
+    assert "Tổng điểm tự chấm 97 khác tổng điểm tự chấm các nhóm 87,5." in notes
+    assert xa.inner_text("#cong-nhom") == "87,5"  # type: ignore[attr-defined]
+    xa.click("#nop button:has-text('Nộp hồ sơ')")  # type: ignore[attr-defined]  # not marked as seen
+    assert "Đánh dấu ô “Đã xem các điểm cần lưu ý”" in xa.inner_text(".flash")  # type: ignore[attr-defined]
+    xa.check("#seen")  # type: ignore[attr-defined]
+    xa.click("#nop button:has-text('Nộp hồ sơ')")  # type: ignore[attr-defined]
+    assert "Đã nộp hồ sơ năm 2024" in xa.inner_text("h1")  # type: ignore[attr-defined]
+    # 3. the commune withdraws it (asked first), adds the missing document, submits again
+    xa.goto(unit)  # type: ignore[attr-defined]
+    xa.click("#rut-ho-so button")  # type: ignore[attr-defined]
+    assert DIALOGS[-1].startswith("Rút hồ sơ về để sửa?")
+    assert "Đã rút hồ sơ về để sửa." in xa.inner_text(".flash")  # type: ignore[attr-defined]
+    fill(xa, {"ho_so": "to_trinh; bao_cao; bang_tu_cham; dang_ky; phe_duyet_dang_ky", "tu_cham": "87,5"})
+    xa.click("button:has-text('Kiểm tra trước khi nộp')")  # type: ignore[attr-defined]
+    assert "Thiếu" not in xa.inner_text("#can-luu-y")  # type: ignore[attr-defined]
+    xa.check("#seen")  # type: ignore[attr-defined]
+    xa.click("#nop button:has-text('Nộp hồ sơ')")  # type: ignore[attr-defined]
+    assert "Đã nộp hồ sơ năm 2024" in xa.inner_text("h1")  # type: ignore[attr-defined]
+    # 4. two team members open the verify page; the second save is refused with the first's change
+    first, second = new_page(browser), new_page(browser)
+    login(first, url, "lucnam", PASSWORD)
+    login(second, url, "lucnam2", PASSWORD)
+    for page in (first, second):
+        page.goto(f"{unit}/tham-dinh")  # type: ignore[attr-defined]
+    first.fill("#i-so_tin_bai_tuyen_truyen", "12")  # type: ignore[attr-defined]
+    first.fill("input[name='ly_do__so_tin_bai_tuyen_truyen']", "Chỉ 12 tin có ngày đăng")  # type: ignore[attr-defined]
+    first.click("button:has-text('Lưu kết quả xác minh')")  # type: ignore[attr-defined]
+    assert "Đã lưu kết quả xác minh" in first.inner_text(".flash")  # type: ignore[attr-defined]
+    second.fill("#i-so_tin_bai_tuyen_truyen", "20")  # type: ignore[attr-defined]
+    second.fill("input[name='ly_do__so_tin_bai_tuyen_truyen']", "Đếm lại được 20")  # type: ignore[attr-defined]
+    second.click("button:has-text('Lưu kết quả xác minh')")  # type: ignore[attr-defined]
+    assert "Chưa lưu: lucnam đã lưu kết quả xác minh" in second.inner_text(".flash")  # type: ignore[attr-defined]
+    row = second.inner_text("#f-so_tin_bai_tuyen_truyen")  # type: ignore[attr-defined]
+    assert "lucnam đã lưu: 12 — lý do: Chỉ 12 tin có ngày đăng" in row
+    assert second.input_value("#i-so_tin_bai_tuyen_truyen") == "20"  # type: ignore[attr-defined]
+    second.fill("#i-so_tin_bai_tuyen_truyen", "12")  # type: ignore[attr-defined]  # agrees with the first
+    second.fill("input[name='ly_do__so_tin_bai_tuyen_truyen']", "Chỉ 12 tin có ngày đăng")  # type: ignore[attr-defined]
+    second.click("button:has-text('Lưu kết quả xác minh')")  # type: ignore[attr-defined]
+    assert "Đã lưu kết quả xác minh" in second.inner_text(".flash")  # type: ignore[attr-defined]
+    second.click("button:has-text('Hoàn tất thẩm định')")  # type: ignore[attr-defined]
+    assert second.inner_text("#trang-thai") == "Đã thẩm định"  # type: ignore[attr-defined]
+    # 5. the province reopens it: a reason is required, the question says what follows
+    tinh = new_page(browser)
+    login(tinh, url, "phuctra", PASSWORD)
+    tinh.goto(unit)  # type: ignore[attr-defined]
+    tinh.click("#mo-lai button:has-text('Mở lại thẩm định')")  # type: ignore[attr-defined]
+    assert "Chưa mở lại được: cần ghi lý do mở lại thẩm định." in tinh.inner_text("#loi-mo-lai")  # type: ignore[attr-defined]
+    assert tinh.evaluate("document.activeElement.id") == "loi-mo-lai"  # type: ignore[attr-defined]  # type: ignore[attr-defined]
+    tinh.fill("#reopen-reason", "Biên bản đối thoại ghi sai năm")  # type: ignore[attr-defined]
+    tinh.click("#mo-lai button:has-text('Mở lại thẩm định')")  # type: ignore[attr-defined]
+    assert DIALOGS[-1].startswith("Mở lại thẩm định ")
+    assert tinh.inner_text("#trang-thai") == "Đã nộp"  # type: ignore[attr-defined]
+    assert "Biên bản đối thoại ghi sai năm" in tinh.inner_text("main")  # type: ignore[attr-defined]  # timeline
