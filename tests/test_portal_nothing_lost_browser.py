@@ -113,9 +113,26 @@ def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object) -
     second.fill("input[name='ly_do__so_tin_bai_tuyen_truyen']", "Chỉ 12 tin có ngày đăng")  # type: ignore[attr-defined]
     second.click("button:has-text('Lưu kết quả xác minh')")  # type: ignore[attr-defined]
     assert "Đã lưu kết quả xác minh" in second.inner_text(".flash")  # type: ignore[attr-defined]
+    # 5. a clarification round: the commune changes another value; the team's correction stands
+    second.check("input[value='cong_khai_dung_han']")  # type: ignore[attr-defined]
+    second.fill("#comment", "Gửi lại biên bản niêm yết")  # type: ignore[attr-defined]
+    second.click("button:has-text('Gửi yêu cầu bổ sung')")  # type: ignore[attr-defined]
+    xa.goto(f"{unit}/ho-so")  # type: ignore[attr-defined]
+    fill(xa, {"ty_le_cong_khai_dung_han": "95%"})
+    xa.click("button:has-text('Kiểm tra trước khi nộp lại')")  # type: ignore[attr-defined]
+    xa.check("#seen")  # type: ignore[attr-defined]
+    xa.click("#nop button:has-text('Nộp lại hồ sơ')")  # type: ignore[attr-defined]
+    second.goto(f"{unit}/tham-dinh")  # type: ignore[attr-defined]
+    assert second.input_value("#i-so_tin_bai_tuyen_truyen") == "12"  # type: ignore[attr-defined]
+    reason = second.input_value("input[name='ly_do__so_tin_bai_tuyen_truyen']")  # type: ignore[attr-defined]
+    assert reason == "Chỉ 12 tin có ngày đăng"
+    assert second.input_value("#i-ty_le_cong_khai_dung_han") == "95%"  # type: ignore[attr-defined]
+    assert "tổ đã xác minh trước đó" in second.inner_text("#f-ty_le_cong_khai_dung_han")  # type: ignore[attr-defined]
+    second.click("button:has-text('Lưu kết quả xác minh')")  # type: ignore[attr-defined]
+    assert "Đã lưu kết quả xác minh" in second.inner_text(".flash")  # type: ignore[attr-defined]
     second.click("button:has-text('Hoàn tất thẩm định')")  # type: ignore[attr-defined]
     assert second.inner_text("#trang-thai") == "Đã thẩm định"  # type: ignore[attr-defined]
-    # 5. the province reopens it: a reason is required, the question says what follows
+    # 6. the province reopens it: a reason is required, the question says what follows
     tinh = new_page(browser)
     login(tinh, url, "phuctra", PASSWORD)
     tinh.goto(unit)  # type: ignore[attr-defined]
