@@ -27,9 +27,13 @@ from engine.portal.audit import entries
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def portal(tmp_path: Path) -> Portal:
-    made = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def portal(request: pytest.FixtureRequest, tmp_path: Path) -> Portal:
+    if request.param == "sqlite":
+        db = str(tmp_path / "cong.sqlite")
+    else:
+        db = request.getfixturevalue("pg_server").create_database(f"cqtt_mat_{id(tmp_path) % 100000}")
+    made = make_portal(db, tmp_path)
     yield made
     made.close()
 
