@@ -96,7 +96,7 @@ def test_clarification_resubmission_verification_and_appraisal(portal: Portal) -
     assert (
         "Tổ thẩm định yêu cầu bổ sung" in page.text and "Bổ sung danh sách tin bài tuyên truyền" in page.text
     )
-    assert "tuyen_truyen: Tuyên truyền về Chính quyền thân thiện trong năm" in page.text
+    assert "<li>Tuyên truyền về Chính quyền thân thiện trong năm</li>" in page.text  # by its title
     values = {**full_unit_values(), "ty_le_cong_khai_dung_han": "99,3%", "so_tin_bai_tuyen_truyen": "31"}
     done = submit_dossier(xa, portal.unit, values)
     assert "Đã nộp hồ sơ" in done.text and _state(portal, portal.unit) == "da_nop_lai"

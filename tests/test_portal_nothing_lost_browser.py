@@ -105,9 +105,9 @@ def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object) -
     second.fill("#i-so_tin_bai_tuyen_truyen", "20")  # type: ignore[attr-defined]
     second.fill("input[name='ly_do__so_tin_bai_tuyen_truyen']", "Đếm lại được 20")  # type: ignore[attr-defined]
     second.click("button:has-text('Lưu kết quả xác minh')")  # type: ignore[attr-defined]
-    assert "Chưa lưu: lucnam đã lưu kết quả xác minh" in second.inner_text(".flash")  # type: ignore[attr-defined]
+    assert "Chưa lưu: Nguyễn Văn An (lucnam) đã lưu kết quả xác minh" in second.inner_text(".flash")  # type: ignore[attr-defined]
     row = second.inner_text("#f-so_tin_bai_tuyen_truyen")  # type: ignore[attr-defined]
-    assert "lucnam đã lưu: 12 — lý do: Chỉ 12 tin có ngày đăng" in row
+    assert "Nguyễn Văn An (lucnam) đã lưu: 12 — lý do: Chỉ 12 tin có ngày đăng" in row
     assert second.input_value("#i-so_tin_bai_tuyen_truyen") == "20"  # type: ignore[attr-defined]
     second.fill("#i-so_tin_bai_tuyen_truyen", "12")  # type: ignore[attr-defined]  # agrees with the first
     second.fill("input[name='ly_do__so_tin_bai_tuyen_truyen']", "Chỉ 12 tin có ngày đăng")  # type: ignore[attr-defined]

@@ -134,7 +134,7 @@ def _version(row: Any) -> Version:
         data=json.loads(row.data),
         notes=json.loads(row.notes),
         source=row.source,
-        author=row.login or "",
+        author=(f"{row.full_name} ({row.login})" if row.full_name else row.login) or "",
         created_at=aware(row.created_at),  # type: ignore[arg-type]
         score=_score(row),
     )
@@ -207,7 +207,7 @@ def timeline(store: Store, application_id: int) -> list[Step]:
     return [
         Step(
             aware(r.at),  # type: ignore[arg-type]
-            r.login or "",
+            (f"{r.full_name} ({r.login})" if r.full_name else r.login) or "",
             TRANSITIONS.get(
                 (r.from_state, r.to_state), ("", f"{STATES[r.from_state]} → {STATES[r.to_state]}")
             )[1],
@@ -391,7 +391,7 @@ def request_clarification(
         app = ensure(conn, year, code)
         if not in_state("unit.appraise", "huyen", app.state):
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: chưa thể yêu cầu bổ sung")
-        _move(conn, app, "can_bo_sung", account, comment[:2000], [f"{i}: {known[i]}" for i in items])
+        _move(conn, app, "can_bo_sung", account, comment[:2000], [known[i] for i in items])
         audit.record(conn, account, address, "clarification_requested", f"{year}/{code}", {"items": items})
 
 

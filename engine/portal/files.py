@@ -103,8 +103,9 @@ class Attachment:
     size: int
     media_type: str
     name: str
-    uploaded_by: str
+    uploaded_by: str  # the login
     uploaded_at: dt.datetime
+    uploader: str = ""  # the name people read (the login where the account has no name)
 
     @property
     def download_name(self) -> str:
@@ -190,6 +191,7 @@ def _attachment(r: object) -> Attachment:
         r.name,  # type: ignore[attr-defined]
         r.login or "",  # type: ignore[attr-defined]
         aware(r.uploaded_at),  # type: ignore[attr-defined, arg-type]
+        r.full_name or r.login or "",  # type: ignore[attr-defined]
     )
 
 

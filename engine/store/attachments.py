@@ -25,9 +25,9 @@ def add(conn: Tx, **values: Any) -> int:
 
 
 def of_application(conn: Tx, application_id: int) -> list[Any]:
-    """An application's attachments still in force, oldest first, with the uploader's login."""
+    """An application's attachments still in force, oldest first, with the uploader's login and name."""
     query = (
-        select(attachments, accounts.c.login)
+        select(attachments, accounts.c.login, accounts.c.full_name)
         .outerjoin(accounts, accounts.c.id == attachments.c.uploaded_by)
         .where(attachments.c.application_id == application_id, attachments.c.withdrawn_at.is_(None))
         .order_by(attachments.c.id)
@@ -38,7 +38,9 @@ def of_application(conn: Tx, application_id: int) -> list[Any]:
 def with_owner(conn: Tx, attachment_id: int) -> Any:
     """An attachment in force with the year and unit of its application, or None."""
     query = (
-        select(attachments, accounts.c.login, applications.c.year, applications.c.unit_code)
+        select(
+            attachments, accounts.c.login, accounts.c.full_name, applications.c.year, applications.c.unit_code
+        )
         .join(applications, applications.c.id == attachments.c.application_id)
         .outerjoin(accounts, accounts.c.id == attachments.c.uploaded_by)
         .where(attachments.c.id == attachment_id, attachments.c.withdrawn_at.is_(None))
@@ -62,9 +64,9 @@ def withdraw(conn: Tx, attachment_id: int, application_id: int, at: Any) -> bool
 
 
 def withdrawn_of(conn: Tx, application_id: int) -> list[Any]:
-    """An application's removed attachments, oldest first, with the uploader's login."""
+    """An application's removed attachments, oldest first, with the uploader's login and name."""
     query = (
-        select(attachments, accounts.c.login)
+        select(attachments, accounts.c.login, accounts.c.full_name)
         .outerjoin(accounts, accounts.c.id == attachments.c.uploaded_by)
         .where(attachments.c.application_id == application_id, attachments.c.withdrawn_at.is_not(None))
         .order_by(attachments.c.id)

@@ -146,6 +146,7 @@ def versions(conn: Tx, application_id: int) -> list[Any]:
         select(
             evidence_versions,
             accounts.c.login,
+            accounts.c.full_name,
             version_scores.c.total,
             version_scores.c.recognised,
             version_scores.c.proposed,
@@ -184,9 +185,10 @@ def add_transition(conn: Tx, **values: Any) -> None:
 
 
 def timeline(conn: Tx, application_id: int) -> list[Any]:
-    """Every change of state of an application, oldest first, with who made it (login)."""
+    """Every change of state of an application, oldest first, with who made it (login, and the
+    name people read: the full name where the account has one)."""
     query = (
-        select(transitions, accounts.c.login)
+        select(transitions, accounts.c.login, accounts.c.full_name)
         .outerjoin(accounts, accounts.c.id == transitions.c.account_id)
         .where(transitions.c.application_id == application_id)
         .order_by(transitions.c.id)
