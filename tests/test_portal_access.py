@@ -54,6 +54,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "province.results_xlsx": {"tinh": ALL},
     "province.results_json": {"tinh": ALL},
     "province.evidence_xlsx": {"tinh": ALL},
+    "province.set_deadlines": {"tinh": ALL},
     "review.page": {"tinh": ALL},
     "units.move": {"tinh": ALL},
     "review.draw": {"tinh": ALL},

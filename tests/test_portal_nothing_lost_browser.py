@@ -5,12 +5,14 @@ a finalised appraisal after a confirmation."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from browser_helpers import DIALOGS, Served, browser_or_skip, chromium, fill, login, new_page, start, stop
 from portal_helpers import DISTRICT, PASSWORD, ROOT, YEAR, full_unit_values, set_password
 
+from engine.clock import today
 from engine.portal import accounts, units
 from engine.store.connect import open_store
 
@@ -49,8 +51,20 @@ def browser(served: Served) -> Iterator[object]:
 def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object) -> None:
     url, code = served.url, served.commune
     unit = f"{url}/nam/{YEAR}/don-vi/{code}"
+    # 0. the province sets the year's dates; the commune's start page lists its work by them
+    tinh = new_page(browser)
+    login(tinh, url, "phuctra", PASSWORD)
+    tinh.goto(f"{url}/nam/{YEAR}/tinh")  # type: ignore[attr-defined]
+    late, soon = (today() - dt.timedelta(days=2)), (today() + dt.timedelta(days=10))
+    tinh.fill("#han-nop", late.strftime("%d/%m/%Y"))  # type: ignore[attr-defined]
+    tinh.fill("#han-tham_dinh", soon.strftime("%d/%m/%Y"))  # type: ignore[attr-defined]
+    tinh.click("button:has-text('Lưu thời hạn')")  # type: ignore[attr-defined]
+    assert "Đã lưu thời hạn của năm." in tinh.inner_text(".flash")  # type: ignore[attr-defined]
     xa = new_page(browser)
     login(xa, url, f"xa{code}", PASSWORD)
+    xa.goto(unit)  # type: ignore[attr-defined]
+    task = xa.inner_text("#viec-can-lam tbody tr")  # type: ignore[attr-defined]
+    assert "Soạn và nộp hồ sơ" in task and late.strftime("%d/%m/%Y") in task and "quá hạn 2 ngày" in task
     # 1. a form with unsaved edits warns before it is left
     xa.goto(f"{unit}/ho-so")  # type: ignore[attr-defined]
     values = {
@@ -96,6 +110,9 @@ def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object) -
     first, second = new_page(browser), new_page(browser)
     login(first, url, "lucnam", PASSWORD)
     login(second, url, "lucnam2", PASSWORD)
+    first.goto(f"{url}/nam/{YEAR}/huyen/{DISTRICT}")  # type: ignore[attr-defined]
+    task = first.inner_text("#viec-can-lam tbody tr")  # type: ignore[attr-defined]
+    assert "Thẩm định hồ sơ" in task and soon.strftime("%d/%m/%Y") in task  # the team's, by its date
     for page in (first, second):
         page.goto(f"{unit}/tham-dinh")  # type: ignore[attr-defined]
     first.fill("#i-so_tin_bai_tuyen_truyen", "12")  # type: ignore[attr-defined]
@@ -133,8 +150,6 @@ def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object) -
     second.click("button:has-text('Hoàn tất thẩm định')")  # type: ignore[attr-defined]
     assert second.inner_text("#trang-thai") == "Đã thẩm định"  # type: ignore[attr-defined]
     # 6. the province reopens it: a reason is required, the question says what follows
-    tinh = new_page(browser)
-    login(tinh, url, "phuctra", PASSWORD)
     tinh.goto(unit)  # type: ignore[attr-defined]
     tinh.click("#mo-lai button:has-text('Mở lại thẩm định')")  # type: ignore[attr-defined]
     assert "Chưa mở lại được: cần ghi lý do mở lại thẩm định." in tinh.inner_text("#loi-mo-lai")  # type: ignore[attr-defined]

@@ -478,7 +478,7 @@ def test_appeals_filed_twice_before_the_guard_keep_the_first_open(tmp_path: Path
                 {"id": appeal_id},
             )
     engine.dispose()
-    assert "→ 0008" in ok("db", "upgrade", "--db", str(db))
+    assert "→ 0009" in ok("db", "upgrade", "--db", str(db))
     engine = create_engine(f"sqlite:///{db}")
     try:
         with engine.begin() as conn:

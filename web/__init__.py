@@ -59,9 +59,11 @@ def create_app(config: PortalConfig) -> Flask:
         from engine.era import group_word
         from engine.portal.policy import allowed
         from engine.text import fmt, percent
-        from web.views.home import year_links
+        from web.views.home import my_tasks, task_url, year_links
 
         return {
+            "my_tasks": my_tasks,
+            "task_url": task_url,
             "account": g.get("account"),
             "year_links": lambda: year_links(g.get("account")),
             "ROLES": ROLES,

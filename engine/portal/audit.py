@@ -35,6 +35,7 @@ ACTIONS: dict[str, str] = {
     "verified": "Xác minh, sửa giá trị minh chứng",
     "appraisal_finalised": "Hoàn tất thẩm định",
     "appraisal_reopened": "Tỉnh mở lại thẩm định",
+    "deadlines_set": "Đặt thời hạn của năm",
     "withdrawn": "Xã rút hồ sơ để sửa",
     "attachment_removed": "Gỡ tệp đính kèm",
     "sent_to_province": "Gửi danh sách lên tỉnh",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.clock import aware, now
+from engine.clock import aware, now, today
 from engine.errors import CqttError
 from engine.hashing import sha256_file
 from engine.intake.evidence import Application, EvidenceSet, other_years, read_evidence, self_score_column
@@ -94,6 +94,7 @@ class Step:
     what: str
     comment: str
     items: list[str]
+    due: dt.date | None = None  # a clarification request's answer date
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -213,6 +214,7 @@ def timeline(store: Store, application_id: int) -> list[Step]:
             )[1],
             r.comment,
             json.loads(r.items),
+            r.due,
         )
         for r in found
     ]
@@ -238,6 +240,7 @@ def _move(
     account: Account | None,
     comment: str = "",
     items: list[str] | None = None,
+    due: dt.date | None = None,
 ) -> None:
     rule = TRANSITIONS.get((app.state, to))
     if rule is None or (account is not None and account.role not in rule[0]):
@@ -254,6 +257,7 @@ def _move(
         at=moment,
         comment=comment,
         items=json.dumps(items or [], ensure_ascii=False),
+        due=due,
     )
     rows.set_state(conn, app.id, to, moment)
 
@@ -372,9 +376,19 @@ def save_declared(
 
 
 def request_clarification(
-    store: Store, account: Account | None, address: str, year: int, code: str, comment: str, items: list[str]
+    store: Store,
+    account: Account | None,
+    address: str,
+    year: int,
+    code: str,
+    comment: str,
+    items: list[str],
+    due: dt.date | None = None,
 ) -> None:
-    """The district asks for more on named criteria or fields; the commune may then edit again."""
+    """The district asks for more on named criteria or fields, by a date when it gives one; the
+    commune may then edit again (its task list shows the date)."""
+    if due is not None and due < today():
+        raise WorkflowError(f"hạn trả lời {due.strftime('%d/%m/%Y')} đã qua; chọn từ hôm nay trở đi")
     comment = comment.strip()
     if not comment:
         raise WorkflowError("cần ghi nội dung yêu cầu bổ sung")
@@ -391,7 +405,7 @@ def request_clarification(
         app = ensure(conn, year, code)
         if not in_state("unit.appraise", "huyen", app.state):
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: chưa thể yêu cầu bổ sung")
-        _move(conn, app, "can_bo_sung", account, comment[:2000], [known[i] for i in items])
+        _move(conn, app, "can_bo_sung", account, comment[:2000], [known[i] for i in items], due)
         audit.record(conn, account, address, "clarification_requested", f"{year}/{code}", {"items": items})
 
 

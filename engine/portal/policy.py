@@ -39,6 +39,7 @@ RULES: dict[str, dict[str, str]] = {
     "unit.appeal": {"xa": "own-unit"},
     "unit.withdraw": {"xa": "own-unit"},
     "unit.reopen": {"tinh": "all"},
+    "year.deadlines": {"tinh": "all"},
     "unit.scores": {"xa": "own-unit", "huyen": "own-district", "tinh": "all"},
     "district.view": {"huyen": "own-district", "tinh": "all"},
     "district.manage": {"huyen": "own-district"},

@@ -280,6 +280,7 @@ transitions = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("comment", Text, nullable=False),
     Column("items", Text, nullable=False),  # JSON: criteria or fields a request names
+    Column("due", Date, nullable=True),  # a clarification request's answer date, when the team gives one
 )
 Index("ix_transitions_application", transitions.c.application_id)
 
@@ -394,6 +395,18 @@ Index(
 
 # Citizens' satisfaction surveys answered online (the public form of each unit and survey form):
 # the collection window the province sets for a form and a year,
+# the dates the province sets for a year: kind "nop" (submitting), "tham_dinh" (appraising),
+# "gui_tinh" (sending the lists)
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(20), primary_key=True),
+    Column("due", Date, nullable=False),
+    Column("set_by", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
 survey_windows = Table(
     "survey_windows",
     metadata,

@@ -4,12 +4,15 @@ by kind; progress over time. And the province's downloads."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import datetime as dt
 
-from engine.portal import audit, exports, overview, review, surveys
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from engine.errors import CqttError
+from engine.portal import audit, exports, overview, review, surveys, tasks
 from web.access import guard
 from web.security import client_address
-from web.views.common import XLSX, download, me, store, year_or_404
+from web.views.common import XLSX, download, form_text, me, store, year_or_404
 
 bp = Blueprint("province", __name__)
 
@@ -28,7 +31,32 @@ def dashboard(year: int) -> object:
         surveys=surveys.summary(store(), year),
         survey_labels=surveys.STATE_LABELS,
         year=year,
+        deadline_kinds=tasks.DEADLINE_KINDS,
+        deadline_dates=tasks.deadlines(store(), year),
     )
+
+
+@bp.route("/nam/<int:year>/thoi-han", methods=["POST"])
+@guard("year.deadlines")
+def set_deadlines(year: int) -> object:
+    """The year's dates the task lists show: submitting, appraising, sending the lists."""
+    from engine.intake.cells import parse_date
+
+    year_or_404(year)
+    dates: dict[str, dt.date | None] = {}
+    try:
+        for kind, label in tasks.DEADLINE_KINDS.items():
+            raw = form_text(request.form, kind, 20).strip()
+            try:
+                dates[kind] = parse_date(raw) if raw else None
+            except ValueError:
+                raise CqttError(f"{label.lower()} “{raw}” không hợp lệ (ghi ví dụ 31/10/{year})") from None
+        tasks.set_deadlines(store(), me(), client_address(), year, dates)
+    except CqttError as exc:
+        flash(f"Chưa lưu thời hạn: {exc}.", "error")
+    else:
+        flash("Đã lưu thời hạn của năm.", "ok")
+    return redirect(url_for("province.dashboard", year=year, _anchor="thoi-han"))
 
 
 def _download(year: int, kind: str) -> object:

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from engine.clock import today
 from engine.errors import CqttError
+from engine.intake.cells import parse_date
 from engine.portal import audit, dossiers, exports, files, review, submission
 from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
 from engine.portal.overview import past_years
@@ -363,9 +364,14 @@ def verify(year: int, code: str) -> object:
 @guard("unit.appraise", "unit")
 def clarify(year: int, code: str) -> object:
     items = [i[:100] for i in request.form.getlist("items")][:100]
+    raw_due = form_text(request.form, "due", 20).strip()
     try:
+        try:
+            due = parse_date(raw_due) if raw_due else None
+        except ValueError:
+            raise CqttError(f"hạn trả lời “{raw_due}” không hợp lệ (ghi ví dụ 20/11/{year})") from None
         dossiers.request_clarification(
-            store(), me(), client_address(), year, code, form_text(request.form, "comment", 2000), items
+            store(), me(), client_address(), year, code, form_text(request.form, "comment", 2000), items, due
         )
     except CqttError as exc:
         flash(str(exc), "error")

@@ -1,0 +1,210 @@
+"""What waits for each person ("Việc cần làm"), with its deadline: the year's dates the province
+sets (submitting, appraising, sending the lists), the date a team gives a clarification request,
+and the rule file's appeal window. Overdue work stands first, then by date.
+
+Who sees what is the policy's scope: a commune its own application, a team the units it has that
+year, the province the appeals to answer, the field checks given to the person, the lists sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from engine.clock import now, today
+from engine.errors import CqttError
+from engine.portal import audit
+from engine.portal.roles import UNDER_APPRAISAL, Account
+from engine.store import deadlines as rows
+from engine.store import reviews as review_rows
+from engine.store.connect import Store, Tx
+from engine.store.schema import applications, decisions, transitions, units
+
+# kind -> what the date is, as the province's form says it
+DEADLINE_KINDS = {
+    "nop": "Hạn xã nộp hồ sơ",
+    "tham_dinh": "Hạn tổ thẩm định xong",
+    "gui_tinh": "Hạn gửi danh sách lên tỉnh",
+}
+
+
+class DeadlineError(CqttError):
+    """A date the province cannot set."""
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str  # nop | bo_sung | tham_dinh | cho_xa | gui_tinh | kien_nghi | thuc_dia | quyet_dinh
+    what: str  # the work, in words
+    subject: str  # the unit (name and code), or the team
+    due: dt.date | None = None
+    unit: str | None = None  # the unit's code, where the work is on one unit
+    team: str | None = None
+    count: int = 1
+
+    def overdue(self, on: dt.date) -> bool:
+        return self.due is not None and self.due < on
+
+
+def deadlines(store: Store, year: int) -> dict[str, dt.date]:
+    with store.read() as conn:
+        return rows.of_year(conn, year)
+
+
+def set_deadlines(
+    store: Store, account: Account, address: str, year: int, dates: dict[str, dt.date | None]
+) -> dict[str, dt.date]:
+    """Set (or clear, with None) the year's dates; the appraisal cannot end before submitting,
+    nor the lists be sent before the appraisal ends."""
+    unknown = sorted(set(dates) - set(DEADLINE_KINDS))
+    if unknown:
+        raise DeadlineError(f"không có loại thời hạn {', '.join(unknown)}")
+    with store.write() as conn:
+        wanted = {**rows.of_year(conn, year), **{k: v for k, v in dates.items() if v is not None}}
+        for k, v in dates.items():
+            if v is None:
+                wanted.pop(k, None)
+        order = [wanted.get(k) for k in ("nop", "tham_dinh", "gui_tinh")]
+        known = [d for d in order if d is not None]
+        if known != sorted(known):
+            raise DeadlineError("thời hạn phải theo thứ tự: nộp hồ sơ, rồi thẩm định xong, rồi gửi lên tỉnh")
+        moment = now()
+        for kind in DEADLINE_KINDS:
+            if kind in wanted:
+                rows.set_due(conn, year, kind, due=wanted[kind], set_by=account.id, set_at=moment)
+            else:
+                rows.clear(conn, year, kind)
+        audit.record(
+            conn, account, address, "deadlines_set", str(year),
+            {k: v.isoformat() for k, v in sorted(wanted.items())},
+        )  # fmt: skip
+    return wanted
+
+
+def _requests(conn: Tx, year: int, team: str | None, code: str | None) -> dict[str, dt.date | None]:
+    """The units whose application waits for the commune's answer, with the answer date of the
+    latest request (None: the team gave none)."""
+    latest = (
+        select(transitions.c.application_id, func.max(transitions.c.id).label("last"))
+        .where(transitions.c.to_state == "can_bo_sung")
+        .group_by(transitions.c.application_id)
+        .subquery()
+    )
+    query = (
+        select(applications.c.unit_code, transitions.c.due)
+        .join(latest, latest.c.application_id == applications.c.id)
+        .join(transitions, transitions.c.id == latest.c.last)
+        .join(units, (units.c.year == applications.c.year) & (units.c.code == applications.c.unit_code))
+        .where(applications.c.year == year, applications.c.state == "can_bo_sung")
+    )
+    if team is not None:
+        query = query.where(units.c.district == team)
+    if code is not None:
+        query = query.where(applications.c.unit_code == code)
+    return {r.unit_code: r.due for r in conn.execute(query).all()}
+
+
+def _units_in(conn: Tx, year: int, team: str | None, code: str | None) -> list[tuple[str, str, str, str]]:
+    """(code, name, team, state) of the year's list (of a team, or one unit)."""
+    query = (
+        select(units.c.code, units.c.name, units.c.district, applications.c.state)
+        .outerjoin(
+            applications, (applications.c.year == units.c.year) & (applications.c.unit_code == units.c.code)
+        )
+        .where(units.c.year == year)
+        .order_by(units.c.code)
+    )
+    if team is not None:
+        query = query.where(units.c.district == team)
+    if code is not None:
+        query = query.where(units.c.code == code)
+    return [(r.code, r.name, r.district, r.state or "chua_nop") for r in conn.execute(query).all()]
+
+
+def tasks_for(store: Store, account: Account, year: int) -> list[Task]:
+    """The account's work for the year, overdue first, then by date, then by unit."""
+    found: list[Task] = []
+    with store.read() as conn:
+        due = rows.of_year(conn, year)
+        if account.role == "xa" and account.unit_code:
+            asked = _requests(conn, year, None, account.unit_code)
+            for code, name, _, state in _units_in(conn, year, None, account.unit_code):
+                if state in ("chua_nop", "dang_soan"):
+                    found.append(Task("nop", "Soạn và nộp hồ sơ", f"{name} ({code})", due.get("nop"), code))
+                elif state == "can_bo_sung":
+                    found.append(
+                        Task(
+                            "bo_sung",
+                            "Bổ sung hồ sơ theo yêu cầu của tổ",
+                            f"{name} ({code})",
+                            asked.get(code),
+                            code,
+                        )
+                    )
+        elif account.role == "huyen" and (team := account.team_in(year)) is not None:
+            asked = _requests(conn, year, team, None)
+            listed = _units_in(conn, year, team, None)
+            for code, name, _, state in listed:
+                if state in UNDER_APPRAISAL:
+                    what = "Thẩm định hồ sơ nộp lại" if state == "da_nop_lai" else "Thẩm định hồ sơ"
+                    found.append(Task("tham_dinh", what, f"{name} ({code})", due.get("tham_dinh"), code))
+                elif state == "can_bo_sung":
+                    found.append(Task("cho_xa", "Chờ xã bổ sung", f"{name} ({code})", asked.get(code), code))
+            ready = sum(1 for *_, state in listed if state == "da_tham_dinh")
+            if ready:
+                found.append(
+                    Task(
+                        "gui_tinh",
+                        f"Gửi danh sách lên tỉnh ({ready} hồ sơ đã thẩm định)",
+                        team,
+                        due.get("gui_tinh"),
+                        team=team,
+                        count=ready,
+                    )  # fmt: skip
+                )
+        elif account.role == "tinh":
+            names = {code: name for code, name, *_ in _units_in(conn, year, None, None)}
+            for appeal in review_rows.appeals_of(conn, year, None):
+                if appeal.state == "open":
+                    subject = f"{names.get(appeal.unit_code, appeal.unit_code)} ({appeal.unit_code})"
+                    found.append(Task("kien_nghi", "Trả lời kiến nghị", subject, None, appeal.unit_code))
+            for drawn in review_rows.sample(conn, year):
+                if drawn.login == account.login and not _field_checked(conn, year, drawn.unit_code):
+                    subject = f"{names.get(drawn.unit_code, drawn.unit_code)} ({drawn.unit_code})"
+                    found.append(Task("thuc_dia", "Kiểm tra thực địa", subject, None, drawn.unit_code))
+            waiting = _sent_without_decision(conn, year)
+            if waiting:
+                what = f"Quyết định công nhận ({waiting} hồ sơ đã gửi tỉnh chưa có quyết định)"
+                found.append(Task("quyet_dinh", what, f"năm {year}", None, count=waiting))
+    on = today()
+    return sorted(found, key=lambda t: (not t.overdue(on), t.due or dt.date.max, t.subject))
+
+
+def _field_checked(conn: Tx, year: int, code: str) -> bool:
+    from engine.store.schema import evidence_versions
+
+    query = (
+        select(func.count())
+        .select_from(evidence_versions)
+        .join(applications, applications.c.id == evidence_versions.c.application_id)
+        .where(
+            applications.c.year == year, applications.c.unit_code == code, evidence_versions.c.kind == "field"
+        )
+    )
+    return bool(conn.execute(query).scalar_one())
+
+
+def _sent_without_decision(conn: Tx, year: int) -> int:
+    decided = select(decisions.c.unit).where(decisions.c.year == year)
+    query = (
+        select(func.count())
+        .select_from(applications)
+        .where(
+            applications.c.year == year,
+            applications.c.state == "da_gui_tinh",
+            applications.c.unit_code.not_in(decided),
+        )
+    )
+    return int(conn.execute(query).scalar_one())
