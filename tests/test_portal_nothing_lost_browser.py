@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from browser_helpers import DIALOGS, Served, browser_or_skip, chromium, fill, login, new_page, start, stop
+from openpyxl import load_workbook
 from portal_helpers import DISTRICT, PASSWORD, ROOT, YEAR, full_unit_values, set_password
 
 from engine.clock import today
@@ -48,7 +50,7 @@ def browser(served: Served) -> Iterator[object]:
         yield launched
 
 
-def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object) -> None:
+def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object, tmp_path: Path) -> None:
     url, code = served.url, served.commune
     unit = f"{url}/nam/{YEAR}/don-vi/{code}"
     # 0. the province sets the year's dates; the commune's start page lists its work by them
@@ -159,3 +161,24 @@ def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object) -
     assert DIALOGS[-1].startswith("Mở lại thẩm định ")
     assert tinh.inner_text("#trang-thai") == "Đã nộp"  # type: ignore[attr-defined]
     assert "Biên bản đối thoại ghi sai năm" in tinh.inner_text("main")  # type: ignore[attr-defined]  # timeline
+    # 7. the province's list: found without diacritics, filtered, downloaded exactly as shown
+    tinh.goto(f"{url}/nam/{YEAR}/tinh")  # type: ignore[attr-defined]
+    tinh.click("#mo-danh-sach")  # type: ignore[attr-defined]
+    tinh.fill("#q", "doi ngo")  # type: ignore[attr-defined]
+    tinh.select_option("#loc-team", DISTRICT)  # type: ignore[attr-defined]
+    tinh.click("#loc button:has-text('Lọc')")  # type: ignore[attr-defined]
+    shown = [
+        [c.strip() for c in row.split("\t")]
+        for row in tinh.locator("#danh-sach tbody tr").all_inner_texts()  # type: ignore[attr-defined]
+    ]
+    assert [r[:4] for r in shown] == [[code, "Thị trấn Đồi Ngô", DISTRICT, "Đã nộp"]]
+    with tinh.expect_download() as got:  # type: ignore[attr-defined]
+        tinh.click("#tai-excel")  # type: ignore[attr-defined]
+    saved = tmp_path / got.value.suggested_filename
+    got.value.save_as(saved)
+    assert saved.name == f"danh-sach-{YEAR}.xlsx"
+    book = load_workbook(saved).active
+    rows = book.iter_rows(min_row=4, values_only=True)
+    written = [[str(v) if v is not None else "" for v in r] for r in rows]
+    assert [r[:4] for r in written] == [r[:4] for r in shown]
+    assert book["A2"].value == f"Lọc: tìm “doi ngo”; tổ thẩm định / huyện: {DISTRICT} — 1 trong 195 dòng"

@@ -33,9 +33,12 @@ def create_app(config: PortalConfig) -> Flask:
             app.wsgi_app, x_for=config.behind_proxy, x_proto=config.behind_proxy
         )
 
-    from web.views import admin, auth, districts, home, province, review, rules, surveys, units
+    from web.views import admin, auth, districts, home, lists, province, review, rules, surveys, units
 
-    views = (auth.bp, home.bp, units.bp, districts.bp, province.bp, review.bp, surveys.bp, rules.bp, admin.bp)
+    views = (
+        auth.bp, home.bp, units.bp, districts.bp, lists.bp,
+        province.bp, review.bp, surveys.bp, rules.bp, admin.bp,
+    )  # fmt: skip
     for blueprint in views:
         app.register_blueprint(blueprint)
     # The citizens' survey form: no account, so nothing a forged request could act as; it keeps no

@@ -214,3 +214,43 @@ def past_years(store: Store, year: int, code: str) -> tuple[list[Any], list[Any]
     found = unit_history(store, code)
     earlier = [y for y in found.years if y.year is not None and y.year < year]
     return list(found.predecessors), earlier
+
+
+# -- the list of a year's units, as people search, sort, filter and download it -----------------------
+RESULTS = {
+    "dat": "Đủ điều kiện (đã thẩm định)",
+    "khong_dat": "Chưa đạt (đã thẩm định)",
+    "chua_xong": "Chưa thẩm định xong",
+    "chua_nop": "Chưa nộp",
+}
+
+
+def listed_rows(store: Store, year: int, district: str | None = None) -> list[dict[str, Any]]:
+    """Every unit of the year's list (of one team) as a row of plain values: what the list page
+    shows and its download writes, counted as the dashboard counts (a result only once appraised)."""
+    out = []
+    for r in rows(store, year, district):
+        if r.state not in SUBMITTED:
+            result = "chua_nop"
+        elif r.state not in APPRAISED:
+            result = "chua_xong"
+        else:
+            result = "dat" if r.recognised else "khong_dat"
+        out.append(
+            {
+                "code": r.unit.code,
+                "name": r.unit.name,
+                "team": r.unit.district,
+                "state": r.state,
+                "state_label": r.state_label,
+                "total": r.total,
+                "result": result,
+                "result_label": RESULTS[result]
+                + (" — theo số xã khai" if result == "chua_xong" and r.total is not None else ""),
+                "proposed": "" if r.proposed is None else ("Có" if r.proposed else "Không"),
+                "flags": r.flags,
+                "flag_count": len(r.flags),
+                "rank": r.rank,
+            }
+        )
+    return out
