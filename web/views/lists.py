@@ -60,12 +60,13 @@ def _page(year: int, team: str | None, endpoint: str, download_endpoint: str, **
     query, filters, shown = _shown(year, team)
 
     def page_url(**change: Any) -> str:
-        return url_for(endpoint, year=year, **where, **query.args(**change))
+        values: dict[str, Any] = {"year": year, **where, **query.args(**change)}
+        return url_for(endpoint, **values)
 
     return render_template(
         "listing.html",
         page_url=page_url,
-        download_url=url_for(download_endpoint, year=year, **where, **query.args(trang="")),
+        download_url=url_for(download_endpoint, **{"year": year, **where, **query.args(trang="")}),
         year=year,
         team=team,
         columns=COLUMNS,
