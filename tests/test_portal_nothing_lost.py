@@ -284,3 +284,35 @@ def test_a_new_password_does_not_open_a_disabled_account(portal: Portal) -> None
     assert (
         portal.client("xa-khac").get("/doi-mat-khau").status_code == 200
     )  # signs in again with its password
+
+
+def test_ticked_values_are_confirmed_as_declared_in_one_step(portal: Portal) -> None:
+    xa, huyen = portal.client("xa"), portal.client("huyen")
+    submit_dossier(xa, portal.unit, full_unit_values())
+    corrected = {
+        **full_unit_values(),
+        "so_tin_bai_tuyen_truyen": "12",
+        "ly_do__so_tin_bai_tuyen_truyen": "Chỉ 12 tin có ngày đăng",
+        "ty_le_nop_truc_tuyen": "70%",
+        "ly_do__ty_le_nop_truc_tuyen": "Theo cổng dịch vụ công",
+        "base": "0",
+    }
+    assert post(huyen, unit_url(portal.unit, "/tham-dinh"), corrected).status_code == 302
+    base = verify_base(huyen, portal.unit)
+    page = huyen.get(unit_url(portal.unit, "/tham-dinh"))
+    assert 'name="nhu_xa_khai" value="so_tin_bai_tuyen_truyen"' in page.text
+    # the page as it came back (both corrections), one of them ticked "như xã khai"
+    confirmed = post(
+        huyen,
+        unit_url(portal.unit, "/tham-dinh"),
+        {**corrected, "base": base, "action": "nhu-xa-khai", "nhu_xa_khai": ["so_tin_bai_tuyen_truyen"]},
+    )
+    assert confirmed.status_code == 302
+    d = dossiers.dossier(portal.store, YEAR, portal.unit)
+    verified = dossiers.latest(dossiers.versions(portal.store, d.id), "verified")
+    assert verified.data["so_tin_bai_tuyen_truyen"] == full_unit_values()["so_tin_bai_tuyen_truyen"]
+    assert "so_tin_bai_tuyen_truyen" not in verified.notes  # confirmed: no reason needed, none kept
+    assert verified.data["ty_le_nop_truc_tuyen"] == "70%"  # the other correction stands, with its reason
+    assert verified.notes["ty_le_nop_truc_tuyen"] == "Theo cổng dịch vụ công"
+    last = entries(portal.store, login=portal.logins["huyen"])[-1]
+    assert (last.action, last.details) == ("verified", {"corrected": ["ty_le_nop_truc_tuyen"]})

@@ -147,8 +147,15 @@ def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object, t
     assert reason == "Chỉ 12 tin có ngày đăng"
     assert second.input_value("#i-ty_le_cong_khai_dung_han") == "95%"  # type: ignore[attr-defined]
     assert "tổ đã xác minh trước đó" in second.inner_text("#f-ty_le_cong_khai_dung_han")  # type: ignore[attr-defined]
-    second.click("button:has-text('Lưu kết quả xác minh')")  # type: ignore[attr-defined]
+    # the team then confirms the tin-bài count as declared after all, ticked, in one step
+    second.check("#x-so_tin_bai_tuyen_truyen")  # type: ignore[attr-defined]
+    second.click("button:has-text('Lưu, các giá trị đã đánh dấu như xã khai')")  # type: ignore[attr-defined]
+    assert DIALOGS[-1].startswith("Đặt các giá trị đã đánh dấu về như xã khai")
     assert "Đã lưu kết quả xác minh" in second.inner_text(".flash")  # type: ignore[attr-defined]
+    second.goto(f"{unit}/tham-dinh")  # type: ignore[attr-defined]
+    declared = full_unit_values()["so_tin_bai_tuyen_truyen"]
+    assert second.input_value("#i-so_tin_bai_tuyen_truyen") == declared  # type: ignore[attr-defined]
+    second.goto(unit)  # type: ignore[attr-defined]
     second.click("button:has-text('Hoàn tất thẩm định')")  # type: ignore[attr-defined]
     assert second.inner_text("#trang-thai") == "Đã thẩm định"  # type: ignore[attr-defined]
     # 6. the province reopens it: a reason is required, the question says what follows

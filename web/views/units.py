@@ -318,6 +318,15 @@ def verify(year: int, code: str) -> object:
     other = None  # someone else's verification saved since this page was opened
     if request.method == "POST":
         values, reasons, changed = checked_values(ctx["cs"], declared, request.form, set(ctx["online"]))
+        if request.form.get("action") == "nhu-xa-khai":  # the ticked values confirmed as declared
+            chosen = set(request.form.getlist("nhu_xa_khai")) & set(ctx["fields"])
+            for key in chosen:
+                if key in declared:
+                    values[key] = declared[key]
+                else:
+                    values.pop(key, None)
+                reasons.pop(key, None)
+            changed = [k for k in changed if k not in chosen]
         errors = {k: "Ghi lý do sửa giá trị này" for k in changed if not reasons.get(k)}
         sent_base = form_text(request.form, "base", 20)
         expected = int(sent_base) if sent_base.isdigit() else 0
