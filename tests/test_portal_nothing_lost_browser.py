@@ -33,6 +33,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         ("lucnam", "huyen", DISTRICT, "Nguyễn Văn An"),
         ("lucnam2", "huyen", DISTRICT, "Trần Thị Bình"),
         ("phuctra", "tinh", None, "Lê Văn Cường"),
+        ("quantri", "quan-tri", None, "Quản trị"),
     ):
         accounts.add(store, name, role, None, district, full)
         set_password(store, name)
@@ -189,3 +190,15 @@ def test_check_withdraw_two_savers_and_reopen(served: Served, browser: object, t
     written = [[str(v) if v is not None else "" for v in r] for r in rows]
     assert [r[:4] for r in written] == [r[:4] for r in shown]
     assert book["A2"].value == f"Lọc: tìm “doi ngo”; tổ thẩm định / huyện: {DISTRICT} — 1 trong 195 dòng"
+    # 8. the administrator makes every commune's account at once and prints one slip per commune
+    admin = new_page(browser)
+    login(admin, url, "quantri", PASSWORD)
+    admin.goto(f"{url}/quan-tri/tai-khoan")  # type: ignore[attr-defined]
+    admin.select_option("#nam-xa", str(YEAR))  # type: ignore[attr-defined]
+    admin.click("#xa-hang-loat button")  # type: ignore[attr-defined]
+    assert DIALOGS[-1].startswith("Tạo tài khoản cho mọi đơn vị chưa có tài khoản xã?")
+    assert admin.locator("section.slip").count() == 194  # type: ignore[attr-defined]  # one had an account
+    admin.emulate_media(media="print")  # type: ignore[attr-defined]
+    assert admin.locator("header.top").is_hidden()  # type: ignore[attr-defined]
+    first = admin.locator("section.slip").first  # type: ignore[attr-defined]
+    assert first.evaluate("e => getComputedStyle(e).breakAfter") == "page"  # one slip a page

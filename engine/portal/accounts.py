@@ -188,6 +188,36 @@ def add(
     return Account(account_id, login, role, unit, district, full_name, True), password
 
 
+@dataclass(frozen=True)
+class Slip:
+    """What one commune receives on paper: its login and one-time password (shown once)."""
+
+    login: str
+    unit: str
+    name: str
+    team: str
+    password: str
+
+
+def add_communes(store: Store, year: int, by: Account | None = None, address: str = "cli") -> list[Slip]:
+    """An account ("xa" + code) for every unit of the year's list that has no commune account yet,
+    each with its one-time password: the slips to print and hand out. Units that have one keep it."""
+    from engine.store import unitlists
+
+    with store.read() as conn:
+        listed = unitlists.of_year(conn, year)
+        held = {r.unit_code for r in rows.all_accounts(conn) if r.role == "xa" and r.unit_code}
+        taken = {r.login for r in rows.all_accounts(conn)}
+    slips: list[Slip] = []
+    for unit in listed:
+        login = f"xa{unit.code}".lower()
+        if unit.code in held or login in taken or not LOGIN_PATTERN.fullmatch(login):
+            continue
+        account, password = add(store, login, "xa", unit.code, None, None, by, address)
+        slips.append(Slip(account.login, unit.code, unit.name, unit.district, password))
+    return slips
+
+
 @dataclass
 class Listed:
     account: Account

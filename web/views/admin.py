@@ -65,6 +65,22 @@ def accounts_page() -> object:
     )
 
 
+@bp.route("/quan-tri/tai-khoan/xa-hang-loat", methods=["POST"])
+@guard("accounts.manage")
+def add_communes() -> object:
+    """An account for every commune of a year's list that has none, and one slip per commune to
+    print (login, one-time password, the portal's address): the passwords are shown this once."""
+    raw = form_text(request.form, "year", 4)
+    if not raw.isdigit() or int(raw) not in {y.year for y in units.years(store())}:
+        flash(f"Năm “{raw}” chưa có danh sách đơn vị.", "error")
+        return redirect(url_for("admin.accounts_page"))
+    slips = accounts.add_communes(store(), int(raw), me(), client_address())
+    if not slips:
+        flash(f"Mọi đơn vị của danh sách năm {raw} đã có tài khoản xã.", "ok")
+        return redirect(url_for("admin.accounts_page"))
+    return render_template("slips.html", slips=slips, year=int(raw), address=config().public_base())
+
+
 @bp.route("/quan-tri/tai-khoan/<int:account_id>/khoa", methods=["POST"])
 @guard("accounts.manage")
 def disable(account_id: int) -> object:

@@ -1,0 +1,41 @@
+"""Work done for many at once: an account for every commune of a year's list, with one slip per
+commune to print; communes that have an account keep it; the passwords work once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from portal_helpers import YEAR, Portal, make_portal, post
+
+from engine.portal import accounts
+from engine.portal.accounts import Throttle
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Portal:
+    made = make_portal(str(tmp_path / "cong.sqlite"), tmp_path)
+    yield made
+    made.close()
+
+
+def test_accounts_for_every_commune_with_a_slip_each(portal: Portal) -> None:
+    admin = portal.client("quan-tri")
+    page = admin.get("/quan-tri/tai-khoan")
+    assert "Tạo tài khoản cho mọi đơn vị chưa có tài khoản xã?" in page.text  # asked first
+    made = post(admin, "/quan-tri/tai-khoan/xa-hang-loat", {"year": str(YEAR)})
+    assert made.status_code == 200
+    slips = re.findall(r'<section class="slip" id="phieu-(\d+)">(.*?)</section>', made.text, re.S)
+    assert len(slips) == 193  # 195 units, two of which had a commune account already
+    assert portal.unit not in {code for code, _ in slips} and portal.outsider not in {c for c, _ in slips}
+    code, body = slips[0]
+    login = f"xa{code}"
+    password = re.search(r"Mật khẩu dùng một lần</th><td class=\"mono\">([^<]+)</td>", body).group(1)  # type: ignore[union-attr]
+    assert f'<td class="mono">{login}</td>' in body and "http://localhost" in body
+    account = accounts.authenticate(portal.store, login, password, "10.0.0.9", Throttle())
+    assert account.unit_code == code and account.must_change  # changed at the first login
+    again = post(admin, "/quan-tri/tai-khoan/xa-hang-loat", {"year": str(YEAR)}, follow_redirects=True)
+    assert f"Mọi đơn vị của danh sách năm {YEAR} đã có tài khoản xã." in again.text
+    unknown = post(admin, "/quan-tri/tai-khoan/xa-hang-loat", {"year": "1999"}, follow_redirects=True)
+    assert "Năm “1999” chưa có danh sách đơn vị." in unknown.text
