@@ -1346,14 +1346,21 @@ ROLE_ALIASES = {"to-tham-dinh": "huyen"}  # the appraisal team's role; "huyen" s
 @click.option("--unit", help="Mã đơn vị (vai trò xa).")
 @click.option("--district", help="Tổ thẩm định, hay huyện với các năm trước 2025 (vai trò to-tham-dinh).")
 @click.option("--name", help="Họ tên người dùng.")
+@click.option("--email", help="Địa chỉ thư nhận thông báo (khi cổng có máy chủ thư).")
 @db_option("Cơ sở dữ liệu của cổng.")
 def users_add(
-    login: str, role: str, unit: str | None, district: str | None, name: str | None, db: str | None
+    login: str,
+    role: str,
+    unit: str | None,
+    district: str | None,
+    name: str | None,
+    email: str | None,
+    db: str | None,
 ) -> None:
     """Thêm tài khoản; in mật khẩu dùng một lần (phải đổi ở lần đăng nhập đầu)."""
     role = ROLE_ALIASES.get(role, role)
     with _errors():
-        account, password, label = jobs.users_add(db, login, role, unit, district, name)
+        account, password, label = jobs.users_add(db, login, role, unit, district, name, email)
     scope = account.unit_code or account.district or "toàn tỉnh"
     click.echo(f"Đã thêm tài khoản {account.login} ({account.role_label}, {scope}) vào {label}")
     click.echo(f"Mật khẩu dùng một lần: {password}")
@@ -1403,6 +1410,17 @@ def users_disable(login: str, db: str | None) -> None:
     with _errors():
         account = jobs.users_disable(db, login)
     click.echo(f"Đã khóa tài khoản {account.login}")
+
+
+@users.command("email", epilog=example("cqtt users email xa07207 vanphong@xa.gov.vn --db"))
+@click.argument("login")
+@click.argument("email")
+@db_option("Cơ sở dữ liệu của cổng.")
+def users_email(login: str, email: str, db: str | None) -> None:
+    """Đặt địa chỉ thư nhận thông báo của tài khoản (chuỗi rỗng "": không nhận thư)."""
+    with _errors():
+        account = jobs.users_email(db, login, email)
+    click.echo(f"Thư thông báo của {account.login}: {email.strip().lower() or 'không nhận'}")
 
 
 @users.command("enable", epilog=example("cqtt users enable xa07207 --db"))
@@ -1491,6 +1509,13 @@ def audit(since: str | None, login: str | None, as_json: bool, db: str | None) -
     default="",
     help="Địa chỉ người dân mở cổng (trong mã QR của phiếu khảo sát), ví dụ https://khaosat.bacgiang.gov.vn.",
 )
+@click.option(
+    "--smtp",
+    default="",
+    help="Máy chủ thư của tỉnh để gửi thông báo (MÁY:CỔNG; hoặc CQTT_SMTP); tài khoản, mật khẩu qua "
+    "CQTT_SMTP_USER, CQTT_SMTP_PASSWORD, CQTT_SMTP_STARTTLS=1. Không có: chỉ danh sách việc cần làm.",
+)
+@click.option("--mail-from", default="", help="Địa chỉ gửi thư thông báo (hoặc CQTT_MAIL_FROM).")
 @click.option("--threads", default=8, type=click.IntRange(1, 64), help="Số luồng phục vụ mỗi tiến trình.")
 @click.option(
     "--processes",
@@ -1509,6 +1534,8 @@ def web(
     issuer: str,
     public_url: str,
     place: str,
+    smtp: str,
+    mail_from: str,
     threads: int,
     processes: int | None,
 ) -> None:
@@ -1549,6 +1576,7 @@ def web(
                 issuer=issuer,
                 place=place,
                 public_url=public_url.rstrip("/"),
+                smtp=_smtp(smtp, mail_from),
             )
 
         def ready(address: str) -> None:
@@ -1556,6 +1584,21 @@ def web(
 
         count = processes or (min(os.cpu_count() or 1, 4) if hasattr(os, "fork") else 1)
         serve(config, host, port, threads, ready, count)
+
+
+def _smtp(address: str, sender: str) -> Any:
+    """The mail server from the options, else from the environment (None: no notifications)."""
+    from engine.portal.mail import Smtp
+
+    if not address:
+        return Smtp.from_environment()
+    return Smtp.parse(
+        address,
+        sender or os.environ.get("CQTT_MAIL_FROM", ""),
+        os.environ.get("CQTT_SMTP_USER", ""),
+        os.environ.get("CQTT_SMTP_PASSWORD", ""),
+        os.environ.get("CQTT_SMTP_STARTTLS") == "1",
+    )
 
 
 @main.group("db", epilog=example("cqtt db upgrade --db lich-su.sqlite"))

@@ -820,14 +820,20 @@ def survey_tally(
 
 # -- the portal's accounts, unit lists and audit log (the CLI face; web/ is the other) ----------------
 def users_add(
-    db: str | None, login: str, role: str, unit: str | None, district: str | None, name: str | None
+    db: str | None,
+    login: str,
+    role: str,
+    unit: str | None,
+    district: str | None,
+    name: str | None,
+    email: str | None = None,
 ) -> tuple[Any, str, str]:
     """A new account and its one-time password; returns (account, password, store)."""
     from engine.portal import accounts
 
     store = open_store(db)
     try:
-        account, password = accounts.add(store, login, role, unit, district, name)
+        account, password = accounts.add(store, login, role, unit, district, name, email=email)
         return account, password, store.label
     finally:
         store.close()
@@ -839,6 +845,16 @@ def users_list(db: str | None) -> list[Any]:
     store = open_store(db, create=False)
     try:
         return accounts.listing(store)
+    finally:
+        store.close()
+
+
+def users_email(db: str | None, login: str, email: str) -> Any:
+    from engine.portal import accounts
+
+    store = open_store(db, create=False)
+    try:
+        return accounts.set_email(store, login, email)
     finally:
         store.close()
 

@@ -11,6 +11,7 @@ from engine.errors import CqttError
 from engine.intake.workbook import Limits
 from engine.portal.accounts import Throttle
 from engine.portal.files import DEFAULT_LIMIT
+from engine.portal.mail import Smtp
 from engine.portal.sessions import Lifetimes
 
 
@@ -29,6 +30,8 @@ class PortalConfig:
     issuer: str = ""  # the issuing body on records ("TỈNH BẮC GIANG")
     place: str = ""  # the place name before the date on records ("Bắc Giang")
     public_url: str = ""  # the address citizens reach the portal at (QR codes); else where it listens
+    smtp: Smtp | None = None  # the province's mail server for notifications (none: the task list alone)
+    mail_every: float = 5.0  # seconds between the mailer's rounds
 
     def public_base(self) -> str:
         """The portal's address as citizens' links carry it: --public-url; the address the server

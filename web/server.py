@@ -89,6 +89,12 @@ def _run(config: PortalConfig, listener: socket.socket, threads: int) -> None:
     from web import create_app
 
     app = create_app(config)
+    mailer = None
+    if config.smtp is not None:  # each process sends what is queued; a message is claimed once
+        from engine.portal.mail import Mailer
+
+        mailer = Mailer(app.extensions["cqtt.store"], config.smtp, config.public_base(), config.mail_every)
+        mailer.start()
     server = create_server(
         app,
         sockets=[listener],
@@ -102,4 +108,6 @@ def _run(config: PortalConfig, listener: socket.socket, threads: int) -> None:
     try:
         server.run()
     finally:
+        if mailer is not None:
+            mailer.stop()
         app.extensions["cqtt.store"].close()

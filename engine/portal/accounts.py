@@ -156,13 +156,16 @@ def add(
     full_name: str | None = None,
     by: Account | None = None,
     address: str = "cli",
+    email: str | None = None,
 ) -> tuple[Account, str]:
-    """A new account and its one-time password (shown once, never stored)."""
+    """A new account and its one-time password (shown once, never stored); `email`, where the
+    portal's notifications go."""
     login = login.strip().lower()
     if not LOGIN_PATTERN.fullmatch(login):
         raise AccountError(
             f"tên đăng nhập “{login}” không hợp lệ: 2–63 chữ thường không dấu, số, “.”, “_” hoặc “-”"
         )
+    email = clean_email(email)
     password = one_time_password()
     with store.write() as conn:
         check_scope(conn, role, unit, district)
@@ -181,6 +184,7 @@ def add(
             created_at=now(),
             password_changed_at=None,
             password_expires_at=one_time_end(),
+            email=email,
         )
         audit.record(
             conn, by, address, "account_added", login, {"role": role, "unit": unit, "district": district}
@@ -257,6 +261,32 @@ def disable(store: Store, login: str, by: Account | None = None, address: str = 
         rows.update(conn, found.id, disabled=True)
         session_rows.end_all_of(conn, found.id, now())
         audit.record(conn, by, address, "account_disabled", found.login)
+    return found
+
+
+EMAIL_PATTERN = re.compile(r"[^@\s<>\"',;]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)+")
+
+
+def clean_email(email: str | None) -> str | None:
+    """An address as kept (lower case, no spaces), None when none is given; refused when it is not
+    one a mail server takes (a header cannot be smuggled in through it)."""
+    if email is None or not email.strip():
+        return None
+    email = email.strip().lower()
+    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
+        raise AccountError(f"địa chỉ thư “{email[:80]}” không hợp lệ (ví dụ vanphong.xa@bacgiang.gov.vn)")
+    return email
+
+
+def set_email(
+    store: Store, login: str, email: str, by: Account | None = None, address: str = "cli"
+) -> Account:
+    """Where an account's notifications go (an empty address: none)."""
+    found = find(store, login)
+    kept = clean_email(email)
+    with store.write() as conn:
+        rows.update(conn, found.id, email=kept)
+        audit.record(conn, by, address, "email_set", found.login)
     return found
 
 

@@ -26,6 +26,7 @@ ACTIONS: dict[str, str] = {
     "account_added": "Thêm tài khoản",
     "account_disabled": "Khóa tài khoản",
     "account_enabled": "Mở khóa tài khoản",
+    "email_set": "Đặt địa chỉ thư nhận thông báo",
     "password_reset": "Cấp lại mật khẩu",
     "units_loaded": "Nạp danh sách đơn vị",
     "draft_saved": "Lưu bản nháp hồ sơ",

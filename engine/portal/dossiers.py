@@ -20,7 +20,7 @@ from engine.hashing import sha256_file
 from engine.intake.evidence import Application, EvidenceSet, other_years, read_evidence, self_score_column
 from engine.intake.values import to_text
 from engine.intake.workbook import Limits, current_limits, limited
-from engine.portal import audit, submission
+from engine.portal import audit, mail, submission
 from engine.portal.form import changed_fields
 from engine.portal.policy import TRANSITIONS, in_state
 from engine.portal.roles import APPRAISED, STATES, SUBMITTED, UNDER_APPRAISAL, Account
@@ -369,6 +369,16 @@ def save_declared(
             audit.record(
                 conn, account, address, "resubmitted" if to == "da_nop_lai" else "submitted", f"{year}/{code}"
             )
+            again = to == "da_nop_lai"
+            did = "nộp lại hồ sơ sau yêu cầu bổ sung" if again else "nộp hồ sơ"
+            mail.tell(
+                conn, "huyen", year,
+                f"{unit.name} đã {'nộp lại' if again else 'nộp'} hồ sơ năm {year}",
+                f"{unit.name} ({unit.code}) đã {did} "
+                f"đề nghị công nhận đạt chuẩn chính quyền thân thiện năm {year}. Tổ thẩm định xác minh "
+                "từng giá trị trên cổng.",
+                f"/nam/{year}/don-vi/{code}/tham-dinh", team=unit.district,
+            )  # fmt: skip
         else:
             audit.record(conn, account, address, "draft_saved", f"{year}/{code}")
         state = rows.state_of(conn, app.id)
@@ -406,6 +416,14 @@ def request_clarification(
         if not in_state("unit.appraise", "huyen", app.state):
             raise WorkflowError(f"hồ sơ đang ở trạng thái “{STATES[app.state]}”: chưa thể yêu cầu bổ sung")
         _move(conn, app, "can_bo_sung", account, comment[:2000], [known[i] for i in items], due)
+        listed = "\n".join(f"- {known[i]}" for i in items)
+        by = f"\nHạn trả lời: {due.strftime('%d/%m/%Y')}." if due else ""
+        mail.tell(
+            conn, "xa", year, f"Tổ thẩm định yêu cầu bổ sung hồ sơ năm {year}",
+            f"Tổ thẩm định yêu cầu bổ sung hồ sơ năm {year}:\n{comment[:2000]}\n\nNội dung cần bổ sung:\n"
+            f"{listed}{by}",
+            f"/nam/{year}/don-vi/{code}", unit=code,
+        )  # fmt: skip
         audit.record(conn, account, address, "clarification_requested", f"{year}/{code}", {"items": items})
 
 
@@ -506,6 +524,12 @@ def finalise(store: Store, account: Account | None, address: str, year: int, cod
             )
         _move(conn, app, "da_tham_dinh", account)
         audit.record(conn, account, address, "appraisal_finalised", f"{year}/{code}")
+        mail.tell(
+            conn, "xa", year, f"Đã có kết quả thẩm định hồ sơ năm {year}",
+            f"Tổ thẩm định đã hoàn tất thẩm định hồ sơ năm {year}. Điểm và giải thích từng tiêu chí "
+            "đã hiện trên trang hồ sơ của xã.",
+            f"/nam/{year}/don-vi/{code}", unit=code,
+        )  # fmt: skip
 
 
 def team_started(conn: Tx, app: Any) -> bool:
@@ -576,6 +600,11 @@ def send_to_province(store: Store, account: Account | None, address: str, year: 
         for r in ready:
             _move(conn, r, "da_gui_tinh", account)
         audit.record(conn, account, address, "sent_to_province", f"{year}/{district}", {"units": len(ready)})
+        mail.tell(
+            conn, "tinh", year, f"{district} gửi danh sách {len(ready)} hồ sơ năm {year}",
+            f"{district} đã gửi lên tỉnh {len(ready)} hồ sơ đã thẩm định năm {year}.",
+            f"/nam/{year}/huyen/{district}",
+        )  # fmt: skip
     return len(ready)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from engine.clock import aware, now, today
 from engine.errors import CqttError
 from engine.numbers import same_points
-from engine.portal import audit, dossiers, scoring
+from engine.portal import audit, dossiers, mail, scoring
 from engine.portal.overview import rows as unit_rows
 from engine.portal.policy import in_state
 from engine.portal.roles import APPRAISED, SUBMITTED, Account
@@ -541,6 +541,11 @@ def file_appeal(store: Store, account: Account, address: str, year: int, code: s
         if appeal_id is None:  # another one was filed at the same moment
             raise ReviewError("đã có một kiến nghị đang được xem xét")
         audit.record(conn, account, address, "appeal_filed", f"{year}/{code}", {"appeal": appeal_id})
+        mail.tell(
+            conn, "tinh", year, f"Xã {code} gửi kiến nghị về quyết định năm {year}",
+            f"Đơn vị {code} gửi kiến nghị về quyết định số {current.number}:\n{grounds}",
+            f"/nam/{year}/don-vi/{code}#kien-nghi",
+        )  # fmt: skip
     return next(a for a in appeals_of(store, year, code) if a.id == appeal_id)
 
 

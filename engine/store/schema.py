@@ -164,6 +164,7 @@ accounts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=True),
     Column("password_expires_at", DateTime(timezone=True), nullable=True),  # a one-time password's end
+    Column("email", Text, nullable=True),  # where notifications go (none: the task list alone)
 )
 
 # Server-side sessions: the cookie holds a random token, the store only its SHA-256.
@@ -406,6 +407,25 @@ deadlines = Table(
     Column("set_by", Integer, ForeignKey("accounts.id"), nullable=True),
     Column("set_at", DateTime(timezone=True), nullable=False),
 )
+
+# messages to send, written with what they tell (engine.portal.mail); a mailer claims, sends and
+# marks each, so that a mail server that is down loses nothing and two processes send once
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("path", Text, nullable=False),  # the page it links to, under the portal's public address
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+)
+Index("ix_outbox_unsent", outbox.c.sent_at, outbox.c.id)
 
 survey_windows = Table(
     "survey_windows",

@@ -45,6 +45,7 @@ def accounts_page() -> object:
                 form_text(request.form, "full_name", 200) or None,
                 by=me(),
                 address=client_address(),
+                email=form_text(request.form, "email", 254) or None,
             )
         except CqttError as exc:
             errors["login"] = str(exc)
