@@ -5,6 +5,7 @@ saving the same verify page, a disabled account that a new password does not ope
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
@@ -316,3 +317,27 @@ def test_ticked_values_are_confirmed_as_declared_in_one_step(portal: Portal) -> 
     assert verified.notes["ty_le_nop_truc_tuyen"] == "Theo cổng dịch vụ công"
     last = entries(portal.store, login=portal.logins["huyen"])[-1]
     assert (last.action, last.details) == ("verified", {"corrected": ["ty_le_nop_truc_tuyen"]})
+
+
+def test_the_communes_result_shows_each_group_and_each_reason_once(portal: Portal) -> None:
+    from engine.portal.demo import appraise_as_submitted
+
+    xa = portal.client("xa")
+    submit_dossier(xa, portal.unit, {**full_unit_values(), "vu_viec_sach_nhieu": "Có", "ho_so": "to_trinh"})
+    appraise_as_submitted(portal.store, YEAR, [portal.unit])
+    page = xa.get(unit_url(portal.unit)).text
+    groups = re.search(r'<table class="list" id="diem-nhom">.*?<tbody>(.*?)</tbody>', page, re.S)
+    assert groups is not None
+    rows = re.findall(r'<th scope="row">(.*?)</th><td class="num">([\d,]+)</td>', groups.group(1))
+    d = dossiers.dossier(portal.store, YEAR, portal.unit)
+    result = dossiers.current(portal.store, d).score.result
+    assert [html.unescape(title) for title, _ in rows] == [g.title for g in result.groups]
+    shown = sum(float(points.replace(",", ".")) for _, points in rows)
+    assert abs(shown - result.total) < 0.05  # the groups add up to the total shown
+    reasons = re.search(r'<ul class="blocking" id="ly-do-chua-dat">(.*?)</ul>', page, re.S)
+    assert reasons is not None
+    listed = re.findall(r"<li>(.*?)</li>", reasons.group(1))
+    assert len(listed) == len(set(result.blocking)) >= 2  # a disqualifier and a missing document
+    for line in listed:
+        assert page.count(f">{line}<") == 1  # said once: not again among the warnings
+    assert sorted(html.unescape(x) for x in listed) == sorted(set(result.blocking))
