@@ -440,7 +440,10 @@ def test_a_policy_officer_checks_a_draft_without_touching_the_set_in_force(porta
         content_type="multipart/form-data",
     )
     assert sent.status_code == 200
-    assert f"ban-nhap.yaml:{line}: lỗi: [recognition.min_total]" in sent.text
+    said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", sent.text))
+    assert f"Dòng {line} — điều kiện công nhận, điểm tối thiểu: " in said  # in words, with the line
+    assert "ban-nhap.yaml · recognition.min_total" in said  # the key path kept in small print
+    assert "[recognition.min_total]" not in sent.text
     stricter = text.replace("min_total: 85", "min_total: 99.9")
     tried = post(
         officer,

@@ -40,6 +40,7 @@ class DraftCheck:
     dossiers: int = 0  # applications of the evidence year the draft was tried on
     diff: DiffOutcome | None = None
     tests: list[str] = field(default_factory=list)  # failing YAML cases, when a tests file is given
+    places: dict[str, str] = field(default_factory=dict)  # an issue's key path -> where, in words
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def check_draft(store: Store, data: bytes, name: str, evidence_year: int | None 
         report = jobs.validate([path])
         outcome.errors = [_named(i, shown, path) for i in report.errors]
         outcome.warnings = [_named(i, shown, path) for i in report.warnings]
+        outcome.places = _places(data, outcome.errors + outcome.warnings)
         if not report.ok or not report.valid:
             return outcome
         draft = report.valid[0]
@@ -106,6 +108,19 @@ def check_draft(store: Store, data: bytes, name: str, evidence_year: int | None 
             outcome.dossiers = next(e.submitted for e in found if e.year == chosen)
         outcome.diff = jobs.diff(str(in_force.path), str(path), evidence_paths)
     return outcome
+
+
+def _places(data: bytes, issues: list[RuleIssue]) -> dict[str, str]:
+    """Each issue's place in words, read from the draft as far as it parses."""
+    import yaml
+
+    from engine.rules.words import in_words
+
+    try:
+        parsed = yaml.safe_load(data.decode("utf-8", "replace"))
+    except yaml.YAMLError:
+        parsed = None
+    return {i.key: in_words(i.key, parsed) for i in issues if i.key}
 
 
 def _named(issue: RuleIssue, name: str, path: Path) -> RuleIssue:
