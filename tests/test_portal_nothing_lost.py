@@ -341,3 +341,34 @@ def test_the_communes_result_shows_each_group_and_each_reason_once(portal: Porta
     for line in listed:
         assert page.count(f">{line}<") == 1  # said once: not again among the warnings
     assert sorted(html.unescape(x) for x in listed) == sorted(set(result.blocking))
+
+
+def test_the_verify_page_shows_the_communes_files_beside_their_document_and_yes_no_as_a_choice(
+    portal: Portal,
+) -> None:
+    xa = portal.client("xa")
+    post(
+        xa,
+        unit_url(portal.unit, "/ho-so"),
+        {
+            **full_unit_values(),
+            "action": "attach",
+            "slot": "doc:to_trinh",
+            "file": (io.BytesIO(PDF), "to-trinh.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    submit_dossier(xa, portal.unit, full_unit_values())
+    page = portal.client("huyen").get(unit_url(portal.unit, "/tham-dinh")).text
+    row = re.search(r'<tr id="f-ho_so".*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
+    beside = re.search(
+        r'value="to_trinh"[^>]*>[^<]*</label><span class="hint"> — tệp: <a href="/tep/\d+">to-trinh.pdf</a>',
+        row,
+    )
+    assert beside is not None, row
+    assert 'id="tep-cua-xa" open' in page  # the files listed above the values, opened
+    yes_no = re.search(r'<tr id="f-vu_viec_sach_nhieu".*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert (
+        '<select id="i-vu_viec_sach_nhieu" name="vu_viec_sach_nhieu"' in yes_no
+        and "<option selected>Không</option>" in yes_no
+    )
