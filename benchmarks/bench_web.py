@@ -2,6 +2,7 @@
 
     python benchmarks/bench_web.py [--units 10000] [--districts 50] [--sessions 50] [--uploads 10]
                                    [--requests 40] [--think 1.0] [--db URL] [--limit-seconds 600]
+    python benchmarks/bench_web.py --national   # the whole country: 3,321 units in 34 groups
 
 Builds a province of N units (generated like benchmarks/bench_score.py, every unit submitted and
 scored, so the dashboard aggregates all of them), serves `cqtt web` on 127.0.0.1, then:
@@ -10,9 +11,11 @@ scored, so the dashboard aggregates all of them), serves `cqtt web` on 127.0.0.1
   under 300 ms);
 - made anew: the dashboard's counts computed from the store, as after any change (the page keeps
   the counts until something it counts changes);
-- together: `--sessions` users browse (dashboard, a district's ranking page, a unit's page, in
-  turn, `--requests` each, reading each page for about `--think` seconds; 0 for a stress test)
-  while `--uploads` district teams each upload a 30-unit Excel template.
+- together: `--sessions` users browse (the province: its dashboard with its task list, the
+  whole list searched without diacritics and filtered, a unit's page; a team: its page with its
+  task list, its own list searched and filtered, a unit's page; in turn, `--requests` each,
+  reading each page for about `--think` seconds; 0 for a stress test) while `--uploads` district
+  teams each upload a 30-unit Excel template.
 
 Prints p50/p95/p99 per page kind, the number of errors (anything but the page asked for), and
 the time each upload took (reading, scoring and storing 30 units). Every loop is bounded in count,
@@ -51,6 +54,7 @@ from engine.portal import accounts, dossiers, units  # noqa: E402
 from engine.rules.loader import load_ref  # noqa: E402
 from engine.store.connect import open_store  # noqa: E402
 from engine.store.schema import accounts as accounts_table  # noqa: E402
+from engine.suggest import ascii_fold  # noqa: E402
 
 YEAR = 2024
 PASSWORD = "mat-khau-do-tai-2024"
@@ -118,7 +122,9 @@ class Client:
 
     def get(self, path: str) -> tuple[int, bytes]:
         try:
-            with self.opener.open(self.base + urllib.parse.quote(path), timeout=120) as response:
+            with self.opener.open(
+                self.base + urllib.parse.quote(path, safe="/?=&%+"), timeout=120
+            ) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
@@ -180,7 +186,12 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="seconds a user reads a page (0: none)")
     parser.add_argument("--db", help="a PostgreSQL URL (default: an SQLite file in a temporary folder)")
     parser.add_argument("--limit-seconds", type=int, default=600)
+    parser.add_argument(
+        "--national", action="store_true", help="the whole country: 3,321 units in 34 groups (sets both)"
+    )
     args = parser.parse_args()
+    if args.national:
+        args.units, args.districts = 3321, 34
     deadline = time.monotonic() + args.limit_seconds
     folder = Path(tempfile.mkdtemp(prefix="cqtt-bench-web-"))
     db = args.db or str(folder / "cong.sqlite")
@@ -223,15 +234,21 @@ def run(base: str, province: dict, args: argparse.Namespace, deadline: float, db
         client = Client(base)
         client.login("phuctra" if index % 5 == 0 else f"huyen{(index % len(names)) + 1:02d}")
         mine = province["submitted"][district]
-        kinds = ["dashboard" if index % 5 == 0 else "ranking", "ranking", "unit"]
+        kinds = ["dashboard", "list", "unit"] if index % 5 == 0 else ["ranking", "team list", "unit"]
+        named = {r["ma_don_vi"]: r["ten_don_vi"] for r in province["rows"]}
         for step in range(args.requests):
             if time.monotonic() > deadline:
                 return
             kind = kinds[step % len(kinds)]
+            # a name typed without diacritics, as people search (a word of a unit's name)
+            word = ascii_fold(rng.choice(named[rng.choice(mine)].split()[-1:]))
+            searched = urllib.parse.urlencode({"q": word, "state": "da_nop", "sap_xep": "total", "giam": "1"})
             path = {
                 "dashboard": f"/nam/{YEAR}/tinh",
                 "ranking": f"/nam/{YEAR}/huyen/{district}",
                 "unit": f"/nam/{YEAR}/don-vi/{rng.choice(mine)}",
+                "list": f"/nam/{YEAR}/danh-sach?{searched}",
+                "team list": f"/nam/{YEAR}/huyen/{urllib.parse.quote(district)}/danh-sach?{searched}",
             }[kind]
             started = time.perf_counter()
             status, _ = client.get(path)
@@ -277,7 +294,7 @@ def run(base: str, province: dict, args: argparse.Namespace, deadline: float, db
         f"together: {args.sessions} sessions browsing (think {args.think:g} s), {args.uploads} uploads, "
         f"{elapsed:.1f} s, {pages / elapsed:.0f} pages/s"
     )
-    for kind in ("dashboard", "ranking", "unit"):
+    for kind in ("dashboard", "list", "ranking", "team list", "unit"):
         print(f"  {kind:<10} {served.percentiles(timings[kind])}")
     for district, spent, n in sorted(uploads):
         print(f"  upload {district}: {n} units read, scored and stored in {spent * 1000:.0f} ms")
