@@ -74,6 +74,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "surveys.qr": UNIT_VIEW,
     "surveys.poster": UNIT_VIEW,
     "surveys.card": UNIT_VIEW,
+    "surveys.team_posters": DISTRICT_VIEW,
     "surveys.province": {"tinh": ALL},
     "surveys.set_window": {"tinh": ALL},
     "surveys.close": {"tinh": ALL},

@@ -23,12 +23,12 @@ import segno
 from browser_helpers import start, stop
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from portal_helpers import ROOT, Portal, csrf_of, make_portal, sample_for_year
+from portal_helpers import DISTRICT, ROOT, Portal, csrf_of, make_portal, sample_for_year
 
 from cli import main
 from engine.clock import now, today
 from engine.intake.csvtext import excel_text
-from engine.portal import dossiers, surveys
+from engine.portal import dossiers, surveys, units
 from engine.portal.demo import appraise_as_submitted
 from engine.portal.roles import Account
 from engine.store.schema import survey_hits, survey_responses
@@ -433,6 +433,18 @@ def test_the_qr_code_holds_the_public_link(portal: Portal) -> None:
     for kind in ("to-roi", "the"):
         printed = xa.get(unit_url(code, f"/khao-sat/pks04/{kind}"))
         assert printed.status_code == 200 and link in printed.text
+    # the team prints every unit's poster of the form in one file, a page each
+    huyen = portal.client("huyen")
+    team = huyen.get(f"/nam/{THIS_YEAR}/huyen/{DISTRICT}/khao-sat/pks04/to-roi")
+    listed = units.of_district(portal.store, THIS_YEAR, DISTRICT)
+    assert team.status_code == 200 and team.text.count('<div class="sheet') == len(listed)
+    for u in listed:
+        assert "http://localhost" + _link(portal, u.code, "pks04") in team.text
+    assert team.text.count('class="sheet next"') == len(listed) - 1  # a page break before each next
+    district_page = huyen.get(f"/nam/{THIS_YEAR}/huyen/{DISTRICT}")
+    assert f"/nam/{THIS_YEAR}/huyen/{DISTRICT}/khao-sat/pks04/to-roi" in urllib.parse.unquote(
+        district_page.text
+    )
 
 
 def test_the_store_refuses_to_change_or_delete_a_response(portal: Portal) -> None:

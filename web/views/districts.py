@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from engine.errors import CqttError
-from engine.portal import audit, dossiers, exports, overview
+from engine.portal import audit, dossiers, exports, overview, surveys
 from engine.portal.files import shown_name
 from engine.portal.policy import Target, allowed
 from engine.portal.units import criteria_of
@@ -39,6 +39,7 @@ def page(year: int, district: str) -> object:
         cs=loaded.model,
         can_manage=allowed(me(), "district.manage", Target(district=district)),
         upload=None,
+        survey_forms=sorted(surveys.windows(store(), year)),
     )
 
 

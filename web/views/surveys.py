@@ -14,7 +14,7 @@ from engine.clock import today
 from engine.errors import CqttError
 from engine.intake.cells import parse_date
 from engine.portal import audit, dossiers, surveys
-from engine.portal.units import find_unit, year_of
+from engine.portal.units import find_unit, of_district, year_of
 from engine.rules.model import SurveyForm
 from web.access import guard
 from web.security import client_address
@@ -177,6 +177,24 @@ def poster(year: int, code: str, form_id: str) -> object:
 @guard("unit.view", "unit")
 def card(year: int, code: str, form_id: str) -> object:
     return _poster(year, code, form_id, "a5")
+
+
+@bp.route("/nam/<int:year>/huyen/<district>/khao-sat/<form_id>/to-roi")
+@guard("district.view", "district")
+def team_posters(year: int, district: str, form_id: str) -> object:
+    """Every unit's A4 poster of one survey form for a team, in one file to print (a page each)."""
+    year_or_404(year)
+    survey = surveys.form_of(store(), year, form_id)
+    listed = of_district(store(), year, district)
+    if survey is None or not listed:
+        abort(404)
+    window = surveys.windows(store(), year).get(form_id)
+    loaded = surveys.criteria_of(store(), year)
+    return render_template(
+        "survey_posters.html", year=year, team=district, form=survey, window=window, size="a4",
+        posters=[(u, public_link(year, u.code, form_id)) for u in listed],
+        model=loaded.model.status == "model",
+    )  # fmt: skip
 
 
 # -- the province's side ------------------------------------------------------------------------------
