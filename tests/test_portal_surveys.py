@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import html
 import io
 import re
 import sqlite3
@@ -181,6 +182,10 @@ def test_an_incomplete_or_forged_answer_is_shown_again_and_not_kept(portal: Port
         link, data={first: "3", second: "2", "lien_he": "", "phieu": _ticket(visitor, link)}
     )
     assert missing.status_code == 400 and "Chọn một mức đánh giá" in missing.text
+    label = html.escape(form.questions[2].label, quote=True)
+    named = f'<a href="#q-{third}">Câu 3 “{label}”: Chọn một mức đánh giá</a>'
+    assert named in missing.text  # the summary names the question
+    assert '<a class="skip-link" href="#noi-dung">' in missing.text
     assert 'value="3" checked' in missing.text.replace("\n", " ") or "checked" in missing.text
     forged = visitor.post(link, data={first: "3", second: "2", third: "7", "phieu": _ticket(visitor, link)})
     assert forged.status_code == 400 and "Câu trả lời không thuộc các mức của phiếu" in forged.text
