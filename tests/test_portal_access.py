@@ -88,6 +88,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.disable": {"quan-tri": ALL},
     "admin.enable": {"quan-tri": ALL},
     "admin.add_communes": {"quan-tri": ALL},
+    "admin.accounts_xlsx": {"quan-tri": ALL},
     "admin.reset": {"quan-tri": ALL},
     "admin.units_page": {"quan-tri": ALL},
     "admin.log": {"quan-tri": ALL},

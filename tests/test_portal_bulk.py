@@ -3,6 +3,7 @@ commune to print; communes that have an account keep it; the passwords work once
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -39,3 +40,29 @@ def test_accounts_for_every_commune_with_a_slip_each(portal: Portal) -> None:
     assert f"Mọi đơn vị của danh sách năm {YEAR} đã có tài khoản xã." in again.text
     unknown = post(admin, "/quan-tri/tai-khoan/xa-hang-loat", {"year": "1999"}, follow_redirects=True)
     assert "Năm “1999” chưa có danh sách đơn vị." in unknown.text
+
+
+def test_the_accounts_list_is_searched_filtered_and_downloaded_as_shown(portal: Portal) -> None:
+    from engine.portal import accounts as made
+
+    made.add(portal.store, "to.tienthang", "huyen", None, "Huyện Lục Nam", "Nguyễn Tiến Thắng")
+    admin = portal.client("quan-tri")
+    page = admin.get("/quan-tri/tai-khoan", query_string={"q": "tien thang"})
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]*)</td>", page.text)
+    assert rows == [("to.tienthang", "Nguyễn Tiến Thắng")]
+    waiting = admin.get("/quan-tri/tai-khoan", query_string={"status": "cho_doi", "role": "huyen"})
+    assert [r[0] for r in re.findall(r"<tr><td>([^<]+)</td><td>([^<]*)</td>", waiting.text)] == [
+        "to.tienthang"
+    ]
+    data = admin.get("/quan-tri/tai-khoan.xlsx", query_string={"q": "tien thang"})
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data.data)).active
+    assert [c.value for c in sheet[4]][:5] == [
+        "to.tienthang",
+        "Nguyễn Tiến Thắng",
+        "Tổ thẩm định",
+        "Huyện Lục Nam",
+        "Chờ đổi mật khẩu",
+    ]
+    assert sheet["A2"].value == "Lọc: tìm “tien thang” — 1 trong 8 dòng"

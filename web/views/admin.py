@@ -9,15 +9,16 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
+from engine.clock import VIETNAM
 from engine.errors import CqttError
-from engine.portal import accounts, audit, units
+from engine.portal import accounts, audit, listing, units
 from engine.portal.files import shown_name
 from engine.portal.policy import WEB_MANAGED_ROLES
 from engine.portal.roles import ROLES
 from engine.rules import catalog
 from web.access import guard
 from web.security import client_address
-from web.views.common import config, form_text, me, store
+from web.views.common import XLSX, config, download, form_text, me, store
 
 bp = Blueprint("admin", __name__)
 
@@ -52,10 +53,18 @@ def accounts_page() -> object:
             status = 400
         else:
             shown_password = (account.login, password)
+    query, filters, shown = _accounts_shown()
     return (
         render_template(
             "accounts.html",
             listed=accounts.listing(store()),
+            query=query,
+            filters=filters,
+            shown=shown,
+            columns=ACCOUNT_COLUMNS,
+            said=listing.described(query, filters),
+            page_url=lambda **change: _link("admin.accounts_page", query.args(**change)),
+            download_url=_link("admin.accounts_xlsx", query.args(trang="")),
             roles={key: ROLES[key] for key in WEB_MANAGED_ROLES},
             shown_password=shown_password,
             errors=errors,
@@ -64,6 +73,60 @@ def accounts_page() -> object:
         ),
         status,
     )
+
+
+def _link(endpoint: str, values: dict[str, Any]) -> str:
+    return url_for(endpoint, **values)
+
+
+ACCOUNT_COLUMNS = (
+    listing.Column("login", "Tên đăng nhập"),
+    listing.Column("name", "Họ tên"),
+    listing.Column("role_label", "Vai trò"),
+    listing.Column("scope", "Phạm vi"),
+    listing.Column("status_label", "Trạng thái"),
+    listing.Column("last_login", "Đăng nhập gần nhất"),
+)
+ACCOUNT_STATES = {"dang_dung": "Đang dùng", "cho_doi": "Chờ đổi mật khẩu", "da_khoa": "Đã khóa"}
+
+
+def _accounts_shown() -> tuple[listing.Query, list[listing.Filter], listing.Shown]:
+    """The accounts as the page lists them: searched by login, name or scope, filtered by role and
+    state, sorted, paged."""
+    filters = [
+        listing.Filter("role", "Vai trò", tuple(ROLES.items())),
+        listing.Filter("status", "Trạng thái", tuple(ACCOUNT_STATES.items())),
+    ]
+    rows = []
+    for a in accounts.listing(store()):
+        status = "da_khoa" if a.disabled else ("cho_doi" if a.account.must_change else "dang_dung")
+        rows.append(
+            {
+                "id": a.account.id,
+                "login": a.account.login,
+                "name": a.account.full_name or "",
+                "role": a.account.role,
+                "role_label": a.account.role_label,
+                "scope": a.account.unit_code or a.account.district or "toàn tỉnh",
+                "status": status,
+                "status_label": ACCOUNT_STATES[status],
+                "last_login": a.last_login.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")
+                if a.last_login
+                else "",
+                "listed": a,
+            }
+        )
+    query = listing.query_from(request.args, ACCOUNT_COLUMNS, filters)
+    return query, filters, listing.show(rows, ACCOUNT_COLUMNS, query, ("login", "name", "scope"))
+
+
+@bp.route("/quan-tri/tai-khoan.xlsx")
+@guard("accounts.manage")
+def accounts_xlsx() -> object:
+    query, filters, shown = _accounts_shown()
+    audit.log(store(), me(), client_address(), "download", "tai-khoan.xlsx")
+    data = listing.workbook("Danh sách tài khoản", ACCOUNT_COLUMNS, shown, listing.described(query, filters))
+    return download(data, "tai-khoan.xlsx", XLSX)
 
 
 @bp.route("/quan-tri/tai-khoan/xa-hang-loat", methods=["POST"])
