@@ -103,7 +103,8 @@ def test_a_commune_learns_of_its_field_check_only_once_appraised(submitted: Port
     meanwhile: the commune sees nothing of the check until its team has finalised again."""
     given = next(c for c in review.sample_of(submitted.store, YEAR) if c.checker == "kiemtra")
     checker = accounts.find(submitted.store, "kiemtra")
-    review.reopen(submitted.store, checker, "test", YEAR, given.code, "Tổ cần xem lại biên bản đối thoại")
+    province = accounts.find(submitted.store, submitted.logins["tinh"])
+    review.reopen(submitted.store, province, "test", YEAR, given.code, "Tổ cần xem lại biên bản đối thoại")
     d = dossiers.dossier(submitted.store, YEAR, given.code)
     assert d.state == "da_nop"
     team = dossiers.current(submitted.store, d)

@@ -167,29 +167,47 @@ def add(
         )
     email = clean_email(email)
     password = one_time_password()
+    hashed = HASHER.hash(password)  # before the store is locked: a hash takes a moment
     with store.write() as conn:
-        check_scope(conn, role, unit, district)
-        if rows.login_taken(conn, login):
-            raise AccountError(f"tên đăng nhập “{login}” đã có")
-        account_id = rows.insert(
-            conn,
-            login=login,
-            role=role,
-            unit_code=unit,
-            district=district,
-            full_name=full_name,
-            password_hash=HASHER.hash(password),
-            must_change=True,
-            disabled=False,
-            created_at=now(),
-            password_changed_at=None,
-            password_expires_at=one_time_end(),
-            email=email,
-        )
-        audit.record(
-            conn, by, address, "account_added", login, {"role": role, "unit": unit, "district": district}
-        )
-    return Account(account_id, login, role, unit, district, full_name, True), password
+        account = _insert(conn, login, role, unit, district, full_name, hashed, email, by, address)
+    return account, password
+
+
+def _insert(
+    conn: Tx,
+    login: str,
+    role: str,
+    unit: str | None,
+    district: str | None,
+    full_name: str | None,
+    hashed: str,
+    email: str | None,
+    by: Account | None,
+    address: str,
+) -> Account:
+    """One new account with a one-time password's hash, audited (inside the caller's transaction)."""
+    check_scope(conn, role, unit, district)
+    if rows.login_taken(conn, login):
+        raise AccountError(f"tên đăng nhập “{login}” đã có")
+    account_id = rows.insert(
+        conn,
+        login=login,
+        role=role,
+        unit_code=unit,
+        district=district,
+        full_name=full_name,
+        password_hash=hashed,
+        must_change=True,
+        disabled=False,
+        created_at=now(),
+        password_changed_at=None,
+        password_expires_at=one_time_end(),
+        email=email,
+    )
+    audit.record(
+        conn, by, address, "account_added", login, {"role": role, "unit": unit, "district": district}
+    )
+    return Account(account_id, login, role, unit, district, full_name, True)
 
 
 @dataclass(frozen=True)
@@ -212,13 +230,26 @@ def add_communes(store: Store, year: int, by: Account | None = None, address: st
         listed = unitlists.of_year(conn, year)
         held = {r.unit_code for r in rows.all_accounts(conn) if r.role == "xa" and r.unit_code}
         taken = {r.login for r in rows.all_accounts(conn)}
+    wanted = [
+        u
+        for u in listed
+        if u.code not in held
+        and f"xa{u.code}".lower() not in taken
+        and LOGIN_PATTERN.fullmatch(f"xa{u.code}".lower())
+    ]
+    passwords = [one_time_password() for _ in wanted]
+    # the hashes made on every core, before the store is locked (a province's hundred communes
+    # would otherwise hold every other writer for as long as a hundred hashes take)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        hashes = list(pool.map(HASHER.hash, passwords))
     slips: list[Slip] = []
-    for unit in listed:
-        login = f"xa{unit.code}".lower()
-        if unit.code in held or login in taken or not LOGIN_PATTERN.fullmatch(login):
-            continue
-        account, password = add(store, login, "xa", unit.code, None, None, by, address)
-        slips.append(Slip(account.login, unit.code, unit.name, unit.district, password))
+    with store.write() as conn:
+        for unit, password, hashed in zip(wanted, passwords, hashes, strict=True):
+            login = f"xa{unit.code}".lower()
+            _insert(conn, login, "xa", unit.code, None, None, hashed, None, by, address)
+            slips.append(Slip(login, unit.code, unit.name, unit.district, password))
     return slips
 
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from engine.clock import now, today
 from engine.errors import CqttError
 from engine.portal import audit
 from engine.portal.roles import UNDER_APPRAISAL, Account
 from engine.store import deadlines as rows
 from engine.store import reviews as review_rows
-from engine.store.connect import Store, Tx
-from engine.store.schema import applications, decisions, transitions, units
+from engine.store import tasks as task_rows
+from engine.store.connect import Store
 
 # kind -> what the date is, as the province's form says it
 DEADLINE_KINDS = {
@@ -83,54 +81,14 @@ def set_deadlines(
     return wanted
 
 
-def _requests(conn: Tx, year: int, team: str | None, code: str | None) -> dict[str, dt.date | None]:
-    """The units whose application waits for the commune's answer, with the answer date of the
-    latest request (None: the team gave none)."""
-    latest = (
-        select(transitions.c.application_id, func.max(transitions.c.id).label("last"))
-        .where(transitions.c.to_state == "can_bo_sung")
-        .group_by(transitions.c.application_id)
-        .subquery()
-    )
-    query = (
-        select(applications.c.unit_code, transitions.c.due)
-        .join(latest, latest.c.application_id == applications.c.id)
-        .join(transitions, transitions.c.id == latest.c.last)
-        .join(units, (units.c.year == applications.c.year) & (units.c.code == applications.c.unit_code))
-        .where(applications.c.year == year, applications.c.state == "can_bo_sung")
-    )
-    if team is not None:
-        query = query.where(units.c.district == team)
-    if code is not None:
-        query = query.where(applications.c.unit_code == code)
-    return {r.unit_code: r.due for r in conn.execute(query).all()}
-
-
-def _units_in(conn: Tx, year: int, team: str | None, code: str | None) -> list[tuple[str, str, str, str]]:
-    """(code, name, team, state) of the year's list (of a team, or one unit)."""
-    query = (
-        select(units.c.code, units.c.name, units.c.district, applications.c.state)
-        .outerjoin(
-            applications, (applications.c.year == units.c.year) & (applications.c.unit_code == units.c.code)
-        )
-        .where(units.c.year == year)
-        .order_by(units.c.code)
-    )
-    if team is not None:
-        query = query.where(units.c.district == team)
-    if code is not None:
-        query = query.where(units.c.code == code)
-    return [(r.code, r.name, r.district, r.state or "chua_nop") for r in conn.execute(query).all()]
-
-
 def tasks_for(store: Store, account: Account, year: int) -> list[Task]:
     """The account's work for the year, overdue first, then by date, then by unit."""
     found: list[Task] = []
     with store.read() as conn:
         due = rows.of_year(conn, year)
         if account.role == "xa" and account.unit_code:
-            asked = _requests(conn, year, None, account.unit_code)
-            for code, name, _, state in _units_in(conn, year, None, account.unit_code):
+            asked = task_rows.requests(conn, year, None, account.unit_code)
+            for code, name, _, state in task_rows.units_in(conn, year, None, account.unit_code):
                 if state in ("chua_nop", "dang_soan"):
                     found.append(Task("nop", "Soạn và nộp hồ sơ", f"{name} ({code})", due.get("nop"), code))
                 elif state == "can_bo_sung":
@@ -144,8 +102,8 @@ def tasks_for(store: Store, account: Account, year: int) -> list[Task]:
                         )
                     )
         elif account.role == "huyen" and (team := account.team_in(year)) is not None:
-            asked = _requests(conn, year, team, None)
-            listed = _units_in(conn, year, team, None)
+            asked = task_rows.requests(conn, year, team, None)
+            listed = task_rows.units_in(conn, year, team, None)
             for code, name, _, state in listed:
                 if state in UNDER_APPRAISAL:
                     what = "Thẩm định hồ sơ nộp lại" if state == "da_nop_lai" else "Thẩm định hồ sơ"
@@ -165,46 +123,18 @@ def tasks_for(store: Store, account: Account, year: int) -> list[Task]:
                     )  # fmt: skip
                 )
         elif account.role == "tinh":
-            names = {code: name for code, name, *_ in _units_in(conn, year, None, None)}
+            names = {code: name for code, name, *_ in task_rows.units_in(conn, year, None, None)}
             for appeal in review_rows.appeals_of(conn, year, None):
                 if appeal.state == "open":
                     subject = f"{names.get(appeal.unit_code, appeal.unit_code)} ({appeal.unit_code})"
                     found.append(Task("kien_nghi", "Trả lời kiến nghị", subject, None, appeal.unit_code))
             for drawn in review_rows.sample(conn, year):
-                if drawn.login == account.login and not _field_checked(conn, year, drawn.unit_code):
+                if drawn.login == account.login and not task_rows.field_checked(conn, year, drawn.unit_code):
                     subject = f"{names.get(drawn.unit_code, drawn.unit_code)} ({drawn.unit_code})"
                     found.append(Task("thuc_dia", "Kiểm tra thực địa", subject, None, drawn.unit_code))
-            waiting = _sent_without_decision(conn, year)
+            waiting = task_rows.sent_without_decision(conn, year)
             if waiting:
                 what = f"Quyết định công nhận ({waiting} hồ sơ đã gửi tỉnh chưa có quyết định)"
                 found.append(Task("quyet_dinh", what, f"năm {year}", None, count=waiting))
     on = today()
     return sorted(found, key=lambda t: (not t.overdue(on), t.due or dt.date.max, t.subject))
-
-
-def _field_checked(conn: Tx, year: int, code: str) -> bool:
-    from engine.store.schema import evidence_versions
-
-    query = (
-        select(func.count())
-        .select_from(evidence_versions)
-        .join(applications, applications.c.id == evidence_versions.c.application_id)
-        .where(
-            applications.c.year == year, applications.c.unit_code == code, evidence_versions.c.kind == "field"
-        )
-    )
-    return bool(conn.execute(query).scalar_one())
-
-
-def _sent_without_decision(conn: Tx, year: int) -> int:
-    decided = select(decisions.c.unit).where(decisions.c.year == year)
-    query = (
-        select(func.count())
-        .select_from(applications)
-        .where(
-            applications.c.year == year,
-            applications.c.state == "da_gui_tinh",
-            applications.c.unit_code.not_in(decided),
-        )
-    )
-    return int(conn.execute(query).scalar_one())

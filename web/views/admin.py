@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from engine.clock import VIETNAM
 from engine.errors import CqttError
+from engine.outputs import listbook
 from engine.portal import accounts, audit, listing, units
 from engine.portal.files import shown_name
 from engine.portal.policy import WEB_MANAGED_ROLES
@@ -125,7 +126,7 @@ def _accounts_shown() -> tuple[listing.Query, list[listing.Filter], listing.Show
 def accounts_xlsx() -> object:
     query, filters, shown = _accounts_shown()
     audit.log(store(), me(), client_address(), "download", "tai-khoan.xlsx")
-    data = listing.workbook("Danh sách tài khoản", ACCOUNT_COLUMNS, shown, listing.described(query, filters))
+    data = listbook.workbook("Danh sách tài khoản", ACCOUNT_COLUMNS, shown, listing.described(query, filters))
     return download(data, "tai-khoan.xlsx", XLSX)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
 
+from engine.outputs import listbook
 from engine.portal import audit, listing, overview
 from engine.portal.roles import STATES
 from engine.portal.units import districts, has_district
@@ -82,7 +83,7 @@ def _download(year: int, team: str | None) -> object:
     scope = team or "toàn tỉnh"
     audit.log(store(), me(), client_address(), "download", f"{year}/{scope}/danh-sach.xlsx")
     title = f"Danh sách đơn vị năm {year} — {scope}"
-    data = listing.workbook(title, COLUMNS, shown, listing.described(query, filters))
+    data = listbook.workbook(title, COLUMNS, shown, listing.described(query, filters))
     return download(data, f"danh-sach-{year}.xlsx", XLSX)
 
 
