@@ -94,6 +94,8 @@ def build(db: str, n: int, districts: int, held_back: int) -> dict[str, list[str
         spent = time.perf_counter() - started
         print(f"province built: {n} units, {len(submitted)} scored and stored in {spent:.0f} s")
         accounts.add(store, "phuctra", "tinh")
+        for index in range(20):  # one a province reviewer: an account keeps at most 5 sessions
+            accounts.add(store, f"tinh{index:02d}", "tinh")
         for index, name in enumerate(names):
             accounts.add(store, f"huyen{index + 1:02d}", "huyen", None, name)
         with store.write() as conn:
@@ -145,9 +147,15 @@ class Client:
         form = urllib.parse.urlencode({"csrf_token": token, "login": login, "password": PASSWORD}).encode()
         status, _ = self.post("/dang-nhap", form, "application/x-www-form-urlencoded")
         if status != 302:
-            raise SystemExit(f"login {login} failed: {status}")
-        _, page = self.get("/doi-mat-khau")
-        self.token = TOKEN.search(page.decode()).group(1)  # type: ignore[union-attr]
+            raise RuntimeError(f"login {login} failed: {status}")
+        status, page = self.get("/doi-mat-khau")
+        found = TOKEN.search(page.decode())
+        if found is None:
+            title = re.search(r"<title>(.*?)</title>", page.decode(), re.S)
+            raise RuntimeError(
+                f"login {login}: no session after signing in ({status}, {title and title.group(1)})"
+            )
+        self.token = found.group(1)
 
 
 def _multipart(fields: dict[str, str], name: str, data: bytes) -> tuple[bytes, str]:
@@ -232,7 +240,7 @@ def run(base: str, province: dict, args: argparse.Namespace, deadline: float, db
     def browse(index: int) -> None:
         district = names[index % len(names)]
         client = Client(base)
-        client.login("phuctra" if index % 5 == 0 else f"huyen{(index % len(names)) + 1:02d}")
+        client.login(f"tinh{index // 5:02d}" if index % 5 == 0 else f"huyen{(index % len(names)) + 1:02d}")
         mine = province["submitted"][district]
         kinds = ["dashboard", "list", "unit"] if index % 5 == 0 else ["ranking", "team list", "unit"]
         named = {r["ma_don_vi"]: r["ten_don_vi"] for r in province["rows"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -15,8 +16,8 @@ from pathlib import Path
 
 @contextmanager
 def portal(db: str, data_dir: Path, deadline: float, extra: list[str] | None = None) -> Iterator[str]:
-    """The portal's address while the block runs; its log is read (and dropped) in the background
-    so that the server never blocks on a full pipe."""
+    """The portal's address while the block runs; its log is read in the background so that the
+    server never blocks on a full pipe (kept in CQTT_BENCH_LOG when set, else dropped)."""
     cqtt = Path(sys.executable).with_name("cqtt")
     command = [str(cqtt), "web", "--db", db, "--data-dir", str(data_dir), "--port", "0", "--insecure-cookies"]
     server = subprocess.Popen(
@@ -33,7 +34,16 @@ def portal(db: str, data_dir: Path, deadline: float, extra: list[str] | None = N
                 raise SystemExit("the portal did not start")
         if base is None:
             raise SystemExit("the portal did not start in time")
-        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()  # type: ignore[union-attr]
+        kept = os.environ.get("CQTT_BENCH_LOG")
+
+        def drain() -> None:
+            sink = open(kept, "a", encoding="utf-8") if kept else None  # noqa: SIM115 - open for the run
+            for line in server.stderr:  # type: ignore[union-attr]
+                if sink is not None:
+                    sink.write(line)
+                    sink.flush()
+
+        threading.Thread(target=drain, daemon=True).start()
         yield base
     finally:
         server.terminate()

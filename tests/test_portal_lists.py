@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from portal_helpers import DISTRICT, ROOT, YEAR, Portal, make_portal
 
-from engine.portal import dossiers
+from engine.portal import dossiers, overview
 from engine.portal.demo import appraise_as_submitted
 
 
@@ -69,10 +69,11 @@ def test_filters_sort_and_pages(portal: Portal) -> None:
     assert len(_rows(everything)) == 50 and "Trang 1/4" in everything.text
     last = tinh.get(f"/nam/{YEAR}/danh-sach", query_string={"trang": "999"})
     assert len(_rows(last)) == 45 and "Trang 4/4" in last.text  # past the end: the last page
-    waiting = tinh.get(
-        f"/nam/{YEAR}/danh-sach", query_string={"result": "chua_xong", "flags": "inflated_self_score"}
-    )
-    assert all(r[5].startswith("Chưa thẩm định xong") for r in _rows(waiting))
+    asked = {"result": "chua_xong", "flags": "self_score_inflated"}
+    waiting = _rows(tinh.get(f"/nam/{YEAR}/danh-sach", query_string=asked))
+    assert waiting and all(r[5] == "Chưa thẩm định xong — theo số xã khai" and r[7] != "0" for r in waiting)
+    inflated = [r for r in overview.listed_rows(portal.store, YEAR) if "self_score_inflated" in r["flags"]]
+    assert len(waiting) == sum(1 for r in inflated if r["result"] == "chua_xong")
 
 
 def test_the_download_is_the_list_as_shown(portal: Portal) -> None:
@@ -104,3 +105,18 @@ def test_a_team_lists_its_own_units_and_unknown_choices_are_ignored(portal: Port
     assert huyen.get(f"/nam/{YEAR}/huyen/Huyện Hiệp Hòa/danh-sach").status_code == 403
     assert huyen.get(f"/nam/{YEAR}/danh-sach").status_code == 403
     assert huyen.get(f"/nam/{YEAR}/huyen/Huyện Không Có/danh-sach").status_code in (403, 404)
+
+
+def test_the_list_follows_a_unit_moved_to_another_team(portal: Portal) -> None:
+    from portal_helpers import post
+
+    tinh = portal.client("tinh")
+    tinh.get(f"/nam/{YEAR}/danh-sach")  # the list as it stands, kept until something changes
+    draft = next(r for r in overview.listed_rows(portal.store, YEAR) if r["state"] == "dang_soan")
+    other = next(t for t in ("Huyện Lục Nam", "Huyện Hiệp Hòa") if t != draft["team"])
+    moved = post(
+        tinh, f"/nam/{YEAR}/don-vi/{draft['code']}/chuyen-to", {"team": other}, follow_redirects=True
+    )
+    assert "Đã chuyển" in moved.text
+    rows = _rows(tinh.get(f"/nam/{YEAR}/danh-sach", query_string={"q": draft["code"]}))
+    assert [r[:3] for r in rows] == [[draft["code"], draft["name"], other]]

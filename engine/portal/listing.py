@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from engine.suggest import ascii_fold
@@ -18,8 +19,10 @@ from engine.suggest import ascii_fold
 PER_PAGE = 50
 
 
+@lru_cache(maxsize=200_000)
 def folded(text: str) -> str:
-    """Text as a search compares it: no diacritics, no case, single spaces."""
+    """Text as a search compares it: no diacritics, no case, single spaces (kept: a country's
+    unit names are folded once, not on every search)."""
     return " ".join(ascii_fold(text).casefold().split())
 
 

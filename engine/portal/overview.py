@@ -225,9 +225,28 @@ RESULTS = {
 }
 
 
+_LISTED: dict[tuple[str, int, str | None], tuple[tuple[object, ...], list[dict[str, Any]]]] = {}
+
+
 def listed_rows(store: Store, year: int, district: str | None = None) -> list[dict[str, Any]]:
     """Every unit of the year's list (of one team) as a row of plain values: what the list page
-    shows and its download writes, counted as the dashboard counts (a result only once appraised)."""
+    shows and its download writes, counted as the dashboard counts (a result only once appraised).
+    Made again only when something it shows has changed (as the dashboard): many people search
+    the country's list while the teams work. The rows are shared: read them, never change them."""
+    with store.read() as conn:
+        stamp = dossier_rows.change_stamp(conn, year)
+    key = (store.label, year, district)
+    found = _LISTED.get(key)
+    if found is not None and found[0] == stamp:
+        return found[1]
+    made = _listed_rows(store, year, district)
+    if len(_LISTED) > 200:
+        _LISTED.clear()
+    _LISTED[key] = (stamp, made)
+    return made
+
+
+def _listed_rows(store: Store, year: int, district: str | None) -> list[dict[str, Any]]:
     out = []
     for r in rows(store, year, district):
         if r.state not in SUBMITTED:

@@ -123,13 +123,17 @@ def tasks_for(store: Store, account: Account, year: int) -> list[Task]:
                     )  # fmt: skip
                 )
         elif account.role == "tinh":
-            names = {code: name for code, name, *_ in task_rows.units_in(conn, year, None, None)}
-            for appeal in review_rows.appeals_of(conn, year, None):
+            appeals = [a for a in review_rows.appeals_of(conn, year, None) if a.state == "open"]
+            mine = [d for d in review_rows.sample(conn, year) if d.login == account.login]
+            names = task_rows.names_of(
+                conn, year, {a.unit_code for a in appeals} | {d.unit_code for d in mine}
+            )
+            for appeal in appeals:
                 if appeal.state == "open":
                     subject = f"{names.get(appeal.unit_code, appeal.unit_code)} ({appeal.unit_code})"
                     found.append(Task("kien_nghi", "Trả lời kiến nghị", subject, None, appeal.unit_code))
-            for drawn in review_rows.sample(conn, year):
-                if drawn.login == account.login and not task_rows.field_checked(conn, year, drawn.unit_code):
+            for drawn in mine:
+                if not task_rows.field_checked(conn, year, drawn.unit_code):
                     subject = f"{names.get(drawn.unit_code, drawn.unit_code)} ({drawn.unit_code})"
                     found.append(Task("thuc_dia", "Kiểm tra thực địa", subject, None, drawn.unit_code))
             waiting = task_rows.sent_without_decision(conn, year)

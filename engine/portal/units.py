@@ -253,7 +253,7 @@ def move_unit(store: Store, by: Account, address: str, year: int, code: str, tea
         state = application.state if application is not None else "chua_nop"
         if not in_state("unit.move", by.role, state):
             raise UnitsError(f"{row.name} đã nộp hồ sơ, việc thẩm định đã bắt đầu: không chuyển tổ được nữa")
-        unitlists.move(conn, year, code, team)
+        unitlists.move(conn, year, code, team, now())
         audit.record(conn, by, address, "unit_moved", f"{year}/{code}", {"from": row.district, "to": team})
     found = find_unit(store, year, code)
     assert found is not None

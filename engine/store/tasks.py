@@ -76,3 +76,11 @@ def sent_without_decision(conn: Tx, year: int) -> int:
         )
     )
     return int(conn.execute(query).scalar_one())
+
+
+def names_of(conn: Tx, year: int, codes: set[str]) -> dict[str, str]:
+    """The names of some units of the year's list (only those asked for)."""
+    if not codes:
+        return {}
+    query = select(units.c.code, units.c.name).where(units.c.year == year, units.c.code.in_(sorted(codes)))
+    return {r.code: r.name for r in conn.execute(query).all()}

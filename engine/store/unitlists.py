@@ -51,8 +51,12 @@ def of_group(conn: Tx, year: int, group: str) -> list[Any]:
     return list(conn.execute(query).all())
 
 
-def move(conn: Tx, year: int, code: str, group: str) -> None:
-    conn.execute(units.update().where(units.c.year == year, units.c.code == code).values(district=group))
+def move(conn: Tx, year: int, code: str, group: str, at: Any) -> None:
+    """Give a unit another group; its row counts as changed now (what the dashboard and the lists
+    keep is made again)."""
+    conn.execute(
+        units.update().where(units.c.year == year, units.c.code == code).values(district=group, loaded_at=at)
+    )
 
 
 def of_year(conn: Tx, year: int) -> list[Any]:
