@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from portal_helpers import (
     DISTRICT,
+    ROOT,
     YEAR,
     Portal,
     district_url,
@@ -141,3 +142,27 @@ def accounts_unit_name(portal: Portal) -> str:
 def test_a_team_member_of_another_year_sees_that_years_work_only(portal: Portal) -> None:
     account = accounts.find(portal.store, portal.logins["huyen"])
     assert tasks.tasks_for(portal.store, account, YEAR + 5) == []
+
+
+def test_many_dossiers_to_appraise_make_one_line_to_the_list_filtered(portal: Portal) -> None:
+    from engine.portal import dossiers
+    from engine.portal.tasks import GROUPED_OVER
+
+    dossiers.upload_workbook(
+        portal.store, None, "test", YEAR, DISTRICT, ROOT / "samples/bac-giang-2024.xlsx", "mau.xlsx"
+    )
+    huyen = portal.client("huyen")
+    page = huyen.get(district_url(DISTRICT))
+    waiting = sum(1 for r in tasks_rows(portal) if r == "da_nop")
+    assert waiting > GROUPED_OVER
+    assert _tasks(page) == [f"Thẩm định hồ sơ ({waiting} hồ sơ) {DISTRICT} —"]
+    link = re.search(r'<section id="viec-can-lam".*?<a href="([^"]+)">Thẩm định hồ sơ', page.text, re.S)
+    assert link is not None
+    listed = huyen.get(link.group(1).replace("&amp;", "&"))
+    assert f"<strong>{waiting}</strong> trong 24 đơn vị" in listed.text  # the list, filtered to them
+
+
+def tasks_rows(portal: Portal) -> list[str]:
+    from engine.portal import overview
+
+    return [r.state for r in overview.rows(portal.store, YEAR, DISTRICT)]

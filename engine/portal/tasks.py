@@ -28,6 +28,10 @@ DEADLINE_KINDS = {
 }
 
 
+# more units than this with the same work and date make one line (linking to the list filtered)
+GROUPED_OVER = 10
+
+
 class DeadlineError(CqttError):
     """A date the province cannot set."""
 
@@ -41,6 +45,7 @@ class Task:
     unit: str | None = None  # the unit's code, where the work is on one unit
     team: str | None = None
     count: int = 1
+    state: str | None = None  # for work on many units: the state they are in (the list's filter)
 
     def overdue(self, on: dt.date) -> bool:
         return self.due is not None and self.due < on
@@ -104,11 +109,19 @@ def tasks_for(store: Store, account: Account, year: int) -> list[Task]:
         elif account.role == "huyen" and (team := account.team_in(year)) is not None:
             asked = task_rows.requests(conn, year, team, None)
             listed = task_rows.units_in(conn, year, team, None)
-            for code, name, _, state in listed:
-                if state in UNDER_APPRAISAL:
-                    what = "Thẩm định hồ sơ nộp lại" if state == "da_nop_lai" else "Thẩm định hồ sơ"
+            for state in sorted(UNDER_APPRAISAL):  # one line per unit, or one for many
+                these = [(code, name) for code, name, _, s in listed if s == state]
+                what = "Thẩm định hồ sơ nộp lại" if state == "da_nop_lai" else "Thẩm định hồ sơ"
+                if len(these) > GROUPED_OVER:
+                    found.append(
+                        Task("tham_dinh", f"{what} ({len(these)} hồ sơ)", team, due.get("tham_dinh"),
+                             team=team, count=len(these), state=state)
+                    )  # fmt: skip
+                    continue
+                for code, name in these:
                     found.append(Task("tham_dinh", what, f"{name} ({code})", due.get("tham_dinh"), code))
-                elif state == "can_bo_sung":
+            for code, name, _, state in listed:
+                if state == "can_bo_sung":
                     found.append(Task("cho_xa", "Chờ xã bổ sung", f"{name} ({code})", asked.get(code), code))
             ready = sum(1 for *_, state in listed if state == "da_tham_dinh")
             if ready:

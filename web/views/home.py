@@ -54,6 +54,8 @@ def task_url(task: Task, year: int) -> str:
         return url_for("units.form", year=year, code=task.unit)
     if task.kind == "tham_dinh" and task.unit:
         return url_for("units.verify", year=year, code=task.unit)
+    if task.kind == "tham_dinh" and task.team:  # many units: the team's list, filtered to them
+        return url_for("lists.team", year=year, district=task.team, state=task.state or "")
     if task.kind == "thuc_dia" and task.unit:
         return url_for("review.field_check", year=year, code=task.unit)
     if task.kind == "kien_nghi" and task.unit:
