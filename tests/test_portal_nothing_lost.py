@@ -372,3 +372,33 @@ def test_the_verify_page_shows_the_communes_files_beside_their_document_and_yes_
         '<select id="i-vu_viec_sach_nhieu" name="vu_viec_sach_nhieu"' in yes_no
         and "<option selected>Không</option>" in yes_no
     )
+
+
+def test_two_saves_of_the_communes_form_keep_both_and_say_so(portal: Portal) -> None:
+    first, second = portal.client("xa"), portal.client("xa")
+    post(first, unit_url(portal.unit, "/ho-so"), {**full_unit_values(), "action": "draft"})
+    opened = {
+        c: re.search(r'name="base" value="(\d+)"', c.get(unit_url(portal.unit, "/ho-so")).text).group(1)  # type: ignore[union-attr]
+        for c in (first, second)
+    }
+    assert opened[first] == opened[second] != "0"
+    mine = post(
+        first,
+        unit_url(portal.unit, "/ho-so"),
+        {**full_unit_values(), "so_tin_bai_tuyen_truyen": "31", "action": "draft", "base": opened[first]},
+    )
+    assert "Đã lưu bản nháp." in mine.text and "Lưu ý:" not in mine.text  # nobody came between
+    again = re.search(r'name="base" value="(\d+)"', mine.text).group(1)  # type: ignore[union-attr]
+    assert again != opened[first]  # the page now starts from its own save
+    theirs = post(
+        second,
+        unit_url(portal.unit, "/ho-so"),
+        {**full_unit_values(), "so_tin_bai_tuyen_truyen": "40", "action": "draft", "base": opened[second]},
+    )
+    said = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", theirs.text)))
+    assert "đã lưu hồ sơ lúc" in said and "sau khi trang này được mở" in said
+    assert "Số tin, bài, buổi tuyên truyền về Chính quyền thân thiện trong năm: “31”" in said
+    assert 'value="40"' in theirs.text  # what this person typed is what was saved, and is shown
+    d = dossiers.dossier(portal.store, YEAR, portal.unit)
+    drafts = [v.data["so_tin_bai_tuyen_truyen"] for v in dossiers.versions(portal.store, d.id) if v.draft]
+    assert drafts[-2:] == ["31", "40"]  # both kept

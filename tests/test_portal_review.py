@@ -162,6 +162,14 @@ def test_a_field_check_that_finds_a_disqualifier(year: Portal) -> None:
         "vu_viec_sach_nhieu": "Biên bản tiếp công dân tháng 9 ghi nhận vụ việc đã xác minh"
     }
     assert "Điểm của tổ thẩm định" in saved.text and "Quyết định dựa trên điểm phúc tra" in saved.text
+    # the same check saved again from a page opened before (another tablet): refused, kept as typed
+    stale = checker.post(
+        unit_url(code, "/thuc-dia"),
+        data={"csrf_token": csrf_of(checker), **as_form(team.data), "base": "0"},
+    )
+    assert stale.status_code == 409
+    assert "đã lưu kết quả kiểm tra thực địa lúc" in stale.text and "sau khi trang này được mở" in stale.text
+    assert dossiers.current(year.store, dossiers.dossier(year.store, YEAR, code)).id == field.id
 
     # the record of the check, to sign at the commune: the value found beside the team's, the reason
     record = checker.get(unit_url(code, "/bien-ban-kiem-tra.docx"))

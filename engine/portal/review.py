@@ -217,6 +217,7 @@ def save_field(
     code: str,
     values: dict[str, str],
     reasons: dict[str, str],
+    expected: int | None = None,
 ) -> dossiers.Saved:
     """The values found on site: a third version of the evidence ("tỉnh kiểm tra"), scored like the
     others; every value that differs from the district's needs a reason. From now on the unit's
@@ -230,7 +231,9 @@ def save_field(
     team = dossiers.latest(found, "verified") or dossiers.latest(found, "declared")
     if team is None or team.score is None:
         raise ReviewError("hồ sơ chưa có kết quả của tổ thẩm định")
-    saved = dossiers.save_version(store, account, address, year, code, "field", team.data, values, reasons)
+    saved = dossiers.save_version(
+        store, account, address, year, code, "field", team.data, values, reasons, expected
+    )
     loaded = criteria_of(store, year)
     province = saved.score
     record_recheck(

@@ -8,6 +8,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from engine.clock import shown as when
 from engine.errors import CqttError
 from engine.intake.cells import parse_date
 from engine.portal import audit, dossiers, exports, review
@@ -121,15 +122,27 @@ def field_check(year: int, code: str) -> object:
     if request.method == "POST":
         values, reasons, changed = checked_values(loaded.model, team.data, request.form, set(online))
         errors = {k: "Ghi lý do (điều thấy tại xã)" for k in changed if not reasons.get(k)}
+        sent_base = form_text(request.form, "base", 20)
         if not errors:
             try:
-                saved = review.save_field(store(), me(), client_address(), year, code, values, reasons)
+                saved = review.save_field(
+                    store(), me(), client_address(), year, code, values, reasons,
+                    int(sent_base) if sent_base.isdigit() else 0,
+                )  # fmt: skip
+            except dossiers.EditConflict:
+                flash(
+                    f"Chưa lưu: {earlier.author if earlier else 'người khác'} đã lưu kết quả kiểm tra "
+                    f"thực địa lúc {when(earlier.created_at) if earlier else ''} sau khi trang này được mở "
+                    "(máy khác?). Giá trị anh/chị gõ vẫn giữ trong ô; xem lại rồi lưu.",
+                    "error",
+                )
+                status = 409
             except CqttError as exc:
                 flash(str(exc), "error")
             else:
                 flash(f"Đã lưu kết quả kiểm tra thực địa: {fmt(saved.score.total)} điểm.", "ok")
                 return redirect(url_for("units.page", year=year, code=code))
-        status = 400
+        status = status if status == 409 else 400
         if errors:
             flash(f"Còn {len(errors)} giá trị khác tổ thẩm định chưa ghi lý do.", "error")
     fields = fields_of(loaded.model)
@@ -149,6 +162,7 @@ def field_check(year: int, code: str) -> object:
             ticks=ticks,
             changed=set(changed_fields(loaded.model, team.data, values)) - set(online),
             online=online,
+            base=earlier.id if earlier else 0,
         ),
         status,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from engine.clock import shown as when
 from engine.clock import today
 from engine.errors import CqttError
 from engine.intake.cells import parse_date
@@ -167,15 +168,20 @@ def form(year: int, code: str) -> object:
         for i in (ctx["draft"].score.issues if ctx["draft"] and ctx["draft"].score else [])
     )
     status = 200
+    base = ctx["draft"].id if ctx["draft"] else 0  # the save this page starts from
     if request.method == "POST":
         values = from_form(ctx["cs"], request.form)
         action = request.form.get("action")
+        before = ctx["draft"]  # the latest save when this request came: someone else's, maybe
+        sent_base = form_text(request.form, "base", 20)
         try:  # whatever the button, what was typed is saved first (a draft): nothing is lost
             saved = dossiers.save_declared(store(), me(), client_address(), year, code, values, False)
         except CqttError as exc:
             flash(str(exc), "error")
             return redirect(url_for("units.form", year=year, code=code))
-        problems = saved.problems
+        problems, base = saved.problems, saved.version_id
+        if before is not None and sent_base.isdigit() and int(sent_base) != before.id:
+            _tell_overlap(ctx, before, values)
         chosen = request.files.get("file")
         if action == "attach" or (chosen is not None and chosen.filename):
             _store_upload(_context(year, code), year, code)  # a file chosen is never left behind
@@ -193,7 +199,7 @@ def form(year: int, code: str) -> object:
             flash("Đã lưu bản nháp.", "ok")
     ticks = {key: ticked(f, values.get(key)) for key, f in ctx["fields"].items() if f.kind == "items"}
     return (
-        render_template("form.html", **ctx, values=values, problems=problems, ticks=ticks),
+        render_template("form.html", **ctx, values=values, problems=problems, ticks=ticks, base=base),
         status,
     )
 
@@ -239,6 +245,25 @@ def check(year: int, code: str) -> object:
             flash(f"Chưa nộp được: còn {len(saved.problems)} ô chưa đọc được.", "error")
             status = 400
     return render_template("check.html", **ctx, ready=ready), status
+
+
+def _tell_overlap(ctx: dict[str, Any], before: Any, values: dict[str, str]) -> None:
+    """Another save of the form came between this page's opening and its save: the typed values
+    are kept (the newest version), and the person is told which of the other's values they
+    replaced (both versions stay in the history): never silently."""
+    fields = ctx["fields"]
+    differ = [
+        f"{fields[k].label}: “{before.data.get(k) or '—'}”"
+        for k in fields
+        if (before.data.get(k) or "") != (values.get(k) or "") and k not in ctx["online"]
+    ]
+    said = f"; giá trị của bản đó khác bản này ở {len(differ)} ô: " + "; ".join(differ[:8]) if differ else ""
+    flash(
+        f"Lưu ý: {before.author or 'người khác'} đã lưu hồ sơ lúc {when(before.created_at)} sau khi trang "
+        f"này được mở. Bản vừa lưu là các giá trị trên trang này{said}{'…' if len(differ) > 8 else ''} "
+        "(cả hai bản được giữ trong lịch sử hồ sơ).",
+        "warning",
+    )
 
 
 def _remove_upload(year: int, code: str, attachment_id: int) -> None:
