@@ -177,3 +177,34 @@ def test_a_team_account_is_made_with_the_teams_role_name_or_the_old_one(tmp_path
             assert accounts.find(store, login).role == "huyen"
         finally:
             store.close()
+
+
+def test_a_previewed_list_nobody_confirms_is_forgotten_after_a_day(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from engine.portal.units import Preview, UnitRow, UnitsError, forget_pending, keep_pending, take_pending
+
+    folder = tmp_path / "cho-nap"
+    shown = Preview(
+        2026,
+        "bac-ninh@2025",
+        [UnitRow("00001", "Phường Một", "Tổ 1")],
+        [("Tổ 1", 1)],
+        0,
+        ["00001"],
+        [],
+        [],
+        source="to.csv",
+    )
+    old, fresh = keep_pending(folder, shown), keep_pending(folder, shown)
+    day_and_more = time.time() - 25 * 3600
+    os.utime(folder / f"{old}.json", (day_and_more, day_and_more))
+    assert forget_pending(folder) == 1
+    assert take_pending(folder, fresh)[0] == 2026  # the recent one is still there to confirm
+    try:
+        take_pending(folder, old)
+    except UnitsError as gone:
+        assert str(gone) == "danh sách xem trước không còn (đã nạp hoặc đã bỏ); tải lên lại"
+    else:
+        raise AssertionError("a list forgotten was taken")

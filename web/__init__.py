@@ -53,6 +53,9 @@ def create_app(config: PortalConfig) -> Flask:
     def _account() -> Any:
         if sweeper.due():  # rows kept only for a while are forgotten on time, not on the next visit
             upkeep.sweep(store, config.lifetimes, config.throttle, surveys_module.Limits.from_environment())
+            from engine.portal.units import forget_pending
+
+            forget_pending(config.data_dir / "cho-nap")  # previewed unit lists never confirmed
         g.account = session.account if isinstance(session, security.PortalSession) else None
         return access.check_declared()
 

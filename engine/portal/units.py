@@ -184,6 +184,27 @@ def keep_pending(folder: Path, shown: Preview) -> str:
     return token
 
 
+PENDING_HOURS = 24  # a previewed list not confirmed within a day is forgotten
+
+
+def forget_pending(folder: Path, hours: float = PENDING_HOURS) -> int:
+    """Remove the previewed lists nobody confirmed in time; how many were removed."""
+    import time
+
+    if not folder.is_dir():
+        return 0
+    limit = time.time() - hours * 3600
+    gone = 0
+    for path in folder.glob("*.json"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                gone += 1
+        except FileNotFoundError:  # taken (confirmed) meanwhile
+            continue
+    return gone
+
+
 def take_pending(folder: Path, token: str) -> tuple[int, str, str, list[UnitRow]]:
     """A kept list (year, criteria, source, rows), removed as it is taken: confirmed once."""
     import json
