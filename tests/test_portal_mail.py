@@ -96,7 +96,9 @@ def test_a_request_for_more_tells_the_commune_with_its_items_and_date(portal: Po
 
 
 def test_a_bad_address_or_setting_is_refused_with_its_reason(portal: Portal) -> None:
-    with pytest.raises(accounts.AccountError, match="địa chỉ thư “a@b\\r\\nbcc: x@y.z” không hợp lệ"):
+    with pytest.raises(
+        accounts.AccountError, match=r"địa chỉ thư “a@b\\u000d\\u000abcc: x@y.z” không hợp lệ"
+    ):
         accounts.set_email(portal.store, portal.logins["xa"], "a@b\r\nBcc: x@y.z")
     with pytest.raises(mail.MailSettingsError, match="--smtp “mail:cong”: cần MÁY:CỔNG"):
         mail.Smtp.parse("mail:cong", "cong@tinh.test")

@@ -25,6 +25,7 @@ from engine.store import accounts as rows
 from engine.store import sessions as session_rows
 from engine.store import unitlists
 from engine.store.connect import Store, Tx
+from engine.text import terminal_safe
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A hash made once, so that a login for an unknown account costs as much as a wrong password.
@@ -305,7 +306,8 @@ def clean_email(email: str | None) -> str | None:
         return None
     email = email.strip().lower()
     if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
-        raise AccountError(f"địa chỉ thư “{email[:80]}” không hợp lệ (ví dụ vanphong.xa@bacgiang.gov.vn)")
+        said = terminal_safe(email[:80])  # a line break typed in is shown, never printed as one
+        raise AccountError(f"địa chỉ thư “{said}” không hợp lệ (ví dụ vanphong.xa@bacgiang.gov.vn)")
     return email
 
 

@@ -259,7 +259,21 @@ def enable_an_account_that_is_not_disabled(tmp: Path) -> list[str]:
     return ["users", "enable", "kiemtra", "--db", db]
 
 
+def email_with_a_second_recipient_smuggled(tmp: Path) -> list[str]:
+    return ["users", "email", "kiemtra", "a@b.vn\r\nBcc: x@y.vn", "--db", _disabled_account(tmp)]
+
+
+def web_smtp_without_a_port(tmp: Path) -> list[str]:
+    return ["web", "--smtp", "mail:cong", "--mail-from", "cong@tinh.vn", "--db", str(tmp / "cong.sqlite")]
+
+
 CASES: list[tuple[Callable[[Path], list[str]], int, str]] = [
+    (
+        email_with_a_second_recipient_smuggled,
+        1,
+        "Lỗi: địa chỉ thư “a@b.vn\\u000d\\u000abcc: x@y.vn” không hợp lệ (ví dụ vanphong.xa@bacgiang.gov.vn)",
+    ),
+    (web_smtp_without_a_port, 1, "Lỗi: --smtp “mail:cong”: cần MÁY:CỔNG, ví dụ mail.bacgiang.gov.vn:587"),
     (
         reset_password_of_a_disabled_account,
         1,
