@@ -92,6 +92,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.reset": {"quan-tri": ALL},
     "admin.units_page": {"quan-tri": ALL},
     "admin.log": {"quan-tri": ALL},
+    "admin.log_xlsx": {"quan-tri": ALL},
 }
 PUBLIC = {"static", "auth.login", "survey_public.form", "survey_public.thanks"}  # tested apart
 ACTORS = ["xa", "huyen", "tinh", "chinh-sach", "quan-tri", None]

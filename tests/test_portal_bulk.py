@@ -66,3 +66,22 @@ def test_the_accounts_list_is_searched_filtered_and_downloaded_as_shown(portal: 
         "Chờ đổi mật khẩu",
     ]
     assert sheet["A2"].value == "Lọc: tìm “tien thang” — 1 trong 8 dòng"
+
+
+def test_the_audit_log_is_searched_filtered_and_downloaded_as_shown(portal: Portal) -> None:
+    admin = portal.client("quan-tri")
+    victim = accounts.find(portal.store, portal.logins["xa-khac"])
+    post(admin, f"/quan-tri/tai-khoan/{victim.id}/khoa")
+    page = admin.get("/quan-tri/nhat-ky", query_string={"q": "khoa tai khoan"})
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>",
+        page.text,
+    )
+    assert [(r[1], r[3], r[4]) for r in rows] == [("quantri", "Khóa tài khoản", victim.login)]
+    same = admin.get("/quan-tri/nhat-ky", query_string={"action": "account_disabled"})
+    assert "<strong>1</strong> trong" in same.text
+    data = admin.get("/quan-tri/nhat-ky.xlsx", query_string={"q": "khoa tai khoan"})
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data.data)).active
+    assert [c.value for c in sheet[4]] == list(rows[0])

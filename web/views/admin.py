@@ -295,8 +295,61 @@ def _saved(sent: Any, folder: Path) -> tuple[Path, str] | None:
     return path, name
 
 
+AUDIT_COLUMNS = (
+    listing.Column("at", "Lúc"),
+    listing.Column("login", "Tài khoản"),
+    listing.Column("address", "Địa chỉ"),
+    listing.Column("label", "Việc"),
+    listing.Column("target", "Đối tượng"),
+)
+AUDIT_KEPT = 5000  # the latest rows the page searches; `cqtt audit` reads the whole log
+
+
+def _audit_shown() -> tuple[listing.Query, list[listing.Filter], listing.Shown]:
+    """The latest entries of the log, searched by account, address, work or object (with or
+    without diacritics), filtered by the kind of work, newest first unless sorted otherwise."""
+    login = form_text(request.args, "login", 64) or None
+    found = audit.entries(store(), login=login, limit=AUDIT_KEPT)
+    rows = [
+        {
+            "at": e.at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S"),
+            "login": e.login,
+            "address": e.address,
+            "action": e.action,
+            "label": e.label,
+            "target": e.target,
+        }
+        for e in reversed(found)
+    ]
+    filters = [listing.Filter("action", "Việc", tuple(sorted(audit.ACTIONS.items(), key=lambda kv: kv[1])))]
+    query = listing.query_from(request.args, AUDIT_COLUMNS, filters)
+    return query, filters, listing.show(rows, AUDIT_COLUMNS, query, ("login", "address", "label", "target"))
+
+
 @bp.route("/quan-tri/nhat-ky")
 @guard("audit.view")
 def log() -> object:
-    login = form_text(request.args, "login", 64) or None
-    return render_template("audit.html", entries=audit.entries(store(), login=login, limit=500), login=login)
+    query, filters, shown = _audit_shown()
+    login = form_text(request.args, "login", 64)
+    extra = {"login": login} if login else {}
+    return render_template(
+        "audit.html",
+        shown=shown,
+        query=query,
+        filters=filters,
+        columns=AUDIT_COLUMNS,
+        login=login,
+        kept=AUDIT_KEPT,
+        said=listing.described(query, filters),
+        page_url=lambda **change: _link("admin.log", {**extra, **query.args(**change)}),
+        download_url=_link("admin.log_xlsx", {**extra, **query.args(trang="")}),
+    )
+
+
+@bp.route("/quan-tri/nhat-ky.xlsx")
+@guard("audit.view")
+def log_xlsx() -> object:
+    query, filters, shown = _audit_shown()
+    audit.log(store(), me(), client_address(), "download", "nhat-ky.xlsx")
+    data = listbook.workbook("Nhật ký hoạt động", AUDIT_COLUMNS, shown, listing.described(query, filters))
+    return download(data, "nhat-ky.xlsx", XLSX)
