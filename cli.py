@@ -1415,12 +1415,18 @@ def users_disable(login: str, db: str | None) -> None:
 @users.command("email", epilog=example("cqtt users email xa07207 vanphong@xa.gov.vn --db"))
 @click.argument("login")
 @click.argument("email")
+@click.option(
+    "--digest/--no-digest",
+    default=None,
+    help="Nhận (hoặc thôi nhận) thư tổng hợp việc cần làm mỗi ngày (cqtt web --mail-digest).",
+)
 @db_option("Cơ sở dữ liệu của cổng.")
-def users_email(login: str, email: str, db: str | None) -> None:
+def users_email(login: str, email: str, digest: bool | None, db: str | None) -> None:
     """Đặt địa chỉ thư nhận thông báo của tài khoản (chuỗi rỗng "": không nhận thư)."""
     with _errors():
-        account = jobs.users_email(db, login, email)
-    click.echo(f"Thư thông báo của {account.login}: {email.strip().lower() or 'không nhận'}")
+        account = jobs.users_email(db, login, email, digest)
+    daily = {True: "; thư tổng hợp mỗi ngày", False: "; không nhận thư tổng hợp", None: ""}[digest]
+    click.echo(f"Thư thông báo của {account.login}: {email.strip().lower() or 'không nhận'}{daily}")
 
 
 @users.command("enable", epilog=example("cqtt users enable xa07207 --db"))
@@ -1516,6 +1522,11 @@ def audit(since: str | None, login: str | None, as_json: bool, db: str | None) -
     "CQTT_SMTP_USER, CQTT_SMTP_PASSWORD, CQTT_SMTP_STARTTLS=1. Không có: chỉ danh sách việc cần làm.",
 )
 @click.option("--mail-from", default="", help="Địa chỉ gửi thư thông báo (hoặc CQTT_MAIL_FROM).")
+@click.option(
+    "--mail-digest",
+    type=click.IntRange(0, 23),
+    help="Giờ mỗi ngày gửi thư tổng hợp việc cần làm cho tài khoản đã chọn nhận (giờ Việt Nam).",
+)
 @click.option("--threads", default=8, type=click.IntRange(1, 64), help="Số luồng phục vụ mỗi tiến trình.")
 @click.option(
     "--processes",
@@ -1536,6 +1547,7 @@ def web(
     place: str,
     smtp: str,
     mail_from: str,
+    mail_digest: int | None,
     threads: int,
     processes: int | None,
 ) -> None:
@@ -1577,6 +1589,7 @@ def web(
                 place=place,
                 public_url=public_url.rstrip("/"),
                 smtp=_smtp(smtp, mail_from),
+                digest_hour=mail_digest,
             )
 
         def ready(address: str) -> None:

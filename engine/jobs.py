@@ -849,12 +849,12 @@ def users_list(db: str | None) -> list[Any]:
         store.close()
 
 
-def users_email(db: str | None, login: str, email: str) -> Any:
+def users_email(db: str | None, login: str, email: str, digest: bool | None = None) -> Any:
     from engine.portal import accounts
 
     store = open_store(db, create=False)
     try:
-        return accounts.set_email(store, login, email)
+        return accounts.set_email(store, login, email, digest=digest)
     finally:
         store.close()
 

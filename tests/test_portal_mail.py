@@ -140,3 +140,34 @@ def test_a_served_portal_mails_the_team_when_a_commune_submits_in_chromium(tmp_p
     body = message.get_content()
     assert "Kính gửi Nguyễn Văn An," in body
     assert f"https://cong.tinh.test/nam/{YEAR}/don-vi/{commune}/tham-dinh" in body
+
+
+def test_a_daily_digest_lists_the_work_once_a_day(portal: Portal) -> None:
+    import datetime as dt
+
+    from click.testing import CliRunner
+
+    from cli import main
+    from engine.clock import today
+
+    said = CliRunner().invoke(
+        main,
+        ["users", "email", portal.logins["xa"], "vanphong.xa@xa.test", "--digest", "--db", portal.config.db],
+    )
+    assert (
+        said.output
+        == f"Thư thông báo của {portal.logins['xa']}: vanphong.xa@xa.test; thư tổng hợp mỗi ngày\n"
+    )
+    late = (today() - dt.timedelta(days=2)).strftime("%d/%m/%Y")
+    post(portal.client("tinh"), f"/nam/{YEAR}/thoi-han", {"nop": late})
+    assert mail.queue_digests(portal.store, today()) == 1  # the commune asked; the others did not
+    assert mail.queue_digests(portal.store, today()) == 0  # once a day, whatever asks again
+    with smtp_server() as (inbox, port):
+        mail.send_pending(
+            portal.store, mail.Smtp("127.0.0.1", port, "cong@tinh.test"), "https://cong.tinh.test"
+        )
+        [message] = inbox.wait_for(1)
+    assert message["Subject"] == f"Việc cần làm năm {YEAR}: 1 việc, 1 quá hạn"
+    body = message.get_content()
+    assert f"- Soạn và nộp hồ sơ: Thị trấn Đồi Ngô ({portal.unit}) — hạn {late} (quá hạn 2 ngày)" in body
+    assert "Xem trên cổng: https://cong.tinh.test/" in body

@@ -32,6 +32,7 @@ class PortalConfig:
     public_url: str = ""  # the address citizens reach the portal at (QR codes); else where it listens
     smtp: Smtp | None = None  # the province's mail server for notifications (none: the task list alone)
     mail_every: float = 5.0  # seconds between the mailer's rounds
+    digest_hour: int | None = None  # the hour (Vietnam time) each day's digests are queued; None: none
 
     def public_base(self) -> str:
         """The portal's address as citizens' links carry it: --public-url; the address the server

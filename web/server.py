@@ -93,7 +93,13 @@ def _run(config: PortalConfig, listener: socket.socket, threads: int) -> None:
     if config.smtp is not None:  # each process sends what is queued; a message is claimed once
         from engine.portal.mail import Mailer
 
-        mailer = Mailer(app.extensions["cqtt.store"], config.smtp, config.public_base(), config.mail_every)
+        mailer = Mailer(
+            app.extensions["cqtt.store"],
+            config.smtp,
+            config.public_base(),
+            config.mail_every,
+            config.digest_hour,
+        )
         mailer.start()
     server = create_server(
         app,

@@ -312,13 +312,22 @@ def clean_email(email: str | None) -> str | None:
 
 
 def set_email(
-    store: Store, login: str, email: str, by: Account | None = None, address: str = "cli"
+    store: Store,
+    login: str,
+    email: str,
+    by: Account | None = None,
+    address: str = "cli",
+    digest: bool | None = None,
 ) -> Account:
-    """Where an account's notifications go (an empty address: none)."""
+    """Where an account's notifications go (an empty address: none); `digest`, whether it also
+    gets a daily list of its work (None: as it was; never without an address)."""
     found = find(store, login)
     kept = clean_email(email)
+    changes: dict[str, object] = {"email": kept}
+    if digest is not None or kept is None:
+        changes["digest"] = bool(digest) and kept is not None
     with store.write() as conn:
-        rows.update(conn, found.id, email=kept)
+        rows.update(conn, found.id, **changes)
         audit.record(conn, by, address, "email_set", found.login)
     return found
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from engine.store.connect import Tx
-from engine.store.schema import accounts, outbox, team_members
+from engine.store.schema import accounts, digests, outbox, team_members
 
 MAX_ATTEMPTS = 5
 
@@ -80,3 +80,22 @@ def settle(conn: Tx, message_id: int, sent_at: dt.datetime | None, error: str | 
 
 def of_recipient(conn: Tx, address: str) -> list[Any]:
     return list(conn.execute(select(outbox).where(outbox.c.recipient == address).order_by(outbox.c.id)).all())
+
+
+def digest_readers(conn: Tx) -> list[Any]:
+    """The enabled accounts that asked for a daily list of their work, with an address."""
+    query = select(accounts).where(
+        accounts.c.digest.is_(True), accounts.c.disabled.is_(False), accounts.c.email.is_not(None)
+    )
+    return list(conn.execute(query.order_by(accounts.c.id)).all())
+
+
+def take_digest_day(conn: Tx, account_id: int, day: dt.date) -> bool:
+    """Mark the account's digest of `day` as queued; False when it already was (another process)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    done = conn.execute(
+        dialect.insert(digests).values(account_id=account_id, day=day).on_conflict_do_nothing()
+    )
+    return bool(done.rowcount)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -165,6 +166,15 @@ accounts = Table(
     Column("password_changed_at", DateTime(timezone=True), nullable=True),
     Column("password_expires_at", DateTime(timezone=True), nullable=True),  # a one-time password's end
     Column("email", Text, nullable=True),  # where notifications go (none: the task list alone)
+    Column("digest", Boolean, nullable=False, server_default=false()),  # a daily list of its tasks
+)
+
+# the days an account's daily digest was queued (one a day, however many processes serve)
+digests = Table(
+    "digests",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
 )
 
 # Server-side sessions: the cookie holds a random token, the store only its SHA-256.

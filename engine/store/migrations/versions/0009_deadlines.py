@@ -33,6 +33,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("due", sa.Date, nullable=True))
     with op.batch_alter_table("accounts") as batch:
         batch.add_column(sa.Column("email", sa.Text, nullable=True))
+        batch.add_column(sa.Column("digest", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.create_table(
+        "digests",
+        sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+    )
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
