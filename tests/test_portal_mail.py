@@ -23,7 +23,7 @@ from portal_helpers import (
     unit_url,
 )
 
-from engine.portal import accounts, mail, units
+from engine.portal import accounts, mail, mailer, units
 from engine.store import outbox
 from engine.store.connect import open_store
 
@@ -160,8 +160,8 @@ def test_a_daily_digest_lists_the_work_once_a_day(portal: Portal) -> None:
     )
     late = (today() - dt.timedelta(days=2)).strftime("%d/%m/%Y")
     post(portal.client("tinh"), f"/nam/{YEAR}/thoi-han", {"nop": late})
-    assert mail.queue_digests(portal.store, today()) == 1  # the commune asked; the others did not
-    assert mail.queue_digests(portal.store, today()) == 0  # once a day, whatever asks again
+    assert mailer.queue_digests(portal.store, today()) == 1  # the commune asked; the others did not
+    assert mailer.queue_digests(portal.store, today()) == 0  # once a day, whatever asks again
     with smtp_server() as (inbox, port):
         mail.send_pending(
             portal.store, mail.Smtp("127.0.0.1", port, "cong@tinh.test"), "https://cong.tinh.test"

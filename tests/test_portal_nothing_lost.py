@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def portal(request: pytest.FixtureRequest, tmp_path: Path) -> Portal:
     if request.param == "sqlite":
         db = str(tmp_path / "cong.sqlite")
     else:
-        db = request.getfixturevalue("pg_server").create_database(f"cqtt_mat_{id(tmp_path) % 100000}")
+        db = request.getfixturevalue("pg_server").create_database(f"cqtt_mat_{uuid.uuid4().hex[:12]}")
     made = make_portal(db, tmp_path)
     yield made
     made.close()

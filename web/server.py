@@ -91,7 +91,7 @@ def _run(config: PortalConfig, listener: socket.socket, threads: int) -> None:
     app = create_app(config)
     mailer = None
     if config.smtp is not None:  # each process sends what is queued; a message is claimed once
-        from engine.portal.mail import Mailer
+        from engine.portal.mailer import Mailer
 
         mailer = Mailer(
             app.extensions["cqtt.store"],
