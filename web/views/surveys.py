@@ -162,8 +162,8 @@ def _poster(year: int, code: str, form_id: str, size: str) -> object:
     window = surveys.windows(store(), year).get(form_id)
     loaded = surveys.criteria_of(store(), year)
     return render_template(
-        "survey_poster.html", year=year, unit=unit, form=survey, window=window, size=size,
-        link=public_link(year, code, form_id), model=loaded.model.status == "model",
+        "survey_posters.html", year=year, team=None, form=survey, window=window, size=size,
+        posters=[(unit, public_link(year, code, form_id))], model=loaded.model.status == "model",
     )  # fmt: skip
 
 
