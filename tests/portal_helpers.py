@@ -3,6 +3,7 @@ second commune and district outside the first one's scope), and clients signed i
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,6 +199,27 @@ def verify_base(client: FlaskClient, code: str, year: int = YEAR) -> str:
     found = re.search(r'name="base" value="(\d+)"', page.text)
     assert found is not None, page.text[:2000]
     return found.group(1)
+
+
+def list_rows(page: object) -> list[list[str]]:
+    """The cells of a searchable list's rows as text (web/templates/listing.html)."""
+    table = re.search(r'<table class="list" id="danh-sach">.*?<tbody>(.*?)</tbody>', page.text, re.S)  # type: ignore[attr-defined]
+    assert table is not None, page.text[:2000]  # type: ignore[attr-defined]
+    found = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        found.append([re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
+    return found
+
+
+def list_book(data: bytes) -> list[list[str]]:
+    """The rows of a list's download under its three heading lines, as text."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    return [
+        ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(min_row=4, values_only=True)
+    ]
 
 
 def unit_url(code: str, tail: str = "") -> str:

@@ -10,7 +10,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from portal_helpers import DISTRICT, ROOT, YEAR, Portal, make_portal
+from portal_helpers import DISTRICT, ROOT, YEAR, Portal, list_book, list_rows, make_portal
 
 from engine.portal import dossiers, overview
 from engine.portal.demo import appraise_as_submitted
@@ -28,49 +28,32 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
     made.close()
 
 
-def _rows(page: object) -> list[list[str]]:
-    table = re.search(r'<table class="list" id="danh-sach">.*?<tbody>(.*?)</tbody>', page.text, re.S)  # type: ignore[attr-defined]
-    assert table is not None, page.text[:2000]  # type: ignore[attr-defined]
-    found = []
-    for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S):
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        found.append([re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
-    return found
-
-
-def _book(data: bytes) -> list[list[str]]:
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [
-        ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(min_row=4, values_only=True)
-    ]
-
-
 def test_a_search_without_diacritics_finds_the_name_with_them(portal: Portal) -> None:
     tinh = portal.client("tinh")
     page = tinh.get(f"/nam/{YEAR}/danh-sach", query_string={"q": "tien dung"})
-    assert [r[:2] for r in _rows(page)] == [["07729", "Xã Tiến Dũng"]]
+    assert [r[:2] for r in list_rows(page)] == [["07729", "Xã Tiến Dũng"]]
     assert "<strong>1</strong> trong 195 đơn vị (tìm “tien dung”)" in page.text
     same = tinh.get(f"/nam/{YEAR}/danh-sach", query_string={"q": "TIẾN DŨNG"})
-    assert _rows(same) == _rows(page)
+    assert list_rows(same) == list_rows(page)
     by_code = tinh.get(f"/nam/{YEAR}/danh-sach", query_string={"q": "0772"})
-    assert all(r[0].startswith("0772") for r in _rows(by_code)) and _rows(by_code)
+    assert all(r[0].startswith("0772") for r in list_rows(by_code)) and list_rows(by_code)
 
 
 def test_filters_sort_and_pages(portal: Portal) -> None:
     tinh = portal.client("tinh")
     args = {"team": "Huyện Lục Nam", "result": "dat", "sap_xep": "total", "giam": "1"}
     page = tinh.get(f"/nam/{YEAR}/danh-sach", query_string=args)
-    rows = _rows(page)
+    rows = list_rows(page)
     assert rows and all(r[2] == "Huyện Lục Nam" and r[5] == "Đủ điều kiện (đã thẩm định)" for r in rows)
     totals = [float(r[4].replace(",", ".")) for r in rows]
     assert totals == sorted(totals, reverse=True)
     assert 'aria-sort="descending"' in page.text
     everything = tinh.get(f"/nam/{YEAR}/danh-sach")
-    assert len(_rows(everything)) == 50 and "Trang 1/4" in everything.text
+    assert len(list_rows(everything)) == 50 and "Trang 1/4" in everything.text
     last = tinh.get(f"/nam/{YEAR}/danh-sach", query_string={"trang": "999"})
-    assert len(_rows(last)) == 45 and "Trang 4/4" in last.text  # past the end: the last page
+    assert len(list_rows(last)) == 45 and "Trang 4/4" in last.text  # past the end: the last page
     asked = {"result": "chua_xong", "flags": "self_score_inflated"}
-    waiting = _rows(tinh.get(f"/nam/{YEAR}/danh-sach", query_string=asked))
+    waiting = list_rows(tinh.get(f"/nam/{YEAR}/danh-sach", query_string=asked))
     assert waiting and all(r[5] == "Chưa thẩm định xong — theo số xã khai" and r[7] != "0" for r in waiting)
     inflated = [r for r in overview.listed_rows(portal.store, YEAR) if "self_score_inflated" in r["flags"]]
     assert len(waiting) == sum(1 for r in inflated if r["result"] == "chua_xong")
@@ -84,10 +67,10 @@ def test_the_download_is_the_list_as_shown(portal: Portal) -> None:
     assert total > 50  # more than a page: the download holds every page, in the page's order
     shown: list[list[str]] = []
     for n in range(1, (total + 49) // 50 + 1):
-        shown += _rows(tinh.get(f"/nam/{YEAR}/danh-sach", query_string={**args, "trang": str(n)}))
+        shown += list_rows(tinh.get(f"/nam/{YEAR}/danh-sach", query_string={**args, "trang": str(n)}))
     data = tinh.get(f"/nam/{YEAR}/danh-sach.xlsx", query_string=args)
     assert data.status_code == 200 and data.headers["Content-Disposition"].startswith("attachment;")
-    book = _book(data.data)
+    book = list_book(data.data)
     assert [r[:4] + r[5:7] for r in book] == [r[:4] + r[5:7] for r in shown]
     assert [float(r[4]) for r in book] == [float(r[4].replace(",", ".")) for r in shown]
     sheet = load_workbook(io.BytesIO(data.data)).active
@@ -100,7 +83,7 @@ def test_a_team_lists_its_own_units_and_unknown_choices_are_ignored(portal: Port
         f"/nam/{YEAR}/huyen/{DISTRICT}/danh-sach", query_string={"sap_xep": "x; DROP", "state": "khac"}
     )
     assert own.status_code == 200
-    rows = _rows(own)
+    rows = list_rows(own)
     assert len(rows) == 24 and all(r[2] == DISTRICT for r in rows)
     assert huyen.get(f"/nam/{YEAR}/huyen/Huyện Hiệp Hòa/danh-sach").status_code == 403
     assert huyen.get(f"/nam/{YEAR}/danh-sach").status_code == 403
@@ -118,5 +101,5 @@ def test_the_list_follows_a_unit_moved_to_another_team(portal: Portal) -> None:
         tinh, f"/nam/{YEAR}/don-vi/{draft['code']}/chuyen-to", {"team": other}, follow_redirects=True
     )
     assert "Đã chuyển" in moved.text
-    rows = _rows(tinh.get(f"/nam/{YEAR}/danh-sach", query_string={"q": draft["code"]}))
+    rows = list_rows(tinh.get(f"/nam/{YEAR}/danh-sach", query_string={"q": draft["code"]}))
     assert [r[:3] for r in rows] == [[draft["code"], draft["name"], other]]

@@ -25,6 +25,8 @@ from portal_helpers import (
     csrf_of,
     full_unit_values,
     in_order,
+    list_book,
+    list_rows,
     make_portal,
     set_password,
     unit_url,
@@ -33,7 +35,7 @@ from portal_helpers import (
 from cli import main
 from engine import jobs
 from engine.clock import today
-from engine.portal import accounts, audit, dossiers, review
+from engine.portal import accounts, audit, dossiers, listing, review
 from engine.portal.demo import appraise_as_submitted
 from engine.portal.overview import rows as unit_rows
 from engine.store.history import unit_history
@@ -445,6 +447,37 @@ def test_the_decision_list_lists_the_recognised_units(year: Portal, tmp_path: Pa
     ]
     assert refused and not any(f"\n{name}\n" in f"\n{text}\n" for name in refused)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+
+
+def test_the_decisions_are_a_list_searched_filtered_and_downloaded_as_shown(year: Portal) -> None:
+    """Each unit with a decision appears once with its current decision (a revocation shown as
+    such); the filter on decisions against the scores keeps exactly those the review page flags;
+    the download holds the rows as shown."""
+    tinh = year.client("tinh")
+    page = tinh.get(f"/nam/{YEAR}/quyet-dinh", query_string={"sap_xep": "code"})
+    assert page.status_code == 200
+    rows = list_rows(page)
+    current = {}
+    for r in unit_rows(year.store, YEAR):
+        decided, revoked = review.current_decision(year.store, YEAR, r.unit.code)
+        if decided is not None:
+            current[r.unit.code] = "Thu hồi công nhận" if revoked else review.DECISIONS[decided.decision]
+    assert len(current) >= 4  # the earlier tests' decisions, appeals and revocation
+    assert {r[0]: r[3] for r in rows} == current and [r[0] for r in rows] == sorted(current)
+    flagged = {code for code, _, _ in review.summary(year.store, YEAR)["flagged"]}
+    against = list_rows(tinh.get(f"/nam/{YEAR}/quyet-dinh", query_string={"contradicts": "co"}))
+    assert flagged and {r[0] for r in against} == flagged and all(r[7] for r in against)
+    some = next(r for r in rows if r[0] == next(iter(current)))
+    words = listing.folded(some[1]).split()[-2:]  # "Phường Ngô Quyền" sought as "ngo quyen"
+    found = list_rows(tinh.get(f"/nam/{YEAR}/quyet-dinh", query_string={"q": " ".join(words)}))
+    assert some in found and all(words[-1] in listing.folded(r[1]) for r in found)
+    data = tinh.get(f"/nam/{YEAR}/quyet-dinh.xlsx", query_string={"sap_xep": "code"})
+    assert data.status_code == 200
+    book = list_book(data.data)
+    assert [r[:5] + r[7:] for r in book] == [r[:5] + r[7:] for r in rows]
+    assert [r[5][:10] for r in book] == ["-".join(reversed(r[5].split("/"))) for r in rows]  # a date
+    assert [float(r[6] or 0) for r in book] == [float(r[6].replace(",", ".") or 0) for r in rows]
+    assert year.client("huyen").get(f"/nam/{YEAR}/quyet-dinh").status_code == 403
 
 
 def test_an_uploaded_application_verified_unchanged_needs_no_reason(tmp_path: Path) -> None:

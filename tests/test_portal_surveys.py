@@ -24,12 +24,12 @@ import segno
 from browser_helpers import start, stop
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from portal_helpers import DISTRICT, ROOT, Portal, csrf_of, make_portal, sample_for_year
+from portal_helpers import DISTRICT, ROOT, Portal, csrf_of, list_book, list_rows, make_portal, sample_for_year
 
 from cli import main
 from engine.clock import now, today
 from engine.intake.csvtext import excel_text
-from engine.portal import dossiers, surveys, units
+from engine.portal import dossiers, listing, surveys, units
 from engine.portal.demo import appraise_as_submitted
 from engine.portal.roles import Account
 from engine.store.schema import survey_hits, survey_responses
@@ -511,3 +511,46 @@ def test_behind_a_proxy_each_citizen_is_limited_by_their_own_address(
     with portal.store.read() as conn:
         keys = {r.key for r in conn.execute(survey_hits.select()).all() if r.key.startswith("dia_chi:")}
     assert len(keys) == (3 if proxies else 1)
+
+
+def test_the_responses_by_unit_are_a_list_that_agrees_with_the_tallies(portal: Portal) -> None:
+    """Each unit and form collected online is a row; the counts add up to the province's summary
+    per form; a filter keeps the units without a response; a search finds a name typed without
+    diacritics; the download is the list as shown."""
+    _open(portal, "pks01")
+    for code in _codes(portal, 2, skip=60):
+        assert _send(portal, code, "pks01", [3, 3, 2]).status_code == 303  # type: ignore[attr-defined]
+    tinh = portal.client("tinh")
+    summary = surveys.summary(portal.store, THIS_YEAR)
+    opened = [s for s in summary.forms if s.window is not None]
+    assert opened
+    for s in opened:
+        args = {"form": s.form.id, "sap_xep": "counted", "giam": "1"}
+        first = tinh.get(f"/nam/{THIS_YEAR}/khao-sat/theo-don-vi", query_string=args)
+        assert first.status_code == 200
+        total = int(re.search(r"<strong>(\d+)</strong> trong", first.text).group(1))  # type: ignore[union-attr]
+        assert total == len(surveys.all_units(portal.store, THIS_YEAR))  # one row per unit
+        rows: list[list[str]] = []
+        for n in range(1, (total + 49) // 50 + 1):
+            rows += list_rows(
+                tinh.get(f"/nam/{THIS_YEAR}/khao-sat/theo-don-vi", query_string={**args, "trang": str(n)})
+            )
+        counted = [int(r[4]) for r in rows]
+        assert counted == sorted(counted, reverse=True)
+        assert sum(counted) == s.counted and sum(int(r[5]) for r in rows) == s.satisfied
+        assert sum(1 for c in counted if c) == s.units
+        book = list_book(tinh.get(f"/nam/{THIS_YEAR}/khao-sat/theo-don-vi.xlsx", query_string=args).data)
+        assert [r[:6] + r[7:] for r in book] == [r[:6] + r[7:] for r in rows]
+    none = list_rows(
+        tinh.get(
+            f"/nam/{THIS_YEAR}/khao-sat/theo-don-vi",
+            query_string={"form": opened[0].form.id, "alarms": "chua_co_phieu"},
+        )
+    )
+    assert none and all(r[4] == "0" and "Chưa có phiếu" in r[7] for r in none)
+    unit = surveys.all_units(portal.store, THIS_YEAR)[0]
+    typed = listing.folded(unit.name)
+    assert typed != unit.name.lower()
+    found = list_rows(tinh.get(f"/nam/{THIS_YEAR}/khao-sat/theo-don-vi", query_string={"q": typed}))
+    assert found and all(r[1] == unit.name for r in found) and len(found) == len(opened)
+    assert portal.client("huyen").get(f"/nam/{THIS_YEAR}/khao-sat/theo-don-vi").status_code == 403

@@ -25,7 +25,7 @@ from engine.portal.overview import rows as unit_rows
 from engine.portal.policy import in_state
 from engine.portal.roles import APPRAISED, SUBMITTED, Account
 from engine.portal.scoring import UnitValues
-from engine.portal.units import criteria_of
+from engine.portal.units import all_units, criteria_of
 from engine.review.decisions import RevocationFields, check_revocation
 from engine.review.field import Candidate, draw, risks_of
 from engine.review.recheck import UnitDecisionRow
@@ -694,6 +694,49 @@ def summary(store: Store, year: int) -> dict[str, Any]:
         "open_to_appeal": sorted(window, key=lambda w: (w[1], w[0])),
         "appeal_days": period.days if period is not None else None,
     }
+
+
+# -- the list of decisions -------------------------------------------------------------------------
+DECISION_FILTER = {**DECISIONS, REVOKED: "Thu hồi công nhận"}
+APPEAL_STATES = {"open": "Đang xem xét", "accepted": "Chấp nhận", "rejected": "Không chấp nhận"}
+
+
+def listed_decisions(store: Store, year: int) -> list[dict[str, Any]]:
+    """Each unit with a decision this year as a row of plain values (the province's list of
+    decisions, searched and downloaded like the units' list): its current decision or revocation,
+    the number and date, the score it was taken against, whether it contradicts the scores, and
+    its latest appeal."""
+    with store.read() as conn:
+        decided = rows.decisions_of_year(conn, year)
+    latest: dict[str, Any] = {}
+    for r in decided:
+        if r.decision in DECISION_KINDS or (r.decision == REVOKED and r.unit in latest):
+            latest[r.unit] = r
+    appealed: dict[str, Appeal] = {}
+    for a in appeals_of(store, year):
+        appealed[a.code] = a  # oldest first: the last one stays
+    units = {u.code: u for u in all_units(store, year)}
+    out = []
+    for code, r in latest.items():
+        unit = units.get(code)
+        appeal = appealed.get(code)
+        out.append(
+            {
+                "code": code,
+                "name": unit.name if unit else "",
+                "team": unit.district if unit else "",
+                "decision": r.decision,
+                "decision_label": DECISION_FILTER.get(r.decision, r.decision),
+                "number": r.number or "",
+                "date": r.date,
+                "basis_total": r.basis_total,
+                "contradicts": "co" if r.contradiction else "khong",
+                "contradiction": r.contradiction or "",
+                "appeal": appeal.state if appeal else "",
+                "appeal_label": appeal.state_label if appeal else "",
+            }
+        )
+    return sorted(out, key=lambda row: (row["team"], row["code"]))
 
 
 # -- the decision list for signature --------------------------------------------------------------

@@ -557,3 +557,56 @@ def tallies_workbook(store: Store, year: int) -> bytes:
 def responses_of(store: Store, year: int, code: str, form_id: str) -> int:
     with store.read() as conn:
         return rows.count_for(conn, year, code, form_id)
+
+
+# -- the list of units and forms ------------------------------------------------------------------
+ALARMS = {
+    "chua_co_phieu": "Chưa có phiếu",
+    "duoi_toi_thieu": "Chưa đủ số phiếu tối thiểu",
+    "hang_loat": "Phiếu giống hệt nhau hàng loạt",
+    "trung_nguoi": "Trùng người gửi",
+}
+
+_ALARM_OF = {"below_minimum": "duoi_toi_thieu", "burst": "hang_loat", "duplicate": "trung_nguoi"}
+
+
+def listed_rows(store: Store, year: int) -> list[dict[str, Any]]:
+    """Each unit and each form collected online as a row of plain values (the province's list of
+    responses by unit, searched and downloaded like the units' list): the responses counted, the
+    satisfied among them and their share, and what needs a look."""
+    opened = windows(store, year)
+    forms = [f for f in forms_of(store, year) if f.id in opened]
+    if not forms:
+        return []
+    counted = tallies(store, year)
+    alarms: dict[tuple[str, str], set[str]] = {}
+    for p in counted.problems:
+        kind = _ALARM_OF.get(p.kind)
+        if kind is None or p.unit is None:
+            continue
+        named = {f.strip() for f in (p.form or "").split(",") if f.strip()} or {f.id for f in forms}
+        for form_id in named:
+            alarms.setdefault((p.unit, form_id), set()).add(kind)
+    out = []
+    for unit in all_units(store, year):
+        for form in forms:
+            t = counted.tallies.get((unit.code, form.id))
+            total = t.total if t else 0
+            found = set(alarms.get((unit.code, form.id), set()))
+            if total == 0:
+                found.add("chua_co_phieu")
+            out.append(
+                {
+                    "code": unit.code,
+                    "name": unit.name,
+                    "team": unit.district,
+                    "form": form.id,
+                    "form_label": f"{form.id.upper()} — {form.label}",
+                    "counted": total,
+                    "satisfied": t.satisfied if t else 0,
+                    "share": round(t.satisfied / total * 100, 1) if t and total else None,
+                    "alarms": sorted(found),
+                    "alarm_label": "; ".join(ALARMS[a] for a in ALARMS if a in found),
+                }
+            )
+    return out
