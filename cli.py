@@ -877,6 +877,7 @@ def recheck(
         "cqtt records ket-qua.xlsx --kind bien-ban-tham-dinh -o bien-ban/ --unit 07855",
         'cqtt records ket-qua.json --kind danh-sach-de-nghi -o danh-sach/ --dia-danh "Hiệp Hòa"',
         "cqtt records thuc-dia.xlsx --kind bien-ban-kiem-tra -o kiem-tra/",
+        "cqtt records ket-qua.xlsx --kind bien-ban-tham-dinh -o in/ --one-file",
     ),
 )
 @click.argument("source", metavar="KẾT_QUẢ", type=INPUT_PATH)
@@ -904,6 +905,10 @@ def recheck(
 @click.option("--co-quan", "body", default="", help="Cơ quan ban hành (ví dụ “TỔ THẨM ĐỊNH”).")
 @click.option("--dia-danh", "place", default="", help="Địa danh trước ngày tháng (ví dụ “Hiệp Hòa”).")
 @click.option("--nam", "year", type=YEAR, help="Năm ký văn bản, khi khác năm đánh giá.")
+@click.option(
+    "--one-file", is_flag=True,
+    help="Ghi mọi văn bản vào một tệp Word để in một lần (mỗi văn bản từ trang mới, trang đánh số riêng).",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Ghi đè văn bản đã có.")
 def records(
     source: Path,
@@ -916,6 +921,7 @@ def records(
     body: str,
     place: str,
     year: int | None,
+    one_file: bool,
     force: bool,
 ) -> None:
     """Lập văn bản để ký (Word .docx) từ kết quả của từng bước.
@@ -928,8 +934,13 @@ def records(
 
     head = Letterhead(issuer=issuer, body=body, place=place, year=year)
     with _errors():
-        written = jobs.records(source, kind, out_dir, ref, templates, head, list(units) or None, force)
-    click.echo(f"Đã ghi {len(written)} văn bản vào {out_dir}")
+        written = jobs.records(
+            source, kind, out_dir, ref, templates, head, list(units) or None, force, one_file
+        )
+    if one_file and written:
+        click.echo(f"Đã ghi các văn bản vào một tệp: {written[0]}")
+    else:
+        click.echo(f"Đã ghi {len(written)} văn bản vào {out_dir}")
 
 
 @main.command(

@@ -947,8 +947,10 @@ def records(
     head: Any,
     units: list[str] | None = None,
     force: bool = False,
+    one_file: bool = False,
 ) -> list[Path]:
-    """Write the records of one stage (engine.outputs.records.build) into `out_dir`.
+    """Write the records of one stage (engine.outputs.records.build) into `out_dir`: a file each,
+    or (`one_file`) all in one file to print, each record from a new page.
 
     A results file is scored again from the evidence it carries, with its own rule set: a record
     is signed, so it must never repeat a number typed over in the file; a file that differs from
@@ -1005,6 +1007,15 @@ def records(
     if made:  # a province's template that does not render is refused before anything is written
         build.render_bytes(made[0], kind, templates)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if one_file and made:
+        from engine.outputs.output import write_atomic
+        from engine.outputs.records.combine import combined
+
+        target = out_dir / f"{kind}-{source.stem}.docx"
+        _check_targets([target], force, inputs)
+        data = combined([build.render_bytes(r, kind, templates) for r in made])
+        write_atomic(target, lambda handle: handle.write(data))  # type: ignore[arg-type]
+        return [target]
     targets: list[Path | None] = [out_dir / r.name for r in made]
     _check_targets(targets, force, inputs)
     return build.write_records(made, kind, out_dir, templates)

@@ -54,6 +54,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "districts.results_json": DISTRICT_VIEW,
     "districts.proposal_list": DISTRICT_VIEW,
     "districts.appraisal_records": DISTRICT_VIEW,
+    "districts.appraisal_records_file": DISTRICT_VIEW,
     "districts.evidence_xlsx": DISTRICT_VIEW,
     "districts.template_xlsx": DISTRICT_VIEW,
     "districts.upload": {"huyen": OWN},

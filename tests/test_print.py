@@ -313,6 +313,26 @@ def test_each_record_prints_with_its_letterhead_and_signatures(
         _picture(to_pdf(documents[0]), 1, Path(os.environ["CQTT_README_IMAGES"]) / "bien-ban-tham-dinh.png")
 
 
+def test_records_in_one_file_to_print(books: dict[str, Path], tmp_path: Path) -> None:
+    """`--one-file`: the records one per file would hold, in one Word file, each from a new page
+    and its pages counted from 1; written atomically like every output, refused over an existing
+    file without --force."""
+    apart, together = tmp_path / "rieng", tmp_path / "chung"
+    code, said = cqtt("records", books["td"], "--kind", "bien-ban-kiem-tra", "-o", apart)
+    assert code == 0, said
+    separate = sorted(apart.glob("*.docx"))
+    code, said = cqtt("records", books["td"], "--kind", "bien-ban-kiem-tra", "-o", together, "--one-file")
+    assert code == 0, said
+    (one,) = together.glob("*.docx")
+    assert said.strip().endswith(f"Đã ghi các văn bản vào một tệp: {one}")
+    pages = pdf_pages(to_pdf(one))
+    firsts = [i for i, p in enumerate(pages) if re.search(r"^\s*Trang 1\s*$", p, re.M)]
+    assert len(firsts) == len(separate) > 1 and firsts[0] == 0
+    assert sum(1 for p in pages if on("BIÊN BẢN KIỂM TRA THỰC ĐỊA", p)) == len(separate)
+    code, said = cqtt("records", books["td"], "--kind", "bien-ban-kiem-tra", "-o", together, "--one-file")
+    assert code != 0 and "--force" in said
+
+
 def test_a_proposal_list_leaves_out_the_units_proposed_below_the_standard(
     books: dict[str, Path], tmp_path: Path
 ) -> None:

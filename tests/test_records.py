@@ -194,3 +194,44 @@ def test_the_provinces_own_template_is_used(decided: Portal, tmp_path: Path) -> 
     path.write_bytes(review.decision_list(decided.store, YEAR, "TỈNH BẮC GIANG", "Bắc Giang", own))
     body = [p.text for p in Document(str(path)).paragraphs]
     assert "DANH SÁCH ĐƠN VỊ (mẫu riêng của tỉnh)" in body
+
+
+def test_a_teams_records_in_one_file_print_each_from_a_new_page(decided: Portal, tmp_path: Path) -> None:
+    """The team's one file to print holds the records of the .zip, in its order, each from a new
+    page with its pages counted from 1, as many pages as each record alone."""
+    import io
+    import re
+    import zipfile
+
+    from portal_helpers import DISTRICT, district_url
+
+    huyen = decided.client("huyen")
+    one = huyen.get(district_url(DISTRICT, "/bien-ban-tham-dinh.docx"))
+    assert one.status_code == 200 and one.headers["Content-Disposition"].startswith("attachment")
+    zipped = huyen.get(district_url(DISTRICT, "/bien-ban-tham-dinh.zip"))
+    with zipfile.ZipFile(io.BytesIO(zipped.data)) as z:
+        names = z.namelist()
+        alone = {n: z.read(n) for n in names[:2]}
+    assert len(names) > 10
+    path = tmp_path / "bien-ban.docx"
+    path.write_bytes(one.data)
+    pages = to_pdf_pages(path, tmp_path / "pdf")
+    starts = [i for i, page in enumerate(pages) if re.search(r"^Trang 1$", page, re.M)]
+    assert len(starts) == len(names) and starts[0] == 0  # each record from a new page
+    for i, page in enumerate(pages):
+        first = max(s for s in starts if s <= i)
+        assert re.search(rf"^Trang {i - first + 1}$", page, re.M), i  # counted within the record
+        assert "/" not in " ".join(re.findall(r"^Trang .*$", page, re.M))
+    units = [r.unit for r in unit_rows(decided.store, YEAR) if r.unit.district == DISTRICT]
+    by_file = {n: next(u for u in units if u.code in n) for n in names}
+    for n, s in zip(names, starts, strict=True):
+        unit = by_file[n]
+        assert "BIÊN BẢN THẨM ĐỊNH" in pages[s] and f"của {unit.name} (mã {unit.code})" in " ".join(
+            pages[s].split()
+        )
+    for k, (n, data) in enumerate(alone.items()):
+        single = tmp_path / f"rieng-{k}.docx"
+        single.write_bytes(data)
+        own = to_pdf_pages(single, tmp_path / f"pdf-{k}")
+        end = starts[k + 1] if k + 1 < len(starts) else len(pages)
+        assert len(own) == end - starts[k], n

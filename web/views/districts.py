@@ -145,6 +145,24 @@ def appraisal_records(year: int, district: str) -> object:
     return download(exports.zipped(files), f"bien-ban-tham-dinh-{stem}.zip", ZIP)
 
 
+@bp.route("/nam/<int:year>/huyen/<district>/bien-ban-tham-dinh.docx")
+@guard("district.view", "district")
+def appraisal_records_file(year: int, district: str) -> object:
+    """Every biên bản thẩm định of the district in one Word file to print, each unit from a new
+    page, in the order of the .zip."""
+    from engine.outputs.records.combine import combined
+
+    year_or_404(year)
+    audit.log(store(), me(), client_address(), "download", f"{year}/{district}/bien-ban-tham-dinh.docx")
+    templates = config().data_dir / "mau-van-ban"
+    scope = exports.Scope(district=district)
+    files = exports.records(store(), year, scope, "bien-ban-tham-dinh", _head(), templates)
+    if not files:
+        abort(404, "chưa có hồ sơ thẩm định xong")
+    stem = f"{scope.slug().replace('_', '-')}-{year}"
+    return download(combined([data for _, data in files]), f"bien-ban-tham-dinh-{stem}.docx", DOCX)
+
+
 @bp.route("/nam/<int:year>/huyen/<district>/ket-qua.xlsx")
 @guard("district.view", "district")
 def results_xlsx(year: int, district: str) -> object:
