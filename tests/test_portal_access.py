@@ -33,6 +33,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "units.result_json": UNIT_VIEW,
     "units.appraisal_record": UNIT_VIEW,
     "units.attachment": UNIT_VIEW,
+    "units.attachment_view": UNIT_VIEW,
     "units.form": {"xa": OWN},
     "units.check": {"xa": OWN},
     "units.withdraw": {"xa": OWN},

@@ -35,7 +35,7 @@ from portal_helpers import (
 from cli import main
 from engine import jobs
 from engine.clock import today
-from engine.portal import accounts, audit, dossiers, listing, review
+from engine.portal import accounts, audit, dossiers, files, listing, review
 from engine.portal.demo import appraise_as_submitted
 from engine.portal.overview import rows as unit_rows
 from engine.store.history import unit_history
@@ -132,8 +132,18 @@ def test_a_field_check_that_finds_a_disqualifier(year: Portal) -> None:
     code = _recognised(year, True, USED, sampled=True)
     USED.add(code)
     checker = year.client("tinh")
+    d = dossiers.dossier(year.store, YEAR, code)
+    commune = accounts.find(year.store, year.logins["xa"])
+    filed = files.add(
+        year.store, commune, "test", d.id, "doc:to_trinh", io.BytesIO(b"%PDF-1.4 to trinh"), "to-trinh.pdf",
+        year.config.files, 10**6, f"{YEAR}/{code}",
+    )  # fmt: skip
     form = checker.get(unit_url(code, "/thuc-dia"))
     assert form.status_code == 200 and "Lý do khi khác tổ thẩm định" in form.text
+    # the commune's file beside the document it is, opened in the page's viewer
+    beside = re.search(r'<ul class="plain files-beside"><li>Tờ trình của UBND xã.*?</li>', form.text, re.S)
+    assert beside and f'href="/tep/{filed.id}/xem" target="xem-tep"' in beside.group(0)
+    assert '<iframe name="xem-tep"' in form.text
 
     d = dossiers.dossier(year.store, YEAR, code)
     team = dossiers.current(year.store, d)

@@ -26,7 +26,7 @@ from portal_helpers import (
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from engine.portal import accounts, dossiers, files
+from engine.portal import accounts, audit, dossiers, files
 from engine.portal.accounts import Throttle
 from engine.store.schema import audit_log, evidence_versions, transitions, web_sessions
 
@@ -216,6 +216,22 @@ def test_uploads_are_judged_by_their_content_and_stored_by_their_hash(portal: Po
     assert served.data == PDF and served.mimetype == "application/pdf"
     assert served.headers["Content-Disposition"].startswith('attachment; filename="cqtt-di-ra-ngoai.pdf"')
     assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["X-Frame-Options"] == "DENY"
+    # opened inside the portal's own pages: inline, framed by them only, running and loading nothing
+    viewed = portal.client("huyen").get(f"/tep/{listed[0].id}/xem")
+    assert viewed.data == PDF and viewed.mimetype == "application/pdf"
+    assert viewed.headers["Content-Disposition"].startswith("inline;")
+    policy = viewed.headers["Content-Security-Policy"]
+    assert (
+        "default-src 'none'" in policy and "frame-ancestors 'self'" in policy and "script-src" not in policy
+    )
+    assert (
+        viewed.headers["X-Frame-Options"] == "SAMEORIGIN"
+        and viewed.headers["X-Content-Type-Options"] == "nosniff"
+    )
+    seen = [e for e in audit.entries(portal.store) if e.action == "attachment_viewed"]
+    assert seen and seen[-1].target == str(listed[0].id)
+    assert portal.client("huyen").get(unit_url(portal.unit)).headers["X-Frame-Options"] == "DENY"
 
 
 def send_large(client: object, path: str, data: dict[str, object]) -> object:

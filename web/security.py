@@ -43,6 +43,10 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# A commune's file (PDF, PNG or JPEG, checked by its content) opened inside the portal's own
+# pages: it may be framed by them only, runs nothing and loads nothing (the browser's PDF viewer
+# draws it), and is never sniffed as anything else.
+FILE_CSP = "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'; base-uri 'none'"
 
 
 class PortalSession(CallbackDict, SessionMixin):
@@ -150,9 +154,10 @@ def install(app: Flask, store: Store, lifetimes: sessions.Lifetimes, secure: boo
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
+        framed = getattr(response, "framed_file", False)  # a file opened in the portal's pages
+        response.headers["Content-Security-Policy"] = FILE_CSP if framed else CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN" if framed else "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if secure:

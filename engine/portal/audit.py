@@ -43,6 +43,7 @@ ACTIONS: dict[str, str] = {
     "workbook_uploaded": "Tải lên tệp Excel minh chứng",
     "attachment_uploaded": "Tải lên tệp đính kèm",
     "attachment_downloaded": "Tải về tệp đính kèm",
+    "attachment_viewed": "Xem tệp đính kèm trên trang",
     "download": "Tải về kết quả",
     "rules_draft_checked": "Kiểm tra bản nháp bộ tiêu chí",
     "refused": "Bị từ chối truy cập",

@@ -122,3 +122,17 @@ def check(loaded: LoadedCriteria, values: UnitValues, attached_slots: set[str]) 
             f"Tổng điểm tự chấm {fmt(float(total))} khác tổng điểm tự chấm các nhóm {fmt(float(summed))}."
         )
     return ready
+
+
+def document_slots(cs: CriteriaSet) -> list[tuple[str, str]]:
+    """The documents the rule file asks for, as attachment slots (the slot for anything else is
+    added by the policy)."""
+    return [(d.slot, d.label) for d in required_documents(cs)]
+
+
+def slot_names(cs: CriteriaSet) -> dict[str, str]:
+    """Every attachment slot by the name people read: the rule file's documents, then the
+    portal's own (other documents, field-check photos, appeal papers)."""
+    from engine.portal.policy import SLOT_LABELS
+
+    return dict(document_slots(cs)) | SLOT_LABELS

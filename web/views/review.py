@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from engine.clock import shown as when
 from engine.errors import CqttError
 from engine.intake.cells import parse_date
-from engine.portal import audit, dossiers, exports, review
+from engine.portal import audit, dossiers, exports, files, review, submission
 from engine.portal.accounts import listing
 from engine.portal.form import changed_fields, checked_values, fields_of, form_for, ticked
 from engine.portal.units import criteria_of
@@ -163,6 +163,8 @@ def field_check(year: int, code: str) -> object:
             changed=set(changed_fields(loaded.model, team.data, values)) - set(online),
             online=online,
             base=earlier.id if earlier else 0,
+            attachments=files.listing(store(), d.id),
+            slot_names=submission.slot_names(loaded.model),
         ),
         status,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from engine.clock import shown as when
 from engine.clock import today
@@ -14,10 +14,9 @@ from engine.intake.cells import parse_date
 from engine.portal import audit, dossiers, exports, files, review, submission
 from engine.portal.form import checked_values, fields_of, form_for, from_form, ticked
 from engine.portal.overview import past_years
-from engine.portal.policy import SLOT_LABELS, allowed, attachment_slots, may
+from engine.portal.policy import allowed, attachment_slots, may
 from engine.portal.scoring import UnitValues
 from engine.portal.units import criteria_of, districts, find_unit, move_unit
-from engine.rules.model import CriteriaSet
 from web.access import guard
 from web.security import client_address
 from web.views.common import (
@@ -34,12 +33,6 @@ from web.views.common import (
 )
 
 bp = Blueprint("units", __name__)
-
-
-def document_slots(cs: CriteriaSet) -> list[tuple[str, str]]:
-    """The documents the rule file asks for, as attachment slots (the slot for anything else is
-    added by the policy)."""
-    return [(d.slot, d.label) for d in submission.required_documents(cs)]
 
 
 VERSION_KINDS = {"declared": "xã khai", "verified": "tổ xác minh", "field": "tỉnh kiểm tra thực địa"}
@@ -80,14 +73,14 @@ def _context(year: int, code: str) -> dict[str, Any]:
     ]
     team_version = dossiers.latest(found, "verified") or declared
     accepted = next((a for a in appeals if a.state == "accepted" and a.new_decision_id is None), None)
-    documents = document_slots(loaded.model)
+    documents = submission.document_slots(loaded.model)
     attach_slots = attachment_slots(account, g.target, state, documents, bool(appeals) or can_appeal)
     return {
         "team_version": team_version,
         "field_version": dossiers.latest(found, "field"),
         "accepted_appeal": accepted,
         "attach_slots": attach_slots,
-        "slot_names": dict(documents) | SLOT_LABELS,
+        "slot_names": submission.slot_names(loaded.model),
         "limit_mb": config().upload_limit // (1024 * 1024),
         "online": online_for(year, code),
         "version_kinds": VERSION_KINDS,
@@ -325,6 +318,30 @@ def attachment(attachment_id: int) -> object:
             store(), me(), client_address(), "attachment_downloaded", str(attachment_id), sha256=found.sha256
         )
     return download(path.read_bytes(), found.download_name, found.media_type)
+
+
+VIEWABLE = {"application/pdf", "image/png", "image/jpeg"}  # what an upload's content may be
+
+
+@bp.route("/tep/<int:attachment_id>/xem")
+@guard("unit.view", "attachment")
+def attachment_view(attachment_id: int) -> object:
+    """The file opened inside the verify and field-check pages, beside the value it supports:
+    shown inline with the type its content was checked to have at upload, framed by the
+    portal's own pages only (web.security.FILE_CSP)."""
+    found = g.attachment
+    path = files.path_of(config().files, found.sha256)
+    if not path.is_file() or found.media_type not in VIEWABLE:
+        abort(404)
+    if found.uploaded_by != me().login:
+        audit.log(
+            store(), me(), client_address(), "attachment_viewed", str(attachment_id), sha256=found.sha256
+        )
+    response = Response(path.read_bytes(), mimetype=found.media_type)
+    ascii_name = found.download_name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Disposition"] = f'inline; filename="{ascii_name}"'
+    response.framed_file = True  # type: ignore[attr-defined]
+    return response
 
 
 @bp.route("/nam/<int:year>/don-vi/<code>/tham-dinh", methods=["GET", "POST"])
