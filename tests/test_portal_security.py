@@ -356,6 +356,7 @@ def test_security_headers_and_cookie_flags(portal: Portal, tmp_path: Path) -> No
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Cache-Control"] == "no-store"
+    assert re.fullmatch(r"app;dur=\d+\.\d", headers["Server-Timing"])  # the application's time alone
     cookie = page.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)

@@ -6,6 +6,7 @@ as the command line (engine.portal, engine.jobs), on the same history store.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, g, session
@@ -48,6 +49,19 @@ def create_app(config: PortalConfig) -> Flask:
     access.collect(app)
 
     sweeper = upkeep.Sweeper()
+
+    @app.before_request
+    def _started() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _timing(response: Any) -> Any:
+        """The time the application spent on the request (Server-Timing: shown by the browser's
+        developer tools, read by benchmarks/bench_web.py to tell the server's time from waiting)."""
+        started = g.get("started")
+        if started is not None:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
 
     @app.before_request
     def _account() -> Any:
