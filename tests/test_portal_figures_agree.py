@@ -21,6 +21,7 @@ from portal_helpers import ROOT, YEAR, Portal, make_portal
 from engine import jobs
 from engine.portal import accounts, dossiers, exports, overview, review
 from engine.portal.roles import APPRAISED, SUBMITTED
+from engine.store import dossiers as dossier_rows
 from engine.store.connect import open_store
 from web import create_app
 from web.config import PortalConfig
@@ -84,8 +85,16 @@ def test_the_dashboard_its_downloads_the_teams_and_cqtt_score_agree(
     store = open_store(str(db))
     app = create_app(PortalConfig(db=str(db), data_dir=folder / "du-lieu", secure_cookies=False))
     try:
+        overview.dashboard(store, YEAR)  # the process holds the year as uploaded
         _apply(store, fates)
         counted = overview.count_dashboard(store, YEAR).province
+        # the held view, brought up to date by the units that changed, counts as the database does
+        held = overview.dashboard(store, YEAR)
+        everything = overview.count_dashboard(store, YEAR)
+        assert held.province == everything.province and held.districts == everything.districts
+        with store.read() as conn:
+            fresh = overview._view_of(YEAR, (), dossier_rows.unit_rows(conn, YEAR))
+        assert overview.listed_rows(store, YEAR) == list(fresh.listed.values())
         rows = overview.rows(store, YEAR)
         appraised_eligible = sum(1 for r in rows if r.state in APPRAISED and r.recognised)
         assert counted.eligible == appraised_eligible  # nothing under appraisal is ever eligible

@@ -11,6 +11,7 @@ downloads of the same scope do (engine.portal.exports).
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -49,16 +50,18 @@ def rows(store: Store, year: int, district: str | None = None) -> list[Row]:
     """Every unit of the year's list (of one district), with its application's state and score."""
     with store.read() as conn:
         found = dossier_rows.unit_rows(conn, year, district)
-    out = []
-    for r in found:
-        state = r.state or "chua_nop"
-        row = Row(Unit(year, r.code, r.name, r.district), state)
-        if state in SUBMITTED and r.total is not None:
-            row.total, row.recognised, row.proposed = r.total, bool(r.recognised), r.proposed
-            row.flags, row.kind, row.problems = json.loads(r.flags), r.kind, r.problems
-        out.append(row)
+    out = [_row(year, r) for r in found]
     _rank(out)
     return out
+
+
+def _row(year: int, r: Any) -> Row:
+    state = r.state or "chua_nop"
+    row = Row(Unit(year, r.code, r.name, r.district), state)
+    if state in SUBMITTED and r.total is not None:
+        row.total, row.recognised, row.proposed = r.total, bool(r.recognised), r.proposed
+        row.flags, row.kind, row.problems = json.loads(r.flags), r.kind, r.problems
+    return row
 
 
 def _rank(found: list[Row]) -> None:
@@ -137,30 +140,43 @@ class Dashboard:
     whole_list: bool = True  # the counts cover the province's whole unit list
 
 
-_MADE: dict[tuple[str, int], tuple[tuple[object, ...], Dashboard]] = {}
-
-
 def dashboard(store: Store, year: int) -> Dashboard:
-    """The province's dashboard, made again only when something it counts has changed since it
-    was last made (a new version, a change of state, a new unit list): many reviewers open it
-    while the districts work."""
-    with store.read() as conn:
-        stamp = dossier_rows.change_stamp(conn, year)
-    key = (store.label, year)
-    found = _MADE.get(key)
-    if found is not None and found[0] == stamp:
-        return found[1]
-    made = count_dashboard(store, year)
-    if len(_MADE) > 20:
-        _MADE.clear()
-    _MADE[key] = (stamp, made)
-    return made
+    """The province's dashboard from the year's units as this process holds them (brought up to
+    date by the units that changed since, not counted again: many reviewers open it while the
+    districts work), made once per state of the store."""
+    view = year_view(store, year)
+    with view.lock:
+        if view.dashboard is None:
+            view.dashboard = _dashboard_of(store, year, view)
+        return view.dashboard
+
+
+def _dashboard_of(store: Store, year: int, view: YearView) -> Dashboard:
+    loaded = criteria_of(store, year)
+    province = Counts("Toàn tỉnh")
+    by_district: dict[str, Counts] = {}
+    for r in view.rows.values():
+        mine = by_district.get(r.unit.district)
+        if mine is None:
+            mine = by_district[r.unit.district] = Counts(r.unit.district)
+        mine.add(r)
+        province.add(r)
+    return Dashboard(
+        year=year,
+        criteria=loaded.model.ref,
+        status=loaded.model.status,
+        target=loaded.model.flags.target_share,
+        province=province,
+        districts=[by_district[k] for k in sorted(by_district)],
+        flag_labels={code: label for code, (_, label) in FLAG_LABELS.items()},
+        progress=progress(store, year),
+    )
 
 
 def count_dashboard(store: Store, year: int) -> Dashboard:
     """The counts of every district and of the province, aggregated by the database (a province
     of 10,000 units is a few hundred groups, not 10,000 rows); the flags counted once per distinct
-    set of flags."""
+    set of flags. What the held view must always agree with (tests compare them)."""
     loaded = criteria_of(store, year)
     with store.read() as conn:
         counted = dossier_rows.counted_by_group(conn, year)
@@ -187,6 +203,77 @@ def count_dashboard(store: Store, year: int) -> Dashboard:
         flag_labels={code: label for code, (_, label) in FLAG_LABELS.items()},
         progress=progress(store, year),
     )
+
+
+# -- the year's units held by the process, brought up to date by what changed ---------------------
+@dataclass
+class YearView:
+    """Every unit of a year's list with its current state and score, as of `stamp`
+    (engine.store.dossiers.change_stamp). Replaced, never changed, when the store moves on: a page
+    that holds one reads a consistent whole."""
+
+    stamp: tuple[Any, ...]
+    rows: dict[str, Row]  # by code, in code order
+    listed: dict[str, dict[str, Any]]  # by code: the row as the lists show it
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    dashboard: Dashboard | None = None
+
+
+_VIEWS: dict[tuple[str, int], YearView] = {}
+_UPDATING: dict[tuple[str, int], threading.Lock] = {}
+_GUARD = threading.Lock()
+
+
+def year_view(store: Store, year: int) -> YearView:
+    """The year's units as the store holds them now. When only applications changed since the
+    view this process holds (the list itself is the same), only the units they belong to are read
+    again; one thread brings the view up to date while the others asking wait for it."""
+    key = (store.label, year)
+    with store.read() as conn:
+        stamp = dossier_rows.change_stamp(conn, year)
+    held = _VIEWS.get(key)
+    if held is not None and held.stamp == stamp:
+        return held
+    with _GUARD:
+        updating = _UPDATING.setdefault(key, threading.Lock())
+    with updating:
+        held = _VIEWS.get(key)
+        with store.read() as conn:
+            # the stamp first, the rows after: the rows are at least as new as the stamp says,
+            # and whatever commits in between is read again next time (reading a row is idempotent)
+            stamp = dossier_rows.change_stamp(conn, year)
+            if held is not None and held.stamp == stamp:
+                return held
+            made = _brought_up_to_date(conn, year, held, stamp) if held is not None else None
+            if made is None:
+                made = _view_of(year, stamp, dossier_rows.unit_rows(conn, year))
+        if len(_VIEWS) > 20:
+            _VIEWS.clear()
+        _VIEWS[key] = made
+        return made
+
+
+def _view_of(year: int, stamp: tuple[Any, ...], found: list[Any]) -> YearView:
+    rows = {r.code: _row(year, r) for r in found}
+    return YearView(stamp, rows, {code: _listed(r) for code, r in rows.items()})
+
+
+def _brought_up_to_date(conn: Any, year: int, held: YearView, stamp: tuple[Any, ...]) -> YearView | None:
+    """The held view with the units changed since read again, or None when it must be made anew
+    (another list loaded, or rows committed late under the ids the held view had seen)."""
+    last_t, last_v, loaded_at, size, count_t, count_v = held.stamp
+    if (loaded_at, size) != stamp[2:4]:
+        return None
+    codes, later_t, later_v = dossier_rows.changed_since(conn, year, last_t or 0, last_v or 0)
+    if later_t != stamp[4] - count_t or later_v != stamp[5] - count_v:
+        return None
+    rows = dict(held.rows)
+    listed = dict(held.listed)
+    for r in dossier_rows.unit_rows(conn, year, codes=codes):
+        fresh = _row(year, r)
+        rows[r.code] = fresh
+        listed[r.code] = _listed(fresh)
+    return YearView(stamp, rows, listed)
 
 
 def progress(store: Store, year: int) -> list[tuple[str, dict[str, int]]]:
@@ -225,51 +312,35 @@ RESULTS = {
 }
 
 
-_LISTED: dict[tuple[str, int, str | None], tuple[tuple[object, ...], list[dict[str, Any]]]] = {}
-
-
 def listed_rows(store: Store, year: int, district: str | None = None) -> list[dict[str, Any]]:
     """Every unit of the year's list (of one team) as a row of plain values: what the list page
-    shows and its download writes, counted as the dashboard counts (a result only once appraised).
-    Made again only when something it shows has changed (as the dashboard): many people search
-    the country's list while the teams work. The rows are shared: read them, never change them."""
-    with store.read() as conn:
-        stamp = dossier_rows.change_stamp(conn, year)
-    key = (store.label, year, district)
-    found = _LISTED.get(key)
-    if found is not None and found[0] == stamp:
-        return found[1]
-    made = _listed_rows(store, year, district)
-    if len(_LISTED) > 200:
-        _LISTED.clear()
-    _LISTED[key] = (stamp, made)
-    return made
+    shows and its download writes, counted as the dashboard counts (a result only once appraised),
+    from the year's view (many people search the country's list while the teams work). The rows
+    are shared: read them, never change them."""
+    listed = year_view(store, year).listed.values()
+    if district is None:
+        return list(listed)
+    return [r for r in listed if r["team"] == district]
 
 
-def _listed_rows(store: Store, year: int, district: str | None) -> list[dict[str, Any]]:
-    out = []
-    for r in rows(store, year, district):
-        if r.state not in SUBMITTED:
-            result = "chua_nop"
-        elif r.state not in APPRAISED:
-            result = "chua_xong"
-        else:
-            result = "dat" if r.recognised else "khong_dat"
-        out.append(
-            {
-                "code": r.unit.code,
-                "name": r.unit.name,
-                "team": r.unit.district,
-                "state": r.state,
-                "state_label": r.state_label,
-                "total": r.total,
-                "result": result,
-                "result_label": RESULTS[result]
-                + (" — theo số xã khai" if result == "chua_xong" and r.total is not None else ""),
-                "proposed": "" if r.proposed is None else ("Có" if r.proposed else "Không"),
-                "flags": r.flags,
-                "flag_count": len(r.flags),
-                "rank": r.rank,
-            }
-        )
-    return out
+def _listed(r: Row) -> dict[str, Any]:
+    if r.state not in SUBMITTED:
+        result = "chua_nop"
+    elif r.state not in APPRAISED:
+        result = "chua_xong"
+    else:
+        result = "dat" if r.recognised else "khong_dat"
+    return {
+        "code": r.unit.code,
+        "name": r.unit.name,
+        "team": r.unit.district,
+        "state": r.state,
+        "state_label": r.state_label,
+        "total": r.total,
+        "result": result,
+        "result_label": RESULTS[result]
+        + (" — theo số xã khai" if result == "chua_xong" and r.total is not None else ""),
+        "proposed": "" if r.proposed is None else ("Có" if r.proposed else "Không"),
+        "flags": r.flags,
+        "flag_count": len(r.flags),
+    }

@@ -8,7 +8,7 @@ version needs) and calls these."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import String, cast, func, select
@@ -197,9 +197,11 @@ def timeline(conn: Tx, application_id: int) -> list[Any]:
 
 
 # -- what a list or a dashboard counts ----------------------------------------------------------------
-def unit_rows(conn: Tx, year: int, group: str | None = None) -> list[Any]:
-    """Every unit of the year's list (of one group), with its application's state and the score
-    and kind of the version its score is on (None where it has none)."""
+def unit_rows(
+    conn: Tx, year: int, group: str | None = None, codes: Collection[str] | None = None
+) -> list[Any]:
+    """Every unit of the year's list (of one group, or with one of `codes`), with its application's
+    state and the score and kind of the version its score is on (None where it has none)."""
     query = (
         select(
             units.c.code,
@@ -224,12 +226,19 @@ def unit_rows(conn: Tx, year: int, group: str | None = None) -> list[Any]:
     )
     if group is not None:
         query = query.where(units.c.district == group)
+    if codes is not None:
+        found: list[Any] = []
+        wanted = sorted(set(codes))
+        for start in range(0, len(wanted), 500):  # within every database's limit on parameters
+            found += conn.execute(query.where(units.c.code.in_(wanted[start : start + 500]))).all()
+        return sorted(found, key=lambda r: r.code)
     return list(conn.execute(query).all())
 
 
 def change_stamp(conn: Tx, year: int) -> tuple[Any, ...]:
-    """What changes whenever anything a dashboard counts does: the latest transition and version,
-    the year's list loaded and its size."""
+    """What changes whenever anything a dashboard counts does: the latest transition and version
+    and how many there are (a transaction that took an id first may commit last: its row then
+    changes the count, not the latest id), the year's list loaded and its size."""
     return tuple(
         conn.execute(
             select(
@@ -237,9 +246,31 @@ def change_stamp(conn: Tx, year: int) -> tuple[Any, ...]:
                 select(func.max(evidence_versions.c.id)).scalar_subquery(),
                 select(func.max(units.c.loaded_at)).where(units.c.year == year).scalar_subquery(),
                 select(func.count()).select_from(units).where(units.c.year == year).scalar_subquery(),
+                select(func.count()).select_from(transitions).scalar_subquery(),
+                select(func.count()).select_from(evidence_versions).scalar_subquery(),
             )
         ).one()
     )
+
+
+def changed_since(conn: Tx, year: int, transition: int, version: int) -> tuple[set[str], int, int]:
+    """The year's units whose application has a transition or a version after the given ids, and
+    how many transitions and versions (of any year) come after them: when those numbers are the
+    whole growth of the tables, nothing committed late below the ids was missed."""
+    later_t = select(transitions.c.application_id).where(transitions.c.id > transition)
+    later_v = select(evidence_versions.c.application_id).where(evidence_versions.c.id > version)
+    codes = {
+        r.unit_code
+        for r in conn.execute(
+            select(applications.c.unit_code).where(
+                (applications.c.year == year) & (applications.c.id.in_(later_t.union(later_v)))
+            )
+        ).all()
+    }
+    after_t = select(func.count()).select_from(transitions).where(transitions.c.id > transition)
+    after_v = select(func.count()).select_from(evidence_versions).where(evidence_versions.c.id > version)
+    n_t, n_v = conn.execute(select(after_t.scalar_subquery(), after_v.scalar_subquery())).one()
+    return codes, int(n_t), int(n_v)
 
 
 def counted_by_group(conn: Tx, year: int) -> list[tuple[str, str | None, bool | None, bool | None, int]]:
