@@ -38,7 +38,7 @@ def exact(value: Number) -> Fraction:
     return Fraction(value)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _exact_float(value: float) -> Fraction:
     """Cached: the same few thousand values (tier bounds, points, typed evidence) recur."""
     if not math.isfinite(value):
@@ -57,7 +57,7 @@ def as_shown(value: float) -> float:
         return float(+Decimal(repr(value)))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def decimal(value: float) -> Decimal:
     """The decimal a float was written as, for sums: adding decimals of a few digits is exact (28
     significant digits are kept) and much cheaper than adding fractions."""
@@ -66,7 +66,7 @@ def decimal(value: float) -> Decimal:
     return Decimal(repr(value))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def ratio(value: float) -> tuple[int, int]:
     """The decimal a float was written as, as (numerator, denominator) integers: for arithmetic
     on the hot path (linear scores), where fractions cost too much."""
@@ -101,7 +101,7 @@ def round_points(value: Number) -> float:
     return round_cents(value) / 100
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _round_float(value: float) -> float:
     return round_cents(value) / 100
 

@@ -32,7 +32,7 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _two_decimals(value: float) -> str:
     """The value as written, to two decimals rounding half away from zero (99.325 is "99,33";
     formatting the float itself would give "99,32"). Cached: the same values recur."""

@@ -9,6 +9,7 @@ compares strings with numbers without complaint, so nothing untyped may get past
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -196,12 +197,32 @@ def dropdown_label(label: str) -> str:
     return " ".join(label.replace(",", " ").replace('"', "'").split())
 
 
+@functools.lru_cache(maxsize=256)
+def _choice_keys(choices: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Every way a choice may be written (its id, its label, the label as the template's dropdown
+    offers it; folded, no case) -> its id, the first choice winning. Made once per list of
+    choices, not for every cell: a province's file has tens of thousands of list answers."""
+    keys: dict[str, str] = {}
+    for cid, label in choices:
+        for form in (
+            cid.casefold(),
+            ascii_fold(label).casefold(),
+            ascii_fold(dropdown_label(label)).casefold(),
+        ):
+            keys.setdefault(form, cid)
+    return keys
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_answer(text: str) -> str:
+    return ascii_fold(clean_text(text)).casefold()
+
+
 def _match_choice(text: str, decl: EvidenceDecl) -> str:
-    wanted = ascii_fold(clean_text(text)).casefold()
-    for choice in decl.choices or []:
-        offered = ascii_fold(dropdown_label(choice.label)).casefold()
-        if wanted in (choice.id.casefold(), ascii_fold(choice.label).casefold(), offered):
-            return choice.id
+    keys = _choice_keys(tuple((c.id, c.label) for c in decl.choices or []))
+    found = keys.get(_folded_answer(text))
+    if found is not None:
+        return found
     hint = did_you_mean(text, [c.label for c in decl.choices or []])
     raise CellError(f"“{text}” không có trong danh sách lựa chọn" + (f"; {hint}" if hint else ""))
 

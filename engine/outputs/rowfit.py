@@ -87,9 +87,11 @@ def column_px(width: float) -> float:
     return max(width * MAX_DIGIT_PX - _CELL_PADDING_PX, MAX_DIGIT_PX)
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=1_024)
 def wrapped_lines(text: str, width: float, size: float = FONT_SIZE) -> int:
-    """How many lines `text` takes in a wrapped cell of a column `width` characters wide."""
+    """How many lines `text` takes in a wrapped cell of a column `width` characters wide (the
+    texts that repeat are few; kept to a thousand: keyed by whole texts, a larger cache was most
+    of the memory a 100,000-unit run grew by)."""
     room = column_px(width)
     lines = 0
     for paragraph in text.split("\n"):
