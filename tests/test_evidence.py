@@ -173,3 +173,20 @@ def test_input_files_are_not_modified(tmp_path: Path, bg2024) -> None:
     before = path.read_bytes()
     read_evidence([path], bg2024.model)
     assert path.read_bytes() == before
+
+
+def test_sheet_names_are_read_without_opening_the_book(tmp_path: Path) -> None:
+    """Whether a workbook is one cqtt wrote is told from its list of sheets (xl/workbook.xml), not
+    by opening the book (which reads every shared string of a national file first)."""
+    from openpyxl import Workbook
+
+    from engine.intake.workbook import sheet_names
+
+    book = Workbook()
+    book.active.title = "Minh chứng & ghi chú"
+    book.create_sheet("_cqtt").sheet_state = "hidden"
+    path = tmp_path / "so.xlsx"
+    book.save(path)
+    assert sheet_names(path) == ["Minh chứng & ghi chú", "_cqtt"]
+    (tmp_path / "khong-phai.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    assert sheet_names(tmp_path / "khong-phai.xlsx") is None

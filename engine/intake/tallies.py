@@ -34,7 +34,10 @@ def is_tallies_file(path: Path) -> bool:
             from openpyxl import load_workbook
 
             from engine.intake.binding import BINDING_SHEET
+            from engine.intake.workbook import check_archive, sheet_names
 
+            if BINDING_SHEET not in (sheet_names(path) or []) or check_archive(path) is not None:
+                return False  # not a workbook cqtt wrote, or one the reader refuses with its reason
             book = load_workbook(path, read_only=True)
             try:
                 if BINDING_SHEET not in book.sheetnames:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -127,6 +128,24 @@ def merged_cells_problem(ref: str, covered: int, total: int, limits: Limits | No
 
 def _count(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # 100.000, as Vietnamese readers write it
+
+
+_SHEET_NAME = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"")
+_WORKBOOK_PART_LIMIT = 4 * 1024 * 1024  # a real workbook.xml is a few KB
+
+
+def sheet_names(path: Path) -> list[str] | None:
+    """The sheet names a workbook lists, read from its xl/workbook.xml alone (opening the book
+    reads its shared strings, a second of a national file, to tell whether a sheet exists); None
+    when the file is not a readable workbook (the reader says why)."""
+    import html
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("xl/workbook.xml") as part:
+            text = part.read(_WORKBOOK_PART_LIMIT)
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return None
+    return [html.unescape(m.decode("utf-8", "replace")) for m in _SHEET_NAME.findall(text)]
 
 
 def open_workbook(
