@@ -152,7 +152,6 @@ def dashboard(store: Store, year: int) -> Dashboard:
 
 
 def _dashboard_of(store: Store, year: int, view: YearView) -> Dashboard:
-    loaded = criteria_of(store, year)
     province = Counts("Toàn tỉnh")
     by_district: dict[str, Counts] = {}
     for r in view.rows.values():
@@ -161,6 +160,11 @@ def _dashboard_of(store: Store, year: int, view: YearView) -> Dashboard:
             mine = by_district[r.unit.district] = Counts(r.unit.district)
         mine.add(r)
         province.add(r)
+    return _made(store, year, province, by_district)
+
+
+def _made(store: Store, year: int, province: Counts, by_district: dict[str, Counts]) -> Dashboard:
+    loaded = criteria_of(store, year)
     return Dashboard(
         year=year,
         criteria=loaded.model.ref,
@@ -177,7 +181,6 @@ def count_dashboard(store: Store, year: int) -> Dashboard:
     """The counts of every district and of the province, aggregated by the database (a province
     of 10,000 units is a few hundred groups, not 10,000 rows); the flags counted once per distinct
     set of flags. What the held view must always agree with (tests compare them)."""
-    loaded = criteria_of(store, year)
     with store.read() as conn:
         counted = dossier_rows.counted_by_group(conn, year)
         flagged = dossier_rows.flag_sets_by_group(conn, year, SUBMITTED)
@@ -193,16 +196,7 @@ def count_dashboard(store: Store, year: int) -> Dashboard:
         for code in codes:
             by_district[district].flags[code] += n
             province.flags[code] += n
-    return Dashboard(
-        year=year,
-        criteria=loaded.model.ref,
-        status=loaded.model.status,
-        target=loaded.model.flags.target_share,
-        province=province,
-        districts=[by_district[k] for k in sorted(by_district)],
-        flag_labels={code: label for code, (_, label) in FLAG_LABELS.items()},
-        progress=progress(store, year),
-    )
+    return _made(store, year, province, by_district)
 
 
 # -- the year's units held by the process, brought up to date by what changed ---------------------
