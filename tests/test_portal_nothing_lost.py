@@ -363,7 +363,8 @@ def test_the_verify_page_shows_the_communes_files_beside_their_document_and_yes_
     page = portal.client("huyen").get(unit_url(portal.unit, "/tham-dinh")).text
     row = re.search(r'<tr id="f-ho_so".*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
     beside = re.search(
-        r'value="to_trinh"[^>]*>[^<]*</label><span class="hint"> — tệp: <a href="/tep/\d+">to-trinh.pdf</a>',
+        r'value="to_trinh"[^>]*>[^<]*</label><span class="hint files"> — tệp: '
+        r'<a href="/tep/\d+/xem" target="xem-tep" class="view-file">to-trinh.pdf</a>',
         row,
     )
     assert beside is not None, row

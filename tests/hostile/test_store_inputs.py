@@ -6,7 +6,6 @@ hashed before and after: a refused store or input is never modified, and no trac
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from collections.abc import Callable
@@ -16,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from engine.clock import today
 
 ROOT = Path(__file__).parent.parent.parent
 DECISIONS = ROOT / "samples" / "bac-giang-2023-quyet-dinh.json"
@@ -237,7 +237,7 @@ def succession_cycle_across_two_loads(tmp: Path) -> list[str]:
     return ["units", "succession", str(tmp / "dot-2.csv"), "--db", str(tmp / "h.sqlite")]
 
 
-TODAY = dt.date.today().strftime("%d/%m/%Y")
+TODAY = today().strftime("%d/%m/%Y")  # Vietnam's day, as the message counts it
 
 
 def _disabled_account(tmp: Path) -> str:
