@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,12 @@ from engine.scoring.engine import Engine
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
 ROOT = TESTS.parent
+
+# A shell starts a background job (`pytest … &`) with Ctrl-C ignored, and ignored it stays in every
+# process the tests start, so the tests of an interrupted run saw their `cqtt` finish instead. A
+# handler of our own is reset to the default in a started process: Ctrl-C reaches it again.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
