@@ -11,7 +11,6 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from engine.clock import VIETNAM
 from engine.errors import CqttError
-from engine.outputs import listbook
 from engine.portal import accounts, audit, listing, units
 from engine.portal.files import shown_name
 from engine.portal.policy import WEB_MANAGED_ROLES
@@ -19,7 +18,7 @@ from engine.portal.roles import ROLES
 from engine.rules import catalog
 from web.access import guard
 from web.security import client_address
-from web.views.common import XLSX, config, download, form_text, me, store
+from web.views.common import config, form_text, list_download, me, store
 
 bp = Blueprint("admin", __name__)
 
@@ -125,9 +124,7 @@ def _accounts_shown() -> tuple[listing.Query, list[listing.Filter], listing.Show
 @guard("accounts.manage")
 def accounts_xlsx() -> object:
     query, filters, shown = _accounts_shown()
-    audit.log(store(), me(), client_address(), "download", "tai-khoan.xlsx")
-    data = listbook.workbook("Danh sách tài khoản", ACCOUNT_COLUMNS, shown, listing.described(query, filters))
-    return download(data, "tai-khoan.xlsx", XLSX)
+    return list_download("Danh sách tài khoản", "tai-khoan.xlsx", ACCOUNT_COLUMNS, query, filters, shown)
 
 
 @bp.route("/quan-tri/tai-khoan/xa-hang-loat", methods=["POST"])
@@ -350,6 +347,4 @@ def log() -> object:
 @guard("audit.view")
 def log_xlsx() -> object:
     query, filters, shown = _audit_shown()
-    audit.log(store(), me(), client_address(), "download", "nhat-ky.xlsx")
-    data = listbook.workbook("Nhật ký hoạt động", AUDIT_COLUMNS, shown, listing.described(query, filters))
-    return download(data, "nhat-ky.xlsx", XLSX)
+    return list_download("Nhật ký hoạt động", "nhat-ky.xlsx", AUDIT_COLUMNS, query, filters, shown)

@@ -38,14 +38,27 @@ def latest_year() -> int | None:
     return units.latest_year(store())
 
 
-def download(data: bytes, name: str, media_type: str) -> Response:
-    """A file sent as a download, never shown inline, its name safe in any browser."""
+def download(data: bytes, name: str, media_type: str, inline: bool = False) -> Response:
+    """A file sent as a download, its name safe in any browser; `inline` only for a commune's file
+    opened in the portal's own pages (units.attachment_view sets the policy that goes with it)."""
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     response = Response(data, mimetype=media_type)
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+        f"{'inline' if inline else 'attachment'}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     )
     return response
+
+
+def list_download(title: str, file_name: str, columns: Any, query: Any, filters: Any, shown: Any) -> Response:
+    """A searchable list downloaded exactly as the page shows it (engine.outputs.listbook), the
+    download audited."""
+    from engine.outputs import listbook
+    from engine.portal import audit, listing
+    from web.security import client_address
+
+    audit.log(store(), me(), client_address(), "download", file_name)
+    data = listbook.workbook(title, columns, shown, listing.described(query, filters))
+    return download(data, file_name.rsplit("/", 1)[-1], XLSX)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

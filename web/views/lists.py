@@ -13,14 +13,12 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from engine.outputs import listbook
-from engine.portal import audit, listing, overview, review, surveys
+from engine.portal import listing, overview, review, surveys
 from engine.portal.roles import STATES
 from engine.portal.units import districts, has_district
 from engine.scoring.flags import FLAG_LABELS
 from web.access import guard
-from web.security import client_address
-from web.views.common import XLSX, download, me, store, year_or_404
+from web.views.common import list_download, store, year_or_404
 
 bp = Blueprint("lists", __name__)
 
@@ -167,10 +165,9 @@ def _page(spec: Spec, year: int, team: str | None, endpoint: str, **where: Any) 
 def _download(spec: Spec, year: int, team: str | None) -> object:
     query, filters, shown = _shown(spec, year, team)
     scope = team or "toàn tỉnh"
-    audit.log(store(), me(), client_address(), "download", f"{year}/{scope}/{spec.slug}.xlsx")
     title = f"{spec.title} năm {year} — {scope}"
-    data = listbook.workbook(title, spec.columns, shown, listing.described(query, filters))
-    return download(data, f"{spec.slug}-{year}.xlsx", XLSX)
+    name = f"{year}/{scope}/{spec.slug}-{year}.xlsx"  # audited whole, downloaded as its last part
+    return list_download(title, name, spec.columns, query, filters, shown)
 
 
 @bp.route("/nam/<int:year>/danh-sach")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from engine.clock import shown as when
 from engine.clock import today
@@ -337,9 +337,7 @@ def attachment_view(attachment_id: int) -> object:
         audit.log(
             store(), me(), client_address(), "attachment_viewed", str(attachment_id), sha256=found.sha256
         )
-    response = Response(path.read_bytes(), mimetype=found.media_type)
-    ascii_name = found.download_name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    response.headers["Content-Disposition"] = f'inline; filename="{ascii_name}"'
+    response = download(path.read_bytes(), found.download_name, found.media_type, inline=True)
     response.framed_file = True  # type: ignore[attr-defined]
     return response
 
