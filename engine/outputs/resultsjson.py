@@ -25,8 +25,8 @@ import tempfile
 from typing import Any, BinaryIO
 
 from engine.rules.model import CriteriaSet
-from engine.scoring.ranked import full_results
-from engine.scoring.results import RESULTS_SCHEMA, RunResult, UnitResult
+from engine.scoring.ranked import full_records
+from engine.scoring.results import RESULTS_SCHEMA, RunResult
 
 COMPACT_SINCE = 3  # the first version that writes the catalogue and texts
 
@@ -67,13 +67,14 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def catalogue_of(cs: CriteriaSet, first: UnitResult | None) -> dict[str, Any]:
+def catalogue_of(cs: CriteriaSet, first: dict[str, Any] | None) -> dict[str, Any]:
     """What every unit shares, from the criteria set and the first unit's rows (every later unit
-    is checked against it as it is written)."""
+    is checked against it as it is written). Units are full results as plain JSON data
+    (UnitResult.full_record)."""
     from engine.scoring.flags import FLAG_LABELS
 
     catalogue: dict[str, Any] = {
-        "max_total": first.max_total if first is not None else cs.scale,
+        "max_total": first["max_total"] if first is not None else cs.scale,
         "evidence": [{"id": d.id, "label": d.label} for d in cs.evidence],
         "criteria": [],
         "groups": [],
@@ -84,72 +85,75 @@ def catalogue_of(cs: CriteriaSet, first: UnitResult | None) -> dict[str, Any]:
         return catalogue
     catalogue["criteria"] = [
         {
-            "id": r.id,
-            "title": r.title,
-            "group": r.group,
-            "max_points": r.max_points,
-            "mandatory": r.mandatory,
-            "source": r.source,
-            "proposed": r.proposed,
-            "evidence": [(u.id, u.label) for u in r.evidence],
+            "id": r["id"],
+            "title": r["title"],
+            "group": r["group"],
+            "max_points": r["max_points"],
+            "mandatory": r["mandatory"],
+            "source": r["source"],
+            "proposed": r["proposed"],
+            "evidence": [(u["id"], u["label"]) for u in r["evidence"]],
         }
-        for r in first.criteria
+        for r in first["criteria"]
     ]
-    catalogue["groups"] = [{"id": g.id, "title": g.title, "max_points": g.max_points} for g in first.groups]
+    catalogue["groups"] = [
+        {"id": g["id"], "title": g["title"], "max_points": g["max_points"]} for g in first["groups"]
+    ]
     catalogue["gates"] = [
-        {"id": g.id, "title": g.title, "kind": g.kind, "source": g.source} for g in first.gates
+        {"id": g["id"], "title": g["title"], "kind": g["kind"], "source": g["source"]} for g in first["gates"]
     ]
     return catalogue
 
 
-def _shape_of(unit: UnitResult) -> tuple[Any, ...]:
+def _shape_of(unit: dict[str, Any]) -> tuple[Any, ...]:
     """What the catalogue says of a unit: its rows' ids, titles, maxima and sources, in order."""
     return (
         [
-            (r.id, r.title, r.group, r.max_points, r.mandatory, r.source, r.proposed)
-            + ([(u.id, u.label) for u in r.evidence],)
-            for r in unit.criteria
+            (r["id"], r["title"], r["group"], r["max_points"], r["mandatory"], r["source"], r["proposed"])
+            + ([(u["id"], u["label"]) for u in r["evidence"]],)
+            for r in unit["criteria"]
         ],
-        [(g.id, g.title, g.max_points) for g in unit.groups],
-        [(g.id, g.title, g.kind, g.source) for g in unit.gates],
-        unit.max_total,
+        [(g["id"], g["title"], g["max_points"]) for g in unit["groups"]],
+        [(g["id"], g["title"], g["kind"], g["source"]) for g in unit["gates"]],
+        unit["max_total"],
     )
 
 
-def compact_unit(unit: UnitResult, text: _Texts) -> dict[str, Any]:
-    """One full unit result in the version-3 form (rows in catalogue order)."""
+def compact_unit(unit: dict[str, Any], text: _Texts) -> dict[str, Any]:
+    """One full unit result (plain JSON data) in the version-3 form (rows in catalogue order)."""
     return {
-        "code": unit.code,
-        "name": unit.name,
-        "group": unit.group,
-        "year": unit.year,
-        "proposed": unit.proposed,
-        "self_score": unit.self_score,
-        "total": unit.total,
-        "recognised": unit.recognised,
-        "blocking": [text(b) for b in unit.blocking],
-        "rank": unit.rank,
-        "group_rank": unit.group_rank,
+        "code": unit["code"],
+        "name": unit["name"],
+        "group": unit["group"],
+        "year": unit["year"],
+        "proposed": unit["proposed"],
+        "self_score": unit["self_score"],
+        "total": unit["total"],
+        "recognised": unit["recognised"],
+        "blocking": [text(b) for b in unit["blocking"]],
+        "rank": unit["rank"],
+        "group_rank": unit["group_rank"],
         "criteria": [
-            [r.points, r.status, r.applicable, text(r.rule), text(r.explanation)] for r in unit.criteria
+            [r["points"], r["status"], r["applicable"], text(r["rule"]), text(r["explanation"])]
+            for r in unit["criteria"]
         ],
-        "groups": [[g.points, g.share, g.rescaled, g.self_score] for g in unit.groups],
-        "gates": [[g.ok, text(g.explanation)] for g in unit.gates],
-        "flags": [[f.code, text(f.message), f.facts] for f in unit.flags],
-        "source": unit.source,
-        "comment": unit.comment,
-        "shown": {k: text(v) for k, v in unit.evidence.items()},
-        "evidence_invalid": unit.evidence_invalid,
-        "evidence_problems": unit.evidence_problems,
-        "values": unit.values,
-        "seal": unit.seal,
+        "groups": [[g["points"], g["share"], g["rescaled"], g["self_score"]] for g in unit["groups"]],
+        "gates": [[g["ok"], text(g["explanation"])] for g in unit["gates"]],
+        "flags": [[f["code"], text(f["message"]), f["facts"]] for f in unit["flags"]],
+        "source": unit["source"],
+        "comment": unit["comment"],
+        "shown": {k: text(v) for k, v in unit["evidence"].items()},
+        "evidence_invalid": unit["evidence_invalid"],
+        "evidence_problems": unit["evidence_problems"],
+        "values": unit["values"],
+        "seal": unit["seal"],
     }
 
 
 def write_json(handle: BinaryIO, run: RunResult, cs: CriteriaSet) -> None:
     """The results as version-3 JSON, one unit at a time (at national scale the document would
     otherwise be held whole in memory, twice)."""
-    first = run.units[0].full() if run.units else None
+    first = run.units[0].full_record() if run.units else None
     catalogue = catalogue_of(cs, first)
     shape = _shape_of(first) if first is not None else None
     head = json.loads(run.model_copy(update={"units": []}).model_dump_json())
@@ -158,9 +162,10 @@ def write_json(handle: BinaryIO, run: RunResult, cs: CriteriaSet) -> None:
     handle.write(_dumps(head)[:-1].encode())
     handle.write(b',"units":[')
     text = _Texts()
-    for index, unit in enumerate(full_results(run.units)):
+    for index, unit in enumerate(full_records(run.units)):
         if _shape_of(unit) != shape:  # every unit's rows must be the catalogue's, in its order
-            raise ResultsFormatError(f"đơn vị {unit.code} không cùng danh mục tiêu chí với các đơn vị khác")
+            code = unit["code"]
+            raise ResultsFormatError(f"đơn vị {code} không cùng danh mục tiêu chí với các đơn vị khác")
         if index:
             handle.write(b",")
         handle.write(_dumps(compact_unit(unit, text)).encode())

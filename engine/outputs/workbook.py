@@ -46,7 +46,7 @@ from engine.outputs.xlsxstyle import (
 from engine.rules.model import CriteriaSet
 from engine.scoring.flags import FLAG_LABELS, SEVERITY_WORDS, severity_word
 from engine.scoring.ranked import by_group as groups_of
-from engine.scoring.ranked import full_results, seals_by_code
+from engine.scoring.ranked import full_records, seals_by_code
 from engine.scoring.results import PriorYears, RunResult, UnitResult
 from engine.scoring.seal import PARTS
 from engine.text import fixed, fmt, percent
@@ -565,24 +565,27 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
     numbers = {c.id: f"{gi}.{ci}" for gi, g in enumerate(cs.groups, 1) for ci, c in enumerate(g.criteria, 1)}
 
     def rows() -> Iterator[list[Any]]:
-        for unit in full_results(run.units):
-            if len(unit.criteria) != per_unit:
-                raise OutputError(f"đơn vị {unit.code} có {len(unit.criteria)} dòng tiêu chí, cần {per_unit}")
-            for r in unit.criteria:
-                used = "; ".join(f"{e.label}: {e.shown}" for e in r.evidence)
+        for unit in full_records(run.units):  # plain data: see UnitResult.unpack_record
+            criteria = unit["criteria"]
+            if len(criteria) != per_unit:
+                raise OutputError(f"đơn vị {unit['code']} có {len(criteria)} dòng tiêu chí, cần {per_unit}")
+            code, name = unit["code"], fastrows.Styled(unit["name"], ids["wrap"])
+            for r in criteria:
+                used = "; ".join(f"{e['label']}: {e['shown']}" for e in r["evidence"])
+                status = "missing" if r["status"] == "missing_evidence" else "points"
                 yield [
-                    unit.code,
-                    fastrows.Styled(unit.name, ids["wrap"]),
-                    fastrows.Styled(f"{numbers.get(r.id, '')} {r.title}".strip(), ids["wrap"]),
-                    fastrows.Styled(r.points, ids["missing" if r.status == "missing_evidence" else "points"]),
-                    fastrows.Styled(r.max_points, ids["points"]),
-                    fastrows.Styled(r.explanation, ids["wrap"]),
-                    titles[r.group],
-                    r.id,
+                    code,
+                    name,
+                    fastrows.Styled(f"{numbers.get(r['id'], '')} {r['title']}".strip(), ids["wrap"]),
+                    fastrows.Styled(r["points"], ids[status]),
+                    fastrows.Styled(r["max_points"], ids["points"]),
+                    fastrows.Styled(r["explanation"], ids["wrap"]),
+                    titles[r["group"]],
+                    r["id"],
                     used,
-                    YES if r.applicable else NO,
-                    r.rule,
-                    r.source or "",
+                    YES if r["applicable"] else NO,
+                    r["rule"],
+                    r["source"] or "",
                 ]
 
     shared = rows()
@@ -654,29 +657,30 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
     wrap = styled(ws, None, alignment=WRAP, border=False).style
 
     def rows() -> Iterator[list[Any]]:
-        for unit in full_results(run.units, in_code_order=True):
+        for unit in full_records(run.units, in_code_order=True):  # see UnitResult.unpack_record
             row: list[Any] = [
-                unit.code,
-                fastrows.Styled(unit.name, wrap),
-                fastrows.Styled(unit.group, wrap),
-                unit.year,
-                YES if unit.proposed else NO,
-                fastrows.Styled(unit.self_score, points),
-                *[fastrows.Styled(g.self_score, points) for g in unit.groups],
+                unit["code"],
+                fastrows.Styled(unit["name"], wrap),
+                fastrows.Styled(unit["group"], wrap),
+                unit["year"],
+                YES if unit["proposed"] else NO,
+                fastrows.Styled(unit["self_score"], points),
+                *[fastrows.Styled(g["self_score"], points) for g in unit["groups"]],
             ]
+            invalid_values, values = unit["evidence_invalid"], unit["values"]
             for d in decls:
-                if d.id in unit.evidence_invalid:
-                    row.append(fastrows.Styled(f"(lỗi: {unit.evidence_invalid[d.id]})", invalid))
-                elif d.id in unit.values:
-                    value, number_format = to_cell(d, from_plain(d, unit.values[d.id]))
+                if d.id in invalid_values:
+                    row.append(fastrows.Styled(f"(lỗi: {invalid_values[d.id]})", invalid))
+                elif d.id in values:
+                    value, number_format = to_cell(d, from_plain(d, values[d.id]))
                     if number_format:
                         row.append(fastrows.Styled(value, styles[number_format]))
                     else:
                         row.append(fastrows.Styled(value, wrap) if d.type in wide else value)
                 else:
                     row.append(None)
-            row.append(fastrows.Styled(unit.comment or "", wrap))
-            row.append(fastrows.Styled(unit.source, wrap))
+            row.append(fastrows.Styled(unit["comment"] or "", wrap))
+            row.append(fastrows.Styled(unit["source"], wrap))
             yield row
 
     fastrows.defer(wb, ws, len(columns), rows(), len(run.units))

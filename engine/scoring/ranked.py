@@ -12,6 +12,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from engine.scoring.results import UnitResult
 from engine.scoring.seal import PARTS, digest, ranking_of, run_seal_of_rows
@@ -158,6 +159,16 @@ class RankedUnits(LazySequence[UnitResult]):
             unit.rank, unit.group_rank, unit.seal = self._rank[i], self._group_rank[i], self._seal_of(i)
             yield unit
 
+    def full_records(self, in_code_order: bool = False) -> Iterator[dict[str, Any]]:
+        """As `full_results`, as plain JSON data (UnitResult.unpack_record): what the long
+        sheets and the JSON file are written from."""
+        self._check()
+        order = self._by_code if in_code_order else self._order
+        for i in order:
+            record = UnitResult.unpack_record(self._records.get(*self._full_record(i)))
+            record.update(rank=self._rank[i], group_rank=self._group_rank[i], seal=self._seal_of(i))
+            yield record
+
     def by_group(self) -> dict[str, Sequence[UnitResult]]:
         """Each appraisal group's units in ranking order, read as they are asked for."""
         self._check()
@@ -210,6 +221,15 @@ def full_results(units: Sequence[UnitResult], in_code_order: bool = False) -> It
         return
     for unit in by_code(units) if in_code_order else units:
         yield unit.full()
+
+
+def full_records(units: Sequence[UnitResult], in_code_order: bool = False) -> Iterator[dict[str, Any]]:
+    """As `full_results`, each unit's full result as plain JSON data."""
+    if isinstance(units, RankedUnits):
+        yield from units.full_records(in_code_order)
+        return
+    for unit in by_code(units) if in_code_order else units:
+        yield unit.full_record()
 
 
 def seals_by_code(units: Sequence[UnitResult]) -> Iterator[tuple[str, dict[str, str]]]:

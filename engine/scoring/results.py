@@ -8,10 +8,12 @@ with its outcome and every reason that blocks recognition; the run holds the cri
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, Field, PrivateAttr, field_serializer
 
 from engine.spool import Spool
@@ -146,13 +148,20 @@ class UnitResult(BaseModel):
     @staticmethod
     def unpack(packed: bytes) -> UnitResult:
         """A full result from what `packed` compressed."""
-        if packed[:1] == b"\x01":
-            key, body = packed[1 : 1 + DICTIONARY_ID_BYTES], packed[1 + DICTIONARY_ID_BYTES :]
-            unpacker = zlib.decompressobj(zdict=_DICTIONARIES[key][0])
-            data = unpacker.decompress(body) + unpacker.flush()
-        else:
-            data = zlib.decompress(packed[1:])
-        return UnitResult.model_validate_json(data)
+        return UnitResult.model_validate_json(_unpacked_json(packed))
+
+    @staticmethod
+    def unpack_record(packed: bytes) -> dict[str, Any]:
+        """What `packed` compressed as plain JSON data (the shape of `model_dump(mode="json")`),
+        not validated again: it was made from a valid result by this process or its workers.
+        What the long sheets and the JSON file are written from: validating every unit's full
+        result back into models was a seventh of a national run's main process."""
+        data = _unpacked_json(packed)
+        try:
+            record: dict[str, Any] = orjson.loads(data)
+        except orjson.JSONDecodeError:  # an integer beyond 64 bits, which orjson does not read
+            record = json.loads(data)
+        return record
 
     def take_packed(self) -> bytes:
         """The packed full result of a light unit, which no longer holds it."""
@@ -177,6 +186,25 @@ class UnitResult(BaseModel):
         unit = UnitResult.unpack(packed)
         unit.rank, unit.group_rank, unit.seal = self.rank, self.group_rank, dict(self.seal)
         return unit
+
+    def full_record(self) -> dict[str, Any]:
+        """The full result as plain JSON data, with the current ranks (see `unpack_record`)."""
+        if self._spooled is not None:
+            record = UnitResult.unpack_record(self._spooled[0].get(*self._spooled[1:]))
+        elif self._packed is not None:
+            record = UnitResult.unpack_record(self._packed)
+        else:
+            return self.model_dump(mode="json")
+        record.update(rank=self.rank, group_rank=self.group_rank, seal=dict(self.seal))
+        return record
+
+
+def _unpacked_json(packed: bytes) -> bytes:
+    if packed[:1] == b"\x01":
+        key, body = packed[1 : 1 + DICTIONARY_ID_BYTES], packed[1 + DICTIONARY_ID_BYTES :]
+        unpacker = zlib.decompressobj(zdict=_DICTIONARIES[key][0])
+        return unpacker.decompress(body) + unpacker.flush()
+    return zlib.decompress(packed[1:])
 
 
 # Preset dictionaries for packing full results, by id. Packed results never leave the process
