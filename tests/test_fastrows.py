@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 from openpyxl import Workbook, load_workbook
 
@@ -13,7 +14,7 @@ from engine.outputs.xlsxstyle import POINTS, RED, header_row, styled
 WHEN = dt.datetime(2024, 11, 25, 2, 0, 0)
 
 
-def _write(rows: list[list], plain_rows: list[list] | None = None) -> bytes:
+def _write(rows: list[list], plain_rows: list[list] | None = None, shared: tuple[int, ...] = ()) -> bytes:
     wb = Workbook(write_only=True)
     before = wb.create_sheet("Trước")
     for row in plain_rows or []:
@@ -22,7 +23,7 @@ def _write(rows: list[list], plain_rows: list[list] | None = None) -> bytes:
     ws.append(header_row(ws, ["A", "B", "C", "D"]))
     points = styled(ws, None, number_format=POINTS, fill=RED, border=False).style
     body = [[fastrows.Styled(v, points) if isinstance(v, float) else v for v in r] for r in rows]
-    fastrows.defer(wb, ws, 4, body, len(body))
+    fastrows.defer(wb, ws, 4, body, len(body), shared=shared)
     after = wb.create_sheet("Sau")
     after.append(["sau"])
     out = io.BytesIO()
@@ -49,6 +50,37 @@ def test_values_read_back_as_written() -> None:
     assert [s.title for s in book.worksheets] == ["Trước", "Dài", "Sau"]
     assert book["Sau"]["A1"].value == "sau"
     assert ws["A1"].value == "A"  # the heading written by openpyxl stays
+
+
+def test_repeated_texts_are_written_once_in_the_shared_table() -> None:
+    rows = [
+        ["=SUM(A1:A2)", "a & b < c > d", "  lề trái", 4.75],
+        [True, "a & b < c > d", "Xã \x07Đông", None],
+        ["riêng", "", "  lề trái", 0.1 + 0.2],
+    ]
+    data = _write(rows, shared=(0, 1, 2))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        table = z.read("xl/sharedStrings.xml").decode()
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+        assert "/xl/sharedStrings.xml" in z.read("[Content_Types].xml").decode()
+        assert 'Target="sharedStrings.xml"' in z.read("xl/_rels/workbook.xml.rels").decode()
+    assert table.count("a &amp; b &lt; c &gt; d") == 1 and table.count("lề trái") == 1
+    assert 'xml:space="preserve">  lề trái' in table and "Xã Đông" in table
+    assert "a &amp; b" not in sheet and 't="s"' in sheet
+    got = [[c.value for c in r] for r in load_workbook(io.BytesIO(data))["Dài"].iter_rows(min_row=2)]
+    assert got == [
+        ["=SUM(A1:A2)", "a & b < c > d", "  lề trái", 4.75],
+        [True, "a & b < c > d", "Xã Đông", None],
+        ["riêng", None, "  lề trái", 0.3],
+    ]
+    assert load_workbook(io.BytesIO(data))["Dài"]["A2"].data_type == "s"  # text, never a formula
+    assert _write(rows, shared=(0, 1, 2)) == data
+
+
+def test_the_shared_table_is_bounded() -> None:
+    table = fastrows.SharedStrings(limit=2)
+    assert [table.number(t) for t in ["a", "b", "a", "c", "", "b"]] == [0, 1, 0, None, None, 1]
+    assert b"".join(table.xml()).decode().endswith('uniqueCount="2"><si><t>a</t></si><si><t>b</t></si></sst>')
 
 
 def test_the_same_workbook_gives_the_same_bytes() -> None:

@@ -5,8 +5,10 @@ about 18 µs a cell, two thirds of a national run's time for the two long sheets
 rows a unit, and Minh chứng). Here a long sheet is created by openpyxl as usual (widths, frozen
 panes, print setup, autofilter, heading row); its body rows are produced later, as text, straight
 into the sheet's entry of the zip file while the saved workbook is copied. The cells are the ones
-openpyxl writes (inline strings, numbers as "%.16g", booleans as 1/0, the same style ids), so
-every reader, LibreOffice and `cqtt recheck` included, sees the same workbook.
+openpyxl writes (inline strings, numbers as "%.16g", booleans as 1/0, the same style ids), but
+for the texts that repeat from unit to unit, which go to a shared-strings table as Excel writes
+them (`SharedStrings`): every reader, LibreOffice and `cqtt recheck` included, sees the same
+values, formats and styles.
 
 Copying the saved workbook also fixes every entry's time to the run's time (and the document
 properties to it), so that the same inputs give a byte-identical workbook.
@@ -38,6 +40,8 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FLUSH_ROWS = 200
 # Elements a worksheet may have right after <dimension> (SpreadsheetML order); sheetData always is.
 _AFTER_DIMENSION = ("<sheetViews", "<sheetFormatPr", "<cols", "<sheetData")
+# The parts that name the shared-strings table: held back and written after it.
+_DECLARING = ("[Content_Types].xml", "xl/_rels/workbook.xml.rels")
 _MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
@@ -52,6 +56,7 @@ class DeferredSheet:
     rows: Iterable[Row]
     count: int  # how many rows `rows` yields (declared in <dimension>, checked when written)
     announce: str | None  # what `save` tells its phase callback when it starts this sheet
+    shared: frozenset[int] = frozenset()  # columns (from 0) whose texts go to the shared table
 
     @property
     def dimension(self) -> str:
@@ -66,17 +71,69 @@ def defer(
     count: int,
     first_row: int = 2,
     announce: str | None = "",
+    shared: Iterable[int] = (),
 ) -> None:
     """Write `rows` (`count` of them) as the body of `ws` from `first_row` when the workbook is
     saved by `save`. `announce`: the phase to report when writing starts ("" the sheet's title,
-    None nothing).
+    None nothing). `shared`: the columns (from 0) whose texts repeat from unit to unit (titles,
+    explanations, rules, sources): written once in the workbook's shared-strings table and
+    referred to by number (see `SharedStrings`); texts of other columns are written in the cell.
 
     The sheet gets a <dimension>: openpyxl writes none in write-only mode, and without one every
     reader that opens the workbook read-only (openpyxl, so `cqtt recheck`) scans the whole sheet
     before the first row (10 s for 100,000 rows)."""
     deferred: dict[str, DeferredSheet] = wb.__dict__.setdefault("_cqtt_deferred", {})
     said = f"sheet “{ws.title}”" if announce == "" else announce
-    deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows, count, said)
+    deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows, count, said, frozenset(shared))
+
+
+class SharedStrings:
+    """The workbook's shared-strings table (xl/sharedStrings.xml), made while the long sheets
+    are written: a text that repeats on every unit's rows is written once, and each cell holds
+    its number. Excel writes every text this way; inline texts made a national workbook over
+    3 GB of sheet XML, most of it the same explanations again, and deflating it was a tenth of
+    the run.
+
+    Texts enter in first-seen order (the same inputs give the same table) until `limit`
+    distinct texts are held; later new texts are written inline, so the memory held stays
+    bounded whatever the number of units."""
+
+    PART = "xl/sharedStrings.xml"
+    CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.index: dict[str, int] = {}
+        self.limit = limit
+
+    def number(self, text: str) -> int | None:
+        """The text's number in the table (added if there is room), or None: write it inline."""
+        found = self.index.get(text)
+        if found is None and len(self.index) < self.limit and _text_body(text):
+            found = self.index[text] = len(self.index)
+        return found
+
+    def xml(self) -> Iterator[bytes]:
+        """The part's XML, in pieces."""
+        yield (f'<sst xmlns="{_MAIN[1:-1]}" uniqueCount="{len(self.index)}">').encode()
+        chunk: list[str] = []
+        for text in self.index:
+            chunk.append(f"<si>{_text_body(text)[4:-5]}</si>")  # <is><t>…</t></is> -> <t>…</t>
+            if len(chunk) >= _FLUSH_ROWS:
+                yield "".join(chunk).encode("utf-8")
+                chunk = []
+        yield ("".join(chunk) + "</sst>").encode("utf-8")
+
+    def declare(self, content_types: bytes, workbook_rels: bytes) -> tuple[bytes, bytes]:
+        """[Content_Types].xml and the workbook's relationships, naming the table's part."""
+        override = f'<Override PartName="/{self.PART}" ContentType="{self.CONTENT_TYPE}"/>'
+        relationship = (
+            f'<Relationship Type="{self.RELATIONSHIP}" Target="sharedStrings.xml" Id="rIdStrings"/>'
+        )
+        return (
+            content_types.replace(b"</Types>", override.encode() + b"</Types>"),
+            workbook_rels.replace(b"</Relationships>", relationship.encode() + b"</Relationships>"),
+        )
 
 
 @functools.lru_cache(maxsize=8192)
@@ -98,8 +155,10 @@ def _text_cell(ref: str, text: str, style: str) -> str:
     return f'<c r="{ref}"{style} t="inlineStr">{body}</c>'
 
 
-def _cell(ref: str, value: Any, style: str) -> str:
+def _cell(ref: str, value: Any, style: str, table: SharedStrings | None = None) -> str:
     if isinstance(value, str):
+        if table is not None and (number := table.number(value)) is not None:
+            return f'<c r="{ref}"{style} t="s"><v>{number}</v></c>'
         return _text_cell(ref, value, style)
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
@@ -112,23 +171,27 @@ def _cell(ref: str, value: Any, style: str) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to a cell")
 
 
-def sheet_rows(sheet: DeferredSheet, fit: rowfit.SheetFit | None = None) -> Iterator[str]:
+def sheet_rows(
+    sheet: DeferredSheet, fit: rowfit.SheetFit | None = None, table: SharedStrings | None = None
+) -> Iterator[str]:
     """The body rows of a deferred sheet as XML text, in chunks; with `fit`, each row whose
-    wrapped text needs more than one line gets the height it needs."""
+    wrapped text needs more than one line gets the height it needs; with `table`, the texts of
+    the sheet's shared columns go to it."""
     letters = [get_column_letter(i) for i in range(1, sheet.width + 1)]
+    tables = [table if table is not None and i in sheet.shared else None for i in range(sheet.width)]
     wrapped = set() if fit is None else {i for i, f in enumerate(fit.styles.formats) if f.wrap or f.size > 10}
     number = sheet.first_row
     chunk: list[str] = []
     for row in sheet.rows:
         cells = []
         tall: list[tuple[int, str | None, int]] = []
-        for col, (letter, value) in enumerate(zip(letters, row, strict=False), start=1):
+        for col, (letter, shared, value) in enumerate(zip(letters, tables, row, strict=False), start=1):
             if isinstance(value, Styled):
-                cells.append(_cell(f"{letter}{number}", value.value, f' s="{value.style}"'))
+                cells.append(_cell(f"{letter}{number}", value.value, f' s="{value.style}"', shared))
                 if value.style in wrapped and isinstance(value.value, str):
                     tall.append((col, value.value, value.style))
             elif value is not None:
-                cells.append(_cell(f"{letter}{number}", value, ""))
+                cells.append(_cell(f"{letter}{number}", value, "", shared))
         height = fit.height(number, tall) if tall and fit is not None else None
         if height is None:
             chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
@@ -181,11 +244,23 @@ def save(
             source.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else None
         )
         worksheets = set(paths.values())
-        for info in source.infolist():
+        # A table of the long sheets' repeated texts, unless the saved workbook has its own.
+        wanted = any(d.shared for d in deferred.values()) and SharedStrings.PART not in names
+        table = SharedStrings() if wanted else None
+        declarations: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}  # written last, naming the table
+
+        def entry_of(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
             entry = zipfile.ZipInfo(info.filename, stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
+            return entry
+
+        for info in source.infolist():
+            entry = entry_of(info)
             sheet = by_path.get(info.filename)
+            if table is not None and info.filename in _DECLARING:
+                declarations[info.filename] = (entry, source.read(info.filename))
+                continue
             if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the clock
                 modified = f"\\g<1>{when:%Y-%m-%dT%H:%M:%S}Z\\g<2>"
                 text = re.sub(_MODIFIED, modified, source.read(info.filename).decode("utf-8"))
@@ -212,9 +287,23 @@ def save(
                 head = head[:at] + sheet.dimension + head[at:]
             with out.open(entry, "w", force_zip64=True) as part:
                 part.write(head.encode("utf-8"))
-                for text in sheet_rows(sheet, fit):
+                for text in sheet_rows(sheet, fit, table):
                     part.write(text.encode("utf-8"))
                 part.write(b"</sheetData>" + tail.encode("utf-8"))
+        if table is not None:
+            strings = zipfile.ZipInfo(SharedStrings.PART, stamp)
+            strings.compress_type = zipfile.ZIP_DEFLATED
+            strings.external_attr = 0o600 << 16
+            with out.open(strings, "w", force_zip64=True) as part:
+                for piece in table.xml():
+                    part.write(piece)
+            if len(declarations) != len(_DECLARING):
+                raise RuntimeError(f"the saved workbook lacks {set(_DECLARING) - set(declarations)}")
+            types_entry, types = declarations[_DECLARING[0]]
+            rels_entry, rels = declarations[_DECLARING[1]]
+            types, rels = table.declare(types, rels)
+            out.writestr(types_entry, types)
+            out.writestr(rels_entry, rels)
 
 
 def finish(wb: Any, handle: BinaryIO, when: str | None = None) -> None:

@@ -604,7 +604,10 @@ def _detail_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> list[str]:
             ids["missing"] = styled(ws, None, number_format=POINTS, fill=RED, border=False).style
             ids["wrap"] = styled(ws, None, alignment=WRAP, border=False).style
         ws.auto_filter.ref = f"A1:{last_cell(len(columns), count + 1)}"
-        fastrows.defer(wb, ws, len(columns), itertools.islice(shared, count), count)
+        # Unit and criterion names, explanations, groups, ids, yes/no, rules and sources repeat
+        # from unit to unit (shared table); the code and the evidence used are the unit's own.
+        repeated = (1, 2, 5, 6, 7, 9, 10, 11)
+        fastrows.defer(wb, ws, len(columns), itertools.islice(shared, count), count, shared=repeated)
         start += count
     return parts
 
@@ -683,7 +686,11 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             row.append(fastrows.Styled(unit["source"], wrap))
             yield row
 
-    fastrows.defer(wb, ws, len(columns), rows(), len(run.units))
+    # Names, groups, yes/no, lists of choices, comments and sources repeat from unit to unit.
+    fixed = 6 + n_groups
+    repeated = [1, 2, 4, *[fixed + i for i, d in enumerate(decls) if d.type in ("yes_no", "choice", "items")]]
+    repeated += [len(columns) - 2, len(columns) - 1]
+    fastrows.defer(wb, ws, len(columns), rows(), len(run.units), shared=repeated)
 
 
 def _binding_sheet(wb: Workbook, run: RunResult, sheets: dict[str, str]) -> None:
