@@ -174,7 +174,7 @@ def _score(
     reading = phase if size >= LONG_INPUT_BYTES else None
     if reading is not None:
         reading(f"Đang đọc minh chứng ({size / 1e6:.1f} MB)…".replace(".", ",", 1))
-    evidence = read_evidence(evidence_paths, loaded.model, phase=reading, spooled=True)
+    evidence = read_evidence(evidence_paths, loaded.model, phase=reading, spooled=True, processes=jobs)
     if year is not None and (refusal := other_years(evidence, year)) is not None:
         raise refusal  # rows that say another year are never scored as this one
     long_run = len(evidence.applications) >= LONG_RUN_UNITS
@@ -254,7 +254,7 @@ def _write_outputs(
     elif json_path is not None:
         json_file()
     with meanwhile:
-        write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options, sheet))
+        write_atomic(xlsx, lambda h: write_results(h, loaded.model, run, generated, options, sheet, jobs))
 
 
 def _tallies_effect(engine: Engine, evidence: EvidenceSet, run: RunResult) -> None:

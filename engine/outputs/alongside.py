@@ -41,24 +41,41 @@ def _child(work: Callable[[], None], send: Any) -> None:
         send.send(None)
 
 
+class Child:
+    """A forked child doing `work` until `wait` (its reason raised as OutputError if it failed)
+    or `stop`."""
+
+    def __init__(self, work: Callable[[], None], what: str) -> None:
+        ctx = mp.get_context("fork")
+        self._receive, send = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_child, args=(work, send), daemon=True)
+        self._process.start()
+        send.close()
+        self._what = what
+
+    def wait(self) -> None:
+        self._process.join()
+        if self._receive.poll():
+            reason = self._receive.recv()
+        else:
+            reason = f"tiến trình ghi {self._what} dừng bất thường (mã {self._process.exitcode})"
+        if reason is not None:
+            raise OutputError(reason)
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
+
 @contextmanager
 def alongside(work: Callable[[], None], what: str) -> Iterator[None]:
     """Run `work` in a forked child for the duration of the block; on leaving, wait for it and
     raise OutputError with its reason if it failed. If the block fails, the child is stopped."""
-    ctx = mp.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(work, send), daemon=True)
-    child.start()
-    send.close()
+    child = Child(work, what)
     try:
         yield
     except BaseException:
-        child.terminate()
-        child.join()
+        child.stop()
         raise
-    child.join()
-    reason = (
-        receive.recv() if receive.poll() else f"tiến trình ghi {what} dừng bất thường (mã {child.exitcode})"
-    )
-    if reason is not None:
-        raise OutputError(reason)
+    child.wait()

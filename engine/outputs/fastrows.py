@@ -20,6 +20,8 @@ import datetime as dt
 import functools
 import io
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -57,6 +59,7 @@ class DeferredSheet:
     count: int  # how many rows `rows` yields (declared in <dimension>, checked when written)
     announce: str | None  # what `save` tells its phase callback when it starts this sheet
     shared: frozenset[int] = frozenset()  # columns (from 0) whose texts go to the shared table
+    apart: bool = False  # rows made by a forked child when the save may use more processes
 
     @property
     def dimension(self) -> str:
@@ -72,19 +75,26 @@ def defer(
     first_row: int = 2,
     announce: str | None = "",
     shared: Iterable[int] = (),
+    apart: bool = False,
 ) -> None:
     """Write `rows` (`count` of them) as the body of `ws` from `first_row` when the workbook is
     saved by `save`. `announce`: the phase to report when writing starts ("" the sheet's title,
     None nothing). `shared`: the columns (from 0) whose texts repeat from unit to unit (titles,
     explanations, rules, sources): written once in the workbook's shared-strings table and
     referred to by number (see `SharedStrings`); texts of other columns are written in the cell.
+    `apart`: the rows may be made by a forked child meanwhile (see `save`); such a sheet has no
+    shared columns.
 
     The sheet gets a <dimension>: openpyxl writes none in write-only mode, and without one every
     reader that opens the workbook read-only (openpyxl, so `cqtt recheck`) scans the whole sheet
     before the first row (10 s for 100,000 rows)."""
     deferred: dict[str, DeferredSheet] = wb.__dict__.setdefault("_cqtt_deferred", {})
     said = f"sheet “{ws.title}”" if announce == "" else announce
-    deferred[ws.title] = DeferredSheet(ws.title, first_row, width, rows, count, said, frozenset(shared))
+    if apart and shared:
+        raise ValueError("a sheet written apart cannot use the shared table")
+    deferred[ws.title] = DeferredSheet(
+        ws.title, first_row, width, rows, count, said, frozenset(shared), apart
+    )
 
 
 class SharedStrings:
@@ -219,91 +229,142 @@ def _sheet_paths(source: zipfile.ZipFile) -> dict[str, str]:
     return paths
 
 
+def _sheet_xml(source: zipfile.ZipFile, path: str) -> tuple[str, str, str]:
+    """A saved sheet's XML as (what precedes <sheetData>, its rows, what follows </sheetData>)."""
+    xml = source.read(path).decode("utf-8")
+    xml = xml.replace("<sheetData />", "<sheetData></sheetData>").replace(
+        "<sheetData/>", "<sheetData></sheetData>"
+    )
+    head, tail = xml.split("</sheetData>")  # once: text inside cells has "<" escaped
+    before, rows = head.split("<sheetData>")
+    return before, rows, tail
+
+
+def _write_apart(
+    saved: io.BytesIO, path: str, sheet: DeferredSheet, styles: rowfit.Styles, into: BinaryIO
+) -> Callable[[], None]:
+    """The work of a forked child writing a sheet's body rows (UTF-8 XML) to `into`."""
+
+    def work() -> None:
+        with zipfile.ZipFile(saved) as source:
+            before, _rows, tail = _sheet_xml(source, path)
+        fit = rowfit.sheet_fit(styles, before, tail)
+        for text in sheet_rows(sheet, fit):
+            into.write(text.encode("utf-8"))
+        into.flush()
+
+    return work
+
+
 def save(
     wb: Any,
     handle: BinaryIO,
     when: dt.datetime,
     phase: Callable[[str], None] | None = None,
+    processes: int = 1,
 ) -> None:
     """Save `wb` to `handle`, writing each deferred sheet's rows into its part, every entry
-    dated `when` (naive UTC)."""
+    dated `when` (naive UTC). With more than one process, the rows of the sheets deferred
+    `apart` are made by forked children while this process writes the others (the same bytes
+    either way: those sheets never use the shared table, whose numbers depend on the order)."""
+    from engine.outputs import alongside
+
     wb.properties.created = wb.properties.modified = when
     wb.__dict__["_cqtt_styles_written"] = True  # xlsxstyle.styled refuses new styles from here on
     saved = io.BytesIO()
     wb.save(saved)
     deferred: dict[str, DeferredSheet] = wb.__dict__.get("_cqtt_deferred", {})
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
-        paths = _sheet_paths(source)
-        by_path = {path: deferred[title] for title, path in paths.items() if title in deferred}
-        if len(by_path) != len(deferred):  # a sheet whose rows would silently never be written
-            raise RuntimeError(f"deferred sheets not found in the saved workbook: {sorted(deferred)}")
-        names = set(source.namelist())
-        styles = rowfit.Styles.parse(source.read("xl/styles.xml"))
-        shared = rowfit.shared_strings(
-            source.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else None
-        )
-        worksheets = set(paths.values())
-        # A table of the long sheets' repeated texts, unless the saved workbook has its own.
-        wanted = any(d.shared for d in deferred.values()) and SharedStrings.PART not in names
-        table = SharedStrings() if wanted else None
-        declarations: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}  # written last, naming the table
-
-        def entry_of(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-            entry = zipfile.ZipInfo(info.filename, stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            return entry
-
-        for info in source.infolist():
-            entry = entry_of(info)
-            sheet = by_path.get(info.filename)
-            if table is not None and info.filename in _DECLARING:
-                declarations[info.filename] = (entry, source.read(info.filename))
-                continue
-            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the clock
-                modified = f"\\g<1>{when:%Y-%m-%dT%H:%M:%S}Z\\g<2>"
-                text = re.sub(_MODIFIED, modified, source.read(info.filename).decode("utf-8"))
-                out.writestr(entry, text.encode("utf-8"))
-                continue
-            if info.filename not in worksheets:
-                out.writestr(entry, source.read(info.filename))
-                continue
-            xml = source.read(info.filename).decode("utf-8")
-            xml = xml.replace("<sheetData />", "<sheetData></sheetData>").replace(
-                "<sheetData/>", "<sheetData></sheetData>"
+    children: dict[str, tuple[alongside.Child, BinaryIO]] = {}  # sheet path -> child, its rows
+    try:
+        with zipfile.ZipFile(saved) as source, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
+            paths = _sheet_paths(source)
+            by_path = {path: deferred[title] for title, path in paths.items() if title in deferred}
+            if len(by_path) != len(deferred):  # a sheet whose rows would silently never be written
+                raise RuntimeError(f"deferred sheets not found in the saved workbook: {sorted(deferred)}")
+            names = set(source.namelist())
+            styles = rowfit.Styles.parse(source.read("xl/styles.xml"))
+            if processes > 1 and alongside.available():
+                for path, later in by_path.items():
+                    if later.apart:
+                        made = tempfile.TemporaryFile()
+                        work = _write_apart(saved, path, later, styles, made)
+                        children[path] = (alongside.Child(work, f"sheet “{later.title}”"), made)
+            shared = rowfit.shared_strings(
+                source.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else None
             )
-            head, tail = xml.split("</sheetData>")  # once: text inside cells has "<" escaped
-            before, rows = head.split("<sheetData>")
-            fit = rowfit.sheet_fit(styles, before, tail)
-            head = f"{before}<sheetData>{rowfit.fit_rows(rows, fit, shared)}"
-            if sheet is None:
-                out.writestr(entry, f"{head}</sheetData>{tail}".encode())
-                continue
-            if phase is not None and sheet.announce:
-                phase(sheet.announce)
-            if "<dimension" not in head:
-                at = min(i for i in (head.find(t) for t in _AFTER_DIMENSION) if i >= 0)
-                head = head[:at] + sheet.dimension + head[at:]
-            with out.open(entry, "w", force_zip64=True) as part:
-                part.write(head.encode("utf-8"))
-                for text in sheet_rows(sheet, fit, table):
-                    part.write(text.encode("utf-8"))
-                part.write(b"</sheetData>" + tail.encode("utf-8"))
-        if table is not None:
-            strings = zipfile.ZipInfo(SharedStrings.PART, stamp)
-            strings.compress_type = zipfile.ZIP_DEFLATED
-            strings.external_attr = 0o600 << 16
-            with out.open(strings, "w", force_zip64=True) as part:
-                for piece in table.xml():
-                    part.write(piece)
-            if len(declarations) != len(_DECLARING):
-                raise RuntimeError(f"the saved workbook lacks {set(_DECLARING) - set(declarations)}")
-            types_entry, types = declarations[_DECLARING[0]]
-            rels_entry, rels = declarations[_DECLARING[1]]
-            types, rels = table.declare(types, rels)
-            out.writestr(types_entry, types)
-            out.writestr(rels_entry, rels)
+            worksheets = set(paths.values())
+            # A table of the long sheets' repeated texts, unless the saved workbook has its own.
+            wanted = any(d.shared for d in deferred.values()) and SharedStrings.PART not in names
+            table = SharedStrings() if wanted else None
+            declarations: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}  # written last, naming the table
+            for info in source.infolist():
+                entry = zipfile.ZipInfo(info.filename, stamp)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = info.external_attr
+                sheet = by_path.get(info.filename)
+                if table is not None and info.filename in _DECLARING:
+                    declarations[info.filename] = (entry, source.read(info.filename))
+                    continue
+                if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the clock
+                    modified = f"\\g<1>{when:%Y-%m-%dT%H:%M:%S}Z\\g<2>"
+                    text = re.sub(_MODIFIED, modified, source.read(info.filename).decode("utf-8"))
+                    out.writestr(entry, text.encode("utf-8"))
+                    continue
+                if info.filename not in worksheets:
+                    out.writestr(entry, source.read(info.filename))
+                    continue
+                before, rows, tail = _sheet_xml(source, info.filename)
+                fit = rowfit.sheet_fit(styles, before, tail)
+                head = f"{before}<sheetData>{rowfit.fit_rows(rows, fit, shared)}"
+                if sheet is None:
+                    out.writestr(entry, f"{head}</sheetData>{tail}".encode())
+                    continue
+                if phase is not None and sheet.announce:
+                    phase(sheet.announce)
+                if "<dimension" not in head:
+                    at = min(i for i in (head.find(t) for t in _AFTER_DIMENSION) if i >= 0)
+                    head = head[:at] + sheet.dimension + head[at:]
+                with out.open(entry, "w", force_zip64=True) as part:
+                    part.write(head.encode("utf-8"))
+                    if info.filename in children:
+                        child, body = children.pop(info.filename)
+                        child.wait()
+                        body.seek(0)
+                        shutil.copyfileobj(body, part, 1 << 20)
+                        body.close()
+                    else:
+                        for text in sheet_rows(sheet, fit, None if sheet.apart else table):
+                            part.write(text.encode("utf-8"))
+                    part.write(b"</sheetData>" + tail.encode("utf-8"))
+            if table is not None:
+                _write_table(out, table, stamp, declarations)
+    finally:
+        for child, body in children.values():  # left unread: this save failed or was stopped
+            child.stop()
+            body.close()
+
+
+def _write_table(
+    out: zipfile.ZipFile,
+    table: SharedStrings,
+    stamp: tuple[int, int, int, int, int, int],
+    declarations: dict[str, tuple[zipfile.ZipInfo, bytes]],
+) -> None:
+    """The shared-strings part, then the content types and relationships that name it."""
+    strings = zipfile.ZipInfo(SharedStrings.PART, stamp)
+    strings.compress_type = zipfile.ZIP_DEFLATED
+    strings.external_attr = 0o600 << 16
+    with out.open(strings, "w", force_zip64=True) as part:
+        for piece in table.xml():
+            part.write(piece)
+    if len(declarations) != len(_DECLARING):
+        raise RuntimeError(f"the saved workbook lacks {set(_DECLARING) - set(declarations)}")
+    types_entry, types = declarations[_DECLARING[0]]
+    rels_entry, rels = declarations[_DECLARING[1]]
+    types, rels = table.declare(types, rels)
+    out.writestr(types_entry, types)
+    out.writestr(rels_entry, rels)
 
 
 def finish(wb: Any, handle: BinaryIO, when: str | None = None) -> None:

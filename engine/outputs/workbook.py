@@ -686,11 +686,9 @@ def _evidence_sheet(wb: Workbook, cs: CriteriaSet, run: RunResult) -> None:
             row.append(fastrows.Styled(unit["source"], wrap))
             yield row
 
-    # Names, groups, yes/no, lists of choices, comments and sources repeat from unit to unit.
-    fixed = 6 + n_groups
-    repeated = [1, 2, 4, *[fixed + i for i, d in enumerate(decls) if d.type in ("yes_no", "choice", "items")]]
-    repeated += [len(columns) - 2, len(columns) - 1]
-    fastrows.defer(wb, ws, len(columns), rows(), len(run.units), shared=repeated)
+    # Made by a forked child while Chi tiết is written (with more than one process): its texts
+    # are written in the cells, the shared table's numbers being this process's.
+    fastrows.defer(wb, ws, len(columns), rows(), len(run.units), apart=True)
 
 
 def _binding_sheet(wb: Workbook, run: RunResult, sheets: dict[str, str]) -> None:
@@ -782,8 +780,11 @@ def write_results(
     generated_at: str,
     options: dict[str, str],
     phase: Callable[[str], None] | None = None,
+    processes: int = 1,
 ) -> None:
-    """The results workbook; `phase` hears the name of each step (a long run never looks stuck)."""
+    """The results workbook; `phase` hears the name of each step (a long run never looks stuck);
+    with more than one process, the Minh chứng sheet's rows are made by a forked child
+    meanwhile (the same bytes either way)."""
     say = phase or (lambda _text: None)
     wb = new_workbook()
     say("sheet “Tổng hợp”")
@@ -807,4 +808,4 @@ def write_results(
     s = run.summary
     scope = "toàn tỉnh" if s.whole_province else s.scope
     page_marks(wb, "Kết quả chấm điểm", cs.ref, cs.status == "model", scope, generated_at)
-    fastrows.save(wb, handle, _when(generated_at), say)
+    fastrows.save(wb, handle, _when(generated_at), say, processes)
