@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from engine.errors import CqttError, EvidenceFileError, EvidenceIssue
+from engine.intake import apart
 from engine.intake.binding import BINDING_SHEET, read_binding
 from engine.intake.cells import (
     CellError,
@@ -352,6 +353,7 @@ def _table_from_grid(
 # `read_evidence(phase=...)` hears a line, so a long run never looks stuck.
 PHASE_EVERY_ROWS = 20_000
 _phase: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("phase", default=None)
+_processes: contextvars.ContextVar[int] = contextvars.ContextVar("processes", default=1)
 
 
 def _tell(text: str) -> None:
@@ -524,6 +526,27 @@ def _grid(
         yield values, [is_percent_format(getattr(c, "number_format", None)) for c in row]
 
 
+def _damaged_as_said(
+    grid: Iterator[tuple[list[Any], list[bool]]], path: Path, title: str
+) -> Iterator[tuple[list[Any], list[bool]]]:
+    """The rows; a sheet whose XML breaks off after the first rows (the file damaged in the
+    middle, not at its start, where opening it would have failed) is refused in one line
+    naming the sheet and the last row read, not as an unexpected error."""
+    read = 0
+    try:
+        for item in grid:
+            read += 1
+            yield item
+    except (EvidenceFileError, MemoryError):
+        raise
+    except Exception as exc:  # openpyxl and the XML parser raise many kinds
+        raise EvidenceFileError(
+            str(path),
+            f"sheet “{title}”: tệp Excel bị hỏng sau dòng {read} ({type(exc).__name__}: {exc}); mở bằng "
+            "Excel hoặc LibreOffice rồi lưu lại",
+        ) from None
+
+
 def _has_unit_table(sheet: Any, cmap: ColumnMap) -> bool:
     for row in sheet.iter_rows(max_row=10, values_only=True):
         if any(cmap.resolve(v) == "ma_don_vi" for v in row):
@@ -596,7 +619,13 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
             # be read (the rest silently lost), "A1:XFD1048576" would pad every row to 16,384
             # columns. Read the rows the sheet really holds.
             sheet.reset_dimensions()
-            grid = _grid(sheet.iter_rows(), formulas.get(sheet.title, {}), merges.get(sheet.title))
+
+            def grid_of(sheet: Any = sheet) -> Iterator[tuple[list[Any], list[bool]]]:
+                return _grid(sheet.iter_rows(), formulas.get(sheet.title, {}), merges.get(sheet.title))
+
+            # With more than one process, a child parses while this process types (engine.intake.apart).
+            grid = apart.made_apart(grid_of) if _processes.get() > 1 and apart.available() else grid_of()
+            grid = _damaged_as_said(grid, path, sheet.title)
             table = _table_from_grid(str(path), sheet.title, grid, cmap, letters=True)
             if table is not None:
                 table.binding = binding
@@ -931,16 +960,20 @@ def read_evidence(
     counterpart: CriteriaSet | None = None,
     phase: Callable[[str], None] | None = None,
     spooled: bool = False,
+    processes: int = 1,
 ) -> EvidenceSet:
     """Read and merge evidence files; raise `EvidenceError` on duplicate codes or no units.
     `counterpart` is another version of the set whose renamed fields should be recognised;
     `phase` hears progress lines while a long file is read. With `spooled`, the applications
     are kept in a temporary file as they are typed (a read-only `SpooledList`: memory stays
-    flat however many units the files hold); otherwise they are a list."""
-    token = _phase.set(phase)
+    flat however many units the files hold); otherwise they are a list. With more than one
+    `processes`, a workbook's rows are parsed by a forked child while they are typed here (the
+    same result; never from a threaded server, which must not fork)."""
+    token, processes_token = _phase.set(phase), _processes.set(processes)
     try:
         return _read_evidence(paths, cs, counterpart, SpooledList() if spooled else [])
     finally:
+        _processes.reset(processes_token)
         _phase.reset(token)
 
 

@@ -208,6 +208,19 @@ def ev_declared_too_small(tmp: Path) -> list[str]:
     return _score(tmp, path)
 
 
+def ev_sheet_broken_in_the_middle(tmp: Path) -> list[str]:
+    """Rows 1-4 well formed, then a cell whose tag never closes: opening succeeds, reading fails."""
+    cut = '<row r="5"><c r="A5"><v>1</v></c'
+    path = _rewrite(
+        tmp, lambda x: x[: x.index('<row r="5"')] + cut + x[x.index('<row r="5"') + 12 :], "hong.xlsx"
+    )
+    return _score(tmp, path, "bac-giang@2024", "--jobs", "2")
+
+
+def ev_sheet_broken_in_the_middle_one_process(tmp: Path) -> list[str]:
+    return [*ev_sheet_broken_in_the_middle(tmp)[:-2], "--jobs", "1"]
+
+
 def ev_million_styled_empty_rows(tmp: Path) -> list[str]:
     rows = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="B{r}" s="1"/></row>' for r in range(20, 1_000_020))
     path = _rewrite(tmp, lambda x: x.replace("</sheetData>", rows + "</sheetData>"), "trieu-dong.xlsx")
@@ -434,6 +447,8 @@ CASES = [
     Case(ev_merged_range_bomb, 1, "Lỗi: {tmp}/gop-o.xlsx: sheet “Nhập liệu”: vùng gộp ô A1:ALL3000 phủ 3.000.000 ô, vượt giới hạn 100.000 ô; bỏ gộp ô (Merge & Center) ở vùng này rồi lưu lại", isolated=True, seconds=10),
     Case(ev_merged_whole_sheet, 1, "Lỗi: {tmp}/gop-ca-sheet.xlsx: sheet “Nhập liệu”: vùng gộp ô A1:XFD1048576 phủ 17.179.869.184 ô, vượt giới hạn 100.000 ô; bỏ gộp ô (Merge & Center) ở vùng này rồi lưu lại", isolated=True, seconds=10),
     Case(ev_rows_of_another_year, 1, "Lỗi: 2 dòng ghi năm khác năm 2024; không nhận tệp này"),
+    Case(ev_sheet_broken_in_the_middle, 1, "Lỗi: {tmp}/hong.xlsx: sheet “Nhập liệu”: tệp Excel bị hỏng sau dòng 4 (ParseError: not well-formed (invalid token): line 1, column 19742); mở bằng Excel hoặc LibreOffice rồi lưu lại"),
+    Case(ev_sheet_broken_in_the_middle_one_process, 1, "Lỗi: {tmp}/hong.xlsx: sheet “Nhập liệu”: tệp Excel bị hỏng sau dòng 4 (ParseError: not well-formed (invalid token): line 1, column 19742); mở bằng Excel hoặc LibreOffice rồi lưu lại"),
     Case(ev_proposal_unreadable, 0, "{tmp}/minh-chung.xlsx, sheet “Nhập liệu”, dòng 5, cột “E — Đề nghị công nhận”: giá trị “Xem xét sau”: không rõ có đề nghị hay không (ghi “Có” hoặc “Không”); đơn vị được gắn cảnh báo “Không rõ đề nghị”", anywhere=True, writes=True),
 ]
 
