@@ -85,3 +85,30 @@ def test_evidence_read_with_a_child_is_the_evidence_read_alone(sample: str, ref:
     assert helped.applications == alone.applications
     assert helped.issues == alone.issues
     assert helped.not_submitted == alone.not_submitted
+
+
+def test_a_sheet_left_early_then_the_next_sheet(tmp_path: Path) -> None:
+    """The first sheet's reading stops after 10,000 blank rows (its child still parsing the rows
+    below); the second sheet is read from the same open file once that child has stopped."""
+    from openpyxl import load_workbook
+
+    from engine.intake.evidence import BLANK_ROWS_LIMIT
+
+    book = load_workbook(ROOT / "samples" / "bac-giang-2024.xlsx")
+    first = book["Nhập liệu"]
+    second = book.copy_worksheet(first)
+    second.title = "Nhập liệu 2"
+    first.delete_rows(12, 400)  # heading and 8 units
+    second.delete_rows(4, 8)  # the units after them
+    for r in range(12, 12 + BLANK_ROWS_LIMIT + 600):  # styled empty rows: read, then given up
+        first.cell(row=r, column=1).number_format = "0"
+    first.cell(row=12 + BLANK_ROWS_LIMIT + 700, column=1, value="bỏ qua")
+    path = tmp_path / "hai-sheet.xlsx"
+    book.save(path)
+    loaded = load_criteria(catalog.resolve("bac-giang@2024"))
+    alone = read_evidence([path], loaded.model)
+    helped = read_evidence([path], loaded.model, processes=2)
+    assert {i.sheet for i in alone.issues if "dòng trống liên tiếp" in i.message} == {"Nhập liệu"}
+    assert len(alone.applications) > 30
+    assert helped.applications == alone.applications
+    assert helped.issues == alone.issues

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextvars
 import csv
+import functools
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -528,7 +530,7 @@ def _grid(
 
 def _damaged_as_said(
     grid: Iterator[tuple[list[Any], list[bool]]], path: Path, title: str
-) -> Iterator[tuple[list[Any], list[bool]]]:
+) -> Generator[tuple[list[Any], list[bool]], None, None]:
     """The rows; a sheet whose XML breaks off after the first rows (the file damaged in the
     middle, not at its start, where opening it would have failed) is refused in one line
     naming the sheet and the last row read, not as an unexpected error."""
@@ -620,16 +622,29 @@ def _read_xlsx(path: Path, cmap: ColumnMap) -> Iterator[_Table]:
             # columns. Read the rows the sheet really holds.
             sheet.reset_dimensions()
 
-            def grid_of(sheet: Any = sheet) -> Iterator[tuple[list[Any], list[bool]]]:
+            def grid_of(sheet: Any = sheet, own_file: bool = False) -> Iterator[tuple[list[Any], list[bool]]]:
+                if own_file:
+                    # A forked child reads through its own file handle: the one it inherits shares
+                    # its offset with this process, whose buffered reader would then read from
+                    # wherever the child left it (openpyxl opens each sheet from `_archive`).
+                    sheet.parent._archive = zipfile.ZipFile(path)
                 return _grid(sheet.iter_rows(), formulas.get(sheet.title, {}), merges.get(sheet.title))
 
             # With more than one process, a child parses while this process types (engine.intake.apart).
-            grid = apart.made_apart(grid_of) if _processes.get() > 1 and apart.available() else grid_of()
+            if _processes.get() > 1 and apart.available():
+                grid = apart.made_apart(functools.partial(grid_of, own_file=True))
+            else:
+                grid = grid_of()
             grid = _damaged_as_said(grid, path, sheet.title)
             table = _table_from_grid(str(path), sheet.title, grid, cmap, letters=True)
-            if table is not None:
-                table.binding = binding
-                yield table
+            try:
+                if table is not None:
+                    table.binding = binding
+                    yield table
+            finally:
+                # A table left before its last row (10,000 blank rows in a row): its parsing child
+                # stops now, before this process reads the next sheet from the same open file.
+                grid.close()
     finally:
         book.close()
 
